@@ -1,0 +1,485 @@
+//! Extraction: one parsed file in, [`FileFacts`] out.
+//!
+//! This is the only layer that sees `syn`. Items become item facts here; function bodies go to
+//! [`body`], which simulates how long each candidate guard lives. Nothing here resolves a name
+//! across files or decides whether something is a hazard.
+
+mod body;
+mod macros;
+pub mod spans;
+pub mod types;
+
+use crate::facts::*;
+use crate::intern::{Sym, sym};
+use spans::{between, sp};
+use types::{ctor_type, path_syms, type_fact, type_path};
+
+/// The Rust edition a file is compiled with: it changes how long some temporaries live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edition {
+    E2015,
+    E2018,
+    #[default]
+    E2021,
+    E2024,
+}
+
+impl Edition {
+    pub fn parse(s: &str) -> Option<Edition> {
+        Some(match s {
+            "2015" => Edition::E2015,
+            "2018" => Edition::E2018,
+            "2021" => Edition::E2021,
+            "2024" => Edition::E2024,
+            _ => return None,
+        })
+    }
+}
+
+/// What extraction needs to know besides the syntax tree.
+#[derive(Clone, Debug, Default)]
+pub struct ExtractOptions {
+    pub edition: Edition,
+    /// Methods the user declared to be lock acquisitions (config `lock-methods`).
+    pub extra_lock_methods: Vec<Sym>,
+}
+
+pub fn extract(file: &syn::File, opts: &ExtractOptions) -> FileFacts {
+    let mut cx = FileCx {
+        facts: FileFacts::default(),
+        opts,
+    };
+    cx.facts.modules.push(ModuleFacts {
+        parent: None,
+        name: sym::EMPTY,
+        uses: vec![],
+        file_children: vec![],
+        is_test: has_cfg_test(&file.attrs),
+    });
+    let in_test = cx.facts.modules[0].is_test;
+    cx.items(&file.items, 0, in_test);
+    cx.facts
+}
+
+pub(crate) struct FileCx<'o> {
+    pub facts: FileFacts,
+    pub opts: &'o ExtractOptions,
+}
+
+fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && {
+            let s = a.meta.to_token_stream_string();
+            s.contains("test") && !s.contains("not")
+        }
+    })
+}
+
+fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+    })
+}
+
+trait MetaText {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl MetaText for syn::Meta {
+    fn to_token_stream_string(&self) -> String {
+        quote::ToTokens::to_token_stream(self).to_string()
+    }
+}
+
+fn generic_names(g: &syn::Generics) -> Vec<Sym> {
+    g.type_params()
+        .map(|p| Sym::new(&p.ident.to_string()))
+        .collect()
+}
+
+fn ident_sym(i: &syn::Ident) -> Sym {
+    Sym::new(&i.to_string())
+}
+
+impl FileCx<'_> {
+    pub(crate) fn items(&mut self, items: &[syn::Item], module: ModIdx, in_test: bool) {
+        for item in items {
+            self.item(item, module, in_test);
+        }
+    }
+
+    /// An item written inside a function body: it belongs to the enclosing module.
+    pub(crate) fn item_in_body(&mut self, item: &syn::Item, module: ModIdx, in_test: bool) {
+        self.item(item, module, in_test);
+    }
+
+    fn item(&mut self, item: &syn::Item, module: ModIdx, in_test: bool) {
+        match item {
+            syn::Item::Fn(f) => {
+                let test = in_test || is_test_fn(&f.attrs);
+                self.function(&f.sig, Some(&f.block), module, FnOwner::Free, test);
+            }
+            syn::Item::Impl(imp) => {
+                let idx = self.facts.impls.len() as u32;
+                self.facts.impls.push(ImplFacts {
+                    module,
+                    self_ty: type_fact(&imp.self_ty),
+                    trait_path: imp.trait_.as_ref().map(|(p, _)| type_path(p)),
+                    generics: generic_names(&imp.generics),
+                    is_unsafe: imp.unsafety.is_some(),
+                    span: between(imp.impl_token.span, imp.brace_token.span.open()),
+                });
+                let test = in_test || has_cfg_test(&imp.attrs);
+                for ii in &imp.items {
+                    if let syn::ImplItem::Fn(f) = ii {
+                        let test = test || is_test_fn(&f.attrs);
+                        self.function(&f.sig, Some(&f.block), module, FnOwner::Impl(idx), test);
+                    }
+                }
+            }
+            syn::Item::Trait(t) => {
+                let idx = self.facts.traits.len() as u32;
+                self.facts.traits.push(TraitFacts {
+                    module,
+                    name: ident_sym(&t.ident),
+                    span: sp(t.ident.span()),
+                });
+                for ti in &t.items {
+                    if let syn::TraitItem::Fn(f) = ti
+                        && let Some(block) = &f.default
+                    {
+                        self.function(&f.sig, Some(block), module, FnOwner::Trait(idx), in_test);
+                    }
+                }
+            }
+            syn::Item::Struct(s) => {
+                let fields = self.fields(&s.fields, None);
+                self.facts.structs.push(StructFacts {
+                    module,
+                    name: ident_sym(&s.ident),
+                    span: sp(s.ident.span()),
+                    generics: generic_names(&s.generics),
+                    fields,
+                    is_enum: false,
+                });
+            }
+            syn::Item::Enum(e) => {
+                let mut fields = vec![];
+                for v in &e.variants {
+                    fields.extend(self.fields(&v.fields, Some(&v.ident)));
+                }
+                self.facts.structs.push(StructFacts {
+                    module,
+                    name: ident_sym(&e.ident),
+                    span: sp(e.ident.span()),
+                    generics: generic_names(&e.generics),
+                    fields,
+                    is_enum: true,
+                });
+            }
+            syn::Item::Union(u) => {
+                let fields = u
+                    .fields
+                    .named
+                    .iter()
+                    .filter_map(|f| {
+                        Some(FieldFacts {
+                            name: ident_sym(f.ident.as_ref()?),
+                            ty: type_fact(&f.ty),
+                            span: sp(f.ident.as_ref()?.span()),
+                        })
+                    })
+                    .collect();
+                self.facts.structs.push(StructFacts {
+                    module,
+                    name: ident_sym(&u.ident),
+                    span: sp(u.ident.span()),
+                    generics: generic_names(&u.generics),
+                    fields,
+                    is_enum: false,
+                });
+            }
+            syn::Item::Type(t) => self.facts.aliases.push(TypeAliasFacts {
+                module,
+                name: ident_sym(&t.ident),
+                generics: generic_names(&t.generics),
+                ty: type_fact(&t.ty),
+            }),
+            syn::Item::Static(s) => {
+                let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
+                self.facts.statics.push(StaticFacts {
+                    module,
+                    name: ident_sym(&s.ident),
+                    span: sp(s.ident.span()),
+                    item_span: between(s.static_token.span, s.semi_token.span),
+                    ty: type_fact(&s.ty),
+                    mutable,
+                    mut_span: match &s.mutability {
+                        syn::StaticMutability::Mut(m) => Some(sp(m.span)),
+                        _ => None,
+                    },
+                    ty_span: spans::sp(syn::spanned::Spanned::span(&*s.ty)),
+                    init_span: spans::expr_span(&s.expr),
+                    origin: StaticOrigin::Item,
+                    init_ty: ctor_type(&s.expr),
+                });
+                self.static_initializer(&s.expr, module, in_test);
+            }
+            syn::Item::Mod(m) => {
+                let test = in_test || has_cfg_test(&m.attrs);
+                let name = ident_sym(&m.ident);
+                match &m.content {
+                    Some((_, items)) => {
+                        let idx = self.facts.modules.len() as u32;
+                        self.facts.modules.push(ModuleFacts {
+                            parent: Some(module),
+                            name,
+                            uses: vec![],
+                            file_children: vec![],
+                            is_test: test,
+                        });
+                        self.items(items, idx, test);
+                    }
+                    None => {
+                        let path_attr = m.attrs.iter().find_map(|a| {
+                            if !a.path().is_ident("path") {
+                                return None;
+                            }
+                            match &a.meta {
+                                syn::Meta::NameValue(nv) => match &nv.value {
+                                    syn::Expr::Lit(syn::ExprLit {
+                                        lit: syn::Lit::Str(s),
+                                        ..
+                                    }) => Some(s.value().into_boxed_str()),
+                                    _ => None,
+                                },
+                                _ => None,
+                            }
+                        });
+                        self.facts.modules[module as usize]
+                            .file_children
+                            .push(ModDecl {
+                                name,
+                                path_attr,
+                                span: sp(m.ident.span()),
+                            });
+                    }
+                }
+            }
+            syn::Item::Use(u) => {
+                let mut out = vec![];
+                flatten_use(&u.tree, &mut vec![], u.leading_colon.is_some(), &mut out);
+                self.facts.modules[module as usize].uses.extend(out);
+            }
+            syn::Item::Macro(m) => self.item_macro(&m.mac, module, in_test),
+            syn::Item::Const(c) => self.static_initializer(&c.expr, module, in_test),
+            _ => {}
+        }
+    }
+
+    fn fields(&self, fields: &syn::Fields, variant: Option<&syn::Ident>) -> Vec<FieldFacts> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let (name, span) = match &f.ident {
+                    Some(id) => (id.to_string(), sp(id.span())),
+                    None => (
+                        i.to_string(),
+                        spans::sp(syn::spanned::Spanned::span(&f.ty)),
+                    ),
+                };
+                let name = match variant {
+                    Some(v) => format!("{v}.{name}"),
+                    None => name,
+                };
+                FieldFacts {
+                    name: Sym::new(&name),
+                    ty: type_fact(&f.ty),
+                    span,
+                }
+            })
+            .collect()
+    }
+
+    /// Closures in a static's initializer (`LazyLock::new(|| ..)`) are bodies too.
+    fn static_initializer(&mut self, expr: &syn::Expr, module: ModIdx, in_test: bool) {
+        if let syn::Expr::Call(call) = expr {
+            for arg in &call.args {
+                if let syn::Expr::Closure(c) = arg {
+                    body::walk_static_closure(self, c, module, in_test);
+                }
+            }
+        }
+    }
+
+    fn item_macro(&mut self, mac: &syn::Macro, module: ModIdx, in_test: bool) {
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        match name.as_str() {
+            "lazy_static" => {
+                for st in macros::parse_static_block(&mac.tokens, true) {
+                    self.push_macro_static(st, module, StaticOrigin::LazyStatic, in_test);
+                }
+            }
+            "thread_local" => {
+                for st in macros::parse_static_block(&mac.tokens, false) {
+                    self.push_macro_static(st, module, StaticOrigin::ThreadLocal, in_test);
+                }
+            }
+            // `cfg_if! { if #[cfg(..)] { items } else { items } }`: the items are ordinary.
+            "cfg_if" => {
+                for items in macros::braced_item_groups(&mac.tokens) {
+                    self.items(&items, module, in_test);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn push_macro_static(
+        &mut self,
+        st: macros::MacroStatic,
+        module: ModIdx,
+        origin: StaticOrigin,
+        in_test: bool,
+    ) {
+        self.facts.statics.push(StaticFacts {
+            module,
+            name: ident_sym(&st.ident),
+            span: sp(st.ident.span()),
+            item_span: st.item_span,
+            ty: type_fact(&st.ty),
+            mutable: false,
+            mut_span: None,
+            ty_span: spans::sp(syn::spanned::Spanned::span(&st.ty)),
+            init_span: spans::expr_span(&st.init),
+            origin,
+            init_ty: ctor_type(&st.init),
+        });
+        self.static_initializer(&st.init, module, in_test);
+    }
+
+    pub(crate) fn function(
+        &mut self,
+        sig: &syn::Signature,
+        block: Option<&syn::Block>,
+        module: ModIdx,
+        owner: FnOwner,
+        is_test: bool,
+    ) {
+        let mut receiver = None;
+        let mut params = vec![];
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(r) => {
+                    receiver = Some(match &r.kind {
+                        syn::ReceiverKind::Value => Receiver::Value,
+                        syn::ReceiverKind::Reference(_, _, Some(_)) => Receiver::RefMut,
+                        syn::ReceiverKind::Reference(_, _, None) => Receiver::Ref,
+                        _ => Receiver::Typed,
+                    })
+                }
+                syn::FnArg::Typed(pt) => params.push(ParamFacts {
+                    name: match &*pt.pat {
+                        syn::Pat::Ident(pi) => Some(ident_sym(&pi.ident)),
+                        _ => None,
+                    },
+                    ty: type_fact(&pt.ty),
+                    span: spans::sp(syn::spanned::Spanned::span(&*pt.pat)),
+                }),
+            }
+        }
+        let idx = self.facts.fns.len() as FnIdx;
+        self.facts.fns.push(FnFacts {
+            module,
+            name: ident_sym(&sig.ident),
+            span: sp(sig.ident.span()),
+            owner,
+            is_async: sig.asyncness.is_some(),
+            is_test,
+            receiver,
+            params,
+            ret: match &sig.output {
+                syn::ReturnType::Default => None,
+                syn::ReturnType::Type(_, t) => Some(type_fact(t)),
+            },
+            body: None,
+        });
+        if let Some(block) = block {
+            let body = body::walk_fn(self, idx, sig, block);
+            self.facts.fns[idx as usize].body = Some(body);
+        }
+    }
+}
+
+fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Sym>, leading: bool, out: &mut Vec<UseFacts>) {
+    let with_leading = |p: &[Sym]| -> Box<[Sym]> {
+        let mut v = Vec::with_capacity(p.len() + 1);
+        if leading {
+            v.push(sym::EMPTY);
+        }
+        v.extend_from_slice(p);
+        v.into_boxed_slice()
+    };
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(ident_sym(&p.ident));
+            flatten_use(&p.tree, prefix, leading, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let name = ident_sym(&n.ident);
+            if name == sym::SELF_VALUE {
+                if let Some(&last) = prefix.last() {
+                    out.push(UseFacts {
+                        alias: last,
+                        path: with_leading(prefix),
+                        glob: false,
+                    });
+                }
+            } else {
+                prefix.push(name);
+                out.push(UseFacts {
+                    alias: name,
+                    path: with_leading(prefix),
+                    glob: false,
+                });
+                prefix.pop();
+            }
+        }
+        syn::UseTree::Rename(r) => {
+            let name = ident_sym(&r.ident);
+            if name != sym::SELF_VALUE {
+                prefix.push(name);
+            }
+            out.push(UseFacts {
+                alias: ident_sym(&r.rename),
+                path: with_leading(prefix),
+                glob: false,
+            });
+            if name != sym::SELF_VALUE {
+                prefix.pop();
+            }
+        }
+        syn::UseTree::Glob(_) => out.push(UseFacts {
+            alias: sym::UNDERSCORE,
+            path: with_leading(prefix),
+            glob: true,
+        }),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix, leading, out);
+            }
+        }
+    }
+}
+
+/// `path_syms` re-exported for the body walker.
+pub(crate) fn syms_of(path: &syn::Path) -> Box<[Sym]> {
+    path_syms(path)
+}

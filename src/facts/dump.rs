@@ -1,0 +1,138 @@
+//! A readable rendering of facts, for tests and `lockscan --dump-facts`.
+
+use super::*;
+use std::fmt::Write;
+
+fn place_text(body: &Body, p: &Place, fns: &[FnFacts]) -> String {
+    let mut s = match &p.base {
+        Base::SelfValue => "self".to_string(),
+        Base::Param(i) => format!("param{i}"),
+        Base::Local { fn_, local } => fns
+            .get(*fn_ as usize)
+            .and_then(|f| f.body.as_ref())
+            .filter(|_| *fn_ != u32::MAX)
+            .and_then(|b| b.locals.get(*local as usize))
+            .or_else(|| body.locals.get(*local as usize))
+            .map(|l| l.name.to_string())
+            .unwrap_or_else(|| format!("local{local}")),
+        Base::Path(p) => crate::intern::join_path(p),
+        Base::Call(c) => format!("call{c}()"),
+        Base::Guard(h) => format!("*h{h}"),
+        Base::Unknown => "?".to_string(),
+    };
+    for proj in &p.proj {
+        match proj {
+            Proj::Field(f) => {
+                s.push('.');
+                s.push_str(f.as_str());
+            }
+            Proj::Index(Some(k)) => {
+                let _ = write!(s, "[{k}]");
+            }
+            Proj::Index(None) => s.push_str("[_]"),
+            Proj::Method(m) => {
+                let _ = write!(s, ".{m}()");
+            }
+        }
+    }
+    s
+}
+
+fn operand_text(body: &Body, op: &Operand, fns: &[FnFacts]) -> String {
+    match op {
+        Operand::Place(p) => place_text(body, &body.places[*p as usize], fns),
+        Operand::Guard(h) => format!("h{h}"),
+        Operand::Closure(c) => format!("closure#{c}"),
+        Operand::Other => "_".to_string(),
+    }
+}
+
+/// The holders alive at event `e`.
+pub fn live_at(body: &Body, e: u32) -> Vec<HolderIdx> {
+    body.holders
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            let (start, len) = h.live;
+            body.intervals[start as usize..(start + len) as usize]
+                .iter()
+                .any(|iv| iv.start <= e && e < iv.end)
+        })
+        .map(|(i, _)| i as HolderIdx)
+        .collect()
+}
+
+pub fn dump(facts: &FileFacts) -> String {
+    let mut out = String::new();
+    for (i, f) in facts.fns.iter().enumerate() {
+        let Some(body) = &f.body else { continue };
+        let kind = match f.owner {
+            FnOwner::Closure {
+                parent, deferred, ..
+            } => format!(" (in #{parent}{})", if deferred { ", deferred" } else { "" }),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "fn #{i} {}{kind}", f.name);
+        for (e, ev) in body.events.iter().enumerate() {
+            let what = match ev.kind {
+                EventKind::Acquire(h) => format!("acquire h{h}"),
+                EventKind::Await => "await".to_string(),
+                EventKind::Call(c) => {
+                    let call = &body.calls[c as usize];
+                    let callee = match &call.callee {
+                        Callee::Path(p) => crate::intern::join_path(p),
+                        Callee::Method(m) => {
+                            let recv = call
+                                .receiver
+                                .as_ref()
+                                .map(|r| operand_text(body, r, &facts.fns))
+                                .unwrap_or_default();
+                            format!("{recv}.{m}")
+                        }
+                        Callee::Closure(c) => format!("closure#{c}"),
+                        Callee::Param(p) => format!("param{p}"),
+                        Callee::Unknown => "?".to_string(),
+                    };
+                    let args: Vec<String> = call
+                        .args
+                        .iter()
+                        .map(|a| operand_text(body, a, &facts.fns))
+                        .collect();
+                    format!("call {callee}({})", args.join(", "))
+                }
+            };
+            let live: Vec<String> = live_at(body, e as u32)
+                .iter()
+                .map(|h| format!("h{h}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  e{e} L{} {what}{}",
+                ev.span.lo.line,
+                if live.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [held: {}]", live.join(" "))
+                }
+            );
+        }
+        for (h, holder) in body.holders.iter().enumerate() {
+            let what = match holder.kind {
+                HolderKind::Lock { place, method } => format!(
+                    "{}.{method}()",
+                    place_text(body, &body.places[place as usize], &facts.fns)
+                ),
+                HolderKind::CallResult(c) => format!("result of call{c}"),
+            };
+            let binding = holder
+                .binding
+                .map(|(b, _)| format!(" as {b}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  h{h} {what}{binding} {:?}", holder.held);
+        }
+        for op in &body.guard_ops {
+            let _ = writeln!(out, "  {:?} h{} L{}", op.kind, op.holder, op.span.lo.line);
+        }
+    }
+    out
+}

@@ -1,0 +1,449 @@
+//! Per-file facts: what extraction keeps of a file once its syntax tree is dropped.
+//!
+//! Facts are data only. They describe what the code *says* (items, types as written, places,
+//! calls, and when each candidate guard is alive) and know nothing of rules. Names are as
+//! written in the file; resolving them against the crate is the index's job.
+//!
+//! Inside a function body, everything is numbered in evaluation order: an [`Event`] is a lock
+//! acquisition, a call or an `.await`, and each [`Holder`] (a value that may be a lock guard)
+//! carries the event ranges during which it is alive. "Which guards are held at this call?" is
+//! then a question about numbers, answered without the syntax tree.
+
+use crate::intern::Sym;
+use crate::span::Span;
+
+pub type ModIdx = u32;
+pub type FnIdx = u32;
+pub type HolderIdx = u32;
+pub type PlaceIdx = u32;
+pub type CallIdx = u32;
+pub type LocalIdx = u32;
+
+/// Everything lockscan keeps of one parsed file.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    /// `modules[0]` is the file itself; inline `mod x { .. }` blocks follow.
+    pub modules: Vec<ModuleFacts>,
+    pub structs: Vec<StructFacts>,
+    pub aliases: Vec<TypeAliasFacts>,
+    pub statics: Vec<StaticFacts>,
+    pub impls: Vec<ImplFacts>,
+    pub traits: Vec<TraitFacts>,
+    /// Functions, methods, and the closures and async blocks inside them.
+    pub fns: Vec<FnFacts>,
+    /// Uses of paths that look like statics (`SCREAMING_CASE`), for `static_mut`.
+    pub static_refs: Vec<StaticRef>,
+}
+
+#[derive(Debug)]
+pub struct ModuleFacts {
+    pub parent: Option<ModIdx>,
+    pub name: Sym,
+    pub uses: Vec<UseFacts>,
+    /// `mod name;` declarations whose content lives in another file.
+    pub file_children: Vec<ModDecl>,
+    /// Inside `#[cfg(test)]`.
+    pub is_test: bool,
+}
+
+#[derive(Debug)]
+pub struct ModDecl {
+    pub name: Sym,
+    /// The `#[path = "…"]` attribute, if any.
+    pub path_attr: Option<Box<str>>,
+    pub span: Span,
+}
+
+/// One name a `use` brings into scope: `use a::b::{c as d}` is `d` → `a::b::c`.
+#[derive(Debug)]
+pub struct UseFacts {
+    /// The bound name; [`crate::intern::sym::UNDERSCORE`] for `as _`.
+    pub alias: Sym,
+    pub path: Box<[Sym]>,
+    pub glob: bool,
+}
+
+/// A type as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeFact {
+    Path(TypePath),
+    /// `&T` or `&mut T`.
+    Ref(Box<TypeFact>),
+    /// `*const T` or `*mut T`.
+    Ptr(Box<TypeFact>),
+    Tuple(Vec<TypeFact>),
+    /// `[T; N]` or `[T]`.
+    Array(Box<TypeFact>),
+    /// `impl A + B` or `dyn A + B`.
+    Bounds(Vec<TypePath>),
+    FnPtr,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypePath {
+    pub segs: Vec<TypeSeg>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeSeg {
+    pub name: Sym,
+    /// Generic type arguments, including associated type bindings (`Target = T`).
+    pub args: Vec<TypeFact>,
+}
+
+impl TypePath {
+    pub fn names(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.segs.iter().map(|s| s.name)
+    }
+    pub fn last(&self) -> Option<&TypeSeg> {
+        self.segs.last()
+    }
+}
+
+impl TypeFact {
+    pub fn simple_path(segs: &[Sym]) -> TypeFact {
+        TypeFact::Path(TypePath {
+            segs: segs
+                .iter()
+                .map(|&name| TypeSeg { name, args: vec![] })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct StructFacts {
+    pub module: ModIdx,
+    pub name: Sym,
+    pub span: Span,
+    /// Generic type parameter names.
+    pub generics: Vec<Sym>,
+    /// Named fields, or `0`, `1`, … for tuple structs; for enums, every variant's fields.
+    pub fields: Vec<FieldFacts>,
+    pub is_enum: bool,
+}
+
+#[derive(Debug)]
+pub struct FieldFacts {
+    pub name: Sym,
+    pub ty: TypeFact,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct TypeAliasFacts {
+    pub module: ModIdx,
+    pub name: Sym,
+    pub generics: Vec<Sym>,
+    pub ty: TypeFact,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaticOrigin {
+    Item,
+    LazyStatic,
+    ThreadLocal,
+}
+
+#[derive(Debug)]
+pub struct StaticFacts {
+    pub module: ModIdx,
+    pub name: Sym,
+    /// The name.
+    pub span: Span,
+    /// The whole item, from `static` to `;`.
+    pub item_span: Span,
+    pub ty: TypeFact,
+    pub mutable: bool,
+    /// The `mut` keyword, when `mutable`.
+    pub mut_span: Option<Span>,
+    /// The type as written, for fixes.
+    pub ty_span: Span,
+    pub init_span: Span,
+    pub origin: StaticOrigin,
+    /// What the initializer constructs, as far as syntax shows (`Mutex::new(..)` → `Mutex`).
+    pub init_ty: Option<TypeFact>,
+}
+
+#[derive(Debug)]
+pub struct ImplFacts {
+    pub module: ModIdx,
+    pub self_ty: TypeFact,
+    pub trait_path: Option<TypePath>,
+    pub generics: Vec<Sym>,
+    pub is_unsafe: bool,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct TraitFacts {
+    pub module: ModIdx,
+    pub name: Sym,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnOwner {
+    Free,
+    Impl(u32),
+    Trait(u32),
+    /// A closure or async block; `deferred` when it runs later or elsewhere (spawned, stored,
+    /// returned), so the guards held where it is written are not held while it runs.
+    Closure {
+        parent: FnIdx,
+        deferred: bool,
+        is_async_block: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    Value,
+    Ref,
+    RefMut,
+    Typed,
+}
+
+#[derive(Debug)]
+pub struct FnFacts {
+    pub module: ModIdx,
+    pub name: Sym,
+    /// The name (for closures: the closure's head).
+    pub span: Span,
+    pub owner: FnOwner,
+    pub is_async: bool,
+    /// `#[test]`, or inside a `#[cfg(test)]` module.
+    pub is_test: bool,
+    pub receiver: Option<Receiver>,
+    pub params: Vec<ParamFacts>,
+    pub ret: Option<TypeFact>,
+    pub body: Option<Body>,
+}
+
+#[derive(Debug)]
+pub struct ParamFacts {
+    pub name: Option<Sym>,
+    pub ty: TypeFact,
+    pub span: Span,
+}
+
+/// What extraction learned from one function body.
+#[derive(Debug, Default)]
+pub struct Body {
+    pub events: Vec<Event>,
+    pub holders: Vec<Holder>,
+    /// Liveness of holders: `holders[h].live` indexes this pool.
+    pub intervals: Vec<Interval>,
+    pub calls: Vec<CallFact>,
+    pub places: Vec<Place>,
+    pub locals: Vec<LocalFacts>,
+    /// Values the body returns (its tail and every `return`), for "returns a guard".
+    pub returns: Vec<Operand>,
+    /// Comparisons, `min`/`max` and sorts, with the bases they mention: evidence that the code
+    /// orders lock instances by a key.
+    pub orderings: Vec<Ordering>,
+    /// `drop(g)`, `mem::forget(g)`, `let _ = m.lock()`, …: what happened to guards.
+    pub guard_ops: Vec<GuardOp>,
+}
+
+/// A half-open range of event indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Event {
+    pub kind: EventKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A lock method is called; the holder is alive from the next event on.
+    Acquire(HolderIdx),
+    Call(CallIdx),
+    /// `.await` (an async lock's `.await` comes just before its `Acquire`).
+    Await,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HolderKind {
+    /// `place.method()` where `method` is a lock method.
+    Lock { place: PlaceIdx, method: Sym },
+    /// The result of a call that is kept (bound, or a scrutinee): a guard if the callee returns one.
+    CallResult(CallIdx),
+}
+
+/// How the code keeps a candidate guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// A temporary: alive to the end of its statement.
+    Temporary,
+    /// Bound by `let` (or moved into a binding).
+    Binding,
+    /// Kept alive by the scrutinee of a `match`, `if let` or `while let`, or a `for` iterator.
+    Scrutinee(ScrutineeKind),
+    /// `let _ = …` or a bare `m.lock();`: dropped at once.
+    Discarded,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScrutineeKind {
+    Match,
+    IfLet,
+    WhileLet,
+    For,
+}
+
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub kind: HolderKind,
+    /// From the receiver to the end of the call (`self.m.lock()`).
+    pub span: Span,
+    pub held: Held,
+    /// The first binding that owned it, with the binding's span.
+    pub binding: Option<(Sym, Span)>,
+    /// Range in [`Body::intervals`].
+    pub live: (u32, u32),
+    /// The lock call is followed by `.await`.
+    pub awaited: bool,
+    /// `.unwrap()`, `.expect(..)`, `?` or a `match` on `Ok`/`Err` was applied: a `LockResult`.
+    pub unwrapped: bool,
+    /// Written inside an `unsafe` block.
+    pub in_unsafe: bool,
+    /// The number of arguments of the lock call.
+    pub argc: u8,
+    /// The `let _ =` / statement span when `held` is `Discarded`.
+    pub stmt_span: Span,
+}
+
+/// A place as written: `self.inner.state`, `other.balance`, `COUNTER`, `m` …
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    pub base: Base,
+    pub proj: Vec<Proj>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    SelfValue,
+    Param(u16),
+    /// A local binding of function `fn_` (a closure's captured variables are its parent's).
+    Local {
+        fn_: FnIdx,
+        local: LocalIdx,
+    },
+    /// A path (a static, or a constant, or something unresolved), as written.
+    Path(Box<[Sym]>),
+    /// The value a call returns (`handle().lock()`).
+    Call(CallIdx),
+    /// The value behind a guard: `g.rx` where `g` holds a lock (`Mutex<Worker>`).
+    Guard(HolderIdx),
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proj {
+    Field(Sym),
+    /// `[i]`: the index as written when it is a plain name or literal.
+    Index(Option<Sym>),
+    /// A method that returns (a reference to) the same lock: `get()`, `as_ref()`, `unwrap()`…
+    Method(Sym),
+}
+
+#[derive(Debug)]
+pub struct LocalFacts {
+    pub name: Sym,
+    pub span: Span,
+    /// The annotated type, or the type its initializer visibly constructs.
+    pub ty: Option<TypeFact>,
+    /// `let b = a.clone()`, `let b = &self.x`, `let b = Arc::clone(&a)`: `b` is `a`.
+    pub alias_of: Option<PlaceIdx>,
+    /// Bound by a closure's parameter list.
+    pub is_closure_param: bool,
+}
+
+#[derive(Debug)]
+pub struct CallFact {
+    pub callee: Callee,
+    pub receiver: Option<Operand>,
+    pub args: Vec<Operand>,
+    /// The call's value is awaited right away: `f().await`.
+    pub awaited: bool,
+    /// The callee's name (method name, or last path segment).
+    pub name_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// `f(..)`, `Type::f(..)`, `crate::m::f(..)`, as written.
+    Path(Box<[Sym]>),
+    /// `receiver.name(..)`.
+    Method(Sym),
+    /// A closure or a local bound to one: `(|| ..)()`, `let f = || ..; f()`.
+    Closure(FnIdx),
+    /// A call through a parameter: `f()` where `f: impl Fn()`.
+    Param(u16),
+    /// Anything else (`(self.callback)()`, `a[i]()`).
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    Place(PlaceIdx),
+    Guard(HolderIdx),
+    Closure(FnIdx),
+    Other,
+}
+
+#[derive(Debug)]
+pub struct Ordering {
+    pub span: Span,
+    /// Bases mentioned by the comparison's operands (or the sort's receiver).
+    pub bases: Vec<Base>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardOpKind {
+    /// `drop(g)` / `mem::drop(g)`.
+    Drop,
+    /// `mem::forget(g)`, `ManuallyDrop::new(g)`, `Box::leak(Box::new(g))`.
+    Forget,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct GuardOp {
+    pub kind: GuardOpKind,
+    pub holder: HolderIdx,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    /// `X = v`
+    Assign,
+    /// `X += v` and friends.
+    Compound,
+    /// `&X`
+    Ref,
+    /// `&mut X`, `addr_of_mut!(X)`, `&raw mut X`
+    RefMut,
+    /// `X.method(..)`
+    Method,
+}
+
+/// A use of a path that looks like a static.
+#[derive(Debug)]
+pub struct StaticRef {
+    pub module: ModIdx,
+    pub fn_: Option<FnIdx>,
+    pub path: Box<[Sym]>,
+    pub span: Span,
+    pub access: Access,
+}
+pub mod dump;

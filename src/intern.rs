@@ -1,0 +1,255 @@
+//! A process-wide string interner.
+//!
+//! Facts store identifiers and path segments as [`Sym`]s: four bytes, compared by value, shared
+//! by every thread. Names the analysis asks about (`lock`, `Mutex`, `sleep`, …) are predefined, so
+//! code can compare against constants such as [`sym::LOCK`] without a lookup.
+//!
+//! A `Sym`'s number depends on the order in which threads met the string, so it must never decide
+//! the order of anything the user sees: sort by [`Sym::as_str`], never by `Sym`.
+
+use rustc_hash::FxHashMap;
+use std::sync::{LazyLock, RwLock};
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sym(u32);
+
+macro_rules! predefined {
+    ($($name:ident = $text:literal),* $(,)?) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[repr(u32)]
+        enum Known { $($name),* }
+        /// Predefined symbols, usable as constants.
+        pub mod sym {
+            use super::{Known, Sym};
+            $(pub const $name: Sym = Sym(Known::$name as u32);)*
+        }
+        const PREDEFINED: &[&str] = &[$($text),*];
+    };
+}
+
+predefined! {
+    EMPTY = "",
+    UNDERSCORE = "_",
+    SELF_VALUE = "self",
+    SELF_TYPE = "Self",
+    CRATE = "crate",
+    SUPER = "super",
+    STD = "std",
+    CORE = "core",
+    ALLOC = "alloc",
+    CLOSURE = "{closure}",
+    ASYNC_BLOCK = "{async block}",
+    // lock methods
+    LOCK = "lock",
+    READ = "read",
+    WRITE = "write",
+    TRY_LOCK = "try_lock",
+    TRY_READ = "try_read",
+    TRY_WRITE = "try_write",
+    TRY_LOCK_FOR = "try_lock_for",
+    TRY_LOCK_UNTIL = "try_lock_until",
+    TRY_READ_FOR = "try_read_for",
+    TRY_WRITE_FOR = "try_write_for",
+    TRY_READ_UNTIL = "try_read_until",
+    TRY_WRITE_UNTIL = "try_write_until",
+    BLOCKING_LOCK = "blocking_lock",
+    BLOCKING_READ = "blocking_read",
+    BLOCKING_WRITE = "blocking_write",
+    LOCK_BLOCKING = "lock_blocking",
+    READ_BLOCKING = "read_blocking",
+    WRITE_BLOCKING = "write_blocking",
+    LOCK_OWNED = "lock_owned",
+    READ_OWNED = "read_owned",
+    WRITE_OWNED = "write_owned",
+    LOCK_ARC = "lock_arc",
+    READ_ARC = "read_arc",
+    WRITE_ARC = "write_arc",
+    UPGRADABLE_READ = "upgradable_read",
+    READ_RECURSIVE = "read_recursive",
+    TRY_LOCK_OWNED = "try_lock_owned",
+    // adapters that keep a guard a guard
+    UNWRAP = "unwrap",
+    EXPECT = "expect",
+    UNWRAP_OR_ELSE = "unwrap_or_else",
+    UNWRAP_UNCHECKED = "unwrap_unchecked",
+    MAP_ERR = "map_err",
+    OK = "ok",
+    INTO_INNER = "into_inner",
+    // place adapters: `x.clone().lock()` locks what `x` locks
+    CLONE = "clone",
+    AS_REF = "as_ref",
+    AS_MUT = "as_mut",
+    BORROW = "borrow",
+    DEREF = "deref",
+    DEREF_MUT = "deref_mut",
+    GET = "get",
+    GET_OR_INIT = "get_or_init",
+    GET_MUT = "get_mut",
+    FORCE = "force",
+    AS_DEREF = "as_deref",
+    // calls with lock meaning
+    DROP = "drop",
+    FORGET = "forget",
+    MEM = "mem",
+    MANUALLY_DROP = "ManuallyDrop",
+    LEAK = "leak",
+    NEW = "new",
+    ARC = "Arc",
+    RC = "Rc",
+    BOX = "Box",
+    SOME = "Some",
+    OK_VARIANT = "Ok",
+    ERR = "Err",
+    WAIT = "wait",
+    WAIT_TIMEOUT = "wait_timeout",
+    WAIT_WHILE = "wait_while",
+    WAIT_TIMEOUT_WHILE = "wait_timeout_while",
+    WAIT_TIMEOUT_MS = "wait_timeout_ms",
+    WAIT_FOR = "wait_for",
+    WAIT_UNTIL = "wait_until",
+    UNLOCKED = "unlocked",
+    // ordering evidence
+    CMP = "cmp",
+    PARTIAL_CMP = "partial_cmp",
+    MIN = "min",
+    MAX = "max",
+    MIN_BY_KEY = "min_by_key",
+    MAX_BY_KEY = "max_by_key",
+    MINMAX = "minmax",
+    SORT = "sort",
+    SORT_UNSTABLE = "sort_unstable",
+    SORT_BY = "sort_by",
+    SORT_BY_KEY = "sort_by_key",
+    SORT_UNSTABLE_BY = "sort_unstable_by",
+    SORT_UNSTABLE_BY_KEY = "sort_unstable_by_key",
+    // spawners: closures passed to these run elsewhere
+    SPAWN = "spawn",
+    // type names
+    MUTEX = "Mutex",
+    RWLOCK = "RwLock",
+    CONDVAR = "Condvar",
+    ONCE_LOCK = "OnceLock",
+    LAZY_LOCK = "LazyLock",
+    LAZY = "Lazy",
+    ONCE_CELL = "OnceCell",
+    LAZY_STATIC = "lazy_static",
+    THREAD_LOCAL = "thread_local",
+}
+
+const SHARDS: usize = 16;
+
+#[derive(Default)]
+struct Shard {
+    map: FxHashMap<&'static str, Sym>,
+    strs: Vec<&'static str>,
+}
+
+struct Interner {
+    predefined: FxHashMap<&'static str, Sym>,
+    shards: [RwLock<Shard>; SHARDS],
+}
+
+static INTERNER: LazyLock<Interner> = LazyLock::new(|| Interner {
+    predefined: PREDEFINED
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, Sym(i as u32)))
+        .collect(),
+    shards: std::array::from_fn(|_| RwLock::new(Shard::default())),
+});
+
+fn shard_of(s: &str) -> usize {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    s.hash(&mut h);
+    (h.finish() >> 32) as usize % SHARDS
+}
+
+impl Sym {
+    pub fn new(s: &str) -> Sym {
+        let interner = &*INTERNER;
+        if let Some(&sym) = interner.predefined.get(s) {
+            return sym;
+        }
+        let shard_idx = shard_of(s);
+        let shard = &interner.shards[shard_idx];
+        if let Some(&sym) = shard.read().unwrap_or_else(|e| e.into_inner()).map.get(s) {
+            return sym;
+        }
+        let mut shard = shard.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&sym) = shard.map.get(s) {
+            return sym;
+        }
+        let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
+        let index = shard.strs.len() as u32;
+        let sym = Sym(PREDEFINED.len() as u32 + ((index << 4) | shard_idx as u32));
+        shard.strs.push(text);
+        shard.map.insert(text, sym);
+        sym
+    }
+
+    pub fn as_str(self) -> &'static str {
+        let n = self.0 as usize;
+        if n < PREDEFINED.len() {
+            return PREDEFINED[n];
+        }
+        let dynamic = n - PREDEFINED.len();
+        let shard = INTERNER.shards[dynamic & (SHARDS - 1)]
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        shard.strs[dynamic >> 4]
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Joins symbols with `::`, for messages.
+pub fn join_path(segs: &[Sym]) -> String {
+    let mut out = String::new();
+    for (i, s) in segs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(s.as_str());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predefined_and_dynamic_round_trip() {
+        assert_eq!(Sym::new("lock"), sym::LOCK);
+        assert_eq!(sym::LOCK.as_str(), "lock");
+        let a = Sym::new("a_name_nobody_predefined");
+        assert_eq!(Sym::new("a_name_nobody_predefined"), a);
+        assert_eq!(a.as_str(), "a_name_nobody_predefined");
+        assert_ne!(a, Sym::new("another_name"));
+    }
+
+    #[test]
+    fn many_threads_agree() {
+        let syms: Vec<Vec<Sym>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..500).map(|i| Sym::new(&format!("n{i}"))).collect()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for v in &syms[1..] {
+            assert_eq!(v, &syms[0]);
+        }
+        assert_eq!(syms[0][42].as_str(), "n42");
+    }
+}

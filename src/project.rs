@@ -1,0 +1,546 @@
+//! Discovery: which files to read, which crate each belongs to, and how they group into units.
+//!
+//! A *unit* is what whole-crate analysis sees at once: a workspace (all its member packages), a
+//! package outside any workspace, or the loose `.rs` files under a path with no `Cargo.toml`.
+//! A path named on the command line is analysed in the context of its unit: naming
+//! `src/lib.rs` reads the whole crate, but findings are reported only for the named paths.
+
+use crate::extract::Edition;
+use crate::span::FileId;
+use rustc_hash::FxHashMap;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug)]
+pub struct Project {
+    pub files: Vec<SourceFile>,
+    pub units: Vec<Unit>,
+    pub packages: Vec<Package>,
+}
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path to read.
+    pub path: PathBuf,
+    /// The path as the user would type it: relative to the working directory when under it.
+    pub display: String,
+    pub unit: u32,
+    /// `None` for loose files.
+    pub package: Option<u32>,
+    /// Under a path the user named: findings here are reported.
+    pub requested: bool,
+}
+
+#[derive(Debug)]
+pub struct Unit {
+    pub root: PathBuf,
+    pub files: Vec<FileId>,
+    pub packages: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    Test,
+    Example,
+    Bench,
+    Build,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The crate name as code refers to it (`-` turned into `_`).
+    pub name: String,
+    pub root: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Package {
+    pub name: String,
+    pub dir: PathBuf,
+    pub manifest: PathBuf,
+    pub edition: Edition,
+    pub targets: Vec<Target>,
+    /// `[package.metadata.lockscan]`.
+    pub metadata: Option<toml::Value>,
+    /// The workspace root's `[workspace.metadata.lockscan]`, when in a workspace.
+    pub workspace_metadata: Option<(PathBuf, toml::Value)>,
+}
+
+#[derive(Debug)]
+pub enum DiscoverError {
+    NotFound(PathBuf),
+}
+
+impl std::error::Error for DiscoverError {}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::NotFound(p) => write!(f, "no such file or directory: `{}`", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DiscoverOptions {
+    /// Glob-like patterns (gitignore syntax) of paths to leave out.
+    pub exclude: Vec<String>,
+    /// Read every `.rs` file, ignoring `.gitignore` and friends.
+    pub no_ignore: bool,
+}
+
+/// A parsed `Cargo.toml`.
+#[derive(Debug, Default)]
+struct Manifest {
+    package: Option<toml::Table>,
+    workspace: Option<toml::Table>,
+    raw: toml::Table,
+}
+
+fn read_manifest(path: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let raw: toml::Table = text.parse().unwrap_or_default();
+    Some(Manifest {
+        package: raw.get("package").and_then(|v| v.as_table()).cloned(),
+        workspace: raw.get("workspace").and_then(|v| v.as_table()).cloned(),
+        raw,
+    })
+}
+
+/// The current directory, made absolute.
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// Lexically normalizes `.` and `..` (no symlink resolution, so it works on any path).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        normalize(p)
+    } else {
+        normalize(&cwd().join(p))
+    }
+}
+
+/// How the user would type `abs`: relative to the working directory when under it.
+pub fn display_path(abs: &Path) -> String {
+    let here = absolute(&cwd());
+    let shown = match abs.strip_prefix(&here) {
+        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => abs.to_path_buf(),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+struct Discoverer {
+    manifests: FxHashMap<PathBuf, Option<Manifest>>,
+    /// Directory → the package that owns it (nearest `Cargo.toml` with `[package]`).
+    owner_cache: FxHashMap<PathBuf, Option<PathBuf>>,
+    packages: Vec<Package>,
+    package_by_dir: FxHashMap<PathBuf, u32>,
+}
+
+impl Discoverer {
+    fn manifest(&mut self, dir: &Path) -> Option<&Manifest> {
+        if !self.manifests.contains_key(dir) {
+            let path = dir.join("Cargo.toml");
+            let m = if path.is_file() { read_manifest(&path) } else { None };
+            self.manifests.insert(dir.to_path_buf(), m);
+        }
+        self.manifests.get(dir).and_then(|m| m.as_ref())
+    }
+
+    /// The directory of the package owning `dir`, if any.
+    fn package_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(hit) = self.owner_cache.get(dir) {
+            return hit.clone();
+        }
+        let found = if self.manifest(dir).is_some_and(|m| m.package.is_some()) {
+            Some(dir.to_path_buf())
+        } else {
+            dir.parent().and_then(|p| self.package_dir(p))
+        };
+        self.owner_cache.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+
+    /// The workspace root whose members include the package at `pkg_dir`.
+    fn workspace_of(&mut self, pkg_dir: &Path) -> Option<PathBuf> {
+        // `package.workspace = "../.."` names it outright.
+        let explicit = self
+            .manifest(pkg_dir)
+            .and_then(|m| m.package.as_ref())
+            .and_then(|p| p.get("workspace"))
+            .and_then(|w| w.as_str())
+            .map(|w| normalize(&pkg_dir.join(w)));
+        if let Some(root) = explicit {
+            return self.manifest(&root).and_then(|m| m.workspace.as_ref()).map(|_| root);
+        }
+        let mut dir = Some(pkg_dir);
+        while let Some(d) = dir {
+            if let Some(ws) = self.manifest(d).and_then(|m| m.workspace.clone()) {
+                let rel = pkg_dir.strip_prefix(d).unwrap_or(Path::new(""));
+                if rel.as_os_str().is_empty() || is_member(&ws, rel) {
+                    return Some(d.to_path_buf());
+                }
+                return None;
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    fn package(&mut self, dir: &Path) -> u32 {
+        if let Some(&i) = self.package_by_dir.get(dir) {
+            return i;
+        }
+        let ws_root = self.workspace_of(dir);
+        let ws = ws_root
+            .as_ref()
+            .and_then(|r| self.manifest(r))
+            .and_then(|m| m.workspace.clone());
+        let m = self.manifest(dir);
+        let pkg = m.and_then(|m| m.package.clone()).unwrap_or_default();
+        let raw = m.map(|m| m.raw.clone()).unwrap_or_default();
+        let name = pkg
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "crate".into());
+        let edition = match pkg.get("edition") {
+            Some(toml::Value::String(s)) => Edition::parse(s),
+            Some(toml::Value::Table(t)) if t.get("workspace").and_then(|v| v.as_bool()) == Some(true) => ws
+                .as_ref()
+                .and_then(|w| w.get("package"))
+                .and_then(|p| p.get("edition"))
+                .and_then(|e| e.as_str())
+                .and_then(Edition::parse),
+            _ => None,
+        }
+        .unwrap_or_default();
+        let metadata = pkg
+            .get("metadata")
+            .and_then(|m| m.get("lockscan"))
+            .cloned();
+        let workspace_metadata = ws_root.as_ref().and_then(|root| {
+            ws.as_ref()
+                .and_then(|w| w.get("metadata"))
+                .and_then(|m| m.get("lockscan"))
+                .cloned()
+                .map(|v| (root.join("Cargo.toml"), v))
+        });
+        let targets = targets(dir, &name, &pkg, &raw);
+        let idx = self.packages.len() as u32;
+        self.packages.push(Package {
+            name,
+            manifest: dir.join("Cargo.toml"),
+            dir: dir.to_path_buf(),
+            edition,
+            targets,
+            metadata,
+            workspace_metadata,
+        });
+        self.package_by_dir.insert(dir.to_path_buf(), idx);
+        idx
+    }
+}
+
+/// Is `rel` (a package dir relative to the workspace root) matched by `members` and not by
+/// `exclude`?
+fn is_member(ws: &toml::Table, rel: &Path) -> bool {
+    let list = |key: &str| -> Vec<String> {
+        ws.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let matches = |pat: &String| glob_match(pat.trim_end_matches('/'), &rel);
+    list("members").iter().any(matches) && !list("exclude").iter().any(matches)
+}
+
+/// Matches `path` against a Cargo member glob (`crates/*`, `tools/**`), component by component.
+fn glob_match(pat: &str, path: &str) -> bool {
+    fn comp(p: &str, s: &str) -> bool {
+        match p.split_once('*') {
+            None => p == s,
+            Some((pre, post)) => {
+                s.len() >= pre.len() + post.len() && s.starts_with(pre) && {
+                    let rest = &s[pre.len()..];
+                    (0..=rest.len()).any(|i| rest.is_char_boundary(i) && comp(post, &rest[i..]))
+                }
+            }
+        }
+    }
+    fn go(p: &[&str], s: &[&str]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(pp), Some(ss)) => comp(pp, ss) && go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pat.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    let s: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    go(&p, &s)
+}
+
+fn crate_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// A package's crate roots: from `[lib]`, `[[bin]]` etc., and Cargo's conventional layout.
+fn targets(dir: &Path, name: &str, pkg: &toml::Table, raw: &toml::Table) -> Vec<Target> {
+    let mut out: Vec<Target> = vec![];
+    let mut push = |kind, name: String, root: PathBuf| {
+        if root.is_file() && !out.iter().any(|t| t.root == root) {
+            out.push(Target { kind, name, root });
+        }
+    };
+    let lib = raw.get("lib").and_then(|v| v.as_table());
+    let lib_name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|v| v.as_str())
+        .map(crate_name)
+        .unwrap_or_else(|| crate_name(name));
+    let lib_path = lib
+        .and_then(|l| l.get("path"))
+        .and_then(|v| v.as_str())
+        .map(|p| dir.join(p))
+        .unwrap_or_else(|| dir.join("src/lib.rs"));
+    push(TargetKind::Lib, lib_name, lib_path);
+    let explicit = |key: &str| -> Vec<(String, PathBuf)> {
+        raw.get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| {
+                        let n = t.get("name").and_then(|v| v.as_str())?;
+                        let p = t
+                            .get("path")
+                            .and_then(|v| v.as_str())
+                            .map(|p| dir.join(p))?;
+                        Some((crate_name(n), p))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (n, p) in explicit("bin") {
+        push(TargetKind::Bin, n, p);
+    }
+    push(TargetKind::Bin, crate_name(name), dir.join("src/main.rs"));
+    for (kind, key, sub) in [
+        (TargetKind::Bin, "bin", "src/bin"),
+        (TargetKind::Test, "test", "tests"),
+        (TargetKind::Example, "example", "examples"),
+        (TargetKind::Bench, "bench", "benches"),
+    ] {
+        if kind != TargetKind::Bin {
+            for (n, p) in explicit(key) {
+                push(kind, n, p);
+            }
+        }
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.extension().is_some_and(|e| e == "rs") {
+                let n = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                push(kind, crate_name(&n), p);
+            } else if p.join("main.rs").is_file() {
+                let n = p.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                push(kind, crate_name(&n), p.join("main.rs"));
+            }
+        }
+    }
+    let build = match pkg.get("build") {
+        Some(toml::Value::String(s)) => Some(dir.join(s)),
+        Some(toml::Value::Boolean(false)) => None,
+        _ => Some(dir.join("build.rs")),
+    };
+    if let Some(b) = build {
+        push(TargetKind::Build, "build_script_build".into(), b);
+    }
+    out
+}
+
+/// Finds the files under `paths` and the units they belong to.
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, DiscoverError> {
+    let mut d = Discoverer {
+        manifests: FxHashMap::default(),
+        owner_cache: FxHashMap::default(),
+        packages: vec![],
+        package_by_dir: FxHashMap::default(),
+    };
+    let requested: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
+    for (p, abs) in paths.iter().zip(&requested) {
+        if !abs.exists() {
+            return Err(DiscoverError::NotFound(p.clone()));
+        }
+    }
+    // What to walk: each requested path, and the root of the unit it lies in (for context).
+    let mut walk_roots: Vec<PathBuf> = vec![];
+    for abs in &requested {
+        let dir = if abs.is_dir() {
+            abs.clone()
+        } else {
+            abs.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let unit_root = d
+            .package_dir(&dir)
+            .map(|pkg| d.workspace_of(&pkg).unwrap_or(pkg));
+        walk_roots.push(abs.clone());
+        if let Some(root) = unit_root {
+            walk_roots.push(root);
+        }
+    }
+    walk_roots.sort();
+    walk_roots.dedup();
+    // Walking a root also walks every root below it.
+    let roots: Vec<PathBuf> = walk_roots
+        .iter()
+        .filter(|r| !walk_roots.iter().any(|o| o != *r && r.starts_with(o) && o.is_dir()))
+        .cloned()
+        .collect();
+
+    let mut found: Vec<PathBuf> = vec![];
+    for root in &roots {
+        if root.is_file() {
+            found.push(root.clone());
+            continue;
+        }
+        found.extend(walk(root, opts, &requested));
+    }
+    found.sort();
+    found.dedup();
+
+    // Group into units.
+    let mut files: Vec<SourceFile> = vec![];
+    let mut units: Vec<Unit> = vec![];
+    let mut unit_by_root: FxHashMap<PathBuf, u32> = FxHashMap::default();
+    for path in found {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (unit_root, package) = match d.package_dir(&dir) {
+            Some(pkg_dir) => {
+                let root = d.workspace_of(&pkg_dir).unwrap_or_else(|| pkg_dir.clone());
+                (root, Some(d.package(&pkg_dir)))
+            }
+            // Loose files: one unit per requested path that holds them.
+            None => (
+                requested
+                    .iter()
+                    .filter(|r| path.starts_with(r))
+                    .max_by_key(|r| r.components().count())
+                    .cloned()
+                    .unwrap_or_else(|| dir.clone()),
+                None,
+            ),
+        };
+        let next = units.len() as u32;
+        let unit = *unit_by_root.entry(unit_root.clone()).or_insert_with(|| {
+            units.push(Unit {
+                root: unit_root,
+                files: vec![],
+                packages: vec![],
+            });
+            next
+        });
+        let id = FileId(files.len() as u32);
+        let u = &mut units[unit as usize];
+        u.files.push(id);
+        if let Some(p) = package
+            && !u.packages.contains(&p)
+        {
+            u.packages.push(p);
+        }
+        files.push(SourceFile {
+            requested: requested.iter().any(|r| path.starts_with(r)),
+            display: display_path(&path),
+            path,
+            unit,
+            package,
+        });
+    }
+    Ok(Project {
+        files,
+        units,
+        packages: d.packages,
+    })
+}
+
+/// The `.rs` files under `root`, honouring ignore files and skipping `target/`.
+fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathBuf> {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(!opts.no_ignore)
+        .hidden(!opts.no_ignore)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    if !opts.exclude.is_empty() {
+        let mut ob = ignore::overrides::OverrideBuilder::new(root);
+        for pat in &opts.exclude {
+            let _ = ob.add(&format!("!{pat}"));
+        }
+        if let Ok(ov) = ob.build() {
+            builder.overrides(ov);
+        }
+    }
+    let requested_dirs: Vec<PathBuf> = requested.iter().filter(|r| r.is_dir()).cloned().collect();
+    builder.filter_entry(move |e| {
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        // A build's output is never source; a directory the user named is read regardless.
+        !(is_dir && e.file_name() == "target" && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
+    });
+    let mut out = vec![];
+    for entry in builder.build().flatten() {
+        if entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
+            && entry.path().extension().is_some_and(|e| e == "rs")
+            && entry.path().is_file()
+        {
+            out.push(absolute(entry.path()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_globs() {
+        assert!(glob_match("crates/*", "crates/core"));
+        assert!(!glob_match("crates/*", "crates/core/sub"));
+        assert!(glob_match("tools/**", "tools/a/b"));
+        assert!(glob_match("./app", "app"));
+        assert!(glob_match("lock*", "lockscan"));
+        assert!(!glob_match("lock*", "other"));
+    }
+
+    #[test]
+    fn normalizes_dots() {
+        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+}
