@@ -2,9 +2,15 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the invariants.
 
+pub mod cli;
+pub mod diag;
+pub mod driver;
 pub mod extract;
 pub mod facts;
+pub mod index;
 pub mod intern;
-pub mod span;
-pub mod project;
 pub mod parse;
+pub mod project;
+pub mod render;
+pub mod rules;
+pub mod span;

@@ -92,7 +92,7 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     }
     let outcome = match syn::parse_str::<syn::File>(&prepared) {
         Ok(file) => {
-            let facts = extract::extract(&file, opts);
+            let facts = extract::extract(&file, &prepared, opts);
             drop(file);
             Outcome::Parsed(facts)
         }
@@ -100,7 +100,7 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             let start = e.span().start();
             let end = e.span().end();
             Outcome::Failed(Failure {
-                reason: e.to_string(),
+                reason: format!("could not parse this file: {e}"),
                 span: Span {
                     lo: Pos {
                         line: start.line.max(1) as u32,

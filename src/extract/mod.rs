@@ -44,10 +44,12 @@ pub struct ExtractOptions {
     pub extra_lock_methods: Vec<Sym>,
 }
 
-pub fn extract(file: &syn::File, opts: &ExtractOptions) -> FileFacts {
+/// Extracts the facts of one parsed file; `src` is the text it was parsed from.
+pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts {
     let mut cx = FileCx {
         facts: FileFacts::default(),
         opts,
+        src,
     };
     cx.facts.modules.push(ModuleFacts {
         parent: None,
@@ -64,6 +66,14 @@ pub fn extract(file: &syn::File, opts: &ExtractOptions) -> FileFacts {
 pub(crate) struct FileCx<'o> {
     pub facts: FileFacts,
     pub opts: &'o ExtractOptions,
+    pub src: &'o str,
+}
+
+impl FileCx<'_> {
+    /// The source text of a span, as written (empty if it cannot be found).
+    pub(crate) fn text(&self, s: proc_macro2::Span) -> &str {
+        self.src.get(s.byte_range()).unwrap_or("")
+    }
 }
 
 fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
@@ -223,6 +233,7 @@ impl FileCx<'_> {
                     },
                     ty_span: spans::sp(syn::spanned::Spanned::span(&*s.ty)),
                     init_span: spans::expr_span(&s.expr),
+                    init_text: self.expr_text(&s.expr),
                     origin: StaticOrigin::Item,
                     init_ty: ctor_type(&s.expr),
                 });
@@ -278,6 +289,11 @@ impl FileCx<'_> {
             syn::Item::Const(c) => self.static_initializer(&c.expr, module, in_test),
             _ => {}
         }
+    }
+
+    fn expr_text(&self, e: &syn::Expr) -> Box<str> {
+        let span = syn::spanned::Spanned::span(e);
+        self.text(span).into()
     }
 
     fn fields(&self, fields: &syn::Fields, variant: Option<&syn::Ident>) -> Vec<FieldFacts> {
@@ -358,6 +374,7 @@ impl FileCx<'_> {
             mut_span: None,
             ty_span: spans::sp(syn::spanned::Spanned::span(&st.ty)),
             init_span: spans::expr_span(&st.init),
+            init_text: self.expr_text(&st.init),
             origin,
             init_ty: ctor_type(&st.init),
         });

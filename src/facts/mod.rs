@@ -161,6 +161,8 @@ pub struct StaticFacts {
     /// The type as written, for fixes.
     pub ty_span: Span,
     pub init_span: Span,
+    /// The initializer as written.
+    pub init_text: Box<str>,
     pub origin: StaticOrigin,
     /// What the initializer constructs, as far as syntax shows (`Mutex::new(..)` → `Mutex`).
     pub init_ty: Option<TypeFact>,
@@ -346,7 +348,7 @@ pub enum Base {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Proj {
     Field(Sym),
     /// `[i]`: the index as written when it is a plain name or literal.

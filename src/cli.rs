@@ -1,0 +1,154 @@
+//! The command line: arguments in, exit code out.
+//!
+//! Exit codes: 0 when nothing is at or above the failing level, 1 when something is, 2 when
+//! lockscan could not do its job (bad arguments, a missing path, unreadable configuration).
+
+use crate::diag::Severity;
+use crate::driver::{self, Options};
+use crate::render::{self, Format, RenderOptions};
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Note,
+    Warning,
+    Error,
+    /// Always exit 0 when the run completes.
+    Never,
+}
+
+/// Finds deadlocks and shared-state concurrency hazards in Rust source, without compiling it.
+#[derive(Parser, Debug)]
+#[command(name = "lockscan", version, about, long_about = None)]
+pub struct Cli {
+    /// Files or directories to check. A file is analysed with the rest of its crate, but only
+    /// its own findings are shown
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colors in human output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Exit with 1 when a finding is at or above this level
+    #[arg(long, value_enum, default_value_t = FailOn::Warning, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+
+    /// Number of worker threads [default: all cores]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Read every `.rs` file, including those `.gitignore` and hidden directories leave out
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Print the extracted facts of each file instead of checking (for lockscan developers)
+    #[arg(long, hide = true)]
+    pub dump_facts: bool,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn run(cli: Cli) -> std::io::Result<i32> {
+    if cli.threads == Some(0) {
+        eprintln!("error: `--threads` must be at least 1");
+        return Ok(2);
+    }
+    if cli.dump_facts {
+        return dump_facts(&cli.paths);
+    }
+    let opts = Options {
+        paths: cli.paths.clone(),
+        threads: cli.threads,
+        discover: crate::project::DiscoverOptions {
+            no_ignore: cli.no_ignore,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let report = match driver::run(&opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    render::render(
+        &report,
+        cli.format,
+        RenderOptions {
+            color,
+            width: terminal_width(),
+        },
+        &mut out,
+    )?;
+    out.flush()?;
+    let threshold = match cli.fail_on {
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| report.diagnostics.iter().any(|d| d.severity >= t));
+    Ok(i32::from(failed))
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
+fn dump_facts(paths: &[PathBuf]) -> std::io::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for p in paths {
+        match crate::parse::parse_path(p, &Default::default()) {
+            crate::parse::Outcome::Parsed(facts) => {
+                writeln!(out, "== {}", p.display())?;
+                out.write_all(crate::facts::dump::dump(&facts).as_bytes())?;
+            }
+            crate::parse::Outcome::Failed(f) => writeln!(out, "== {}: {}", p.display(), f.reason)?,
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,132 @@
+//! `--format json`: the public contract (version 1).
+//!
+//! ```text
+//! {"version":1,"diagnostics":[{"rule","severity","message","file","line","column","end_line",
+//!   "end_column","labels":[{"file","line","column","end_line","end_column","message"}],"help",
+//!   "fix"}],"summary":{"files","parse_errors","diagnostics","elapsed_ms"}}
+//! ```
+//! Lines and columns are 1-based; `labels` holds every involved span, the primary first.
+
+use crate::diag::{Diagnostic, Fix};
+use crate::driver::Report;
+use crate::span::Loc;
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Out<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    parse_errors: usize,
+    diagnostics: usize,
+    elapsed_ms: u64,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    applicability: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    replacement: &'a str,
+}
+
+fn label<'a>(report: &'a Report, loc: Loc, message: &'a str) -> JsonLabel<'a> {
+    JsonLabel {
+        file: report.display_path(loc.file),
+        line: loc.span.lo.line,
+        column: loc.span.lo.col,
+        end_line: loc.span.hi.line,
+        end_column: loc.span.hi.col,
+        message,
+    }
+}
+
+fn fix<'a>(report: &'a Report, f: &'a Fix) -> JsonFix<'a> {
+    JsonFix {
+        applicability: f.applicability.as_str(),
+        edits: f
+            .edits
+            .iter()
+            .map(|e| JsonEdit {
+                file: report.display_path(e.loc.file),
+                line: e.loc.span.lo.line,
+                column: e.loc.span.lo.col,
+                end_line: e.loc.span.hi.line,
+                end_column: e.loc.span.hi.col,
+                replacement: &e.replacement,
+            })
+            .collect(),
+    }
+}
+
+fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let mut labels = vec![label(report, d.primary, &d.primary_label)];
+    labels.extend(d.labels.iter().map(|l| label(report, l.loc, &l.message)));
+    JsonDiagnostic {
+        rule: d.rule,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file: report.display_path(d.primary.file),
+        line: d.primary.span.lo.line,
+        column: d.primary.span.lo.col,
+        end_line: d.primary.span.hi.line,
+        end_column: d.primary.span.hi.col,
+        labels,
+        help: d.help.as_deref(),
+        fix: d.fix.as_ref().map(|f| fix(report, f)),
+    }
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Out {
+        version: 1,
+        diagnostics: report.diagnostics.iter().map(|d| diagnostic(report, d)).collect(),
+        summary: Summary {
+            files: report.files_scanned,
+            parse_errors: report.parse_errors,
+            diagnostics: report.diagnostics.len(),
+            elapsed_ms: report.elapsed.as_millis() as u64,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,100 @@
+//! `guard_across_blocking`: a guard held while the thread blocks on something else.
+
+use super::guard_across::{count, guards_across};
+use super::words::end_it;
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::EventKind;
+use crate::index::model::{CallKind, Model};
+
+pub const RULE: Rule = Rule {
+    name: "guard_across_blocking",
+    level: Severity::Warning,
+    summary: "a guard held across a blocking call: channel `recv`, `join`, `Barrier::wait`, blocking I/O, process `wait`",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds a lock guard that is alive across a call that blocks the thread until something else
+happens: a channel `recv()`, `JoinHandle::join()`, `Barrier::wait()`, a child process's
+`wait()`/`output()`, blocking file or socket I/O, `block_on`.
+
+Blocking on the value the lock protects is what the lock is for and is not reported:
+`queue.lock().unwrap().recv()` on a `Mutex<Receiver<Job>>` (the worker-pool idiom), or
+`file.lock().unwrap().write_all(..)` on a `Mutex<File>`.
+
+### Why is this bad
+The thread keeps the lock for as long as the call blocks. If whatever would unblock it (the
+sender, the thread being joined, the other side of the barrier) needs the same lock, both wait
+forever; if not, every thread that needs the lock stalls for the duration.
+
+### Known problems
+Methods are recognised by name and, where visible, receiver type. A `recv()` or `join()` on a
+type whose methods do not block may be reported; allow it with a suppression comment.
+
+### Example
+```rust
+fn drain(&self, rx: &Receiver<Msg>) {
+    let mut log = self.log.lock().unwrap();
+    while let Ok(msg) = rx.recv() { // the sender may need `self.log` to send
+        log.push(msg);
+    }
+}
+```
+
+### Use instead
+```rust
+fn drain(&self, rx: &Receiver<Msg>) {
+    while let Ok(msg) = rx.recv() {
+        self.log.lock().unwrap().push(msg); // lock only to record
+    }
+}
+```
+"#;
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let found = guards_across(
+        m,
+        |f, ev| match ev.kind {
+            EventKind::Call(c) => match m.call_kind(f, c) {
+                CallKind::Blocking(what) => Some((what, m.receiver_guard(f, c))),
+                _ => None,
+            },
+            _ => None,
+        },
+        |_, _| true,
+    );
+    for (r, calls) in found {
+        let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
+            continue;
+        };
+        let what = if calls.iter().all(|c| c.what == calls[0].what) {
+            calls[0].what.to_string()
+        } else {
+            "blocking calls".to_string()
+        };
+        let mut d = Diagnostic::new(
+            RULE.name,
+            RULE.level,
+            m.loc(r.f, holder.span),
+            format!(
+                "guard of `{}` is held across {}",
+                lock.text,
+                count(calls.len(), &format!("a blocking call ({what})"), &format!("blocking calls ({what})"))
+            ),
+        )
+        .primary_label("guard taken here");
+        for c in &calls {
+            d = d.label(c.loc, format!("blocks on {} while the guard is held", c.what));
+        }
+        d = d
+            .help(end_it(holder, "the blocking call"))
+            .note(format!(
+                "if whatever would unblock this call needs `{}`, both wait forever",
+                lock.text
+            ));
+        out.push(d);
+    }
+}

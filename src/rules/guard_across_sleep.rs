@@ -1,0 +1,87 @@
+//! `guard_across_sleep`: a guard held while the thread or task sleeps.
+
+use super::guard_across::{count, guards_across};
+use super::words::end_it;
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::EventKind;
+use crate::index::model::{CallKind, Model};
+
+pub const RULE: Rule = Rule {
+    name: "guard_across_sleep",
+    level: Severity::Warning,
+    summary: "a guard held across `thread::sleep`, `tokio::time::sleep(..).await` and friends",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds a lock guard that is alive while the thread sleeps (`std::thread::sleep`) or the task
+sleeps (`tokio::time::sleep(..).await`, `async_std::task::sleep`, …).
+
+### Why is this bad
+Every other thread that needs the lock waits out the whole sleep: the critical section is as
+long as the sleep, and the program is as slow as if it had one thread. It is the Rust form of
+`with lock: time.sleep(...)`.
+
+### Known problems
+A sleep that is the point of the critical section (rate-limiting one resource on purpose) is
+reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`.
+
+### Example
+```rust
+fn vote(&self, option: u32) {
+    let mut votes = self.votes.lock().unwrap();
+    thread::sleep(Duration::from_millis(100)); // every voter waits here
+    *votes.entry(option).or_default() += 1;
+}
+```
+
+### Use instead
+```rust
+fn vote(&self, option: u32) {
+    thread::sleep(Duration::from_millis(100)); // the slow part, outside the lock
+    let mut votes = self.votes.lock().unwrap();
+    *votes.entry(option).or_default() += 1;
+}
+```
+"#;
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let found = guards_across(
+        m,
+        |f, ev| match ev.kind {
+            EventKind::Call(c) if m.call_kind(f, c) == CallKind::Sleep => {
+                let awaited = m.ix.func(f).body.as_ref().is_some_and(|b| b.calls[c as usize].awaited);
+                Some((awaited, None))
+            }
+            _ => None,
+        },
+        // A blocking lock held across an awaited sleep is `guard_across_await`'s finding.
+        |r, &awaited| m.lock(r).is_some_and(|l| !awaited || l.ty.lib.is_async()),
+    );
+    for (r, sleeps) in found {
+        let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            RULE.name,
+            RULE.level,
+            m.loc(r.f, holder.span),
+            format!(
+                "guard of `{}` is held across {}",
+                lock.text,
+                count(sleeps.len(), "a sleep", "sleeps")
+            ),
+        )
+        .primary_label("guard taken here");
+        for s in &sleeps {
+            d = d.label(s.loc, "sleeps while the guard is held");
+        }
+        d = d
+            .help(end_it(holder, "the sleep"))
+            .note(format!("every other thread that needs `{}` waits out the whole sleep", lock.text));
+        out.push(d);
+    }
+}

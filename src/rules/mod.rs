@@ -1,0 +1,86 @@
+//! The rule registry: every rule's name, default level, documentation and check, in one table
+//! that drives the run, `--list-rules`, `--explain`, SARIF's rule list and the README.
+
+mod double_lock;
+mod guard_across;
+mod guard_across_await;
+mod guard_across_blocking;
+mod guard_across_sleep;
+mod parse_error;
+mod rwlock_upgrade;
+mod static_mut;
+mod words;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::index::model::Model;
+
+pub use parse_error::NAME as PARSE_ERROR;
+
+/// Whether a rule's findings carry a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+pub struct Rule {
+    pub name: &'static str,
+    pub level: Severity,
+    /// One line, for tables.
+    pub summary: &'static str,
+    /// Markdown with the sections *What it does*, *Why is this bad*, *Known problems*,
+    /// *Example*, *Use instead*.
+    pub docs: &'static str,
+    pub fix: FixAvailability,
+    /// `None` for diagnostics the pipeline itself reports (`parse_error`).
+    pub check: Option<fn(&Model, &mut Vec<Diagnostic>)>,
+}
+
+pub static RULES: &[Rule] = &[
+    double_lock::RULE,
+    rwlock_upgrade::RULE,
+    guard_across_await::RULE,
+    guard_across_sleep::RULE,
+    guard_across_blocking::RULE,
+    static_mut::RULE,
+    parse_error::RULE,
+];
+
+pub fn rule(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}
+
+/// Runs every rule on one unit.
+pub fn run(model: &Model) -> Vec<Diagnostic> {
+    let mut out = vec![];
+    for r in RULES {
+        if let Some(check) = r.check {
+            check(model, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_docs_have_every_section() {
+        for r in RULES {
+            for section in ["### What it does", "### Why is this bad", "### Known problems", "### Example", "### Use instead"] {
+                assert!(r.docs.contains(section), "`{}` docs lack `{section}`", r.name);
+            }
+            assert!(!r.summary.ends_with('.'), "`{}` summary ends with a period", r.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_snake_case() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", r.name);
+            assert!(RULES[i + 1..].iter().all(|o| o.name != r.name), "{}", r.name);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! `parse_error`: a file lockscan could not read or parse. Reported by the pipeline itself.
+
+use super::{FixAvailability, Rule};
+use crate::diag::Severity;
+
+pub const NAME: &str = "parse_error";
+
+pub const RULE: Rule = Rule {
+    name: NAME,
+    level: Severity::Warning,
+    summary: "a file that could not be read or parsed, so it was not checked",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: None,
+};
+
+const DOCS: &str = r#"### What it does
+Reports each `.rs` file that lockscan could not check: it could not be read, is not UTF-8, does
+not parse as Rust (as `syn` reads it), or nests too deeply to analyse safely. The run goes on
+with the other files.
+
+### Why is this bad
+Nothing in the file was checked, and a lock-order cycle that passes through it cannot be seen.
+
+### Known problems
+Files that are not meant to be compiled on their own are reported too: fragments pulled in with
+`include!`, cargo-script files with front matter, deliberately invalid test inputs, and 2015
+edition syntax that `syn` no longer accepts (anonymous trait parameters, bare trait objects).
+Exclude them in `lockscan.toml`, or set `parse_error = "allow"`.
+
+### Example
+```rust
+fn broken( {
+```
+
+### Use instead
+Fix the syntax, or exclude the file if it is not meant to be parsed on its own.
+"#;

@@ -1,0 +1,90 @@
+//! `rwlock_upgrade`: a write lock requested while the same thread holds a read guard.
+
+use super::double_lock::reacquisitions;
+use super::words::kept_by;
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::Held;
+use crate::index::known::LockLib;
+use crate::index::locks::Mode;
+use crate::index::model::Model;
+
+pub const RULE: Rule = Rule {
+    name: "rwlock_upgrade",
+    level: Severity::Error,
+    summary: "a `write()` on an `RwLock` whose read guard the same thread still holds",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds `write()` (and `write_owned()`, `blocking_write()`, …) on an `RwLock` while
+the same thread still holds a `read()` or `upgradable_read()` guard of that lock.
+
+### Why is this bad
+A writer waits until every reader is gone, and one of the readers is the thread that waits.
+Reading, then "upgrading" by taking the write lock, is the natural way to write a cache, and it
+deadlocks on the first miss.
+
+### Known problems
+Only acquisitions that reach the same object are compared (see `double_lock`).
+
+### Example
+```rust
+fn get_or_load(&self, key: u32) -> String {
+    let cache = self.cache.read().unwrap();
+    if let Some(v) = cache.get(&key) {
+        return v.clone();
+    }
+    let mut cache_w = self.cache.write().unwrap(); // waits for `cache`, held by this thread
+    cache_w.entry(key).or_insert_with(|| load(key)).clone()
+}
+```
+
+### Use instead
+```rust
+fn get_or_load(&self, key: u32) -> String {
+    if let Some(v) = self.cache.read().unwrap().get(&key) {
+        return v.clone();
+    } // the read guard ends here
+    let mut cache = self.cache.write().unwrap();
+    // check again: another thread may have loaded it in between
+    cache.entry(key).or_insert_with(|| load(key)).clone()
+}
+```
+With `parking_lot`, an `upgradable_read()` guard can be upgraded in place with
+`RwLockUpgradableReadGuard::upgrade`.
+"#;
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    for r in reacquisitions(m) {
+        let (Some(l1), Some(l2)) = (m.lock(r.first), m.lock(r.second)) else {
+            continue;
+        };
+        if !(l1.mode.is_read() && l2.mode == Mode::Write) {
+            continue;
+        }
+        let h1 = m.holder(r.first);
+        let h2 = m.holder(r.second);
+        let mut help = match (h1.held, h1.binding) {
+            (Held::Binding, Some((name, _))) => format!(
+                "end the read guard first (`drop({name});`), then take the write lock and check the state again: another thread may have changed it in between"
+            ),
+            _ => "end the read guard first, then take the write lock and check the state again: another thread may have changed it in between".to_string(),
+        };
+        if l2.ty.lib == LockLib::ParkingLot || l2.ty.lib == LockLib::LockApi {
+            help.push_str("; or take an `upgradable_read()` and upgrade it with `RwLockUpgradableReadGuard::upgrade`");
+        }
+        let d = Diagnostic::new(
+            RULE.name,
+            RULE.level,
+            m.loc(r.second.f, h2.span),
+            format!("`{}` is write-locked while this thread holds a read guard on it", l2.text),
+        )
+        .primary_label("waits for every reader to leave, including this thread")
+        .label(m.loc(r.first.f, h1.span), kept_by(h1, l1).replacen("guard", "read guard", 1))
+        .help(help);
+        out.push(d);
+    }
+}

@@ -1,0 +1,162 @@
+//! `static_mut`: mutable statics, and every access to them.
+
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
+use crate::index::model::Model;
+use crate::index::{Index, StaticId};
+use crate::span::Loc;
+use std::collections::BTreeMap;
+
+pub const RULE: Rule = Rule {
+    name: "static_mut",
+    level: Severity::Warning,
+    summary: "a `static mut` item, with every access to it",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds `static mut` items and shows every access to them, and names the replacement that fits
+how the static is used: an atomic for a counter or flag, `OnceLock`/`LazyLock` for a value set
+once, a `Mutex` for anything else shared, `thread_local!` for per-thread state.
+
+### Why is this bad
+Any access to a `static mut` from two threads at once, one of them a write, is a data race:
+undefined behaviour, not just a lost update. `COUNTER += 1` is a read, an add and a write, so
+two threads can both read 0 and both write 1. Edition 2024 rejects references to `static mut`
+(`static_mut_refs`) for this reason.
+
+### Known problems
+A `static mut` that only one thread ever touches (set up in `main` before any thread starts)
+is safe but still reported: the compiler cannot check that promise and neither can lockscan.
+Accesses are found by name from the paths that resolve to the static.
+
+### Example
+```rust
+static mut COUNTER: u64 = 0;
+
+fn increment() {
+    unsafe { COUNTER += 1 } // two threads can both read 0 and both write 1
+}
+```
+
+### Use instead
+```rust
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn increment() {
+    COUNTER.fetch_add(1, Ordering::Relaxed);
+}
+```
+"#;
+
+/// Labels beyond this many are summarized in a note.
+const MAX_LABELS: usize = 8;
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let ix = m.ix;
+    // Every access, by the static it resolves to.
+    let mut accesses: BTreeMap<StaticId, Vec<(Loc, Access)>> = BTreeMap::new();
+    for file in &ix.files {
+        for r in &file.facts.static_refs {
+            let module = file.mods[r.module as usize];
+            if let Some(id) = ix.resolve_static(module, &r.path)
+                && ix.static_facts(id).0.mutable
+            {
+                accesses.entry(id).or_default().push((Loc { file: file.id, span: r.span }, r.access));
+            }
+        }
+    }
+    for (i, _) in ix.statics.iter().enumerate() {
+        let id = StaticId(i as u32);
+        let (s, _, file) = ix.static_facts(id);
+        if !s.mutable || s.origin != StaticOrigin::Item {
+            continue;
+        }
+        let mut found = accesses.remove(&id).unwrap_or_default();
+        found.sort_by_key(|(loc, _)| *loc);
+        let mut d = Diagnostic::new(
+            RULE.name,
+            RULE.level,
+            Loc { file, span: s.span },
+            format!("`static mut {}` is shared mutable state with no synchronization", s.name),
+        )
+        .primary_label(match found.len() {
+            0 => "declared here".to_string(),
+            1 => "declared here, accessed once".to_string(),
+            n => format!("declared here, accessed in {n} places"),
+        });
+        for (loc, access) in found.iter().take(MAX_LABELS) {
+            d = d.label(*loc, access_label(*access));
+        }
+        if found.len() > MAX_LABELS {
+            d = d.note(format!("{} more accesses are not shown", found.len() - MAX_LABELS));
+        }
+        d = d.help(replacement(ix, s, &found));
+        d = d.note("accesses from two threads, one of them a write, are a data race: undefined behaviour, not just a lost update");
+        out.push(d);
+    }
+}
+
+fn access_label(a: Access) -> &'static str {
+    match a {
+        Access::Read => "read here",
+        Access::Assign => "written here",
+        Access::Compound => "read and written here, in two steps another thread can come between",
+        Access::Ref => "borrowed here",
+        Access::RefMut => "borrowed mutably here",
+        Access::Method => "used through a method here",
+    }
+}
+
+fn type_name(t: &TypeFact) -> Option<&'static str> {
+    match t {
+        TypeFact::Path(p) if p.segs.len() == 1 => Some(p.segs[0].name.as_str()),
+        _ => None,
+    }
+}
+
+/// The replacement that fits how the static is typed and used.
+fn replacement(_ix: &Index, s: &StaticFacts, accesses: &[(Loc, Access)]) -> String {
+    let name = s.name;
+    let init = s.init_text.trim();
+    let atomic = match type_name(&s.ty) {
+        Some("bool") => Some("AtomicBool"),
+        Some("u8") => Some("AtomicU8"),
+        Some("u16") => Some("AtomicU16"),
+        Some("u32") => Some("AtomicU32"),
+        Some("u64") => Some("AtomicU64"),
+        Some("usize") => Some("AtomicUsize"),
+        Some("i8") => Some("AtomicI8"),
+        Some("i16") => Some("AtomicI16"),
+        Some("i32") => Some("AtomicI32"),
+        Some("i64") => Some("AtomicI64"),
+        Some("isize") => Some("AtomicIsize"),
+        _ => None,
+    };
+    if let Some(atomic) = atomic {
+        let op = if accesses.iter().any(|(_, a)| *a == Access::Compound) {
+            format!(", and `{name}.fetch_add(1, Ordering::Relaxed)` (or `fetch_sub`, `fetch_update`) for each `{name} += …`")
+        } else {
+            format!(", with `{name}.load(..)` and `{name}.store(..)`")
+        };
+        return format!("use an atomic: `static {name}: {atomic} = {atomic}::new({init});`{op}");
+    }
+    if matches!(&s.ty, TypeFact::Ptr(_)) {
+        return format!("use `AtomicPtr`: `static {name}: AtomicPtr<_> = AtomicPtr::new({init});`");
+    }
+    let ty_text = match &s.ty {
+        TypeFact::Path(p) => p.segs.last().map(|s| s.name.as_str()).unwrap_or("_"),
+        _ => "_",
+    };
+    if ty_text == "Option" && init == "None" {
+        return format!(
+            "initialize it once, safely: `static {name}: OnceLock<_> = OnceLock::new();` and `{name}.get_or_init(|| …)` (or `LazyLock` when the value can be built on first use)"
+        );
+    }
+    format!(
+        "put it behind a lock: `static {name}: Mutex<_> = Mutex::new({init});` (`LazyLock<Mutex<_>>` if the initial value is not `const`); if each thread needs its own copy, use `thread_local!`"
+    )
+}

@@ -1,0 +1,56 @@
+//! Shared wording: how a guard is kept alive, and what to do about it.
+
+use crate::facts::{Held, Holder, ScrutineeKind};
+use crate::index::known::LockType;
+use crate::index::locks::HeldLock;
+
+/// "the `std::sync::Mutex`", "a `tokio::sync::RwLock`", for notes.
+pub fn lock_kind(ty: LockType) -> String {
+    let lib = ty.lib.name();
+    if lib == "unknown" {
+        format!("`{}`", ty.name())
+    } else {
+        let module = match ty.lib {
+            crate::index::known::LockLib::Std | crate::index::known::LockLib::Tokio | crate::index::known::LockLib::AsyncStd => "::sync",
+            crate::index::known::LockLib::Futures => "::lock",
+            _ => "",
+        };
+        format!("`{}{module}::{}`", lib.replace('-', "_"), ty.name())
+    }
+}
+
+/// What keeps a guard alive, as a label for the place it was taken.
+pub fn kept_by(holder: &Holder, lock: &HeldLock) -> String {
+    match (holder.held, holder.binding) {
+        (Held::Binding, Some((name, _))) => format!("guard of `{}` taken here, kept alive by `{name}`", lock.text),
+        (Held::Scrutinee(k), _) => format!(
+            "guard of `{}` taken here; this temporary lives until the end of the {}",
+            lock.text,
+            scrutinee_name(k)
+        ),
+        _ => format!("guard of `{}` taken here", lock.text),
+    }
+}
+
+pub fn scrutinee_name(k: ScrutineeKind) -> &'static str {
+    match k {
+        ScrutineeKind::Match => "`match`",
+        ScrutineeKind::IfLet => "`if let` (and its `else` before edition 2024)",
+        ScrutineeKind::WhileLet => "loop iteration",
+        ScrutineeKind::For => "`for` loop",
+    }
+}
+
+/// How to end a guard before some point.
+pub fn end_it(holder: &Holder, before: &str) -> String {
+    match (holder.held, holder.binding) {
+        (Held::Binding, Some((name, _))) => format!(
+            "end the guard before {before}: take what you need from it, then `drop({name})`, or put its use in a block `{{ … }}` that closes first"
+        ),
+        (Held::Scrutinee(k), _) => format!(
+            "copy what you need out of the guard into a local first (`let value = …;`), so that the guard is not a temporary of the {} that lives through {before}",
+            scrutinee_name(k)
+        ),
+        _ => format!("end the guard before {before}"),
+    }
+}
