@@ -74,8 +74,14 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n);
     }
-    let pool = builder.build().map_err(|e| RunError::Threads(e.to_string()))?;
-    let extra: Vec<Sym> = opts.extra_lock_methods.iter().map(|s| Sym::new(s)).collect();
+    let pool = builder
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let extra: Vec<Sym> = opts
+        .extra_lock_methods
+        .iter()
+        .map(|s| Sym::new(s))
+        .collect();
 
     let mut diagnostics = vec![];
     let mut parse_errors = 0;

@@ -74,7 +74,9 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let col = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
             return Outcome::Failed(Failure {
-                reason: format!("this file is not valid UTF-8 (invalid byte at line {line}, column {col})"),
+                reason: format!(
+                    "this file is not valid UTF-8 (invalid byte at line {line}, column {col})"
+                ),
                 span: at(line, col),
             });
         }
@@ -205,7 +207,8 @@ pub fn nesting_depth(src: &[u8]) -> Depth {
             }
             b'r' if (i == 0 || !ident(src[i - 1]))
                 && i + 1 < n
-                && (src[i + 1] == b'"' || (src[i + 1] == b'#' && i + 2 < n && matches!(src[i + 2], b'"' | b'#'))) =>
+                && (src[i + 1] == b'"'
+                    || (src[i + 1] == b'#' && i + 2 < n && matches!(src[i + 2], b'"' | b'#'))) =>
             {
                 // r"..", r#".."#
                 let mut j = i + 1;
@@ -223,7 +226,13 @@ pub fn nesting_depth(src: &[u8]) -> Depth {
                         if src[j] == b'\n' {
                             line += 1;
                         }
-                        if src[j] == b'"' && src[j + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
+                        if src[j] == b'"'
+                            && src[j + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&c| c == b'#')
+                                .count()
+                                == hashes
                         {
                             j += 1 + hashes;
                             break;
@@ -275,7 +284,8 @@ pub fn nesting_depth(src: &[u8]) -> Depth {
                 i += 2;
                 continue;
             }
-            b'.' | b'+' | b'-' | b'*' | b'&' | b'|' | b'^' | b'!' | b'<' | b'>' | b'%' | b'?' | b'/' => {
+            b'.' | b'+' | b'-' | b'*' | b'&' | b'|' | b'^' | b'!' | b'<' | b'>' | b'%' | b'?'
+            | b'/' => {
                 chained = chained.saturating_add(1);
                 note(levels.len(), saved, chained, line, &mut best);
             }
@@ -311,7 +321,11 @@ mod tests {
 
     #[test]
     fn pathological_nesting_is_seen() {
-        let parens = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(5000), ")".repeat(5000));
+        let parens = format!(
+            "fn f() {{ let x = {}1{}; }}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
         assert!(depth(&parens) >= 5000);
         let chain = format!("fn f() {{ x{} }}", ".f()".repeat(5000));
         assert!(depth(&chain) >= 5000);
@@ -322,7 +336,13 @@ mod tests {
     #[test]
     fn prepared_text_keeps_positions() {
         assert_eq!(prepare("\u{feff}fn a() {}"), " fn a() {}");
-        assert_eq!(prepare("#!/usr/bin/env run\nfn a() {}"), "                  \nfn a() {}");
-        assert_eq!(prepare("#![allow(x)]\nfn a() {}"), "#![allow(x)]\nfn a() {}");
+        assert_eq!(
+            prepare("#!/usr/bin/env run\nfn a() {}"),
+            "                  \nfn a() {}"
+        );
+        assert_eq!(
+            prepare("#![allow(x)]\nfn a() {}"),
+            "#![allow(x)]\nfn a() {}"
+        );
     }
 }

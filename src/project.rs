@@ -162,7 +162,11 @@ impl Discoverer {
     fn manifest(&mut self, dir: &Path) -> Option<&Manifest> {
         if !self.manifests.contains_key(dir) {
             let path = dir.join("Cargo.toml");
-            let m = if path.is_file() { read_manifest(&path) } else { None };
+            let m = if path.is_file() {
+                read_manifest(&path)
+            } else {
+                None
+            };
             self.manifests.insert(dir.to_path_buf(), m);
         }
         self.manifests.get(dir).and_then(|m| m.as_ref())
@@ -192,7 +196,10 @@ impl Discoverer {
             .and_then(|w| w.as_str())
             .map(|w| normalize(&pkg_dir.join(w)));
         if let Some(root) = explicit {
-            return self.manifest(&root).and_then(|m| m.workspace.as_ref()).map(|_| root);
+            return self
+                .manifest(&root)
+                .and_then(|m| m.workspace.as_ref())
+                .map(|_| root);
         }
         let mut dir = Some(pkg_dir);
         while let Some(d) = dir {
@@ -228,19 +235,19 @@ impl Discoverer {
             .unwrap_or_else(|| "crate".into());
         let edition = match pkg.get("edition") {
             Some(toml::Value::String(s)) => Edition::parse(s),
-            Some(toml::Value::Table(t)) if t.get("workspace").and_then(|v| v.as_bool()) == Some(true) => ws
-                .as_ref()
-                .and_then(|w| w.get("package"))
-                .and_then(|p| p.get("edition"))
-                .and_then(|e| e.as_str())
-                .and_then(Edition::parse),
+            Some(toml::Value::Table(t))
+                if t.get("workspace").and_then(|v| v.as_bool()) == Some(true) =>
+            {
+                ws.as_ref()
+                    .and_then(|w| w.get("package"))
+                    .and_then(|p| p.get("edition"))
+                    .and_then(|e| e.as_str())
+                    .and_then(Edition::parse)
+            }
             _ => None,
         }
         .unwrap_or_default();
-        let metadata = pkg
-            .get("metadata")
-            .and_then(|m| m.get("lockscan"))
-            .cloned();
+        let metadata = pkg.get("metadata").and_then(|m| m.get("lockscan")).cloned();
         let workspace_metadata = ws_root.as_ref().and_then(|root| {
             ws.as_ref()
                 .and_then(|w| w.get("metadata"))
@@ -270,7 +277,11 @@ fn is_member(ws: &toml::Table, rel: &Path) -> bool {
     let list = |key: &str| -> Vec<String> {
         ws.get(key)
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let rel = rel.to_string_lossy().replace('\\', "/");
@@ -299,7 +310,10 @@ fn glob_match(pat: &str, path: &str) -> bool {
             _ => false,
         }
     }
-    let p: Vec<&str> = pat.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    let p: Vec<&str> = pat
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
     let s: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
     go(&p, &s)
 }
@@ -367,10 +381,16 @@ fn targets(dir: &Path, name: &str, pkg: &toml::Table, raw: &toml::Table) -> Vec<
         entries.sort();
         for p in entries {
             if p.extension().is_some_and(|e| e == "rs") {
-                let n = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let n = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 push(kind, crate_name(&n), p);
             } else if p.join("main.rs").is_file() {
-                let n = p.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let n = p
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 push(kind, crate_name(&n), p.join("main.rs"));
             }
         }
@@ -421,7 +441,11 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     // Walking a root also walks every root below it.
     let roots: Vec<PathBuf> = walk_roots
         .iter()
-        .filter(|r| !walk_roots.iter().any(|o| o != *r && r.starts_with(o) && o.is_dir()))
+        .filter(|r| {
+            !walk_roots
+                .iter()
+                .any(|o| o != *r && r.starts_with(o) && o.is_dir())
+        })
         .cloned()
         .collect();
 
@@ -511,11 +535,15 @@ fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathB
     builder.filter_entry(move |e| {
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         // A build's output is never source; a directory the user named is read regardless.
-        !(is_dir && e.file_name() == "target" && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
+        !(is_dir
+            && e.file_name() == "target"
+            && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
     });
     let mut out = vec![];
     for entry in builder.build().flatten() {
-        if entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink())
+        if entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink())
             && entry.path().extension().is_some_and(|e| e == "rs")
             && entry.path().is_file()
         {

@@ -53,10 +53,7 @@ struct Snapshot {
 enum VarKind {
     SelfValue,
     Param(u16),
-    Local {
-        key: VarKey,
-        closure: Option<FnIdx>,
-    },
+    Local { key: VarKey, closure: Option<FnIdx> },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +69,9 @@ struct Frame {
 
 struct LoopCx {
     label: Option<Sym>,
+    /// Frames and temporary scopes opened inside the loop end when `break`/`continue` leave it.
+    frame_depth: usize,
+    temp_depth: usize,
     /// A labeled block (`'a: { .. }`): only `break 'a` leaves it.
     is_block: bool,
     start_ev: u32,
@@ -674,7 +674,13 @@ impl Walker<'_, '_> {
         idx
     }
 
-    fn new_holder(&mut self, kind: HolderKind, span: Span, awaited: bool, argc: usize) -> HolderIdx {
+    fn new_holder(
+        &mut self,
+        kind: HolderKind,
+        span: Span,
+        awaited: bool,
+        argc: usize,
+    ) -> HolderIdx {
         let h = self.cur.body.holders.len() as HolderIdx;
         self.cur.body.holders.push(Holder {
             kind,
@@ -987,12 +993,19 @@ impl Walker<'_, '_> {
                 }
             }
             syn::Pat::TupleStruct(ts) => {
-                let passes = ts.path.segments.last().is_some_and(|s| {
-                    s.ident == "Ok" || s.ident == "Some" || s.ident == "Err"
-                }) && ts.elems.len() == 1;
+                let passes = ts
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Some" || s.ident == "Err")
+                    && ts.elems.len() == 1;
                 let mut v = Some(v);
                 for p in &ts.elems {
-                    let v = if passes { v.take().unwrap_or(Val::None) } else { Val::None };
+                    let v = if passes {
+                        v.take().unwrap_or(Val::None)
+                    } else {
+                        Val::None
+                    };
                     self.bind(p, v, None, None, false);
                 }
             }
@@ -1084,7 +1097,12 @@ impl Walker<'_, '_> {
     }
 
     fn path_expr(&mut self, p: &syn::ExprPath, access: Access) -> Val {
-        let span = sp(p.path.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site));
+        let span = sp(p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.span())
+            .unwrap_or_else(proc_macro2::Span::call_site));
         if let Some(id) = p.path.get_ident() {
             let name = Sym::new(&id.to_string());
             if let Some(var) = self.lookup(name) {
@@ -1358,8 +1376,7 @@ impl Walker<'_, '_> {
         use syn::BinOp::*;
         match b.op {
             AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
-            | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_)
-            | ShrAssign(_) => {
+            | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_) => {
                 self.expr_access(&b.left, Access::Compound);
                 self.expr(&b.right);
                 Val::None
@@ -1390,7 +1407,11 @@ impl Walker<'_, '_> {
         {
             // The old value is dropped after the new one is computed.
             self.kill_owner(Owner::Var(key));
-            self.take(v, Owner::Var(key), (Sym::new(&id.to_string()), sp(id.span())));
+            self.take(
+                v,
+                Owner::Var(key),
+                (Sym::new(&id.to_string()), sp(id.span())),
+            );
             return;
         }
         if matches!(lhs, syn::Expr::Infer(_)) {
@@ -1617,7 +1638,10 @@ impl Walker<'_, '_> {
             .unwrap_or(span);
         let segs = &fp.path.segments;
         let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let first = segs.first().map(|s| s.ident.to_string()).unwrap_or_default();
+        let first = segs
+            .first()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         let argc = c.args.len();
 
         // Calls through a local or a parameter.
@@ -1706,13 +1730,8 @@ impl Walker<'_, '_> {
                 self.kill_holder(h);
             }
             let args: Vec<Operand> = c.args.iter().map(|a| self.arg(a, false)).collect();
-            let cidx = self.call_event(
-                Callee::Path(syms_of(&fp.path)),
-                None,
-                args,
-                span,
-                name_span,
-            );
+            let cidx =
+                self.call_event(Callee::Path(syms_of(&fp.path)), None, args, span, name_span);
             if let (Some(h), Some(owner)) = (released, owner) {
                 self.own(h, owner);
             }
@@ -1723,14 +1742,9 @@ impl Walker<'_, '_> {
         }
         let spawner = is_spawner(&last);
         let args: Vec<Operand> = c.args.iter().map(|a| self.arg(a, spawner)).collect();
-        let cidx = self.call_event(
-            Callee::Path(syms_of(&fp.path)),
-            None,
-            args,
-            span,
-            name_span,
-        );
-        if matches!(last.as_str(), "exit" | "abort") && matches!(first.as_str(), "process" | "std") {
+        let cidx = self.call_event(Callee::Path(syms_of(&fp.path)), None, args, span, name_span);
+        if matches!(last.as_str(), "exit" | "abort") && matches!(first.as_str(), "process" | "std")
+        {
             self.diverge();
         }
         Val::Call(cidx)
@@ -1750,6 +1764,13 @@ impl Walker<'_, '_> {
                 span,
             });
             self.kill_holder(h);
+        }
+    }
+
+    /// A future that a macro (`select!`, `join!`) awaits.
+    fn mark_awaited(&mut self, v: &Val) {
+        if let Val::Call(c) = v {
+            self.cur.body.calls[*c as usize].awaited = true;
         }
     }
 
@@ -1860,7 +1881,11 @@ impl Walker<'_, '_> {
         // temporaries belong to the enclosing statement (edition 2021) or last to the `else`
         // (edition 2024).
         let own_scope = !with_let || edition_2024;
-        let t = if own_scope { Some(self.open_temp()) } else { None };
+        let t = if own_scope {
+            Some(self.open_temp())
+        } else {
+            None
+        };
         self.condition(&i.cond);
         if let (Some(t), false) = (t, with_let) {
             self.close_temp(t);
@@ -1957,7 +1982,17 @@ impl Walker<'_, '_> {
             {
                 self.kill_holder(*h);
             }
-            self.bind(pat, if binds_guard { scrut.clone() } else { Val::None }, None, None, false);
+            self.bind(
+                pat,
+                if binds_guard {
+                    scrut.clone()
+                } else {
+                    Val::None
+                },
+                None,
+                None,
+                false,
+            );
             if let Some(g) = guard {
                 let t = self.open_temp();
                 self.expr(g);
@@ -1980,8 +2015,11 @@ impl Walker<'_, '_> {
     fn enter_loop(&mut self, label: Option<Sym>, is_block: bool) {
         let entry = self.snapshot();
         let start_ev = self.now();
+        let (frame_depth, temp_depth) = (self.env.len(), self.cur.temps.len());
         self.cur.loops.push(LoopCx {
             label,
+            frame_depth,
+            temp_depth,
             is_block,
             start_ev,
             entry,
@@ -2038,12 +2076,32 @@ impl Walker<'_, '_> {
     }
 
     fn leave_loop(&mut self, label: Option<Sym>, is_continue: bool) {
-        let state = self.snapshot();
-        let target = self.cur.loops.iter_mut().rev().find(|l| match label {
+        let target = self.cur.loops.iter().rposition(|l| match label {
             Some(name) => l.label == Some(name),
             None => !l.is_block,
         });
-        if let Some(target) = target {
+        // Leaving the loop body ends the bindings and temporaries made inside it.
+        if let Some(t) = target {
+            let (frame_depth, temp_depth) =
+                (self.cur.loops[t].frame_depth, self.cur.loops[t].temp_depth);
+            let inner_vars: Vec<VarKey> = self.env[frame_depth.min(self.env.len())..]
+                .iter()
+                .flat_map(|f| f.vars.iter())
+                .filter_map(|v| match v.kind {
+                    VarKind::Local { key, .. } if key.0 == self.cur.fn_ => Some(key),
+                    _ => None,
+                })
+                .collect();
+            let inner_temps: Vec<u32> =
+                self.cur.temps[temp_depth.min(self.cur.temps.len())..].to_vec();
+            self.cur.live.retain(|l| match l.owner {
+                Owner::Var(k) => !inner_vars.contains(&k),
+                Owner::Temp(t) => !inner_temps.contains(&t),
+            });
+            self.sync_open();
+        }
+        let state = self.snapshot();
+        if let Some(target) = target.map(|t| &mut self.cur.loops[t]) {
             if is_continue {
                 target.continues.push(state);
             } else {
@@ -2174,14 +2232,19 @@ impl Walker<'_, '_> {
                 let branches = macros::select_branches(&mac.tokens);
                 for b in &branches {
                     if let Some(f) = &b.future {
-                        self.expr(f);
+                        let v = self.expr(f);
+                        self.mark_awaited(&v);
                     }
                     if let Some(g) = &b.guard {
                         self.expr(g);
                     }
                 }
                 let span = between(
-                    mac.path.segments.first().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site),
+                    mac.path
+                        .segments
+                        .first()
+                        .map(|s| s.ident.span())
+                        .unwrap_or_else(proc_macro2::Span::call_site),
                     mac.bang_token.span,
                 );
                 self.push_event(EventKind::Await, span);
@@ -2207,7 +2270,10 @@ impl Walker<'_, '_> {
                             self.async_block(ab, false);
                         }
                         e => {
-                            self.expr(e);
+                            let v = self.expr(e);
+                            if kind == MacroKind::Join {
+                                self.mark_awaited(&v);
+                            }
                         }
                     }
                 }
@@ -2215,7 +2281,11 @@ impl Walker<'_, '_> {
                     MacroKind::Diverging => self.diverge(),
                     MacroKind::Join => {
                         let span = between(
-                            mac.path.segments.first().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site),
+                            mac.path
+                                .segments
+                                .first()
+                                .map(|s| s.ident.span())
+                                .unwrap_or_else(proc_macro2::Span::call_site),
                             mac.bang_token.span,
                         );
                         self.push_event(EventKind::Await, span);
@@ -2233,7 +2303,10 @@ fn finish_state(mut st: BodyState) -> Body {
     let now = st.body.events.len() as u32;
     for (h, since) in std::mem::take(&mut st.open) {
         if since < now {
-            st.intervals[h as usize].push(Interval { start: since, end: now });
+            st.intervals[h as usize].push(Interval {
+                start: since,
+                end: now,
+            });
         }
     }
     let mut body = st.body;
@@ -2242,7 +2315,10 @@ fn finish_state(mut st: BodyState) -> Body {
         let start = body.intervals.len() as u32;
         for iv in ivs {
             let merges = body.intervals.len() as u32 > start
-                && body.intervals.last().is_some_and(|last| iv.start <= last.end);
+                && body
+                    .intervals
+                    .last()
+                    .is_some_and(|last| iv.start <= last.end);
             match body.intervals.last_mut() {
                 Some(last) if merges => last.end = last.end.max(iv.end),
                 _ => body.intervals.push(iv),
@@ -2258,7 +2334,10 @@ fn is_constant_pattern(pi: &syn::PatIdent) -> bool {
     pi.by_ref.is_none()
         && pi.mutability.is_none()
         && pi.subpat.is_none()
-        && pi.ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+        && pi
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// Does the pattern bind the matched value itself (`g`, `Ok(g)`, `Some(g)`, `Err(e)`)?
@@ -2269,9 +2348,11 @@ fn pattern_binds_value(p: &syn::Pat) -> bool {
         }
         syn::Pat::TupleStruct(ts) => {
             ts.elems.len() == 1
-                && ts.path.segments.last().is_some_and(|s| {
-                    s.ident == "Ok" || s.ident == "Some" || s.ident == "Err"
-                })
+                && ts
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Some" || s.ident == "Err")
                 && ts.elems.first().is_some_and(pattern_binds_value)
         }
         syn::Pat::Paren(p) => pattern_binds_value(&p.pat),

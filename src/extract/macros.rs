@@ -130,9 +130,9 @@ pub fn select_branches(tokens: &TokenStream) -> Vec<SelectBranch> {
     let mut i = 0;
     while i < trees.len() {
         // The branch head runs to the top-level `=>`.
-        let Some(arrow) = (i..trees.len().saturating_sub(1))
-            .find(|&j| is_punct(&trees[j], '=') && is_punct(&trees[j + 1], '>') && joint(&trees[j]))
-        else {
+        let Some(arrow) = (i..trees.len().saturating_sub(1)).find(|&j| {
+            is_punct(&trees[j], '=') && is_punct(&trees[j + 1], '>') && joint(&trees[j])
+        }) else {
             break;
         };
         let head = &trees[i..arrow];
@@ -178,7 +178,9 @@ fn select_head(head: &[TokenTree], handler: TokenStream) -> SelectBranch {
                 .iter()
                 .position(|tt| matches!(tt, TokenTree::Ident(i) if i == "if"));
             let (fut, guard) = match if_at {
-                Some(k) if k > 0 && is_punct(rest[k - 1], ',') => (&rest[..k - 1], Some(&rest[k + 1..])),
+                Some(k) if k > 0 && is_punct(rest[k - 1], ',') => {
+                    (&rest[..k - 1], Some(&rest[k + 1..]))
+                }
                 _ => (rest, None),
             };
             let parse = |ts: &[&TokenTree]| {
@@ -219,17 +221,18 @@ pub fn parse_static_block(tokens: &TokenStream, with_ref: bool) -> Vec<MacroStat
             let ty: syn::Type = input.parse()?;
             input.parse::<syn::Token![=]>()?;
             // `thread_local!` allows `const { .. }` initializers.
-            let init: syn::Expr = if input.peek(syn::Token![const]) && input.peek2(syn::token::Brace) {
-                input.parse::<syn::Token![const]>()?;
-                let block: syn::Block = input.parse()?;
-                syn::Expr::Block(syn::ExprBlock {
-                    attrs: vec![],
-                    label: None,
-                    block,
-                })
-            } else {
-                input.parse()?
-            };
+            let init: syn::Expr =
+                if input.peek(syn::Token![const]) && input.peek2(syn::token::Brace) {
+                    input.parse::<syn::Token![const]>()?;
+                    let block: syn::Block = input.parse()?;
+                    syn::Expr::Block(syn::ExprBlock {
+                        attrs: vec![],
+                        label: None,
+                        block,
+                    })
+                } else {
+                    input.parse()?
+                };
             let end = if input.peek(syn::Token![;]) {
                 input.parse::<syn::Token![;]>()?.span
             } else {
@@ -287,7 +290,10 @@ mod tests {
 
     #[test]
     fn format_and_log_arguments_are_expressions() {
-        assert_eq!(args(r#""{} {}", a.lock().unwrap(), b"#), [r#""{} {}""#, "a . lock () . unwrap ()", "b"]);
+        assert_eq!(
+            args(r#""{} {}", a.lock().unwrap(), b"#),
+            [r#""{} {}""#, "a . lock () . unwrap ()", "b"]
+        );
         assert_eq!(args(r#""{x}", x = m.lock()"#), [r#""{x}""#, "m . lock ()"]);
         assert_eq!(args(r#"target: "t", "{}", v"#), [r#""{}""#, "v"]);
         assert_eq!(args("0u8; n.lock().len()"), ["0u8", "n . lock () . len ()"]);
@@ -295,12 +301,16 @@ mod tests {
 
     #[test]
     fn select_branches_split() {
-        let ts: TokenStream = "biased; v = rx.recv() => { a(v) }, _ = sleep(d), if ok => b(), else => c()"
-            .parse()
-            .unwrap();
+        let ts: TokenStream =
+            "biased; v = rx.recv() => { a(v) }, _ = sleep(d), if ok => b(), else => c()"
+                .parse()
+                .unwrap();
         let b = select_branches(&ts);
         assert_eq!(b.len(), 3);
-        assert_eq!(b[0].future.as_ref().unwrap().to_token_stream().to_string(), "rx . recv ()");
+        assert_eq!(
+            b[0].future.as_ref().unwrap().to_token_stream().to_string(),
+            "rx . recv ()"
+        );
         assert!(b[1].guard.is_some());
         assert!(b[2].future.is_none() && b[2].handler.is_some());
     }

@@ -303,10 +303,7 @@ impl FileCx<'_> {
             .map(|(i, f)| {
                 let (name, span) = match &f.ident {
                     Some(id) => (id.to_string(), sp(id.span())),
-                    None => (
-                        i.to_string(),
-                        spans::sp(syn::spanned::Spanned::span(&f.ty)),
-                    ),
+                    None => (i.to_string(), spans::sp(syn::spanned::Spanned::span(&f.ty))),
                 };
                 let name = match variant {
                     Some(v) => format!("{v}.{name}"),

@@ -69,7 +69,10 @@ pub fn dump(facts: &FileFacts) -> String {
         let kind = match f.owner {
             FnOwner::Closure {
                 parent, deferred, ..
-            } => format!(" (in #{parent}{})", if deferred { ", deferred" } else { "" }),
+            } => format!(
+                " (in #{parent}{})",
+                if deferred { ", deferred" } else { "" }
+            ),
             _ => String::new(),
         };
         let _ = writeln!(out, "fn #{i} {}{kind}", f.name);

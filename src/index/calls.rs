@@ -20,15 +20,17 @@ impl Index {
             Callee::Method(name) => {
                 let recv_ty = match &call.receiver {
                     Some(Operand::Place(p)) => self.place_info(f, &body.places[*p as usize]).ty,
-                    Some(Operand::Guard(h)) => self.place_info(
-                        f,
-                        &Place {
-                            base: Base::Guard(*h),
-                            proj: vec![],
-                            span: Default::default(),
-                        },
-                    )
-                    .ty,
+                    Some(Operand::Guard(h)) => {
+                        self.place_info(
+                            f,
+                            &Place {
+                                base: Base::Guard(*h),
+                                proj: vec![],
+                                span: Default::default(),
+                            },
+                        )
+                        .ty
+                    }
                     _ => Ty::Unknown,
                 };
                 match recv_ty.peel() {
@@ -36,7 +38,8 @@ impl Index {
                     _ => {
                         // `self.helper()` in a trait's default method: the trait's own method.
                         let is_self = matches!(&call.receiver, Some(Operand::Place(p)) if body.places[*p as usize].base == Base::SelfValue);
-                        if is_self && matches!(self.func(self.outer_fn(f)).owner, FnOwner::Trait(_)) {
+                        if is_self && matches!(self.func(self.outer_fn(f)).owner, FnOwner::Trait(_))
+                        {
                             self.same_trait_methods(self.outer_fn(f), *name)
                         } else {
                             vec![]
@@ -98,7 +101,10 @@ impl Index {
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|&d| self.fns[d.0 as usize].file == file && self.func(d).owner == FnOwner::Trait(t))
+                    .filter(|&d| {
+                        self.fns[d.0 as usize].file == file
+                            && self.func(d).owner == FnOwner::Trait(t)
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -148,7 +154,11 @@ impl Index {
         let resolved = self.resolve(module, segs, Ns::Value);
         if resolved.is_empty() {
             // Unresolved: keep it as written (`sleep` with no import resolves to nothing).
-            return if segs.len() > 1 { Some(segs.clone()) } else { None };
+            return if segs.len() > 1 {
+                Some(segs.clone())
+            } else {
+                None
+            };
         }
         resolved.into_iter().find_map(|r| match r {
             Res::External(p) => Some(p),

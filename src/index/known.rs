@@ -92,7 +92,11 @@ fn lib_of_crate(krate: &str) -> Option<LockLib> {
 
 /// The lock type a canonical path names, if it is one.
 pub fn lock_type(path: &[Sym]) -> Option<LockType> {
-    let path: Vec<&str> = path.iter().map(|s| s.as_str()).filter(|s| !s.is_empty()).collect();
+    let path: Vec<&str> = path
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
     let (&krate, &name) = (path.first()?, path.last()?);
     let lib = lib_of_crate(krate)?;
     let kind = match name {
@@ -152,16 +156,33 @@ pub fn is_transparent(name: &str) -> bool {
 pub fn is_container(name: &str) -> bool {
     matches!(
         name,
-        "Vec" | "VecDeque" | "HashMap" | "BTreeMap" | "IndexMap" | "DashMap" | "SmallVec" | "ArrayVec"
-            | "HashSet" | "BTreeSet" | "Slab"
+        "Vec"
+            | "VecDeque"
+            | "HashMap"
+            | "BTreeMap"
+            | "IndexMap"
+            | "DashMap"
+            | "SmallVec"
+            | "ArrayVec"
+            | "HashSet"
+            | "BTreeSet"
+            | "Slab"
     )
 }
 
 /// Functions that put the thread (or task) to sleep.
 pub fn is_sleep(path: &[Sym]) -> bool {
-    let p: Vec<&str> = path.iter().map(|s| s.as_str()).filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
     match p.as_slice() {
-        [.., "thread", "sleep" | "sleep_ms" | "park_timeout" | "sleep_until"] => true,
+        [
+            ..,
+            "thread",
+            "sleep" | "sleep_ms" | "park_timeout" | "sleep_until",
+        ] => true,
         ["tokio", .., "time", "sleep" | "sleep_until"] => true,
         ["async_std", "task", "sleep"] => true,
         ["futures_timer", "Delay", "new"] => true,
@@ -173,12 +194,18 @@ pub fn is_sleep(path: &[Sym]) -> bool {
 
 /// Free functions (canonical paths) that block the calling thread on I/O or another thread.
 pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
-    let p: Vec<&str> = path.iter().map(|s| s.as_str()).filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
     Some(match p.as_slice() {
         ["std", "fs", f] => match *f {
             "read" | "read_to_string" | "write" | "copy" | "create_dir_all" | "create_dir"
-            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir" | "metadata"
-            | "canonicalize" | "hard_link" | "read_link" | "set_permissions" => "file-system call",
+            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir"
+            | "metadata" | "canonicalize" | "hard_link" | "read_link" | "set_permissions" => {
+                "file-system call"
+            }
             _ => return None,
         },
         ["std", "fs", "File", "open" | "create" | "create_new"] => "file-system call",
@@ -216,19 +243,50 @@ pub fn blocking_method(name: &str, argc: usize) -> Option<&'static str> {
 pub fn io_receiver(ty_name: &str) -> bool {
     matches!(
         ty_name,
-        "File" | "TcpStream" | "TcpListener" | "UdpSocket" | "UnixStream" | "UnixListener"
-            | "UnixDatagram" | "Stdin" | "StdinLock" | "Child" | "ChildStdout" | "ChildStderr"
-            | "ChildStdin" | "Command" | "BufReader" | "BufWriter"
+        "File"
+            | "TcpStream"
+            | "TcpListener"
+            | "UdpSocket"
+            | "UnixStream"
+            | "UnixListener"
+            | "UnixDatagram"
+            | "Stdin"
+            | "StdinLock"
+            | "Child"
+            | "ChildStdout"
+            | "ChildStderr"
+            | "ChildStdin"
+            | "Command"
+            | "BufReader"
+            | "BufWriter"
     )
 }
 
 pub fn io_method(name: &str) -> bool {
     matches!(
         name,
-        "read" | "read_to_end" | "read_to_string" | "read_exact" | "read_line" | "write"
-            | "write_all" | "flush" | "sync_all" | "sync_data" | "output" | "status" | "wait"
-            | "wait_with_output" | "accept" | "recv" | "recv_from" | "send" | "send_to"
-            | "connect" | "incoming" | "lines"
+        "read"
+            | "read_to_end"
+            | "read_to_string"
+            | "read_exact"
+            | "read_line"
+            | "write"
+            | "write_all"
+            | "flush"
+            | "sync_all"
+            | "sync_data"
+            | "output"
+            | "status"
+            | "wait"
+            | "wait_with_output"
+            | "accept"
+            | "recv"
+            | "recv_from"
+            | "send"
+            | "send_to"
+            | "connect"
+            | "incoming"
+            | "lines"
     )
 }
 

@@ -129,7 +129,11 @@ impl Index {
             },
             Base::Param(i) => {
                 let outer = self.outer_fn(f);
-                let name = self.func(outer).params.get(*i as usize).and_then(|p| p.name);
+                let name = self
+                    .func(outer)
+                    .params
+                    .get(*i as usize)
+                    .and_then(|p| p.name);
                 PlaceInfo {
                     ty: self.param_type(outer, *i),
                     class: Some(LockClass::Param(outer, *i)),
@@ -150,7 +154,8 @@ impl Index {
                 };
                 match l.alias_of {
                     Some(a) => {
-                        let mut inner = self.place_info_depth(owner, &body.places[a as usize], depth + 1);
+                        let mut inner =
+                            self.place_info_depth(owner, &body.places[a as usize], depth + 1);
                         inner.text = l.name.to_string();
                         // An alias keeps the class, but only a plain re-binding keeps the
                         // instance of the thing it names.
@@ -196,10 +201,7 @@ impl Index {
                         },
                         text,
                     },
-                    None => PlaceInfo {
-                        text,
-                        ..unknown()
-                    },
+                    None => PlaceInfo { text, ..unknown() },
                 }
             }
             Base::Call(c) => PlaceInfo {
@@ -281,7 +283,11 @@ impl Index {
         };
         match owner {
             Some(o) if info.instance.path.is_empty() => format!("{o}.{field}"),
-            _ => format!("{}@{}.{field}", info.text, self.fn_display(self.outer_fn(f))),
+            _ => format!(
+                "{}@{}.{field}",
+                info.text,
+                self.fn_display(self.outer_fn(f))
+            ),
         }
     }
 
@@ -334,7 +340,8 @@ impl Index {
         };
         let call = &body.calls[c as usize];
         if let Callee::Path(p) = &call.callee
-            && p.last().is_some_and(|n| known::is_std_stream_fn(n.as_str()))
+            && p.last()
+                .is_some_and(|n| known::is_std_stream_fn(n.as_str()))
         {
             return Ty::External(
                 [sym::STD, Sym::new("io"), Sym::new("Stdout")].into(),
@@ -360,7 +367,11 @@ impl Index {
         let is_try = method_str.starts_with("try_");
         let (ty, payload, typed) = match info.ty.as_lock() {
             Some((lt, payload)) => (lt, payload.clone(), true),
-            None => (self.infer_lock_type(f, holder, place, &info.ty, method)?, Ty::Unknown, false),
+            None => (
+                self.infer_lock_type(f, holder, place, &info.ty, method)?,
+                Ty::Unknown,
+                false,
+            ),
         };
         // An async lock's `lock()` is a future: nothing is held until it is awaited.
         if ty.lib.is_async()
@@ -432,7 +443,8 @@ impl Index {
             && place.proj.is_empty()
             && let Some(body) = self.func(f).body.as_ref()
             && let Callee::Path(p) = &body.calls[c as usize].callee
-            && p.last().is_some_and(|n| known::is_std_stream_fn(n.as_str()))
+            && p.last()
+                .is_some_and(|n| known::is_std_stream_fn(n.as_str()))
         {
             return None;
         }

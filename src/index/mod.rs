@@ -5,9 +5,9 @@
 //! root (`src/lib.rs`, `src/main.rs`, `src/bin/*.rs`, `tests/*.rs`, …); a file no crate root
 //! reaches still gets a module path from its location, so its items keep distinct names.
 
+pub mod calls;
 pub mod known;
 pub mod locks;
-pub mod calls;
 pub mod model;
 pub mod types;
 
@@ -114,7 +114,10 @@ fn path_module(rel: &Path) -> Vec<Sym> {
     {
         *last = stem.to_string();
     }
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts
@@ -182,7 +185,17 @@ impl Index {
                 continue;
             }
             let krate = ix.crates.len() as u32;
-            let root = ix.place_file(&mut files, &mut placed, &by_path, fi, krate, vec![], None, project, true);
+            let root = ix.place_file(
+                &mut files,
+                &mut placed,
+                &by_path,
+                fi,
+                krate,
+                vec![],
+                None,
+                project,
+                true,
+            );
             ix.crates.push(Crate { name, root, kind });
             if kind == TargetKind::Lib || !ix.crate_names.contains_key(&name) {
                 ix.crate_names.insert(name, krate);
@@ -203,13 +216,15 @@ impl Index {
                         .iter()
                         .position(|c| {
                             let m = &ix.modules[c.root.0 as usize];
-                            project.files[files[m.file as usize].id.0 as usize]
-                                .package
-                                == Some(p)
+                            project.files[files[m.file as usize].id.0 as usize].package == Some(p)
                         })
                         .map(|k| k as u32);
                     let src_dir = pkg.dir.join("src");
-                    let base = if src.path.starts_with(&src_dir) { src_dir } else { pkg.dir.clone() };
+                    let base = if src.path.starts_with(&src_dir) {
+                        src_dir
+                    } else {
+                        pkg.dir.clone()
+                    };
                     (base, krate)
                 }
                 None => (unit_info.root.clone(), None),
@@ -235,7 +250,17 @@ impl Index {
                     k
                 }
             };
-            ix.place_file(&mut files, &mut placed, &by_path, fi as u32, krate, mpath, None, project, false);
+            ix.place_file(
+                &mut files,
+                &mut placed,
+                &by_path,
+                fi as u32,
+                krate,
+                mpath,
+                None,
+                project,
+                false,
+            );
         }
 
         // Flat tables of functions, structs and statics.
@@ -262,7 +287,14 @@ impl Index {
         ix
     }
 
-    fn new_module(&mut self, krate: u32, path: Vec<Sym>, file: u32, local: ModIdx, parent: Option<ModId>) -> ModId {
+    fn new_module(
+        &mut self,
+        krate: u32,
+        path: Vec<Sym>,
+        file: u32,
+        local: ModIdx,
+        parent: Option<ModId>,
+    ) -> ModId {
         let id = ModId(self.modules.len() as u32);
         self.modules.push(Module {
             krate,
@@ -320,8 +352,14 @@ impl Index {
 
         // `mod x;` → x.rs / x/mod.rs, next to a mod-rs file or in a directory named after it.
         let file_path = project.files[files[fi as usize].id.0 as usize].path.clone();
-        let dir = file_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let stem = file_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = file_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let stem = file_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mod_rs = is_root || stem == "mod";
         for local in 0..n {
             let decls: Vec<(Sym, Option<Box<str>>)> = files[fi as usize].facts.modules[local]
@@ -344,7 +382,11 @@ impl Index {
             for name in chain.iter().rev() {
                 sub.push(name);
             }
-            let base = if mod_rs { dir.join(&sub) } else { dir.join(&stem).join(&sub) };
+            let base = if mod_rs {
+                dir.join(&sub)
+            } else {
+                dir.join(&stem).join(&sub)
+            };
             for (name, path_attr) in decls {
                 let candidates: Vec<PathBuf> = match &path_attr {
                     Some(p) => vec![crate::project::normalize(&dir.join(&sub).join(&**p))],
@@ -361,7 +403,17 @@ impl Index {
                 }
                 let mut p = self.modules[mods[local].0 as usize].path.clone();
                 p.push(name);
-                self.place_file(files, placed, by_path, child, krate, p, Some(mods[local]), project, false);
+                self.place_file(
+                    files,
+                    placed,
+                    by_path,
+                    child,
+                    krate,
+                    p,
+                    Some(mods[local]),
+                    project,
+                    false,
+                );
             }
         }
         top
@@ -372,20 +424,45 @@ impl Index {
         for (fi, f) in self.files.iter().enumerate() {
             let m = |local: ModIdx| f.mods[local as usize];
             for (i, s) in f.facts.structs.iter().enumerate() {
-                adds.push((m(s.module), Ns::Type, s.name, Res::Struct(StructId(self.struct_base[fi] + i as u32))));
+                adds.push((
+                    m(s.module),
+                    Ns::Type,
+                    s.name,
+                    Res::Struct(StructId(self.struct_base[fi] + i as u32)),
+                ));
             }
             for (i, a) in f.facts.aliases.iter().enumerate() {
-                adds.push((m(a.module), Ns::Type, a.name, Res::Alias(fi as u32, i as u32)));
+                adds.push((
+                    m(a.module),
+                    Ns::Type,
+                    a.name,
+                    Res::Alias(fi as u32, i as u32),
+                ));
             }
             for (i, t) in f.facts.traits.iter().enumerate() {
-                adds.push((m(t.module), Ns::Type, t.name, Res::Trait(fi as u32, i as u32)));
+                adds.push((
+                    m(t.module),
+                    Ns::Type,
+                    t.name,
+                    Res::Trait(fi as u32, i as u32),
+                ));
             }
             for (i, s) in f.facts.statics.iter().enumerate() {
-                adds.push((m(s.module), Ns::Value, s.name, Res::Static(StaticId(self.static_base[fi] + i as u32))));
+                adds.push((
+                    m(s.module),
+                    Ns::Value,
+                    s.name,
+                    Res::Static(StaticId(self.static_base[fi] + i as u32)),
+                ));
             }
             for (i, func) in f.facts.fns.iter().enumerate() {
                 if func.owner == FnOwner::Free && func.name != sym::CLOSURE {
-                    adds.push((m(func.module), Ns::Value, func.name, Res::Fn(FnId(self.fn_base[fi] + i as u32))));
+                    adds.push((
+                        m(func.module),
+                        Ns::Value,
+                        func.name,
+                        Res::Fn(FnId(self.fn_base[fi] + i as u32)),
+                    ));
                 }
             }
         }
@@ -432,15 +509,17 @@ impl Index {
             TypeFact::Ref(t) => self.struct_of_type(t, module),
             TypeFact::Path(p) => {
                 let segs: Vec<Sym> = p.names().collect();
-                self.resolve(module, &segs, Ns::Type).into_iter().find_map(|r| match r {
-                    Res::Struct(s) => Some(s),
-                    Res::Alias(f, a) => {
-                        let alias = &self.files[f as usize].facts.aliases[a as usize];
-                        let m = self.files[f as usize].mods[alias.module as usize];
-                        self.struct_of_type(&alias.ty, m)
-                    }
-                    _ => None,
-                })
+                self.resolve(module, &segs, Ns::Type)
+                    .into_iter()
+                    .find_map(|r| match r {
+                        Res::Struct(s) => Some(s),
+                        Res::Alias(f, a) => {
+                            let alias = &self.files[f as usize].facts.aliases[a as usize];
+                            let m = self.files[f as usize].mods[alias.module as usize];
+                            self.struct_of_type(&alias.ty, m)
+                        }
+                        _ => None,
+                    })
             }
             _ => None,
         }
@@ -484,7 +563,9 @@ impl Index {
     pub fn outer_fn(&self, mut id: FnId) -> FnId {
         for _ in 0..64 {
             match self.func(id).owner {
-                FnOwner::Closure { parent, .. } => id = self.fn_id(self.fns[id.0 as usize].file, parent),
+                FnOwner::Closure { parent, .. } => {
+                    id = self.fn_id(self.fns[id.0 as usize].file, parent)
+                }
                 _ => return id,
             }
         }
@@ -551,14 +632,19 @@ impl Index {
         let (mut cur, rest): (Vec<Res>, &[Sym]) = match first {
             sym::EMPTY => {
                 // `::name::…`: an external crate, or one of ours.
-                let Some(&name) = segs.get(1) else { return vec![] };
+                let Some(&name) = segs.get(1) else {
+                    return vec![];
+                };
                 match self.crate_names.get(&name) {
                     Some(&k) => (vec![Res::Mod(self.crates[k as usize].root)], &segs[2..]),
                     None => return vec![Res::External(segs[1..].into())],
                 }
             }
             sym::CRATE => (vec![Res::Mod(self.crate_root(module))], &segs[1..]),
-            sym::SELF_VALUE => (vec![Res::Mod(self.enclosing_file_module(module))], &segs[1..]),
+            sym::SELF_VALUE => (
+                vec![Res::Mod(self.enclosing_file_module(module))],
+                &segs[1..],
+            ),
             sym::SUPER => {
                 let mut m = self.enclosing_file_module(module);
                 let mut i = 0;
@@ -599,7 +685,11 @@ impl Index {
             }
             if next.is_empty() {
                 // `Type::f` / `Enum::Variant`: stop at the type.
-                return if cur.iter().any(|r| matches!(r, Res::Struct(_) | Res::Alias(..))) && last {
+                return if cur
+                    .iter()
+                    .any(|r| matches!(r, Res::Struct(_) | Res::Alias(..)))
+                    && last
+                {
                     cur
                 } else {
                     vec![]
@@ -634,7 +724,14 @@ impl Index {
 
     /// `name` as an item of `module` or one of its imports. `from_outside`: looked up through
     /// a path (`m::name`), as opposed to used inside `m`.
-    fn lookup_in(&self, module: ModId, name: Sym, ns: Ns, depth: u32, from_outside: bool) -> Vec<Res> {
+    fn lookup_in(
+        &self,
+        module: ModId,
+        name: Sym,
+        ns: Ns,
+        depth: u32,
+        from_outside: bool,
+    ) -> Vec<Res> {
         let md = &self.modules[module.0 as usize];
         let mut out: Vec<Res> = vec![];
         if ns == Ns::Type
@@ -669,7 +766,9 @@ impl Index {
             }
             for target in self.resolve_use(module, &u.path, Ns::Type, depth + 1) {
                 match target {
-                    Res::Mod(m) if m != module => out.extend(self.lookup_in(m, name, ns, depth + 1, true)),
+                    Res::Mod(m) if m != module => {
+                        out.extend(self.lookup_in(m, name, ns, depth + 1, true))
+                    }
                     Res::External(p) => {
                         // Only names that resolve to something we know are worth guessing.
                         let mut full = p.to_vec();
@@ -693,11 +792,17 @@ impl Index {
         }
         let edition = {
             let md = &self.modules[module.0 as usize];
-            self.files.get(md.file as usize).map(|f| f.edition).unwrap_or_default()
+            self.files
+                .get(md.file as usize)
+                .map(|f| f.edition)
+                .unwrap_or_default()
         };
         // Edition 2015: use paths start at the crate root.
         if edition == Edition::E2015
-            && !matches!(path.first(), Some(&sym::CRATE | &sym::SELF_VALUE | &sym::SUPER | &sym::EMPTY))
+            && !matches!(
+                path.first(),
+                Some(&sym::CRATE | &sym::SELF_VALUE | &sym::SUPER | &sym::EMPTY)
+            )
         {
             let root = self.crate_root(module);
             let r = self.resolve_depth(root, path, ns, depth + 1);

@@ -56,7 +56,10 @@ impl<'i> Model<'i> {
         // Parents come before their closures in each file's list, so one pass suffices.
         for i in 0..n {
             let f = FnId(i as u32);
-            if let FnOwner::Closure { parent, deferred, .. } = ix.func(f).owner {
+            if let FnOwner::Closure {
+                parent, deferred, ..
+            } = ix.func(f).owner
+            {
                 let file = ix.fns[i].file;
                 let parent = ix.fn_id(file, parent);
                 let local = ix.fns[i].idx;
@@ -73,7 +76,9 @@ impl<'i> Model<'i> {
         };
         let mut out: Vec<HeldRef> = vec![];
         for (e, ev) in body.events.iter().enumerate() {
-            let EventKind::Call(c) = ev.kind else { continue };
+            let EventKind::Call(c) = ev.kind else {
+                continue;
+            };
             let call = &body.calls[c as usize];
             let invoked = call.callee == Callee::Closure(local)
                 || (!deferred
@@ -95,7 +100,13 @@ impl<'i> Model<'i> {
     }
 
     pub fn holder(&self, r: HeldRef) -> &Holder {
-        &self.ix.func(r.f).body.as_ref().expect("a holder's function has a body").holders[r.h as usize]
+        &self
+            .ix
+            .func(r.f)
+            .body
+            .as_ref()
+            .expect("a holder's function has a body")
+            .holders[r.h as usize]
     }
 
     /// The functions with bodies: every function, method, closure and async block.
@@ -119,7 +130,10 @@ impl<'i> Model<'i> {
                     .iter()
                     .any(|iv| iv.start <= e && e < iv.end)
                 {
-                    out.push(HeldRef { f, h: h as HolderIdx });
+                    out.push(HeldRef {
+                        f,
+                        h: h as HolderIdx,
+                    });
                 }
             }
         }
@@ -129,7 +143,8 @@ impl<'i> Model<'i> {
 
     /// Does anything in `f` (or where it runs) hold a guard at all? A cheap filter.
     pub fn holds_anything(&self, f: FnId) -> bool {
-        self.locks[f.0 as usize].iter().any(Option::is_some) || !self.inherited[f.0 as usize].is_empty()
+        self.locks[f.0 as usize].iter().any(Option::is_some)
+            || !self.inherited[f.0 as usize].is_empty()
     }
 
     /// Is `f` an async context (an `async fn`, async closure or async block)?
@@ -190,7 +205,9 @@ impl<'i> Model<'i> {
                     // A type of ours, or a receiver that is not what the name suggests.
                     return match recv_ty.peel() {
                         Ty::Struct(..) | Ty::Container(_) | Ty::Lock(..) => CallKind::Other,
-                        Ty::External(p, _) if !blocking_receiver(name.as_str(), p) => CallKind::Other,
+                        Ty::External(p, _) if !blocking_receiver(name.as_str(), p) => {
+                            CallKind::Other
+                        }
                         _ => CallKind::Blocking(what),
                     };
                 }
@@ -256,6 +273,24 @@ impl<'i> Model<'i> {
 /// Whether a known external receiver type makes a blocking-by-name method really block.
 fn blocking_receiver(method: &str, path: &[Sym]) -> bool {
     let name = path.last().map(|s| s.as_str()).unwrap_or("");
+    // Async runtimes' channels and handles are awaited, not blocked on.
+    let krate = path
+        .iter()
+        .map(|s| s.as_str())
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    if matches!(
+        krate,
+        "tokio"
+            | "async_std"
+            | "futures"
+            | "futures_util"
+            | "async_channel"
+            | "smol"
+            | "async_broadcast"
+    ) {
+        return false;
+    }
     match method {
         "join" => name.contains("JoinHandle") || name == "ScopedJoinHandle",
         "recv" | "recv_timeout" | "recv_deadline" => name.contains("Receiver"),

@@ -70,8 +70,14 @@ impl Index {
         }
         match tf {
             TypeFact::Ref(t) => self.resolve_type_depth(t, scope, depth + 1),
-            TypeFact::Array(t) => Ty::Container(Box::new(self.resolve_type_depth(t, scope, depth + 1))),
-            TypeFact::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.resolve_type_depth(t, scope, depth + 1)).collect()),
+            TypeFact::Array(t) => {
+                Ty::Container(Box::new(self.resolve_type_depth(t, scope, depth + 1)))
+            }
+            TypeFact::Tuple(ts) => Ty::Tuple(
+                ts.iter()
+                    .map(|t| self.resolve_type_depth(t, scope, depth + 1))
+                    .collect(),
+            ),
             TypeFact::Path(p) => self.resolve_type_path(p, scope, depth),
             _ => Ty::Unknown,
         }
@@ -79,7 +85,9 @@ impl Index {
 
     fn resolve_type_path(&self, p: &TypePath, scope: Scope<'_>, depth: u32) -> Ty {
         let segs: Vec<Sym> = p.names().collect();
-        let Some(last) = p.last() else { return Ty::Unknown };
+        let Some(last) = p.last() else {
+            return Ty::Unknown;
+        };
         let args = |ix: &Index| -> Vec<Ty> {
             last.args
                 .iter()
@@ -240,7 +248,9 @@ impl Index {
 
     /// The type a function returns, resolved in its own scope.
     pub fn return_type(&self, f: FnId) -> Ty {
-        let Some(ret) = &self.func(f).ret else { return Ty::Unknown };
+        let Some(ret) = &self.func(f).ret else {
+            return Ty::Unknown;
+        };
         let self_ty = self.self_type(f);
         self.resolve_type(
             ret,
@@ -254,10 +264,12 @@ impl Index {
 
     /// The statics a path names, from `module`.
     pub fn resolve_static(&self, module: ModId, path: &[Sym]) -> Option<super::StaticId> {
-        self.resolve(module, path, Ns::Value).into_iter().find_map(|r| match r {
-            Res::Static(s) => Some(s),
-            _ => None,
-        })
+        self.resolve(module, path, Ns::Value)
+            .into_iter()
+            .find_map(|r| match r {
+                Res::Static(s) => Some(s),
+                _ => None,
+            })
     }
 
     /// The type of a static (for `lazy_static!` and `thread_local!` the declared type).

@@ -36,13 +36,17 @@ impl std::error::Error for Part {}
 
 impl miette::Diagnostic for Part {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -54,7 +58,9 @@ impl miette::Diagnostic for Part {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|p| p as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|p| p as &dyn miette::Diagnostic),
+            ))
         }
     }
 }
@@ -161,7 +167,10 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
         };
         out.write_all(s.as_bytes())?;
         for n in &d.notes {
-            for (i, line) in wrap(&sanitize(n), opts.width.saturating_sub(8).max(30)).iter().enumerate() {
+            for (i, line) in wrap(&sanitize(n), opts.width.saturating_sub(8).max(30))
+                .iter()
+                .enumerate()
+            {
                 let lead = if i == 0 { "  note: " } else { "        " };
                 writeln!(out, "{lead}{line}")?;
             }
@@ -192,10 +201,26 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// "3 errors and 1 warning in 12 files", or "no findings in 12 files".
 pub fn summary(report: &Report) -> String {
-    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
-    let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+    let count = |s: Severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
     let mut parts = vec![];
-    for (s, w) in [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Note, "note")] {
+    for (s, w) in [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Note, "note"),
+    ] {
         let n = count(s);
         if n > 0 {
             parts.push(plural(n, w));

@@ -119,7 +119,11 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = Out {
         version: 1,
-        diagnostics: report.diagnostics.iter().map(|d| diagnostic(report, d)).collect(),
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(report, d))
+            .collect(),
         summary: Summary {
             files: report.files_scanned,
             parse_errors: report.parse_errors,

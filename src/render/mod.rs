@@ -65,7 +65,12 @@ impl<'r> Sources<'r> {
     }
 }
 
-pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, opts, out),
         Format::Short => short::render(report, out),

@@ -74,7 +74,9 @@ pub(super) fn reacquisitions(m: &Model) -> Vec<Reacquisition> {
             continue;
         }
         for (e, ev) in body.events.iter().enumerate() {
-            let EventKind::Acquire(h) = ev.kind else { continue };
+            let EventKind::Acquire(h) = ev.kind else {
+                continue;
+            };
             let second = HeldRef { f, h };
             let Some(l2) = m.lock(second) else { continue };
             if l2.is_try || l2.ty.kind == LockKind::Reentrant {
@@ -98,15 +100,24 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         };
         let recursive_read = l1.mode.is_read() && l2.mode.is_read();
         let upgrade = l1.mode.is_read() && l2.mode == Mode::Write;
-        if upgrade || l2.mode == Mode::RecursiveRead || (l1.mode == Mode::Upgradable && l2.mode == Mode::Read) {
+        if upgrade
+            || l2.mode == Mode::RecursiveRead
+            || (l1.mode == Mode::Upgradable && l2.mode == Mode::Read)
+        {
             continue;
         }
         let h1 = m.holder(r.first);
         let h2 = m.holder(r.second);
         let message = if recursive_read {
-            format!("`{}` is read-locked again while this thread already holds a read guard on it", l2.text)
+            format!(
+                "`{}` is read-locked again while this thread already holds a read guard on it",
+                l2.text
+            )
         } else {
-            format!("`{}` is locked while this thread already holds its guard", l2.text)
+            format!(
+                "`{}` is locked while this thread already holds its guard",
+                l2.text
+            )
         };
         let mut d = Diagnostic::new(RULE.name, RULE.level, m.loc(r.second.f, h2.span), message)
             .primary_label(if recursive_read {
@@ -127,7 +138,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         };
         d = d.help(help);
         if !recursive_read {
-            d = d.note(format!("{} is not reentrant: a thread that locks it twice waits for itself", lock_kind(l2.ty)));
+            d = d.note(format!(
+                "{} is not reentrant: a thread that locks it twice waits for itself",
+                lock_kind(l2.ty)
+            ));
         }
         out.push(d);
     }

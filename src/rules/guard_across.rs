@@ -26,7 +26,9 @@ pub(super) fn guards_across<W: Clone>(
             continue;
         }
         for (e, ev) in body.events.iter().enumerate() {
-            let Some((what, exempt)) = pick(f, ev) else { continue };
+            let Some((what, exempt)) = pick(f, ev) else {
+                continue;
+            };
             for r in m.held_at(f, e as u32) {
                 if Some(r) != exempt && m.lock(r).is_some() && counts(r, &what) {
                     out.entry(r).or_default().push(Across {
@@ -42,5 +44,9 @@ pub(super) fn guards_across<W: Clone>(
 
 /// "`.await`", "2 `.await` points": a count in words for messages.
 pub(super) fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { one.to_string() } else { format!("{n} {many}") }
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
+    }
 }

@@ -69,7 +69,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 count(awaits.len(), "an `.await`", "`.await` points")
             ),
         )
-        .primary_label(format!("guard of a blocking {} taken here", lock_kind(lock.ty)));
+        .primary_label(format!(
+            "guard of a blocking {} taken here",
+            lock_kind(lock.ty)
+        ));
         for a in &awaits {
             d = d.label(a.loc, "the task may be suspended here with the lock held");
         }

@@ -82,19 +82,24 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             format!(
                 "guard of `{}` is held across {}",
                 lock.text,
-                count(calls.len(), &format!("a blocking call ({what})"), &format!("blocking calls ({what})"))
+                count(
+                    calls.len(),
+                    &format!("a blocking call ({what})"),
+                    &format!("blocking calls ({what})")
+                )
             ),
         )
         .primary_label("guard taken here");
         for c in &calls {
-            d = d.label(c.loc, format!("blocks on {} while the guard is held", c.what));
+            d = d.label(
+                c.loc,
+                format!("blocks on {} while the guard is held", c.what),
+            );
         }
-        d = d
-            .help(end_it(holder, "the blocking call"))
-            .note(format!(
-                "if whatever would unblock this call needs `{}`, both wait forever",
-                lock.text
-            ));
+        d = d.help(end_it(holder, "the blocking call")).note(format!(
+            "if whatever would unblock this call needs `{}`, both wait forever",
+            lock.text
+        ));
         out.push(d);
     }
 }

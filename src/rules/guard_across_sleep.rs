@@ -53,7 +53,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         m,
         |f, ev| match ev.kind {
             EventKind::Call(c) if m.call_kind(f, c) == CallKind::Sleep => {
-                let awaited = m.ix.func(f).body.as_ref().is_some_and(|b| b.calls[c as usize].awaited);
+                let awaited =
+                    m.ix.func(f)
+                        .body
+                        .as_ref()
+                        .is_some_and(|b| b.calls[c as usize].awaited);
                 Some((awaited, None))
             }
             _ => None,
@@ -79,9 +83,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         for s in &sleeps {
             d = d.label(s.loc, "sleeps while the guard is held");
         }
-        d = d
-            .help(end_it(holder, "the sleep"))
-            .note(format!("every other thread that needs `{}` waits out the whole sleep", lock.text));
+        d = d.help(end_it(holder, "the sleep")).note(format!(
+            "every other thread that needs `{}` waits out the whole sleep",
+            lock.text
+        ));
         out.push(d);
     }
 }

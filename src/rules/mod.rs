@@ -69,18 +69,40 @@ mod tests {
     #[test]
     fn rule_docs_have_every_section() {
         for r in RULES {
-            for section in ["### What it does", "### Why is this bad", "### Known problems", "### Example", "### Use instead"] {
-                assert!(r.docs.contains(section), "`{}` docs lack `{section}`", r.name);
+            for section in [
+                "### What it does",
+                "### Why is this bad",
+                "### Known problems",
+                "### Example",
+                "### Use instead",
+            ] {
+                assert!(
+                    r.docs.contains(section),
+                    "`{}` docs lack `{section}`",
+                    r.name
+                );
             }
-            assert!(!r.summary.ends_with('.'), "`{}` summary ends with a period", r.name);
+            assert!(
+                !r.summary.ends_with('.'),
+                "`{}` summary ends with a period",
+                r.name
+            );
         }
     }
 
     #[test]
     fn names_are_unique_snake_case() {
         for (i, r) in RULES.iter().enumerate() {
-            assert!(r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", r.name);
-            assert!(RULES[i + 1..].iter().all(|o| o.name != r.name), "{}", r.name);
+            assert!(
+                r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{}",
+                r.name
+            );
+            assert!(
+                RULES[i + 1..].iter().all(|o| o.name != r.name),
+                "{}",
+                r.name
+            );
         }
     }
 }

@@ -80,10 +80,16 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             RULE.name,
             RULE.level,
             m.loc(r.second.f, h2.span),
-            format!("`{}` is write-locked while this thread holds a read guard on it", l2.text),
+            format!(
+                "`{}` is write-locked while this thread holds a read guard on it",
+                l2.text
+            ),
         )
         .primary_label("waits for every reader to leave, including this thread")
-        .label(m.loc(r.first.f, h1.span), kept_by(h1, l1).replacen("guard", "read guard", 1))
+        .label(
+            m.loc(r.first.f, h1.span),
+            kept_by(h1, l1).replacen("guard", "read guard", 1),
+        )
         .help(help);
         out.push(d);
     }

@@ -65,7 +65,13 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             if let Some(id) = ix.resolve_static(module, &r.path)
                 && ix.static_facts(id).0.mutable
             {
-                accesses.entry(id).or_default().push((Loc { file: file.id, span: r.span }, r.access));
+                accesses.entry(id).or_default().push((
+                    Loc {
+                        file: file.id,
+                        span: r.span,
+                    },
+                    r.access,
+                ));
             }
         }
     }
@@ -81,7 +87,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             RULE.name,
             RULE.level,
             Loc { file, span: s.span },
-            format!("`static mut {}` is shared mutable state with no synchronization", s.name),
+            format!(
+                "`static mut {}` is shared mutable state with no synchronization",
+                s.name
+            ),
         )
         .primary_label(match found.len() {
             0 => "declared here".to_string(),
@@ -92,7 +101,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             d = d.label(*loc, access_label(*access));
         }
         if found.len() > MAX_LABELS {
-            d = d.note(format!("{} more accesses are not shown", found.len() - MAX_LABELS));
+            d = d.note(format!(
+                "{} more accesses are not shown",
+                found.len() - MAX_LABELS
+            ));
         }
         d = d.help(replacement(ix, s, &found));
         d = d.note("accesses from two threads, one of them a write, are a data race: undefined behaviour, not just a lost update");
@@ -138,7 +150,9 @@ fn replacement(_ix: &Index, s: &StaticFacts, accesses: &[(Loc, Access)]) -> Stri
     };
     if let Some(atomic) = atomic {
         let op = if accesses.iter().any(|(_, a)| *a == Access::Compound) {
-            format!(", and `{name}.fetch_add(1, Ordering::Relaxed)` (or `fetch_sub`, `fetch_update`) for each `{name} += …`")
+            format!(
+                ", and `{name}.fetch_add(1, Ordering::Relaxed)` (or `fetch_sub`, `fetch_update`) for each `{name} += …`"
+            )
         } else {
             format!(", with `{name}.load(..)` and `{name}.store(..)`")
         };

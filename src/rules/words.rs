@@ -11,7 +11,9 @@ pub fn lock_kind(ty: LockType) -> String {
         format!("`{}`", ty.name())
     } else {
         let module = match ty.lib {
-            crate::index::known::LockLib::Std | crate::index::known::LockLib::Tokio | crate::index::known::LockLib::AsyncStd => "::sync",
+            crate::index::known::LockLib::Std
+            | crate::index::known::LockLib::Tokio
+            | crate::index::known::LockLib::AsyncStd => "::sync",
             crate::index::known::LockLib::Futures => "::lock",
             _ => "",
         };
@@ -22,7 +24,10 @@ pub fn lock_kind(ty: LockType) -> String {
 /// What keeps a guard alive, as a label for the place it was taken.
 pub fn kept_by(holder: &Holder, lock: &HeldLock) -> String {
     match (holder.held, holder.binding) {
-        (Held::Binding, Some((name, _))) => format!("guard of `{}` taken here, kept alive by `{name}`", lock.text),
+        (Held::Binding, Some((name, _))) => format!(
+            "guard of `{}` taken here, kept alive by `{name}`",
+            lock.text
+        ),
         (Held::Scrutinee(k), _) => format!(
             "guard of `{}` taken here; this temporary lives until the end of the {}",
             lock.text,
