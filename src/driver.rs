@@ -1,7 +1,7 @@
 //! The pipeline: discover → parse each file in parallel → facts → index per unit → rules →
-//! diagnostics, sorted. Units are analysed one after another (each in parallel inside), and a
-//! unit's facts are dropped as soon as its diagnostics are made, so memory follows the largest
-//! unit, not the whole run.
+//! diagnostics, sorted. Units are analysed in parallel (and each unit's files in parallel inside
+//! it); a unit's facts are dropped as soon as its diagnostics are made, so memory follows the
+//! largest units in flight, not the whole run.
 
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
@@ -83,15 +83,20 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         .map(|s| Sym::new(s))
         .collect();
 
+    // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
+    // while it is analysed.
+    let per_unit: Vec<(Vec<Diagnostic>, usize)> = pool.install(|| {
+        (0..project.units.len() as u32)
+            .into_par_iter()
+            .map(|unit| analyse_unit(&project, unit, &extra))
+            .collect()
+    });
     let mut diagnostics = vec![];
     let mut parse_errors = 0;
-    pool.install(|| {
-        for unit in 0..project.units.len() as u32 {
-            let (diags, failed) = analyse_unit(&project, unit, &extra);
-            parse_errors += failed;
-            diagnostics.extend(diags);
-        }
-    });
+    for (diags, failed) in per_unit {
+        parse_errors += failed;
+        diagnostics.extend(diags);
+    }
 
     // Report what lies in the files the user asked about, at the level the user asked for.
     let mut diagnostics: Vec<Diagnostic> = diagnostics

@@ -14,7 +14,7 @@ use std::path::Path;
 pub const STACK_SIZE: usize = 256 << 20;
 
 /// Estimated nesting beyond which a file is reported instead of parsed.
-pub const MAX_DEPTH: u32 = 1500;
+pub const MAX_DEPTH: u32 = 20_000;
 
 /// Why a file has no facts.
 #[derive(Clone, Debug, PartialEq, Eq)]

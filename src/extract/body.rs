@@ -1513,7 +1513,7 @@ impl Walker<'_, '_> {
             return Val::Place(p, None);
         }
         if is_ordering_method(name) {
-            let span = expr_span(&mc.receiver).to(sp(mc.method.span()));
+            let span = between(mc.dot_token.span, mc.paren_token.span.close());
             let mut exprs: Vec<&syn::Expr> = vec![&mc.receiver];
             exprs.extend(mc.args.iter());
             self.record_ordering(span, &exprs);
@@ -1531,10 +1531,8 @@ impl Walker<'_, '_> {
             let op = self.arg_op(a, spawner, wait_guard.is_none());
             args.push(op);
         }
-        let span = Span {
-            lo: expr_span(&mc.receiver).lo,
-            hi: pos_hi(mc.paren_token.span.close()),
-        };
+        // `.name(args)`: the receiver may be a long chain of its own.
+        let span = between(mc.dot_token.span, mc.paren_token.span.close());
         if let Some(s) = await_span {
             self.push_event(EventKind::Await, s);
         }

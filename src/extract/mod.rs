@@ -69,13 +69,6 @@ pub(crate) struct FileCx<'o> {
     pub src: &'o str,
 }
 
-impl FileCx<'_> {
-    /// The source text of a span, as written (empty if it cannot be found).
-    pub(crate) fn text(&self, s: proc_macro2::Span) -> &str {
-        self.src.get(s.byte_range()).unwrap_or("")
-    }
-}
-
 fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("cfg") && {
@@ -292,8 +285,9 @@ impl FileCx<'_> {
     }
 
     fn expr_text(&self, e: &syn::Expr) -> Box<str> {
-        let span = syn::spanned::Spanned::span(e);
-        self.text(span).into()
+        let start = spans::first_token(e).byte_range().start;
+        let end = spans::last_token(e).byte_range().end;
+        self.src.get(start..end).unwrap_or("").into()
     }
 
     fn fields(&self, fields: &syn::Fields, variant: Option<&syn::Ident>) -> Vec<FieldFacts> {

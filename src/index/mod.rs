@@ -46,6 +46,10 @@ pub struct Crate {
 
 pub struct Module {
     pub krate: u32,
+    /// `use` declarations by the name they bind.
+    pub imports: FxHashMap<Sym, Vec<Box<[Sym]>>>,
+    /// `use path::*` declarations.
+    pub globs: Vec<Box<[Sym]>>,
     /// Path from the crate root.
     pub path: Vec<Sym>,
     pub file: u32,
@@ -101,6 +105,13 @@ pub struct Index {
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
     resolve_cache: RefCell<FxHashMap<(ModId, Box<[Sym]>, bool), Vec<Res>>>,
+    /// Names looked up in a module (through its imports and globs), and the lookups under way:
+    /// glob imports form cycles (`use super::*` both ways) and fan out, so each lookup is done
+    /// once and a lookup that reaches itself finds nothing.
+    lookup_cache: RefCell<FxHashMap<(ModId, Sym, bool), Vec<Res>>>,
+    lookups_in_progress: RefCell<rustc_hash::FxHashSet<(ModId, Sym, bool)>>,
+    /// Every name the unit defines or imports: a name outside it resolves to nothing here.
+    known_names: rustc_hash::FxHashSet<Sym>,
 }
 
 /// The module path a file gets from where it lies, relative to its source directory.
@@ -167,6 +178,9 @@ impl Index {
             trait_methods: FxHashMap::default(),
             crate_names: FxHashMap::default(),
             resolve_cache: RefCell::new(FxHashMap::default()),
+            lookup_cache: RefCell::new(FxHashMap::default()),
+            lookups_in_progress: RefCell::new(Default::default()),
+            known_names: Default::default(),
         };
 
         // Crate roots, lib first so that a file shared by several targets belongs to the lib.
@@ -282,6 +296,7 @@ impl Index {
             }
         }
         ix.files = files;
+        ix.register_imports();
         ix.register_items();
         ix.register_methods();
         ix
@@ -298,6 +313,8 @@ impl Index {
         let id = ModId(self.modules.len() as u32);
         self.modules.push(Module {
             krate,
+            imports: FxHashMap::default(),
+            globs: vec![],
             path,
             file,
             local,
@@ -419,6 +436,27 @@ impl Index {
         top
     }
 
+    fn register_imports(&mut self) {
+        for m in 0..self.modules.len() {
+            let (file, local) = (self.modules[m].file, self.modules[m].local);
+            let Some(f) = self.files.get(file as usize) else {
+                continue;
+            };
+            let mut imports: FxHashMap<Sym, Vec<Box<[Sym]>>> = FxHashMap::default();
+            let mut globs = vec![];
+            for u in &f.facts.modules[local as usize].uses {
+                if u.glob {
+                    globs.push(u.path.clone());
+                } else {
+                    imports.entry(u.alias).or_default().push(u.path.clone());
+                    self.known_names.insert(u.alias);
+                }
+            }
+            self.modules[m].imports = imports;
+            self.modules[m].globs = globs;
+        }
+    }
+
     fn register_items(&mut self) {
         let mut adds: Vec<(ModId, Ns, Sym, Res)> = vec![];
         for (fi, f) in self.files.iter().enumerate() {
@@ -467,6 +505,7 @@ impl Index {
             }
         }
         for (module, ns, name, res) in adds {
+            self.known_names.insert(name);
             let md = &mut self.modules[module.0 as usize];
             let table = match ns {
                 Ns::Type => &mut md.types,
@@ -526,6 +565,11 @@ impl Index {
     }
 
     // ------------------------------------------------------------------ accessors
+
+    /// Does any item or import of the unit bear this name?
+    pub fn defines_name(&self, name: Sym) -> bool {
+        self.known_names.contains(&name)
+    }
 
     pub fn fn_id(&self, file: u32, idx: FnIdx) -> FnId {
         FnId(self.fn_base[file as usize] + idx)
@@ -641,12 +685,9 @@ impl Index {
                 }
             }
             sym::CRATE => (vec![Res::Mod(self.crate_root(module))], &segs[1..]),
-            sym::SELF_VALUE => (
-                vec![Res::Mod(self.enclosing_file_module(module))],
-                &segs[1..],
-            ),
+            sym::SELF_VALUE => (vec![Res::Mod(module)], &segs[1..]),
             sym::SUPER => {
-                let mut m = self.enclosing_file_module(module);
+                let mut m = module;
                 let mut i = 0;
                 while segs.get(i) == Some(&sym::SUPER) {
                     m = self.modules[m.0 as usize].parent.unwrap_or(m);
@@ -673,7 +714,7 @@ impl Index {
             let mut next = vec![];
             for r in &cur {
                 match r {
-                    Res::Mod(m) => next.extend(self.lookup_in(*m, seg, seg_ns, depth, true)),
+                    Res::Mod(m) => next.extend(self.lookup_in(*m, seg, seg_ns, depth)),
                     Res::External(p) => {
                         let mut p = p.to_vec();
                         p.push(seg);
@@ -700,15 +741,9 @@ impl Index {
         cur
     }
 
-    /// The module a `self::`/`super::` path is relative to: the innermost module, which for
-    /// an item in a file's top level is the file's module.
-    fn enclosing_file_module(&self, module: ModId) -> ModId {
-        module
-    }
-
     /// A name in scope in `module`: its own items, its imports, its glob imports, the crates.
     fn lookup(&self, module: ModId, name: Sym, ns: Ns, depth: u32) -> Vec<Res> {
-        let found = self.lookup_in(module, name, ns, depth, false);
+        let found = self.lookup_in(module, name, ns, depth);
         if !found.is_empty() {
             return found;
         }
@@ -722,16 +757,24 @@ impl Index {
         vec![]
     }
 
-    /// `name` as an item of `module` or one of its imports. `from_outside`: looked up through
-    /// a path (`m::name`), as opposed to used inside `m`.
-    fn lookup_in(
-        &self,
-        module: ModId,
-        name: Sym,
-        ns: Ns,
-        depth: u32,
-        from_outside: bool,
-    ) -> Vec<Res> {
+    /// `name` as an item of `module` or one of its imports, looked up once per module, name
+    /// and namespace: glob imports form cycles (`use super::*` both ways) and fan out, so a
+    /// lookup that reaches itself finds nothing, and every result is kept.
+    fn lookup_in(&self, module: ModId, name: Sym, ns: Ns, depth: u32) -> Vec<Res> {
+        let key = (module, name, ns == Ns::Type);
+        if let Some(hit) = self.lookup_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        if !self.lookups_in_progress.borrow_mut().insert(key) {
+            return vec![];
+        }
+        let out = self.lookup_in_uncached(module, name, ns, depth);
+        self.lookups_in_progress.borrow_mut().remove(&key);
+        self.lookup_cache.borrow_mut().insert(key, out.clone());
+        out
+    }
+
+    fn lookup_in_uncached(&self, module: ModId, name: Sym, ns: Ns, depth: u32) -> Vec<Res> {
         let md = &self.modules[module.0 as usize];
         let mut out: Vec<Res> = vec![];
         if ns == Ns::Type
@@ -746,28 +789,23 @@ impl Index {
         if let Some(items) = table.get(&name) {
             out.extend(items.iter().cloned());
         }
-        if !out.is_empty() || md.file == u32::MAX {
-            return out;
-        }
-        let file = &self.files[md.file as usize];
-        let facts_mod = &file.facts.modules[md.local as usize];
-        for u in &facts_mod.uses {
-            if !u.glob && u.alias == name {
-                let r = self.resolve_use(module, &u.path, ns, depth + 1);
-                out.extend(r);
-            }
-        }
         if !out.is_empty() {
             return out;
         }
-        for u in &facts_mod.uses {
-            if !u.glob {
-                continue;
+        if let Some(paths) = md.imports.get(&name) {
+            for path in paths {
+                out.extend(self.resolve_use(module, path, ns, depth + 1));
             }
-            for target in self.resolve_use(module, &u.path, Ns::Type, depth + 1) {
+            if !out.is_empty() {
+                return out;
+            }
+        }
+        for glob in &md.globs {
+            for target in self.resolve_use(module, glob, Ns::Type, depth + 1) {
                 match target {
-                    Res::Mod(m) if m != module => {
-                        out.extend(self.lookup_in(m, name, ns, depth + 1, true))
+                    // Through a glob, only names the unit defines can be found.
+                    Res::Mod(m) if m != module && self.known_names.contains(&name) => {
+                        out.extend(self.lookup_in(m, name, ns, depth + 1))
                     }
                     Res::External(p) => {
                         // Only names that resolve to something we know are worth guessing.
@@ -781,7 +819,6 @@ impl Index {
                 }
             }
         }
-        let _ = from_outside;
         out
     }
 

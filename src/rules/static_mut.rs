@@ -5,6 +5,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
 use crate::index::model::Model;
 use crate::index::{Index, StaticId};
+use crate::intern::Sym;
 use crate::span::Loc;
 use std::collections::BTreeMap;
 
@@ -57,10 +58,21 @@ const MAX_LABELS: usize = 8;
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let ix = m.ix;
+    let names: Vec<Sym> = (0..ix.statics.len() as u32)
+        .map(|i| ix.static_facts(StaticId(i)).0)
+        .filter(|s| s.mutable)
+        .map(|s| s.name)
+        .collect();
+    if names.is_empty() {
+        return;
+    }
     // Every access, by the static it resolves to.
     let mut accesses: BTreeMap<StaticId, Vec<(Loc, Access)>> = BTreeMap::new();
     for file in &ix.files {
         for r in &file.facts.static_refs {
+            if !r.path.last().is_some_and(|n| names.contains(n)) {
+                continue;
+            }
             let module = file.mods[r.module as usize];
             if let Some(id) = ix.resolve_static(module, &r.path)
                 && ix.static_facts(id).0.mutable
