@@ -236,9 +236,30 @@ pub(super) fn walk_static_closure(
     fx.facts.fns[idx as usize].body = Some(body);
 }
 
-/// Calls whose closure arguments run somewhere else, later: on another thread or task.
+/// Calls whose closure arguments run somewhere else, later: on another thread or task. A
+/// future under `timeout` is counted with them: it gives up instead of waiting forever.
 fn is_spawner(name: &str) -> bool {
-    name.starts_with("spawn") || matches!(name, "execute" | "submit")
+    name.starts_with("spawn") || matches!(name, "execute" | "submit" | "timeout" | "timeout_at")
+}
+
+fn has_cfg(stmt: &syn::Stmt) -> bool {
+    let attrs: &[syn::Attribute] = match stmt {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(e, _) => match e {
+            syn::Expr::If(x) => &x.attrs,
+            syn::Expr::Block(x) => &x.attrs,
+            syn::Expr::Call(x) => &x.attrs,
+            syn::Expr::MethodCall(x) => &x.attrs,
+            syn::Expr::Assign(x) => &x.attrs,
+            syn::Expr::Macro(x) => &x.attrs,
+            syn::Expr::Match(x) => &x.attrs,
+            syn::Expr::Unsafe(x) => &x.attrs,
+            _ => &[],
+        },
+        syn::Stmt::Item(_) => &[],
+    };
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
 fn is_lock_method(name: Sym, argc: usize, extra: &[Sym]) -> bool {
@@ -446,6 +467,21 @@ impl Walker<'_, '_> {
         self.sync_open();
     }
 
+    /// The lock guard a binding owns, if it owns one (not a call result that may be one).
+    fn owned_lock(&self, var: VarKey) -> Option<HolderIdx> {
+        self.cur
+            .live
+            .iter()
+            .filter(|l| l.owner == Owner::Var(var))
+            .map(|l| l.holder)
+            .find(|&h| {
+                matches!(
+                    self.cur.body.holders[h as usize].kind,
+                    HolderKind::Lock { .. }
+                )
+            })
+    }
+
     fn owned_by(&self, owner: Owner) -> Vec<HolderIdx> {
         self.cur
             .live
@@ -584,6 +620,7 @@ impl Walker<'_, '_> {
             span: sp(ident.span()),
             ty,
             alias_of,
+            init_call: None,
             is_closure_param,
         });
         let key = (self.cur.fn_, local);
@@ -690,6 +727,7 @@ impl Walker<'_, '_> {
                 None => Held::Temporary,
             },
             binding: None,
+            local: None,
             live: (0, 0),
             awaited,
             unwrapped: false,
@@ -714,7 +752,7 @@ impl Walker<'_, '_> {
         match v {
             Val::Place(p, var) => {
                 if let Some(var) = var
-                    && let Some(&h) = self.owned_by(Owner::Var(var)).first()
+                    && let Some(h) = self.owned_lock(var)
                 {
                     return Place {
                         base: Base::Guard(h),
@@ -749,12 +787,14 @@ impl Walker<'_, '_> {
             Val::Guard(h) => Operand::Guard(h),
             Val::Place(p, var) => {
                 if let Some(var) = var {
-                    let owned = self.owned_by(Owner::Var(var));
-                    if let Some(&h) = owned.first() {
+                    if let Some(h) = self.owned_lock(var) {
                         if moved {
                             self.kill_owner(Owner::Var(var));
                         }
                         return Operand::Guard(h);
+                    }
+                    if moved {
+                        self.kill_owner(Owner::Var(var));
                     }
                     if let Some(c) = self.closure_of(var) {
                         return Operand::Closure(c);
@@ -809,7 +849,18 @@ impl Walker<'_, '_> {
         self.push_frame();
         let mut tail = Val::None;
         let n = stmts.len();
-        for (i, stmt) in stmts.iter().enumerate() {
+        let mut i = 0;
+        while i < n {
+            // `#[cfg(a)] stmt; #[cfg(not(a))] stmt;`: a run of configured statements are
+            // alternatives, not a sequence.
+            let run = stmts[i..].iter().take_while(|s| has_cfg(s)).count();
+            if run > 1 {
+                self.cfg_alternatives(&stmts[i..i + run]);
+                i += run;
+                continue;
+            }
+            let stmt = &stmts[i];
+            i += 1;
             match stmt {
                 syn::Stmt::Expr(e, None) if i + 1 == n => {
                     // A tail's temporaries outlive the block's locals before edition 2024.
@@ -831,6 +882,35 @@ impl Walker<'_, '_> {
         }
         self.pop_frame();
         tail
+    }
+
+    /// Walks configured statements as branches from one state and joins them. Bindings of the
+    /// same name are one binding afterwards: the last one takes the others' guards.
+    fn cfg_alternatives(&mut self, stmts: &[syn::Stmt]) {
+        let entry = self.snapshot();
+        let mut ends = vec![];
+        let mut declared: Vec<(Sym, VarKey)> = vec![];
+        for stmt in stmts {
+            self.restore(entry.clone());
+            let before = self.env.last().map_or(0, |f| f.vars.len());
+            self.stmt(stmt);
+            if let Some(frame) = self.env.last() {
+                for v in &frame.vars[before.min(frame.vars.len())..] {
+                    if let VarKind::Local { key, .. } = v.kind {
+                        declared.push((v.name, key));
+                    }
+                }
+            }
+            ends.push(self.snapshot());
+        }
+        self.restore(Self::join(ends));
+        for (i, &(name, key)) in declared.iter().enumerate() {
+            if let Some(&(_, last)) = declared[i + 1..].iter().rev().find(|(n, _)| *n == name) {
+                for h in self.owned_by(Owner::Var(key)) {
+                    self.own(h, Owner::Var(last));
+                }
+            }
+        }
     }
 
     fn outer_temp(&self, t: u32) -> Owner {
@@ -972,6 +1052,9 @@ impl Walker<'_, '_> {
                     _ => None,
                 };
                 let key = self.declare(&pi.ident, ty_fact, alias_of, false);
+                if let (Val::Call(c), true) = (&v, top) {
+                    self.cur.body.locals[key.1 as usize].init_call = Some(*c);
+                }
                 if pi.by_ref.is_some() {
                     return;
                 }
@@ -1035,8 +1118,16 @@ impl Walker<'_, '_> {
         match v {
             Val::Guard(h) => {
                 self.own(h, owner);
+                let fn_ = self.cur.fn_;
                 let holder = &mut self.cur.body.holders[h as usize];
-                holder.binding.get_or_insert(binding);
+                if holder.binding.is_none() {
+                    holder.binding = Some(binding);
+                    if let Owner::Var((f, l)) = owner
+                        && f == fn_
+                    {
+                        holder.local = Some(l);
+                    }
+                }
             }
             Val::Agg(vs) => {
                 for v in vs {
@@ -1063,7 +1154,11 @@ impl Walker<'_, '_> {
                         .map(|e| e.span)
                         .unwrap_or_default();
                     let h = self.new_holder(HolderKind::CallResult(c), span, false, 0);
-                    self.cur.body.holders[h as usize].binding = Some(binding);
+                    let holder = &mut self.cur.body.holders[h as usize];
+                    holder.binding = Some(binding);
+                    if let Owner::Var((f, l)) = owner {
+                        holder.local = (f == self.cur.fn_).then_some(l);
+                    }
                     self.own(h, owner);
                 }
             }

@@ -250,6 +250,24 @@ pub fn parse_static_block(tokens: &TokenStream, with_ref: bool) -> Vec<MacroStat
     Parser::parse2(parser, tokens.clone()).unwrap_or_default()
 }
 
+/// A macro body that is nothing but items (at least one), as items.
+pub fn as_items(tokens: &TokenStream) -> Option<Vec<syn::Item>> {
+    let items = Parser::parse2(
+        |input: ParseStream| {
+            let mut items = vec![];
+            while !input.is_empty() {
+                items.push(input.parse::<syn::Item>()?);
+            }
+            Ok(items)
+        },
+        tokens.clone(),
+    )
+    .ok()?;
+    // A lone verbatim item is not really an item.
+    (!items.is_empty() && !items.iter().any(|i| matches!(i, syn::Item::Verbatim(_))))
+        .then_some(items)
+}
+
 /// The brace-delimited groups of `cfg_if!` that parse as items.
 pub fn braced_item_groups(tokens: &TokenStream) -> Vec<Vec<syn::Item>> {
     let mut out = vec![];

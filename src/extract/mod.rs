@@ -344,7 +344,14 @@ impl FileCx<'_> {
                     self.items(&items, module, in_test);
                 }
             }
-            _ => {}
+            "macro_rules" => {}
+            // Crates wrap items in macros of their own (`cfg_rt! { pub mod rt; }`): when the
+            // body reads as items, it is taken as items.
+            _ => {
+                if let Some(items) = macros::as_items(&mac.tokens) {
+                    self.items(&items, module, in_test);
+                }
+            }
         }
     }
 

@@ -308,6 +308,8 @@ pub struct Holder {
     pub held: Held,
     /// The first binding that owned it, with the binding's span.
     pub binding: Option<(Sym, Span)>,
+    /// That binding, when it is a local of the same body.
+    pub local: Option<LocalIdx>,
     /// Range in [`Body::intervals`].
     pub live: (u32, u32),
     /// The lock call is followed by `.await`.
@@ -365,6 +367,8 @@ pub struct LocalFacts {
     pub ty: Option<TypeFact>,
     /// `let b = a.clone()`, `let b = &self.x`, `let b = Arc::clone(&a)`: `b` is `a`.
     pub alias_of: Option<PlaceIdx>,
+    /// `let b = f(..)`: `b` has the type `f` returns.
+    pub init_call: Option<CallIdx>,
     /// Bound by a closure's parameter list.
     pub is_closure_param: bool,
 }

@@ -63,6 +63,8 @@ pub enum LockKind {
 pub struct LockType {
     pub lib: LockLib,
     pub kind: LockKind,
+    /// Reads may nest (a recursive raw lock such as parking_lot's `RawRwLockRecursive`).
+    pub recursive_reads: bool,
 }
 
 impl LockType {
@@ -84,7 +86,7 @@ fn lib_of_crate(krate: &str) -> Option<LockLib> {
         "tokio" => LockLib::Tokio,
         "async_std" => LockLib::AsyncStd,
         "async_lock" | "smol" | "async_mutex" => LockLib::AsyncLock,
-        "futures" | "futures_util" | "futures_locks" => LockLib::Futures,
+        "futures" | "futures_util" | "futures_locks" | "futures_intrusive" => LockLib::Futures,
         "antidote" => LockLib::Std,
         _ => return None,
     })
@@ -109,7 +111,11 @@ pub fn lock_type(path: &[Sym]) -> Option<LockType> {
     if lib == LockLib::Std && !path.contains(&"sync") && krate != "antidote" {
         return None;
     }
-    Some(LockType { lib, kind })
+    Some(LockType {
+        lib,
+        kind,
+        recursive_reads: false,
+    })
 }
 
 /// A guard type: `MutexGuard<T>`, `RwLockReadGuard<T>`, `OwnedMutexGuard<T>`, …

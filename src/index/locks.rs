@@ -89,6 +89,14 @@ pub struct HeldLock {
     pub payload: Ty,
 }
 
+impl HeldLock {
+    /// `Mutex<()>`: a lock that guards a section, not data. Holding it across slow work is
+    /// what it is for.
+    pub fn guards_a_section(&self) -> bool {
+        matches!(&self.payload, Ty::Tuple(t) if t.is_empty())
+    }
+}
+
 /// The resolved type, class and instance of a place.
 pub struct PlaceInfo {
     pub ty: Ty,
@@ -163,6 +171,10 @@ impl Index {
                     }
                     None => {
                         let ty = match &l.ty {
+                            None => match l.init_call {
+                                Some(c) => self.call_type(owner, c),
+                                None => Ty::Unknown,
+                            },
                             Some(t) => {
                                 let self_ty = self.self_type(owner);
                                 self.resolve_type(
@@ -174,7 +186,6 @@ impl Index {
                                     },
                                 )
                             }
-                            None => Ty::Unknown,
                         };
                         PlaceInfo {
                             ty,
@@ -365,7 +376,7 @@ impl Index {
         let info = self.place_info(f, place);
         let method_str = method.as_str();
         let is_try = method_str.starts_with("try_");
-        let (ty, payload, typed) = match info.ty.as_lock() {
+        let (mut ty, payload, typed) = match info.ty.as_lock() {
             Some((lt, payload)) => (lt, payload.clone(), true),
             None => (
                 self.infer_lock_type(f, holder, place, &info.ty, method)?,
@@ -373,6 +384,15 @@ impl Index {
                 false,
             ),
         };
+        if ty.lib == LockLib::Unknown {
+            // The library is not visible: `.lock().await` says async; a `lock()` handed to a
+            // call unawaited and unwrapped is most likely a future (`join(m.lock(), ..)`).
+            if holder.awaited {
+                ty.lib = LockLib::UnknownAsync;
+            } else if !holder.unwrapped && passed_to_a_call(body, h) {
+                return None;
+            }
+        }
         // An async lock's `lock()` is a future: nothing is held until it is awaited.
         if ty.lib.is_async()
             && !holder.awaited
@@ -384,7 +404,9 @@ impl Index {
         }
         let mode = match ty.kind {
             LockKind::RwLock => {
-                if method == sym::READ_RECURSIVE {
+                if method == sym::READ_RECURSIVE
+                    || (ty.recursive_reads && method_str.contains("read"))
+                {
                     Mode::RecursiveRead
                 } else if method == sym::UPGRADABLE_READ {
                     Mode::Upgradable
@@ -467,8 +489,18 @@ impl Index {
         } else {
             LockLib::Unknown
         };
-        Some(LockType { lib, kind })
+        Some(LockType {
+            lib,
+            kind,
+            recursive_reads: false,
+        })
     }
+}
+
+fn passed_to_a_call(body: &Body, h: HolderIdx) -> bool {
+    body.calls
+        .iter()
+        .any(|c| c.args.contains(&Operand::Guard(h)))
 }
 
 fn type_name(ty: &Ty) -> Option<String> {

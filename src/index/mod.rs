@@ -794,7 +794,19 @@ impl Index {
         }
         if let Some(paths) = md.imports.get(&name) {
             for path in paths {
-                out.extend(self.resolve_use(module, path, ns, depth + 1));
+                let r = self.resolve_use(module, path, ns, depth + 1);
+                if r.is_empty()
+                    && !matches!(
+                        path.first(),
+                        Some(&(sym::CRATE | sym::SELF_VALUE | sym::SUPER))
+                    )
+                {
+                    // `use some_crate;`, `use some_crate::{self, ..}`: an extern crate.
+                    out.push(Res::External(
+                        path.iter().copied().filter(|s| *s != sym::EMPTY).collect(),
+                    ));
+                }
+                out.extend(r);
             }
             if !out.is_empty() {
                 return out;

@@ -102,6 +102,10 @@ impl Index {
                 return Ty::Param(segs[0]);
             }
         }
+        let written_raw = last.args.first().and_then(|a| match a {
+            TypeFact::Path(p) => p.last().map(|s| s.name),
+            _ => None,
+        });
         for res in self.resolve(scope.module, &segs, Ns::Type) {
             match res {
                 Res::Struct(id) => return Ty::Struct(id, args(self)),
@@ -121,18 +125,27 @@ impl Index {
                     let actual = args(self);
                     return substitute(&resolved, &alias.generics, &actual);
                 }
-                Res::External(path) => return self.external_type(&path, args(self)),
+                Res::External(path) => return self.external_type(&path, args(self), written_raw),
                 _ => {}
             }
         }
         // Not found: prelude and well-known names, by name.
-        self.external_type(&segs, args(self))
+        self.external_type(&segs, args(self), written_raw)
     }
 
-    fn external_type(&self, path: &[Sym], args: Vec<Ty>) -> Ty {
+    /// `written_raw`: the first type argument as written, for `lock_api` locks whose raw lock
+    /// decides whether reads may nest.
+    fn external_type(&self, path: &[Sym], args: Vec<Ty>, written_raw: Option<Sym>) -> Ty {
         let name = path.last().map(|s| s.as_str()).unwrap_or("");
         let first_arg = || args.first().cloned().unwrap_or(Ty::Unknown);
-        if let Some(lt) = known::lock_type(path) {
+        if let Some(mut lt) = known::lock_type(path) {
+            // `lock_api::RwLock<RawLock, T>`: the raw lock comes first, the payload last.
+            if lt.lib == known::LockLib::LockApi {
+                if written_raw.is_some_and(|r| r.as_str().contains("Recursive")) {
+                    lt.recursive_reads = true;
+                }
+                return Ty::Lock(lt, Box::new(args.last().cloned().unwrap_or(Ty::Unknown)));
+            }
             return Ty::Lock(lt, Box::new(first_arg()));
         }
         // An unqualified `Mutex`/`RwLock` with no visible import: some blocking lock.
@@ -146,6 +159,7 @@ impl Index {
                 LockType {
                     lib: known::LockLib::Unknown,
                     kind,
+                    recursive_reads: false,
                 },
                 Box::new(first_arg()),
             );

@@ -100,10 +100,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         };
         let recursive_read = l1.mode.is_read() && l2.mode.is_read();
         let upgrade = l1.mode.is_read() && l2.mode == Mode::Write;
-        if upgrade
-            || l2.mode == Mode::RecursiveRead
-            || (l1.mode == Mode::Upgradable && l2.mode == Mode::Read)
-        {
+        // A read beside an upgradable read is allowed; only two upgradables conflict.
+        let upgradable_beside_read =
+            recursive_read && (l1.mode == Mode::Upgradable) != (l2.mode == Mode::Upgradable);
+        if upgrade || l2.mode == Mode::RecursiveRead || upgradable_beside_read {
             continue;
         }
         let h1 = m.holder(r.first);

@@ -34,6 +34,10 @@ forever; if not, every thread that needs the lock stalls for the duration.
 Methods are recognised by name and, where visible, receiver type. A `recv()` or `join()` on a
 type whose methods do not block may be reported; allow it with a suppression comment.
 
+A lock with no data (`Mutex<()>`) guards a section rather than a value, and holding it across
+slow work (serializing tests that fork or change directory) is its purpose: it is not
+reported.
+
 ### Example
 ```rust
 fn drain(&self, rx: &Receiver<Msg>) {
@@ -64,7 +68,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             },
             _ => None,
         },
-        |_, _| true,
+        |r, _| m.lock(r).is_some_and(|l| !l.guards_a_section()),
     );
     for (r, calls) in found {
         let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {

@@ -27,7 +27,8 @@ long as the sleep, and the program is as slow as if it had one thread. It is the
 
 ### Known problems
 A sleep that is the point of the critical section (rate-limiting one resource on purpose) is
-reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`.
+reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`. A lock with no
+data (`Mutex<()>`) guards a section, not a value, and is not reported.
 
 ### Example
 ```rust
@@ -63,7 +64,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             _ => None,
         },
         // A blocking lock held across an awaited sleep is `guard_across_await`'s finding.
-        |r, &awaited| m.lock(r).is_some_and(|l| !awaited || l.ty.lib.is_async()),
+        // A `Mutex<()>` guards a section; sleeping in it is its purpose.
+        |r, &awaited| {
+            m.lock(r)
+                .is_some_and(|l| (!awaited || l.ty.lib.is_async()) && !l.guards_a_section())
+        },
     );
     for (r, sleeps) in found {
         let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
