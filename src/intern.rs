@@ -159,10 +159,8 @@ static INTERNER: LazyLock<Interner> = LazyLock::new(|| Interner {
 });
 
 fn shard_of(s: &str) -> usize {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    s.hash(&mut h);
-    (h.finish() >> 32) as usize % SHARDS
+    use std::hash::BuildHasher;
+    (rustc_hash::FxBuildHasher.hash_one(s) >> 32) as usize % SHARDS
 }
 
 impl Sym {

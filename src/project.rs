@@ -420,34 +420,28 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
             return Err(DiscoverError::NotFound(p.clone()));
         }
     }
-    // What to walk: each requested path, and the root of the unit it lies in (for context).
-    let mut walk_roots: Vec<PathBuf> = vec![];
+    // What to walk: each requested path, and the root of the unit it lies in (for context) —
+    // unless it lies in a build directory, which is no part of the package around it.
+    let mut roots: Vec<PathBuf> = vec![];
     for abs in &requested {
+        roots.push(abs.clone());
         let dir = if abs.is_dir() {
             abs.clone()
         } else {
             abs.parent().map(Path::to_path_buf).unwrap_or_default()
         };
-        let unit_root = d
-            .package_dir(&dir)
-            .map(|pkg| d.workspace_of(&pkg).unwrap_or(pkg));
-        walk_roots.push(abs.clone());
-        if let Some(root) = unit_root {
-            walk_roots.push(root);
+        if let Some(pkg) = d.package_dir(&dir) {
+            let root = d.workspace_of(&pkg).unwrap_or(pkg);
+            let in_build_dir = abs
+                .strip_prefix(&root)
+                .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "target"));
+            if !in_build_dir {
+                roots.push(root);
+            }
         }
     }
-    walk_roots.sort();
-    walk_roots.dedup();
-    // Walking a root also walks every root below it.
-    let roots: Vec<PathBuf> = walk_roots
-        .iter()
-        .filter(|r| {
-            !walk_roots
-                .iter()
-                .any(|o| o != *r && r.starts_with(o) && o.is_dir())
-        })
-        .cloned()
-        .collect();
+    roots.sort();
+    roots.dedup();
 
     let mut found: Vec<PathBuf> = vec![];
     for root in &roots {
@@ -514,11 +508,30 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     })
 }
 
-/// The `.rs` files under `root`, honouring ignore files and skipping `target/`.
+/// Cargo's build directory: a `target/` beside a `Cargo.toml`, or one cargo has marked. A
+/// source module named `target` (`src/target/`) is not one.
+fn is_build_dir(dir: &Path) -> bool {
+    dir.file_name().is_some_and(|n| n == "target")
+        && (dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
+            || dir.join("CACHEDIR.TAG").is_file()
+            || dir.join(".rustc_info.json").is_file())
+}
+
+/// The `.rs` files under `root`, honouring ignore files and skipping build directories.
 fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathBuf> {
-    let mut builder = ignore::WalkBuilder::new(root);
+    // A symlink the user named is followed (a trailing separator makes the walk enter it);
+    // symlinks found inside the tree are not, which also keeps symlink loops out.
+    let start = if root.is_symlink() {
+        root.join("")
+    } else {
+        root.to_path_buf()
+    };
+    let mut builder = ignore::WalkBuilder::new(start);
+    // Ignore files inside the walked tree apply; those above it do not, so that a directory the
+    // user names is scanned even when an outer `.gitignore` lists it.
     builder
         .standard_filters(!opts.no_ignore)
+        .parents(false)
         .hidden(!opts.no_ignore)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b));
@@ -536,7 +549,7 @@ fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathB
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         // A build's output is never source; a directory the user named is read regardless.
         !(is_dir
-            && e.file_name() == "target"
+            && is_build_dir(e.path())
             && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
     });
     let mut out = vec![];

@@ -748,7 +748,7 @@ impl Walker<'_, '_> {
     }
 
     /// The place an expression's value denotes, for a receiver or a projection.
-    fn to_place(&mut self, v: Val) -> Place {
+    fn place_of(&mut self, v: Val) -> Place {
         match v {
             Val::Place(p, var) => {
                 if let Some(var) = var
@@ -1239,7 +1239,7 @@ impl Walker<'_, '_> {
     }
 
     fn field(&mut self, base: Val, member: &syn::Member) -> Val {
-        let mut p = self.to_place(base);
+        let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
     }
@@ -1254,7 +1254,7 @@ impl Walker<'_, '_> {
             },
             _ => None,
         };
-        let mut p = self.to_place(base);
+        let mut p = self.place_of(base);
         p.proj.push(Proj::Index(key));
         Val::Place(p, None)
     }
@@ -1315,7 +1315,7 @@ impl Walker<'_, '_> {
                         None,
                     ),
                     Val::Place(p, var) => {
-                        let p = self.to_place(Val::Place(p, var));
+                        let p = self.place_of(Val::Place(p, var));
                         Val::Place(p, None)
                     }
                     v => v,
@@ -1538,7 +1538,7 @@ impl Walker<'_, '_> {
             lo: expr_span(&mc.receiver).lo,
             hi: pos_hi(mc.paren_token.span.close()),
         };
-        let mut place = self.to_place(recv);
+        let mut place = self.place_of(recv);
         place.span = expr_span(&mc.receiver);
         let place = self.push_place(place);
         if let Some(s) = await_span {
@@ -1591,7 +1591,7 @@ impl Walker<'_, '_> {
             for a in &mc.args {
                 self.arg(a, false);
             }
-            let p = self.to_place(recv);
+            let p = self.place_of(recv);
             return Val::Place(p, None);
         }
         if name == sym::GET
@@ -1603,7 +1603,7 @@ impl Walker<'_, '_> {
                 _ => None,
             };
             self.expr(&mc.args[0]);
-            let mut p = self.to_place(recv);
+            let mut p = self.place_of(recv);
             p.proj.push(Proj::Index(key));
             return Val::Place(p, None);
         }
@@ -1757,7 +1757,7 @@ impl Walker<'_, '_> {
 
         let is_mem = segs.len() == 1 || matches!(first.as_str(), "mem" | "std" | "core");
         // Ending a guard: `drop(g)`, `mem::forget(g)`, `ManuallyDrop::new(g)`, `Box::leak(..)`.
-        if argc == 1 && ((last == "drop" && is_mem) || (last == "forget" && is_mem)) {
+        if argc == 1 && is_mem && (last == "drop" || last == "forget") {
             let v = self.expr(&c.args[0]);
             let kind = if last == "drop" {
                 GuardOpKind::Drop

@@ -206,14 +206,13 @@ pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
         .filter(|s| !s.is_empty())
         .collect();
     Some(match p.as_slice() {
-        ["std", "fs", f] => match *f {
+        [
+            "std",
+            "fs",
             "read" | "read_to_string" | "write" | "copy" | "create_dir_all" | "create_dir"
-            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir"
-            | "metadata" | "canonicalize" | "hard_link" | "read_link" | "set_permissions" => {
-                "file-system call"
-            }
-            _ => return None,
-        },
+            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir" | "metadata"
+            | "canonicalize" | "hard_link" | "read_link" | "set_permissions",
+        ] => "file-system call",
         ["std", "fs", "File", "open" | "create" | "create_new"] => "file-system call",
         ["std", "net", "TcpStream", "connect" | "connect_timeout"] => "network connect",
         ["std", "thread", "park"] => "thread park",

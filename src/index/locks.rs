@@ -446,11 +446,7 @@ impl Index {
         let is_rw_method = m.contains("read") || m.contains("write");
         match ty.peel() {
             // A type of ours: its own `lock()` is a method call, not a lock.
-            Ty::Struct(id, _) => {
-                if self.methods.contains_key(&(*id, method)) {
-                    return None;
-                }
-            }
+            Ty::Struct(id, _) if self.methods.contains_key(&(*id, method)) => return None,
             Ty::External(path, _) => {
                 let name = path.last().map(|s| s.as_str()).unwrap_or("");
                 if !(name.contains("Mutex") || name.contains("Lock")) {

@@ -80,6 +80,9 @@ pub enum Ns {
     Value,
 }
 
+/// A path resolved in a module, in the type namespace or not.
+type ResolveKey = (ModId, Box<[Sym]>, bool);
+
 /// A function of the unit: which file, which entry of its `fns`.
 #[derive(Clone, Copy, Debug)]
 pub struct FnRef {
@@ -104,7 +107,7 @@ pub struct Index {
     pub trait_methods: FxHashMap<Sym, Vec<FnId>>,
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
-    resolve_cache: RefCell<FxHashMap<(ModId, Box<[Sym]>, bool), Vec<Res>>>,
+    resolve_cache: RefCell<FxHashMap<ResolveKey, Vec<Res>>>,
     /// Names looked up in a module (through its imports and globs), and the lookups under way:
     /// glob imports form cycles (`use super::*` both ways) and fan out, so each lookup is done
     /// once and a lookup that reaches itself finds nothing.
@@ -378,7 +381,7 @@ impl Index {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mod_rs = is_root || stem == "mod";
-        for local in 0..n {
+        for (local, &local_mod) in mods.iter().enumerate() {
             let decls: Vec<(Sym, Option<Box<str>>)> = files[fi as usize].facts.modules[local]
                 .file_children
                 .iter()
@@ -418,7 +421,7 @@ impl Index {
                 if placed[child as usize].is_some() {
                     continue;
                 }
-                let mut p = self.modules[mods[local].0 as usize].path.clone();
+                let mut p = self.modules[local_mod.0 as usize].path.clone();
                 p.push(name);
                 self.place_file(
                     files,
@@ -427,7 +430,7 @@ impl Index {
                     child,
                     krate,
                     p,
-                    Some(mods[local]),
+                    Some(local_mod),
                     project,
                     false,
                 );

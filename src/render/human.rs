@@ -111,11 +111,14 @@ fn part_for(
     }
 }
 
+/// A label to place in a file's snippet: where, what it says, whether it is the primary.
+type LabelIn<'a> = (Loc, &'a str, bool);
+
 fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> Part {
     let primary_file = d.primary.file;
-    let mut here: Vec<(Loc, &str, bool)> = vec![(d.primary, d.primary_label.as_str(), true)];
+    let mut here: Vec<LabelIn> = vec![(d.primary, d.primary_label.as_str(), true)];
     // Other files' labels, grouped by file in order of appearance.
-    let mut elsewhere: Vec<(crate::span::FileId, Vec<(Loc, &str, bool)>)> = vec![];
+    let mut elsewhere: Vec<(crate::span::FileId, Vec<LabelIn>)> = vec![];
     for l in &d.labels {
         if l.loc.file == primary_file {
             here.push((l.loc, &l.message, false));

@@ -51,6 +51,26 @@ pub fn rule(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.name == name)
 }
 
+/// The rule table in Markdown, for the README (generated, never edited by hand).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| rule | level | finds | fix |\n|---|---|---|---|\n");
+    for r in RULES {
+        let fix = match r.fix {
+            FixAvailability::None => "",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "yes",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            r.name,
+            r.level.as_str(),
+            r.summary.replace('|', "\\|"),
+            fix
+        ));
+    }
+    out
+}
+
 /// Runs every rule on one unit.
 pub fn run(model: &Model) -> Vec<Diagnostic> {
     let mut out = vec![];

@@ -67,15 +67,23 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         }
         let h1 = m.holder(r.first);
         let h2 = m.holder(r.second);
-        let mut help = match (h1.held, h1.binding) {
-            (Held::Binding, Some((name, _))) => format!(
-                "end the read guard first (`drop({name});`), then take the write lock and check the state again: another thread may have changed it in between"
+        let recheck = "then take the write lock and check the state again: another thread may have changed it in between";
+        let help = match (l1.mode, h1.held, h1.binding) {
+            (Mode::Upgradable, Held::Binding, Some((name, _))) => format!(
+                "upgrade the guard you hold instead of locking again: `let mut w = RwLockUpgradableReadGuard::upgrade({name});`"
             ),
-            _ => "end the read guard first, then take the write lock and check the state again: another thread may have changed it in between".to_string(),
+            (_, Held::Binding, Some((name, _))) => {
+                let mut h = format!("end the read guard first (`drop({name});`), {recheck}");
+                if matches!(l2.ty.lib, LockLib::ParkingLot | LockLib::LockApi) {
+                    h.push_str("; or take an `upgradable_read()` and upgrade it with `RwLockUpgradableReadGuard::upgrade`");
+                }
+                h
+            }
+            (_, Held::Scrutinee(_), _) => format!(
+                "copy what you need out of the read guard into a local first (`let found = …;`) so that no read guard is alive in the branches, {recheck}"
+            ),
+            _ => format!("end the read guard first, {recheck}"),
         };
-        if l2.ty.lib == LockLib::ParkingLot || l2.ty.lib == LockLib::LockApi {
-            help.push_str("; or take an `upgradable_read()` and upgrade it with `RwLockUpgradableReadGuard::upgrade`");
-        }
         let d = Diagnostic::new(
             RULE.name,
             RULE.level,

@@ -1,0 +1,295 @@
+//! The command line as users meet it: exit codes, bad paths, bad files, and output formats.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockscan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockscan"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("lockscan runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A throwaway crate with the given `src/` files.
+fn krate(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    for (name, text) in files {
+        let p: PathBuf = dir.path().join("src").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+const CLEAN: &[u8] = b"use std::sync::Mutex;
+pub struct Counter { n: Mutex<u64> }
+impl Counter {
+    pub fn bump(&self) { *self.n.lock().unwrap() += 1; }
+}
+";
+
+const DEADLOCK: &[u8] = b"use std::sync::Mutex;
+pub struct Counter { n: Mutex<u64> }
+impl Counter {
+    pub fn bump(&self) {
+        let g = self.n.lock().unwrap();
+        let again = self.n.lock().unwrap();
+        println!(\"{} {}\", *g, *again);
+    }
+}
+";
+
+const SLEEPY: &[u8] = b"use std::sync::Mutex;
+pub fn wait(m: &Mutex<u8>) {
+    let g = m.lock().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    drop(g);
+}
+";
+
+#[test]
+fn clean_code_exits_zero() {
+    let dir = krate(&[("lib.rs", CLEAN)]);
+    let out = lockscan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("no findings in 1 file"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn findings_exit_one() {
+    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:6:21: error[double_lock]: `self.n` is locked while this thread already holds its guard\n"
+    );
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let dir = krate(&[("lib.rs", SLEEPY)]);
+    assert_eq!(lockscan(dir.path(), &[]).status.code(), Some(1));
+    assert_eq!(
+        lockscan(dir.path(), &["--fail-on", "error"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        lockscan(dir.path(), &["--fail-on", "never"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_missing_path_exits_two() {
+    let dir = krate(&[("lib.rs", CLEAN)]);
+    let out = lockscan(dir.path(), &["no/such/place"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty());
+    assert_eq!(
+        stderr(&out),
+        "error: no such file or directory: `no/such/place`\n"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    let dir = krate(&[("lib.rs", CLEAN)]);
+    assert_eq!(
+        lockscan(dir.path(), &["--format", "yaml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        lockscan(dir.path(), &["--threads", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        lockscan(dir.path(), &["--no-such-flag"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockscan(dir.path(), &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage: lockscan"));
+    let out = lockscan(dir.path(), &["--version"]);
+    assert_eq!(
+        stdout(&out),
+        format!("lockscan {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_non_utf8_file_is_reported_and_the_run_goes_on() {
+    let dir = krate(&[
+        ("lib.rs", DEADLOCK),
+        ("latin1.rs", b"// caf\xe9\nfn f() {}\n"),
+    ]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("src/latin1.rs:1:7: warning[parse_error]: this file is not valid UTF-8 (invalid byte at line 1, column 7)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("src/lib.rs:6:21: error[double_lock]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_syntax_error_among_good_files_is_reported_and_the_run_goes_on() {
+    let dir = krate(&[
+        ("lib.rs", DEADLOCK),
+        ("broken.rs", b"fn broken( {\n"),
+        ("fine.rs", CLEAN),
+    ]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("src/broken.rs:1:"), "{text}");
+    assert!(
+        lines[0].contains("warning[parse_error]: could not parse this file:"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("src/lib.rs:6:21: error[double_lock]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_named_file_is_checked_with_its_crate_and_only_its_findings_shown() {
+    let dir = krate(&[("lib.rs", DEADLOCK), ("other.rs", SLEEPY)]);
+    let out = lockscan(dir.path(), &["--format", "short", "src/other.rs"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("src/other.rs:3:13: warning[guard_across_sleep]"),
+        "{text}"
+    );
+    assert!(!text.contains("src/lib.rs"), "{text}");
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let out = lockscan(dir.path(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    let d = &v["diagnostics"][0];
+    for key in [
+        "rule",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "labels",
+        "help",
+        "fix",
+    ] {
+        assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
+    }
+    assert_eq!(d["rule"], "double_lock");
+    assert_eq!(d["file"], "src/lib.rs");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(6), Some(21))
+    );
+    let labels = d["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 2);
+    assert_eq!(labels[1]["line"], 5);
+    for key in ["files", "parse_errors", "diagnostics", "elapsed_ms"] {
+        assert!(v["summary"].get(key).is_some(), "summary lacks `{key}`");
+    }
+    assert_eq!(v["summary"]["diagnostics"], 1);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let a = lockscan(fixtures, &["fixtures", "--format", "short", "-j", "2"]);
+    let b = lockscan(fixtures, &["fixtures", "--format", "short", "-j", "1"]);
+    assert!(!a.stdout.is_empty());
+    assert_eq!(stdout(&a), stdout(&b));
+}
+
+#[test]
+fn a_source_module_named_target_is_read_but_a_build_dir_is_not() {
+    let dir = krate(&[("lib.rs", b"mod target;\n"), ("target/mod.rs", DEADLOCK)]);
+    std::fs::create_dir_all(dir.path().join("target/debug")).unwrap();
+    std::fs::write(dir.path().join("target/debug/build.rs"), DEADLOCK).unwrap();
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("src/target/mod.rs:6:21: error[double_lock]"),
+        "{text}"
+    );
+    assert!(!text.contains("target/debug"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_symlink_to_a_directory_is_followed() {
+    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let link = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(dir.path(), link.path().join("linked")).unwrap();
+    let out = lockscan(link.path(), &["linked", "--format", "short"]);
+    assert!(
+        stdout(&out).contains("linked/src/lib.rs:6:21: error[double_lock]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_named_directory_is_read_even_when_an_outer_gitignore_lists_it() {
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(outer.path().join(".gitignore"), "vendored/\n").unwrap();
+    std::process::Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(outer.path())
+        .status()
+        .ok();
+    let inner = outer.path().join("vendored/src");
+    std::fs::create_dir_all(&inner).unwrap();
+    std::fs::write(inner.join("lib.rs"), DEADLOCK).unwrap();
+    let out = lockscan(outer.path(), &["vendored", "--format", "short"]);
+    assert!(
+        stdout(&out).contains("vendored/src/lib.rs:6:21"),
+        "{}",
+        stdout(&out)
+    );
+    // Walking from the top, the ignore file applies.
+    let out = lockscan(outer.path(), &["--format", "short"]);
+    assert!(!stdout(&out).contains("vendored"), "{}", stdout(&out));
+}

@@ -1,0 +1,48 @@
+//! Snapshots of the human and JSON output for a few fixtures. A change in wording or layout
+//! shows up as a diff to review (`INSTA_UPDATE=always cargo test --test snapshots` to accept).
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(path: &str, format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_lockscan"))
+        .args([path, "--format", format])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("lockscan runs");
+    String::from_utf8(out.stdout).expect("output is UTF-8")
+}
+
+fn json(path: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&run(path, "json")).unwrap();
+    // The only part of the output that changes from run to run.
+    v["summary"]["elapsed_ms"] = serde_json::Value::from(0);
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+#[test]
+fn vote_human() {
+    insta::assert_snapshot!(run("fixtures/src/seeds/vote.rs", "human"));
+}
+
+#[test]
+fn vote_json() {
+    insta::assert_snapshot!(json("fixtures/src/seeds/vote.rs"));
+}
+
+#[test]
+fn rwlock_upgrade_human() {
+    insta::assert_snapshot!(run("fixtures/src/rwlock_upgrade.rs", "human"));
+}
+
+#[test]
+fn static_mut_json() {
+    insta::assert_snapshot!(json("fixtures/src/static_mut.rs"));
+}
+
+#[test]
+fn guard_across_await_human() {
+    insta::assert_snapshot!(run("fixtures/src/guard_across_await.rs", "human"));
+}
