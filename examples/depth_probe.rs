@@ -1,41 +1,102 @@
 //! How deep the per-file pipeline (parse, extract, drop) can go on a worker stack, and how
 //! long it takes: the measurement behind `parse::MAX_DEPTH` and `parse::STACK_SIZE`.
 //!
-//! `cargo run --release --example depth_probe -- chain 40000` (shapes: parens, blocks, chain,
-//! sum, unary, generics, closures). It skips the nesting pre-check on purpose.
+//! - `cargo run --release --example depth_probe -- SHAPE N` runs one shape of
+//!   `tests/support/nesting.rs` nested N levels deep, skipping the nesting pre-check on purpose
+//!   (`list` prints the shapes).
+//! - `cargo run --release --example depth_probe -- at-limit` runs every shape at the deepest
+//!   nesting the pre-check lets through: a stack overflow aborts the probe, naming the shape.
+#[path = "../tests/support/nesting.rs"]
+mod nesting;
+
+use lockscan::parse::{self, MAX_DEPTH, Outcome};
+use std::io::Write;
+
+fn shape(name: &str, n: usize) -> String {
+    nesting::shapes(n)
+        .into_iter()
+        .find(|(s, _)| s.replace(' ', "-") == name)
+        .unwrap_or_else(|| panic!("no shape `{name}`: try `list`"))
+        .1
+}
+
+fn estimate(src: &str) -> u32 {
+    parse::nesting_depth(src.as_bytes(), u32::MAX).depth
+}
+
+/// Runs `f` on a thread with the workers' stack.
+fn on_worker_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(parse::STACK_SIZE)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("the probe does not panic");
+}
+
 fn main() {
-    let kind = std::env::args().nth(1).unwrap();
-    let n: usize = std::env::args().nth(2).unwrap().parse().unwrap();
-    let src = match kind.as_str() {
-        "parens" => format!("fn f() {{ let x = {}1{}; }}", "(".repeat(n), ")".repeat(n)),
-        "blocks" => format!("fn f() {}{}", "{".repeat(n), "}".repeat(n)),
-        "chain" => format!("fn f() {{ x{}; }}", ".f()".repeat(n)),
-        "sum" => format!("fn f() {{ let y = 1{}; }}", " + 1".repeat(n)),
-        "unary" => format!("fn f() {{ let y = {}x; }}", "!".repeat(n)),
-        "generics" => format!("type T = {}u8{};", "Vec<".repeat(n), ">".repeat(n)),
-        "closures" => format!("fn f() {{ let c = {}1; }}", "|| ".repeat(n)),
-        _ => panic!(),
-    };
-    let h = std::thread::Builder::new()
-        .stack_size(lockscan::parse::STACK_SIZE)
-        .spawn(move || {
-            let t = std::time::Instant::now();
-            // Bypass the pre-check: parse, extract and drop, as the pipeline would.
-            let ok = match syn::parse_str::<syn::File>(&src) {
-                Ok(file) => {
-                    let facts = lockscan::extract::extract(&file, &src, &Default::default());
-                    drop(file);
-                    drop(facts);
-                    true
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("list") => {
+            for (name, _) in nesting::shapes(1) {
+                println!("{}", name.replace(' ', "-"));
+            }
+        }
+        Some("at-limit") => {
+            for (name, _) in nesting::shapes(1) {
+                let name = name.replace(' ', "-");
+                // The deepest n whose estimate the pre-check accepts.
+                let (mut lo, mut hi) = (1usize, MAX_DEPTH as usize + 1);
+                while lo + 1 < hi {
+                    let mid = (lo + hi) / 2;
+                    if estimate(&shape(&name, mid)) <= MAX_DEPTH {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
-                Err(_) => false,
-            };
-            println!(
-                "{kind} {n}: parsed={ok} in {:?} (estimated depth {:?})",
-                t.elapsed(),
-                lockscan::parse::nesting_depth(src.as_bytes())
-            );
-        })
-        .unwrap();
-    h.join().unwrap();
+                let src = shape(&name, lo);
+                print!(
+                    "{name:<26} {lo:>6} levels (estimate {:>5}): ",
+                    estimate(&src)
+                );
+                std::io::stdout().flush().ok();
+                on_worker_stack(move || {
+                    let t = std::time::Instant::now();
+                    let result = match parse::parse_bytes(src.as_bytes(), &Default::default()) {
+                        Outcome::Parsed(_) => "parsed".to_string(),
+                        Outcome::Failed(f) => f.reason,
+                    };
+                    println!("{result} in {:.2?}", t.elapsed());
+                });
+            }
+        }
+        Some(name) => {
+            let n: usize = args
+                .get(1)
+                .and_then(|n| n.parse().ok())
+                .expect("usage: depth_probe SHAPE N | list | at-limit");
+            let src = shape(name, n);
+            let name = name.to_string();
+            on_worker_stack(move || {
+                let t = std::time::Instant::now();
+                // Bypass the pre-check: parse, extract and drop, as the pipeline would.
+                let ok = match syn::parse_str::<syn::File>(&src) {
+                    Ok(file) => {
+                        let facts = lockscan::extract::extract(&file, &src, &Default::default());
+                        drop(file);
+                        drop(facts);
+                        true
+                    }
+                    Err(_) => false,
+                };
+                println!(
+                    "{name} {n}: parsed={ok} in {:?} (estimated depth {})",
+                    t.elapsed(),
+                    estimate(&src)
+                );
+            });
+        }
+        None => eprintln!("usage: depth_probe SHAPE N | list | at-limit"),
+    }
 }

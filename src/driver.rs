@@ -155,11 +155,14 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
                     Diagnostic::new(
                         rule.name,
                         rule.level,
-                        Loc { file: id, span: f.span },
+                        Loc {
+                            file: id,
+                            span: f.span,
+                        },
                         f.reason,
                     )
                     .primary_label("lockscan stopped reading here")
-                    .help("nothing in this file was checked; fix the syntax, or exclude the file if it is not meant to be parsed on its own"),
+                    .help(f.help),
                 );
             }
         }

@@ -19,8 +19,11 @@ pub const MAX_DEPTH: u32 = 20_000;
 /// Why a file has no facts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
+    /// What went wrong, in rustc's style.
     pub reason: String,
     pub span: Span,
+    /// What the user can do about it.
+    pub help: &'static str,
 }
 
 pub enum Outcome {
@@ -33,21 +36,65 @@ fn at(line: u32, col: u32) -> Span {
     Span { lo: p, hi: p }
 }
 
+const HELP_SYNTAX: &str = "nothing in this file was checked; fix the syntax, or exclude the file if it is not meant to be parsed on its own";
+const HELP_READ: &str = "nothing in this file was checked; make it readable, or exclude it";
+const HELP_ENCODING: &str =
+    "nothing in this file was checked; save it as UTF-8, or exclude it if it is not Rust source";
+const HELP_DEPTH: &str =
+    "nothing in this file was checked; generated code this deep is best excluded";
+
+/// A directory that discovery could not read: its files, if any, were not checked.
+pub fn unreadable_directory(reason: &str) -> Failure {
+    Failure {
+        reason: format!("cannot read this directory: {reason}"),
+        span: at(1, 1),
+        help: "no file in this directory was checked; make it readable, or exclude it",
+    }
+}
+
+/// Files larger than this are reported, not parsed: `syn`'s tree takes about 80 bytes per
+/// source byte while it lives, and the largest file of the corpus of popular crates is 2.5 MB.
+pub const MAX_FILE_SIZE: u64 = 16 << 20;
+
 /// Reads, checks, parses and extracts one file.
 pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let bytes = match read_limited(path) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Outcome::Failed(Failure {
+                reason: format!(
+                    "this file is too large to analyse (more than {} MiB)",
+                    MAX_FILE_SIZE >> 20
+                ),
+                span: at(1, 1),
+                help: "nothing in this file was checked; generated code this large is best excluded",
+            });
+        }
         Err(e) => {
             return Outcome::Failed(Failure {
                 reason: format!("cannot read this file: {}", io_reason(&e)),
                 span: at(1, 1),
+                help: HELP_READ,
             });
         }
     };
     parse_bytes(&bytes, opts)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+/// The file's bytes, or `None` when there are more than [`MAX_FILE_SIZE`].
+fn read_limited(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_SIZE {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_FILE_SIZE).then_some(bytes))
+}
+
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::NotFound => "it no longer exists".into(),
@@ -64,8 +111,21 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The byte-order mark, which is no part of the text: positions are counted after it, as
+/// rustc and editors count them.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Source text without its byte-order mark: what positions count from.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Parses source bytes (the whole per-file pipeline, without I/O: what the fuzzer drives).
+///
+/// Recurses as deeply as the file nests, up to [`MAX_DEPTH`]: run it on a thread with a
+/// [`STACK_SIZE`] stack.
 pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -78,18 +138,20 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
                     "this file is not valid UTF-8 (invalid byte at line {line}, column {col})"
                 ),
                 span: at(line, col),
+                help: HELP_ENCODING,
             });
         }
     };
     let prepared = prepare(text);
-    let depth = nesting_depth(prepared.as_bytes());
+    let depth = nesting_depth(prepared.as_bytes(), MAX_DEPTH);
     if depth.depth > MAX_DEPTH {
         return Outcome::Failed(Failure {
             reason: format!(
-                "this file nests too deeply to analyse (nesting depth of at least {}; lockscan's limit is {MAX_DEPTH})",
-                depth.depth
+                "this file nests too deeply to analyse: more than {MAX_DEPTH} levels at line {}, which would overflow the parser's stack",
+                depth.line
             ),
-            span: at(depth.line, 1),
+            span: at(depth.line, depth.col),
+            help: HELP_DEPTH,
         });
     }
     let outcome = match syn::parse_str::<syn::File>(&prepared) {
@@ -113,6 +175,7 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
                         col: end.column as u32 + 1,
                     },
                 },
+                help: HELP_SYNTAX,
             })
         }
     };
@@ -121,187 +184,463 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     outcome
 }
 
-/// Makes source text parseable by `syn` without moving anything: a byte-order mark becomes a
-/// space and a `#!` interpreter line becomes spaces, so lines and columns stay those of the
-/// file.
+/// Makes source text parseable by `syn` without moving anything: a `#!` interpreter line
+/// becomes spaces, so lines and columns stay those of the file.
 fn prepare(text: &str) -> std::borrow::Cow<'_, str> {
-    let mut out = std::borrow::Cow::Borrowed(text);
-    if let Some(rest) = out.strip_prefix('\u{feff}') {
-        out = std::borrow::Cow::Owned(format!(" {rest}"));
-    }
-    let body = out.trim_start_matches(' ');
+    let body = text.trim_start_matches(' ');
     if body.starts_with("#!") && !body[2..].trim_start().starts_with('[') {
-        let end = out.find('\n').unwrap_or(out.len());
-        let blank: String = out[..end].chars().map(|_| ' ').collect();
-        out = std::borrow::Cow::Owned(format!("{blank}{}", &out[end..]));
+        let end = text.find('\n').unwrap_or(text.len());
+        let blank: String = text[..end].chars().map(|_| ' ').collect();
+        return std::borrow::Cow::Owned(format!("{blank}{}", &text[end..]));
     }
-    out
+    std::borrow::Cow::Borrowed(text)
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Depth {
+    /// The estimated depth: the deepest point seen, or the first point beyond the limit.
     pub depth: u32,
-    /// Where the deepest point was first reached.
+    /// Where that point is (1-based line, 1-based character column).
     pub line: u32,
+    pub col: u32,
 }
 
-/// A cheap lexical estimate of how deeply the parser will recurse: open brackets, plus the
-/// operators chained at each open level since its last `,` or `;` (a chain of `a.b().c()` or
-/// `a + b + c` nests as deeply as brackets do). Comments, strings and character literals are
-/// skipped. It over-estimates real code a little and never under-estimates a pathological file.
-pub fn nesting_depth(src: &[u8]) -> Depth {
-    let n = src.len();
-    let mut i = 0;
-    let mut line = 1u32;
-    // Chain counts saved at each open bracket, and their sum.
-    let mut levels: Vec<u32> = vec![];
-    let mut saved = 0u32;
-    let mut chained = 0u32;
-    let mut best = Depth { depth: 0, line: 1 };
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let note = |open: usize, saved: u32, chained: u32, line: u32, best: &mut Depth| {
-        let d = (open as u32).saturating_add(saved).saturating_add(chained);
-        if d > best.depth {
-            *best = Depth { depth: d, line };
+/// What opened a level of the estimate: a real bracket, or a `<` or closure `|` that may be one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Real,
+    Angle,
+    Pipe,
+}
+
+struct Level {
+    /// The chain count of the enclosing level when this one opened.
+    chain: u32,
+    open: Open,
+}
+
+/// The state of [`nesting_depth`]: open levels, and the chain at the innermost one.
+struct Estimator {
+    levels: Vec<Level>,
+    /// The sum of `levels[..].chain`.
+    saved: u32,
+    chain: u32,
+    best: u32,
+    best_at: usize,
+}
+
+impl Estimator {
+    fn depth(&self) -> u32 {
+        (self.levels.len() as u32)
+            .saturating_add(self.saved)
+            .saturating_add(self.chain)
+    }
+
+    fn note(&mut self, at: usize) {
+        let d = self.depth();
+        if d > self.best {
+            self.best = d;
+            self.best_at = at;
         }
-    };
+    }
+
+    /// One more link of a chain: an operator, a keyword, a closed group.
+    fn step(&mut self, at: usize) {
+        self.steps(1, at);
+    }
+
+    fn steps(&mut self, n: u32, at: usize) {
+        self.chain = self.chain.saturating_add(n);
+        self.note(at);
+    }
+
+    fn open(&mut self, open: Open, at: usize) {
+        self.levels.push(Level {
+            chain: self.chain,
+            open,
+        });
+        self.saved = self.saved.saturating_add(self.chain);
+        self.chain = 0;
+        self.note(at);
+    }
+
+    fn pop(&mut self) -> Option<Level> {
+        let l = self.levels.pop()?;
+        self.saved = self.saved.saturating_sub(l.chain);
+        Some(l)
+    }
+
+    /// `)`, `]`, `}`: closes the innermost real bracket and the soft levels inside it. The group
+    /// is one link of the chain around it (`f()()`, `a[0][0]`, `if a {} else if b {}`).
+    fn close_real(&mut self, at: usize) {
+        while let Some(l) = self.pop() {
+            if l.open == Open::Real {
+                self.chain = l.chain;
+                self.step(at);
+                return;
+            }
+        }
+        self.chain = 0;
+    }
+
+    /// `>` or the second `|`: closes the innermost level if it is a soft one of this kind.
+    fn close_soft(&mut self, open: Open, at: usize) -> bool {
+        if self.levels.last().is_some_and(|l| l.open == open) {
+            if let Some(l) = self.pop() {
+                self.chain = l.chain;
+                self.step(at);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// A statement or match arm ends: soft levels opened since the innermost real bracket were
+    /// comparisons or bit-ors, and the next chain starts afresh.
+    fn end_statement(&mut self) {
+        while self.levels.last().is_some_and(|l| l.open != Open::Real) {
+            self.pop();
+        }
+        self.chain = 0;
+    }
+}
+
+/// Keywords: each may prefix an expression, type or pattern that nests (`return return x`,
+/// `x as u8 as u8`, `else if`), so each counts as a link of the chain.
+fn is_keyword(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"as"
+            | b"async"
+            | b"await"
+            | b"become"
+            | b"box"
+            | b"break"
+            | b"const"
+            | b"continue"
+            | b"crate"
+            | b"do"
+            | b"dyn"
+            | b"else"
+            | b"enum"
+            | b"extern"
+            | b"false"
+            | b"final"
+            | b"fn"
+            | b"for"
+            | b"gen"
+            | b"if"
+            | b"impl"
+            | b"in"
+            | b"let"
+            | b"loop"
+            | b"macro"
+            | b"match"
+            | b"mod"
+            | b"move"
+            | b"mut"
+            | b"override"
+            | b"priv"
+            | b"pub"
+            | b"raw"
+            | b"ref"
+            | b"return"
+            | b"safe"
+            | b"self"
+            | b"Self"
+            | b"static"
+            | b"struct"
+            | b"super"
+            | b"trait"
+            | b"true"
+            | b"try"
+            | b"type"
+            | b"typeof"
+            | b"union"
+            | b"unsafe"
+            | b"unsized"
+            | b"use"
+            | b"virtual"
+            | b"where"
+            | b"while"
+            | b"yield"
+            | b"abstract"
+    )
+}
+
+/// What a keyword counts for when `syn` parses it by copying the tokens of everything nested
+/// inside it (`box` patterns, `become`, `dyn*` and `unsafe<'a>` types become verbatim tokens):
+/// such nesting costs time quadratic in its depth, and this weight keeps the worst file the
+/// pre-check lets through under a second.
+const COPYING_WEIGHT: u32 = 20;
+
+/// Skips whitespace and comments (nested block comments too) from `i`.
+fn skip_trivia(src: &[u8], mut i: usize) -> usize {
+    let n = src.len();
     while i < n {
-        let b = src[i];
-        match b {
-            b'\n' => line += 1,
-            b'/' if i + 1 < n && src[i + 1] == b'/' => {
+        match src[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if src.get(i + 1) == Some(&b'/') => {
                 while i < n && src[i] != b'\n' {
                     i += 1;
                 }
-                continue;
             }
-            b'/' if i + 1 < n && src[i + 1] == b'*' => {
+            b'/' if src.get(i + 1) == Some(&b'*') => {
                 let mut nest = 1;
                 i += 2;
                 while i < n && nest > 0 {
-                    if src[i] == b'\n' {
-                        line += 1;
-                    }
-                    if src[i] == b'/' && i + 1 < n && src[i + 1] == b'*' {
+                    if src[i] == b'/' && src.get(i + 1) == Some(&b'*') {
                         nest += 1;
                         i += 1;
-                    } else if src[i] == b'*' && i + 1 < n && src[i + 1] == b'/' {
+                    } else if src[i] == b'*' && src.get(i + 1) == Some(&b'/') {
                         nest -= 1;
                         i += 1;
                     }
                     i += 1;
                 }
-                continue;
             }
-            b'"' => {
-                i += 1;
-                while i < n && src[i] != b'"' {
-                    if src[i] == b'\\' {
-                        i += 1;
-                    }
-                    if i < n && src[i] == b'\n' {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'r' if (i == 0 || !ident(src[i - 1]))
-                && i + 1 < n
-                && (src[i + 1] == b'"'
-                    || (src[i + 1] == b'#' && i + 2 < n && matches!(src[i + 2], b'"' | b'#'))) =>
-            {
-                // r"..", r#".."#
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while j < n && src[j] == b'#' {
-                    hashes += 1;
-                    j += 1;
-                }
-                if j < n && src[j] == b'"' {
-                    j += 1;
-                    loop {
-                        if j >= n {
-                            break;
-                        }
-                        if src[j] == b'\n' {
-                            line += 1;
-                        }
-                        if src[j] == b'"'
-                            && src[j + 1..]
-                                .iter()
-                                .take(hashes)
-                                .filter(|&&c| c == b'#')
-                                .count()
-                                == hashes
-                        {
-                            j += 1 + hashes;
-                            break;
-                        }
-                        j += 1;
-                    }
-                    i = j;
-                    continue;
-                }
-            }
-            b'\'' => {
-                // A character literal ('a', '\n', 'é') or a lifetime ('a).
-                if i + 1 < n && src[i + 1] == b'\\' {
-                    let mut j = i + 2;
-                    while j < n && src[j] != b'\'' && src[j] != b'\n' {
-                        j += 1;
-                    }
-                    i = j + 1;
-                    continue;
-                }
-                let width = match src.get(i + 1) {
-                    Some(&c) if c < 0x80 => 1,
-                    Some(&c) if c >= 0xf0 => 4,
-                    Some(&c) if c >= 0xe0 => 3,
-                    Some(_) => 2,
-                    None => 1,
-                };
-                if src.get(i + 1 + width) == Some(&b'\'') {
-                    i += width + 2;
-                    continue;
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                levels.push(chained);
-                saved = saved.saturating_add(chained);
-                chained = 0;
-                note(levels.len(), saved, chained, line, &mut best);
-            }
-            b')' | b']' | b'}' => {
-                chained = levels.pop().unwrap_or(0);
-                saved = saved.saturating_sub(chained);
-                if b == b'}' {
-                    chained = 0;
-                }
-            }
-            b',' | b';' => chained = 0,
-            b'=' if i + 1 < n && src[i + 1] == b'>' => {
-                chained = 0;
-                i += 2;
-                continue;
-            }
-            b'.' | b'+' | b'-' | b'*' | b'&' | b'|' | b'^' | b'!' | b'<' | b'>' | b'%' | b'?'
-            | b'/' => {
-                chained = chained.saturating_add(1);
-                note(levels.len(), saved, chained, line, &mut best);
-            }
-            _ => {}
+            _ => break,
+        }
+    }
+    i
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Skips a string's body from just after its opening quote; returns the index after the
+/// closing quote (or the end).
+fn skip_string(src: &[u8], mut i: usize) -> usize {
+    while i < src.len() {
+        match src[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    src.len()
+}
+
+/// At the `#`s or `"` after `r`, `br` or `cr`: the index after the raw string, or `None` when
+/// this is no raw string (`r#ident`).
+fn skip_raw_string(src: &[u8], mut i: usize) -> Option<usize> {
+    let hashes = src[i..].iter().take_while(|&&b| b == b'#').count();
+    i += hashes;
+    if src.get(i) != Some(&b'"') {
+        return None;
+    }
+    i += 1;
+    while i < src.len() {
+        if src[i] == b'"' && src[i + 1..].iter().take(hashes).all(|&b| b == b'#') {
+            return Some((i + 1 + hashes).min(src.len()));
         }
         i += 1;
     }
-    best
+    Some(src.len())
 }
+
+/// At a `'`: skips a character literal (`'a'`, `'\n'`, `'é'`) and returns the index after it,
+/// or returns the index after the `'` of a lifetime or label.
+fn skip_quote(src: &[u8], i: usize) -> usize {
+    match src.get(i + 1) {
+        Some(b'\\') => {
+            // The escaped character, then up to the closing quote (`'\u{1F600}'`).
+            let mut j = i + 3;
+            while j < src.len() && src[j] != b'\'' && src[j] != b'\n' {
+                j += 1;
+            }
+            (j + 1).min(src.len())
+        }
+        Some(&c) => {
+            let width = match c {
+                0xf0.. => 4,
+                0xe0.. => 3,
+                0x80.. => 2,
+                _ => 1,
+            };
+            if src.get(i + 1 + width) == Some(&b'\'') {
+                i + 2 + width
+            } else {
+                i + 1
+            }
+        }
+        None => i + 1,
+    }
+}
+
+/// A cheap lexical estimate of how deeply `syn` (and the walks over its tree) will recurse, an
+/// over-estimate by design: open brackets, plus at each open level the links chained since its
+/// last `,`, `;` or `=>` — operators, keywords and closed groups (`a.b().c()`, `a + b + c`,
+/// `return return x`, `f()()`, `if a {} else if b {}` all nest as deeply as brackets do). A `<`
+/// and a closure's `|..|` count as levels too, as they may hold commas of their own
+/// (`HashMap<K, HashMap<K, V>>`, `|a, b| |c, d| x`); a comparison's `<` is closed at the end
+/// of its statement. Keywords that `syn` parses by copying tokens count [`COPYING_WEIGHT`]
+/// each. Comments, strings and character literals are skipped, as the lexer does.
+///
+/// Stops at the first point deeper than `limit`, so that a pathological file costs little.
+pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
+    let n = src.len();
+    let mut e = Estimator {
+        levels: vec![],
+        saved: 0,
+        chain: 0,
+        best: 0,
+        best_at: 0,
+    };
+    let mut i = 0;
+    // Just after a `}`: a word there starts a new statement or item, unless it is `else` or
+    // `as` (which continue the expression the block ends).
+    let mut after_brace = false;
+    loop {
+        i = skip_trivia(src, i);
+        if i >= n || e.best > limit {
+            break;
+        }
+        let b = src[i];
+        let was_after_brace = std::mem::replace(&mut after_brace, false);
+        let at = i;
+        match b {
+            b'"' => i = skip_string(src, i + 1),
+            b'\'' => {
+                let next = skip_quote(src, i);
+                if next == i + 1 && was_after_brace {
+                    // A label after a block: a new statement.
+                    e.end_statement();
+                }
+                i = next;
+            }
+            b if is_ident_byte(b) => {
+                let start = i;
+                while i < n && is_ident_byte(src[i]) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                if matches!(word, b"r" | b"br" | b"cr")
+                    && i < n
+                    && matches!(src[i], b'"' | b'#')
+                    && let Some(end) = skip_raw_string(src, i)
+                {
+                    i = end;
+                    continue;
+                }
+                if word == b"r" && i + 1 < n && src[i] == b'#' && is_ident_byte(src[i + 1]) {
+                    // A raw identifier, `r#match`: a name, not a keyword.
+                    i += 1;
+                    while i < n && is_ident_byte(src[i]) {
+                        i += 1;
+                    }
+                    if was_after_brace {
+                        e.end_statement();
+                    }
+                    continue;
+                }
+                if was_after_brace && word != b"else" && word != b"as" {
+                    e.end_statement();
+                }
+                if is_keyword(word) {
+                    let next = src.get(skip_trivia(src, i));
+                    let copies = match word {
+                        b"box" | b"become" => true,
+                        b"dyn" => next == Some(&b'*'),
+                        b"unsafe" => next == Some(&b'<'),
+                        _ => false,
+                    };
+                    e.steps(if copies { COPYING_WEIGHT } else { 1 }, at);
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                e.open(Open::Real, at);
+                i += 1;
+            }
+            b')' | b']' => {
+                e.close_real(at);
+                i += 1;
+            }
+            b'}' => {
+                e.close_real(at);
+                after_brace = true;
+                i += 1;
+            }
+            b',' => {
+                e.chain = 0;
+                i += 1;
+            }
+            b';' => {
+                e.end_statement();
+                i += 1;
+            }
+            b'#' => {
+                if was_after_brace {
+                    e.end_statement();
+                }
+                i += 1;
+            }
+            b'=' if src.get(i + 1) == Some(&b'>') => {
+                e.end_statement();
+                i += 2;
+            }
+            b'-' if src.get(i + 1) == Some(&b'>') => {
+                e.step(at);
+                i += 2;
+            }
+            b'<' if src.get(i + 1) == Some(&b'=') => {
+                e.step(at);
+                i += 2;
+            }
+            b'<' => {
+                e.open(Open::Angle, at);
+                i += 1;
+            }
+            b'>' => {
+                if !e.close_soft(Open::Angle, at) {
+                    e.step(at);
+                }
+                i += 1;
+            }
+            b'|' if src.get(i + 1) == Some(&b'|') => {
+                e.step(at);
+                i += 2;
+            }
+            b'|' => {
+                if !e.close_soft(Open::Pipe, at) {
+                    e.open(Open::Pipe, at);
+                }
+                i += 1;
+            }
+            b'.' | b'+' | b'-' | b'*' | b'&' | b'^' | b'!' | b'%' | b'?' | b'/' | b'@' | b'=' => {
+                e.step(at);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let at = e.best_at.min(n);
+    let before = &src[..at];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    Depth {
+        depth: e.best,
+        line: before.iter().filter(|&&b| b == b'\n').count() as u32 + 1,
+        col: String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count() as u32
+            + 1,
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/support/nesting.rs"]
+mod nesting;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn depth(s: &str) -> u32 {
-        nesting_depth(s.as_bytes()).depth
+        nesting_depth(s.as_bytes(), u32::MAX).depth
     }
 
     #[test]
@@ -321,21 +660,81 @@ mod tests {
 
     #[test]
     fn pathological_nesting_is_seen() {
-        let parens = format!(
-            "fn f() {{ let x = {}1{}; }}",
-            "(".repeat(5000),
-            ")".repeat(5000)
-        );
-        assert!(depth(&parens) >= 5000);
-        let chain = format!("fn f() {{ x{} }}", ".f()".repeat(5000));
-        assert!(depth(&chain) >= 5000);
-        let sums = format!("fn f() {{ 1{} }}", " + 1".repeat(5000));
-        assert!(depth(&sums) >= 5000);
+        let n = 5000;
+        for (name, src) in nesting::shapes(n) {
+            let d = depth(&src);
+            assert!(d >= n as u32, "{name}: estimated {d}, nests {n} deep");
+        }
+    }
+
+    #[test]
+    fn nesting_inside_literals_and_comments_is_not_code() {
+        let deep = "(".repeat(100);
+        for src in [
+            format!("fn f() {{ let s = \"{deep}\"; }}"),
+            format!("fn f() {{ let s = r#\"\"{deep}\"#; }}"),
+            format!("fn f() {{ let s = br##\"\"#{deep}\"##; }}"),
+            format!("fn f() {{ let s = cr\"{deep}\"; }}"),
+            format!("fn f() {{ let s = b\"\\\"{deep}\"; }}"),
+            format!("fn f() {{}} // {deep}"),
+            format!("fn f() {{}} /* /* */ {deep} */"),
+        ] {
+            assert!(depth(&src) < 10, "{src}: {}", depth(&src));
+        }
+    }
+
+    #[test]
+    fn literals_do_not_hide_code() {
+        // Each literal is followed by code that nests 5000 deep: a lexer that misreads the
+        // literal would skip that code and under-estimate.
+        let deep = format!("let x = {}1{};", "(".repeat(5000), ")".repeat(5000));
+        for lit in [
+            "'\"'",
+            "b'\"'",
+            "'\\''",
+            "'\\u{22}'",
+            "\"\\\"\"",
+            "br#\"\"\"#",
+            "cr#\"\"\"#",
+            "r##\"\"#\"##",
+            "'\u{e9}'",
+            "'\\\\'",
+            "&'a ()",
+        ] {
+            let src = format!("fn f<'a>() {{ let c = {lit}; {deep} }} // \" '");
+            assert!(depth(&src) >= 5000, "after {lit}: {}", depth(&src));
+        }
+        // A raw identifier is a name, not the start of a raw string.
+        let src = format!("fn f() {{ let r#type = 1; {deep} }}");
+        assert!(depth(&src) >= 5000);
+    }
+
+    #[test]
+    fn statements_and_items_do_not_add_up() {
+        let many = |s: &str| s.repeat(2000);
+        for src in [
+            format!("fn f() {{ {} }}", many("if a < b { x() } ")),
+            format!("fn f() {{ {} }}", many("let x = a.b().c() as u8 + 1;")),
+            many("impl<T> Foo for Bar<T> where T: Fn(u8) -> u8 { fn f(&self) {} }\n"),
+            format!("fn f() {{ match x {{ {} }} }}", many("A | B => { a | b } ")),
+            format!("const T: &[u8] = &[{}];", many("-1, ")),
+            format!("fn f() {{ {} }}", many("'a: loop { break 'a; } ")),
+            format!("fn f() {{ {} }}", many("#[cfg(x)] { x } ")),
+        ] {
+            assert!(depth(&src) < 20, "{}: {}", &src[..60], depth(&src));
+        }
+    }
+
+    #[test]
+    fn the_estimate_stops_at_the_limit_and_says_where() {
+        let src = format!("\n\n  é{}", "(".repeat(1_000_000));
+        let d = nesting_depth(src.as_bytes(), 100);
+        assert_eq!(d.depth, 101);
+        assert_eq!((d.line, d.col), (3, 104));
     }
 
     #[test]
     fn prepared_text_keeps_positions() {
-        assert_eq!(prepare("\u{feff}fn a() {}"), " fn a() {}");
         assert_eq!(
             prepare("#!/usr/bin/env run\nfn a() {}"),
             "                  \nfn a() {}"

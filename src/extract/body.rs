@@ -2307,6 +2307,16 @@ impl Walker<'_, '_> {
     // ---------------------------------------------------------------- macros
 
     fn mac(&mut self, mac: &syn::Macro) -> Val {
+        if self.fx.macro_depth >= super::MAX_MACRO_DEPTH {
+            return Val::None;
+        }
+        self.fx.macro_depth += 1;
+        let v = self.mac_body(mac);
+        self.fx.macro_depth -= 1;
+        v
+    }
+
+    fn mac_body(&mut self, mac: &syn::Macro) -> Val {
         let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
             return Val::None;
         };

@@ -50,6 +50,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         facts: FileFacts::default(),
         opts,
         src,
+        macro_depth: 0,
     };
     cx.facts.modules.push(ModuleFacts {
         parent: None,
@@ -67,7 +68,14 @@ pub(crate) struct FileCx<'o> {
     pub facts: FileFacts,
     pub opts: &'o ExtractOptions,
     pub src: &'o str,
+    /// How many macro bodies the walk is inside (see [`MAX_MACRO_DEPTH`]).
+    pub macro_depth: u32,
 }
+
+/// How many macro bodies deep the extractor reads. Each macro's tokens are parsed anew, nested
+/// ones included, so reading `m!(m!(m!(..)))` at every depth would cost time quadratic in the
+/// nesting; real code nests macros a few levels deep (`format!` in `vec!` in `assert_eq!`).
+pub(crate) const MAX_MACRO_DEPTH: u32 = 16;
 
 fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
@@ -324,6 +332,15 @@ impl FileCx<'_> {
     }
 
     fn item_macro(&mut self, mac: &syn::Macro, module: ModIdx, in_test: bool) {
+        if self.macro_depth >= MAX_MACRO_DEPTH {
+            return;
+        }
+        self.macro_depth += 1;
+        self.item_macro_body(mac, module, in_test);
+        self.macro_depth -= 1;
+    }
+
+    fn item_macro_body(&mut self, mac: &syn::Macro, module: ModIdx, in_test: bool) {
         let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
             return;
         };
