@@ -60,6 +60,10 @@ pub struct Cli {
     pub dump_facts: bool,
 }
 
+/// Each worker reserves a [`crate::parse::STACK_SIZE`] stack; far more workers than cores
+/// only cost time to start.
+const MAX_THREADS: usize = 1024;
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -73,15 +77,15 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", render::sanitize(&e.to_string()));
             2
         }
     }
 }
 
 fn run(cli: Cli) -> std::io::Result<i32> {
-    if cli.threads == Some(0) {
-        eprintln!("error: `--threads` must be at least 1");
+    if cli.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
+        eprintln!("error: `--threads` must be between 1 and {MAX_THREADS}");
         return Ok(2);
     }
     if cli.dump_facts {
@@ -99,7 +103,7 @@ fn run(cli: Cli) -> std::io::Result<i32> {
     let report = match driver::run(&opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", render::sanitize(&e.to_string()));
             return Ok(2);
         }
     };
@@ -141,16 +145,31 @@ fn terminal_width() -> usize {
 }
 
 fn dump_facts(paths: &[PathBuf]) -> std::io::Result<i32> {
+    // Parsing recurses as deeply as the file nests: on a worker's stack, as in a run.
+    let paths = paths.to_vec();
+    let dumps = std::thread::Builder::new()
+        .stack_size(crate::parse::STACK_SIZE)
+        .spawn(move || {
+            paths
+                .iter()
+                .map(|p| {
+                    let name = render::sanitize(&p.display().to_string()).into_owned();
+                    let opts = Default::default();
+                    match crate::parse::parse_path(p, &opts) {
+                        crate::parse::Outcome::Parsed(facts) => {
+                            format!("== {name}\n{}", crate::facts::dump::dump(&facts))
+                        }
+                        crate::parse::Outcome::Failed(f) => format!("== {name}: {}\n", f.reason),
+                    }
+                })
+                .collect::<Vec<String>>()
+        })?
+        .join()
+        .map_err(|_| std::io::Error::other("the parser failed"))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for p in paths {
-        match crate::parse::parse_path(p, &Default::default()) {
-            crate::parse::Outcome::Parsed(facts) => {
-                writeln!(out, "== {}", p.display())?;
-                out.write_all(crate::facts::dump::dump(&facts).as_bytes())?;
-            }
-            crate::parse::Outcome::Failed(f) => writeln!(out, "== {}: {}", p.display(), f.reason)?,
-        }
+    for d in dumps {
+        out.write_all(render::sanitize(&d).as_bytes())?;
     }
     Ok(0)
 }

@@ -137,7 +137,11 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
                     .unwrap_or_default(),
                 extra_lock_methods: extra.to_vec(),
             };
-            (id, parse::parse_path(&src.path, &opts))
+            let outcome = match &src.unreadable {
+                Some(why) => Outcome::Failed(parse::unreadable_directory(why)),
+                None => parse::parse_path(&src.path, &opts),
+            };
+            (id, outcome)
         })
         .collect();
     let mut parsed: Vec<(FileId, FileFacts)> = vec![];

@@ -28,6 +28,8 @@ pub struct SourceFile {
     pub package: Option<u32>,
     /// Under a path the user named: findings here are reported.
     pub requested: bool,
+    /// A directory the walk could not read, and why: it stands for the files it may hold.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug)]
@@ -71,6 +73,9 @@ pub struct Package {
 #[derive(Debug)]
 pub enum DiscoverError {
     NotFound(PathBuf),
+    /// A named path that exists but cannot be reached (a symlink loop, a directory above it
+    /// that cannot be searched), and why.
+    Unreachable(PathBuf, String),
 }
 
 impl std::error::Error for DiscoverError {}
@@ -79,6 +84,7 @@ impl std::fmt::Display for DiscoverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DiscoverError::NotFound(p) => write!(f, "no such file or directory: `{}`", p.display()),
+            DiscoverError::Unreachable(p, why) => write!(f, "cannot read `{}`: {why}", p.display()),
         }
     }
 }
@@ -416,8 +422,17 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     };
     let requested: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
     for (p, abs) in paths.iter().zip(&requested) {
-        if !abs.exists() {
-            return Err(DiscoverError::NotFound(p.clone()));
+        match std::fs::metadata(abs) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DiscoverError::NotFound(p.clone()));
+            }
+            Err(e) => {
+                return Err(DiscoverError::Unreachable(
+                    p.clone(),
+                    crate::parse::io_reason(&e),
+                ));
+            }
         }
     }
     // What to walk: each requested path, and the root of the unit it lies in (for context) —
@@ -443,22 +458,22 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     roots.sort();
     roots.dedup();
 
-    let mut found: Vec<PathBuf> = vec![];
+    let mut found: Vec<(PathBuf, Option<String>)> = vec![];
     for root in &roots {
         if root.is_file() {
-            found.push(root.clone());
+            found.push((root.clone(), None));
             continue;
         }
         found.extend(walk(root, opts, &requested));
     }
     found.sort();
-    found.dedup();
+    found.dedup_by(|a, b| a.0 == b.0);
 
     // Group into units.
     let mut files: Vec<SourceFile> = vec![];
     let mut units: Vec<Unit> = vec![];
     let mut unit_by_root: FxHashMap<PathBuf, u32> = FxHashMap::default();
-    for path in found {
+    for (path, unreadable) in found {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let (unit_root, package) = match d.package_dir(&dir) {
             Some(pkg_dir) => {
@@ -499,6 +514,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
             path,
             unit,
             package,
+            unreadable,
         });
     }
     Ok(Project {
@@ -517,8 +533,13 @@ fn is_build_dir(dir: &Path) -> bool {
             || dir.join(".rustc_info.json").is_file())
 }
 
-/// The `.rs` files under `root`, honouring ignore files and skipping build directories.
-fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathBuf> {
+/// The `.rs` files under `root`, honouring ignore files and skipping build directories, and
+/// the directories that could not be read, with the reason.
+fn walk(
+    root: &Path,
+    opts: &DiscoverOptions,
+    requested: &[PathBuf],
+) -> Vec<(PathBuf, Option<String>)> {
     // A symlink the user named is followed (a trailing separator makes the walk enter it);
     // symlinks found inside the tree are not, which also keeps symlink loops out.
     let start = if root.is_symlink() {
@@ -553,17 +574,52 @@ fn walk(root: &Path, opts: &DiscoverOptions, requested: &[PathBuf]) -> Vec<PathB
             && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
     });
     let mut out = vec![];
-    for entry in builder.build().flatten() {
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                if let Some((path, why)) = unreadable_dir(&e) {
+                    out.push((absolute(&path), Some(why)));
+                }
+                continue;
+            }
+        };
         if entry
             .file_type()
             .is_some_and(|t| t.is_file() || t.is_symlink())
             && entry.path().extension().is_some_and(|e| e == "rs")
             && entry.path().is_file()
         {
-            out.push(absolute(entry.path()));
+            out.push((absolute(entry.path()), None));
         }
     }
     out
+}
+
+/// A directory the walk could not list, and why. Other errors (an ignore file that cannot be
+/// read or parsed) only mean that fewer files are left out.
+fn unreadable_dir(e: &ignore::Error) -> Option<(PathBuf, String)> {
+    fn io(e: &ignore::Error) -> Option<&std::io::Error> {
+        match e {
+            ignore::Error::Io(io) => Some(io),
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => io(err),
+            _ => None,
+        }
+    }
+    fn path(e: &ignore::Error) -> Option<&Path> {
+        match e {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path(err)
+            }
+            _ => None,
+        }
+    }
+    let (path, io) = (path(e)?, io(e)?);
+    path.is_dir()
+        .then(|| (path.to_path_buf(), crate::parse::io_reason(io)))
 }
 
 #[cfg(test)]
