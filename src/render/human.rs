@@ -4,7 +4,7 @@
 use super::{RenderOptions, Sources, sanitize};
 use crate::diag::{Diagnostic, Severity};
 use crate::driver::Report;
-use crate::span::{Loc, byte_offset};
+use crate::span::{Loc, Pos, byte_offset};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 use std::io::{self, Write};
@@ -73,25 +73,120 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn span_in(text: &str, loc: Loc) -> SourceSpan {
-    let start = byte_offset(text, loc.span.lo);
-    let end = byte_offset(text, loc.span.hi).max(start);
-    SourceSpan::new(start.into(), end - start)
+/// Lines longer than this many characters are shown cut: around their labels' ends, with
+/// [`MARGIN`] characters on each side, and `…` where text was left out. A minified line would
+/// otherwise be printed whole, and miette cannot place a label beyond column 65535.
+const LONG_LINE: usize = 400;
+const MARGIN: usize = 40;
+
+/// A file's text as one finding's snippet shows it, and the labels' spans in it.
+struct Snippet {
+    text: String,
+    spans: Vec<SourceSpan>,
 }
 
+fn has_long_line(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.len() > LONG_LINE && l.chars().count() > LONG_LINE)
+}
+
+fn snippet(text: &str, locs: &[Loc]) -> Snippet {
+    let span_in = |text: &str, lo: Pos, hi: Pos| {
+        let start = byte_offset(text, lo);
+        let end = byte_offset(text, hi).max(start);
+        SourceSpan::new(start.into(), end - start)
+    };
+    if !has_long_line(text) {
+        return Snippet {
+            text: text.to_string(),
+            spans: locs
+                .iter()
+                .map(|l| span_in(text, l.span.lo, l.span.hi))
+                .collect(),
+        };
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    let mut ends: Vec<Pos> = locs.iter().flat_map(|l| [l.span.lo, l.span.hi]).collect();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= LONG_LINE {
+            out.push_str(line);
+            continue;
+        }
+        let number = i as u32 + 1;
+        // Windows [a, b) of character indices around each label end on this line, merged.
+        let mut windows: Vec<(usize, usize)> = ends
+            .iter()
+            .filter(|p| p.line == number)
+            .map(|p| {
+                let at = (p.col.max(1) as usize - 1).min(chars.len());
+                (at.saturating_sub(MARGIN), (at + MARGIN).min(chars.len()))
+            })
+            .collect();
+        if windows.is_empty() {
+            windows.push((0, 2 * MARGIN));
+        }
+        windows.sort();
+        let mut merged: Vec<(usize, usize)> = vec![];
+        for w in windows {
+            match merged.last_mut() {
+                Some(last) if w.0 <= last.1 + 1 => last.1 = last.1.max(w.1),
+                _ => merged.push(w),
+            }
+        }
+        // Where each window starts in the shown line.
+        let mut starts = vec![];
+        let mut shown = 0;
+        for &(a, b) in &merged {
+            if a > 0 {
+                out.push('…');
+                shown += 1;
+            }
+            starts.push(shown);
+            out.extend(&chars[a..b]);
+            shown += b - a;
+        }
+        if merged.last().is_some_and(|&(_, b)| b < chars.len()) {
+            out.push('…');
+        }
+        for p in ends.iter_mut().filter(|p| p.line == number) {
+            let at = (p.col.max(1) as usize - 1).min(chars.len());
+            if let Some(k) = merged.iter().position(|&(a, b)| a <= at && at <= b) {
+                p.col = (starts[k] + at - merged[k].0 + 1) as u32;
+            }
+        }
+    }
+    let spans = ends.chunks(2).map(|e| span_in(&out, e[0], e[1])).collect();
+    Snippet { text: out, spans }
+}
+
+/// One file's part of a finding. With `located`, the source's name carries the place (miette
+/// would take the column from a cut line, so it is told not to print its own).
 fn part_for(
     report: &Report,
     sources: &Sources,
     d: &Diagnostic,
     file: crate::span::FileId,
     labels: Vec<(Loc, &str, bool)>,
+    located: bool,
 ) -> Part {
     let text = sources.text(file);
-    let name = sanitize(report.display_path(file)).into_owned();
+    let snip = snippet(&text, &labels.iter().map(|l| l.0).collect::<Vec<_>>());
+    let mut name = sanitize(report.display_path(file)).into_owned();
+    if located {
+        // miette's header names the primary label, or the first.
+        let first = labels.iter().find(|l| l.2).or(labels.first());
+        if let Some((loc, _, _)) = first {
+            name = format!("{name}:{}:{}", loc.span.lo.line, loc.span.lo.col);
+        }
+    }
     let labels = labels
         .into_iter()
-        .map(|(loc, msg, primary)| {
-            let span = span_in(&text, loc);
+        .zip(snip.spans)
+        .map(|((_, msg, primary), span)| {
             let msg = (!msg.is_empty()).then(|| sanitize(msg).into_owned());
             if primary {
                 LabeledSpan::new_primary_with_span(msg, span)
@@ -105,7 +200,7 @@ fn part_for(
         severity: severity(d.severity),
         message: String::new(),
         help: None,
-        source: NamedSource::new(name, sanitize(&text).into_owned()).with_language("Rust"),
+        source: NamedSource::new(name, snip.text).with_language("Rust"),
         labels,
         related: vec![],
     }
@@ -114,7 +209,8 @@ fn part_for(
 /// A label to place in a file's snippet: where, what it says, whether it is the primary.
 type LabelIn<'a> = (Loc, &'a str, bool);
 
-fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> Part {
+/// The finding as miette's report, and whether its headers name their places themselves.
+fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> (Part, bool) {
     let primary_file = d.primary.file;
     let mut here: Vec<LabelIn> = vec![(d.primary, d.primary_label.as_str(), true)];
     // Other files' labels, grouped by file in order of appearance.
@@ -129,17 +225,21 @@ fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> Part {
             }
         }
     }
-    let mut part = part_for(report, sources, d, primary_file, here);
+    // A long line is cut in every snippet of its file; then every header names its place.
+    let located = std::iter::once(primary_file)
+        .chain(elsewhere.iter().map(|e| e.0))
+        .any(|f| has_long_line(&sources.text(f)));
+    let mut part = part_for(report, sources, d, primary_file, here, located);
     part.code = Some(d.rule.to_string());
     part.message = sanitize(&d.message).into_owned();
     part.help = d.help.as_deref().map(|h| sanitize(h).into_owned());
     for (file, labels) in elsewhere {
-        let mut p = part_for(report, sources, d, file, labels);
+        let mut p = part_for(report, sources, d, file, labels, located);
         p.severity = miette::Severity::Advice;
         p.message = format!("also involved, in {}", sanitize(report.display_path(file)));
         part.related.push(p);
     }
-    part
+    (part, located)
 }
 
 pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -148,14 +248,18 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(opts.width)
-        .with_links(false)
-        .with_context_lines(1);
+    let handler = || {
+        GraphicalReportHandler::new_themed(theme.clone())
+            .with_width(opts.width)
+            .with_links(false)
+            .with_context_lines(1)
+    };
+    let (handler, handler_cut) = (handler(), handler().without_primary_span_start());
     let sources = Sources::new(report);
     for d in &report.diagnostics {
-        let part = to_part(report, &sources, d);
+        let (part, located) = to_part(report, &sources, d);
         let mut s = String::new();
+        let handler = if located { &handler_cut } else { &handler };
         handler
             .render_report(&mut s, &part)
             .map_err(|e| io::Error::other(e.to_string()))?;

@@ -131,6 +131,41 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             elapsed_ms: report.elapsed.as_millis() as u64,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    out.write_all(escape_terminal_controls(&text).as_bytes())?;
     writeln!(out)
+}
+
+/// serde escapes the C0 controls; DEL, the C1 controls and bidirectional formatting
+/// characters it leaves raw, and a terminal would act on them. Outside strings a JSON document
+/// is ASCII, so each such character is inside a string, where `\uXXXX` means the same.
+fn escape_terminal_controls(json: &str) -> std::borrow::Cow<'_, str> {
+    match super::sanitize(json) {
+        std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s),
+        std::borrow::Cow::Owned(_) => std::borrow::Cow::Owned(
+            json.chars()
+                .map(|c| {
+                    if super::is_unsafe_char(c) && c != '\n' {
+                        format!("\\u{:04x}", c as u32)
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_controls_are_escaped_and_the_json_unchanged() {
+        let raw =
+            serde_json::to_string(&["a\x1b[31m", "csi\u{9b}", "del\x7f", "\u{202e}rtl"]).unwrap();
+        let escaped = super::escape_terminal_controls(&raw);
+        assert!(escaped.is_ascii(), "{escaped}");
+        let back: Vec<String> = serde_json::from_str(&escaped).unwrap();
+        let orig: Vec<String> = serde_json::from_str(&raw).unwrap();
+        assert_eq!(back, orig);
+    }
 }

@@ -51,13 +51,14 @@ impl<'r> Sources<'r> {
         }
     }
 
+    /// The file's text as [`display_source`] shows it (empty when it cannot be read).
     pub fn text(&self, file: FileId) -> std::rc::Rc<String> {
         if let Some(t) = self.cache.borrow().get(&file) {
             return t.clone();
         }
         let path = &self.report.project.files[file.0 as usize].path;
         let text = std::fs::read(path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map(|b| display_source(&String::from_utf8_lossy(&b)))
             .unwrap_or_default();
         let text = std::rc::Rc::new(text);
         self.cache.borrow_mut().insert(file, text.clone());
@@ -78,21 +79,78 @@ pub fn render(
     }
 }
 
-/// Text from the scanned code is never printed raw: control characters (terminal escape
-/// sequences among them) are shown as escapes.
+/// A character that must not reach a terminal as it is: a control character (terminal escape
+/// sequences start with one; C1 controls such as U+009B are escapes on their own) or a
+/// bidirectional formatting character (which reorders what the reader sees).
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text from the scanned code (names, paths, messages that quote them) is never printed raw:
+/// unsafe characters other than newline and tab are shown as Rust escapes (`\u{1b}`).
 pub fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    let unsafe_char = |c: char| is_unsafe_char(c) && c != '\n' && c != '\t';
+    if !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
         s.chars()
             .map(|c| {
-                if c.is_control() && c != '\n' && c != '\t' {
-                    c.escape_default().to_string()
+                if unsafe_char(c) {
+                    c.escape_unicode().to_string()
                 } else {
                     c.to_string()
                 }
             })
             .collect(),
     )
+}
+
+/// Source text as a snippet shows it, with every line and (character) column where it was: the
+/// byte-order mark is dropped (positions count after it), a `\r` that ends a line is dropped,
+/// and any other unsafe character becomes one visible stand-in (`␛` for ESC, `�` beyond
+/// ASCII).
+pub fn display_source(text: &str) -> String {
+    let text = crate::parse::strip_bom(text);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            c if is_unsafe_char(c) => out.push(match c as u32 {
+                0..0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                0x7f => '\u{2421}',
+                _ => '\u{fffd}',
+            }),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanned_text_is_escaped() {
+        assert_eq!(sanitize("plain `x`\n\tok"), "plain `x`\n\tok");
+        assert_eq!(sanitize("a\x1b[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(sanitize("csi\u{9b}2J del\x7f"), "csi\\u{9b}2J del\\u{7f}");
+        assert_eq!(sanitize("bidi\u{202e}x"), "bidi\\u{202e}x");
+        assert_eq!(sanitize("cr\r"), "cr\\u{d}");
+    }
+
+    #[test]
+    fn displayed_source_keeps_lines_and_columns() {
+        let shown = display_source("\u{feff}a\x1b[0m\r\n\tb\u{9b}\u{202e}c\rd\n");
+        assert_eq!(shown, "a\u{241b}[0m\n\tb\u{fffd}\u{fffd}c\u{240d}d\n");
+        let cols = |s: &str| s.lines().map(|l| l.chars().count()).collect::<Vec<_>>();
+        assert_eq!(cols(&shown), [5, 7]);
+    }
 }
