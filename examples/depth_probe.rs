@@ -6,6 +6,8 @@
 //!   (`list` prints the shapes).
 //! - `cargo run --release --example depth_probe -- at-limit` runs every shape at the deepest
 //!   nesting the pre-check lets through: a stack overflow aborts the probe, naming the shape.
+//! - `cargo run --release --example depth_probe -- files DIR E` writes every shape, as deep as
+//!   an estimate of E allows, into DIR (to measure the fuzz target's stack per level).
 #[path = "../tests/support/nesting.rs"]
 mod nesting;
 
@@ -22,6 +24,20 @@ fn shape(name: &str, n: usize) -> String {
 
 fn estimate(src: &str) -> u32 {
     parse::nesting_depth(src.as_bytes(), u32::MAX).depth
+}
+
+/// The deepest nesting of a shape whose estimate is at most `limit`.
+fn deepest(name: &str, limit: u32) -> usize {
+    let (mut lo, mut hi) = (1usize, limit as usize + 1);
+    while lo + 1 < hi {
+        let mid = (lo + hi) / 2;
+        if estimate(&shape(name, mid)) <= limit {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// Runs `f` on a thread with the workers' stack.
@@ -42,19 +58,22 @@ fn main() {
                 println!("{}", name.replace(' ', "-"));
             }
         }
+        Some("files") => {
+            let (Some(dir), Some(limit)) = (args.get(1), args.get(2).and_then(|n| n.parse().ok()))
+            else {
+                panic!("usage: depth_probe files DIR ESTIMATE");
+            };
+            std::fs::create_dir_all(dir).expect("a directory");
+            for (name, _) in nesting::shapes(1) {
+                let name = name.replace(' ', "-");
+                let src = shape(&name, deepest(&name, limit));
+                std::fs::write(format!("{dir}/{name}.rs"), src).expect("written");
+            }
+        }
         Some("at-limit") => {
             for (name, _) in nesting::shapes(1) {
                 let name = name.replace(' ', "-");
-                // The deepest n whose estimate the pre-check accepts.
-                let (mut lo, mut hi) = (1usize, MAX_DEPTH as usize + 1);
-                while lo + 1 < hi {
-                    let mid = (lo + hi) / 2;
-                    if estimate(&shape(&name, mid)) <= MAX_DEPTH {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
+                let lo = deepest(&name, MAX_DEPTH);
                 let src = shape(&name, lo);
                 print!(
                     "{name:<26} {lo:>6} levels (estimate {:>5}): ",
@@ -75,7 +94,7 @@ fn main() {
             let n: usize = args
                 .get(1)
                 .and_then(|n| n.parse().ok())
-                .expect("usage: depth_probe SHAPE N | list | at-limit");
+                .expect("usage: depth_probe SHAPE N | list | at-limit | files DIR E");
             let src = shape(name, n);
             let name = name.to_string();
             on_worker_stack(move || {
@@ -97,6 +116,6 @@ fn main() {
                 );
             });
         }
-        None => eprintln!("usage: depth_probe SHAPE N | list | at-limit"),
+        None => eprintln!("usage: depth_probe SHAPE N | list | at-limit | files DIR E"),
     }
 }

@@ -154,20 +154,7 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
                 if project.files[id.0 as usize].requested {
                     failed += 1;
                 }
-                let rule = rules::rule(rules::PARSE_ERROR).expect("parse_error is registered");
-                diags.push(
-                    Diagnostic::new(
-                        rule.name,
-                        rule.level,
-                        Loc {
-                            file: id,
-                            span: f.span,
-                        },
-                        f.reason,
-                    )
-                    .primary_label("lockscan stopped reading here")
-                    .help(f.help),
-                );
+                diags.push(failure_diagnostic(id, f));
             }
         }
     }
@@ -175,6 +162,43 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
     let model = Model::new(&index);
     diags.extend(rules::run(&model));
     (diags, failed)
+}
+
+fn failure_diagnostic(id: FileId, f: parse::Failure) -> Diagnostic {
+    let rule = rules::rule(rules::PARSE_ERROR).expect("parse_error is registered");
+    Diagnostic::new(
+        rule.name,
+        rule.level,
+        Loc {
+            file: id,
+            span: f.span,
+        },
+        f.reason,
+    )
+    .primary_label("lockscan stopped reading here")
+    .help(f.help)
+}
+
+/// The whole pipeline on one file's bytes, without I/O: parse and extract, index a unit of
+/// this one loose file, run every rule. What the fuzzer drives. It recurses as deeply as the
+/// file nests, up to [`parse::MAX_DEPTH`]: run it on a [`parse::STACK_SIZE`] stack.
+pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Diagnostic> {
+    let id = FileId(0);
+    let project = Project::one_file(PathBuf::from("input.rs"), "input.rs".into());
+    let opts = ExtractOptions {
+        edition,
+        extra_lock_methods: vec![],
+    };
+    let mut diags = match parse::parse_bytes(bytes, &opts) {
+        Outcome::Parsed(facts) => {
+            let index = Index::build(&project, 0, vec![(id, facts)]);
+            let model = Model::new(&index);
+            rules::run(&model)
+        }
+        Outcome::Failed(f) => vec![failure_diagnostic(id, f)],
+    };
+    sort(&project, &mut diags);
+    diags
 }
 
 /// Sorts by file (as displayed), line, column and rule, and drops exact duplicates.

@@ -17,6 +17,29 @@ pub struct Project {
     pub packages: Vec<Package>,
 }
 
+impl Project {
+    /// A project of one loose file, requested: what [`crate::driver::analyse_source`] and
+    /// the fuzzer analyse.
+    pub fn one_file(path: PathBuf, display: String) -> Project {
+        Project {
+            files: vec![SourceFile {
+                path,
+                display,
+                unit: 0,
+                package: None,
+                requested: true,
+                unreadable: None,
+            }],
+            units: vec![Unit {
+                root: PathBuf::new(),
+                files: vec![FileId(0)],
+                packages: vec![],
+            }],
+            packages: vec![],
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path to read.
