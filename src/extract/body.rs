@@ -862,7 +862,7 @@ impl Walker<'_, '_> {
             let stmt = &stmts[i];
             i += 1;
             match stmt {
-                syn::Stmt::Expr(e, None) if i + 1 == n => {
+                syn::Stmt::Expr(e, None) if i == n => {
                     // A tail's temporaries outlive the block's locals before edition 2024.
                     let v = if self.fx.opts.edition >= Edition::E2024 {
                         let t = self.open_temp();
@@ -993,6 +993,8 @@ impl Walker<'_, '_> {
         };
         match &local.init {
             Some(init) => {
+                let orderings_before = self.cur.body.orderings.len();
+                let locals_before = self.cur.body.locals.len();
                 let v = self.expr(&init.expr);
                 // `let x = &*m.lock().unwrap();` extends the temporary guard to the block.
                 let v = match (&v, strip_parens(&init.expr)) {
@@ -1015,6 +1017,19 @@ impl Walker<'_, '_> {
                         self.bind(pat, v, ty, Some(&init.expr), true);
                     }
                     None => self.bind(pat, v, ty, Some(&init.expr), true),
+                }
+                // `let (lo, hi) = (a.min(b), a.max(b));`: what an ordering computes is ordered.
+                if self.cur.body.orderings.len() > orderings_before {
+                    let fn_ = self.cur.fn_;
+                    let bound: Vec<Base> = (locals_before..self.cur.body.locals.len())
+                        .map(|l| Base::Local {
+                            fn_,
+                            local: l as LocalIdx,
+                        })
+                        .collect();
+                    for o in &mut self.cur.body.orderings[orderings_before..] {
+                        o.bases.extend(bound.iter().cloned());
+                    }
                 }
             }
             None => self.bind(pat, Val::None, ty, None, true),
@@ -1044,8 +1059,9 @@ impl Walker<'_, '_> {
                 let ty_fact = ty
                     .map(type_fact)
                     .or_else(|| if top { init.and_then(ctor_type) } else { None });
+                // A place bound whole, or an element of a tuple pattern (`let (a, b) = (x, y)`).
                 let alias_of = match &v {
-                    Val::Place(p, _) if top && p.base != Base::Unknown => {
+                    Val::Place(p, _) if p.base != Base::Unknown => {
                         let p = p.clone();
                         Some(self.push_place(p))
                     }
@@ -2356,6 +2372,8 @@ impl Walker<'_, '_> {
                 self.restore(Self::join(ends));
                 Val::None
             }
+            // Arguments that are only literals and plain names do nothing we follow.
+            MacroKind::Args if !macros::worth_reading(&mac.tokens) => Val::None,
             kind => {
                 for e in macros::macro_args(&mac.tokens) {
                     match &e {

@@ -133,6 +133,9 @@ pub fn dump(facts: &FileFacts) -> String {
                 .unwrap_or_default();
             let _ = writeln!(out, "  h{h} {what}{binding} {:?}", holder.held);
         }
+        for r in &body.returns {
+            let _ = writeln!(out, "  returns {}", operand_text(body, r, &facts.fns));
+        }
         for op in &body.guard_ops {
             let _ = writeln!(out, "  {:?} h{} L{}", op.kind, op.holder, op.span.lo.line);
         }

@@ -85,15 +85,47 @@ pub struct HeldLock {
     pub typed: bool,
     /// The place as written: `self.value`.
     pub text: String,
-    /// The payload's type, where known.
-    pub payload: Ty,
+    /// The lock guards no data (`Mutex<()>`).
+    pub unit_payload: bool,
 }
 
 impl HeldLock {
     /// `Mutex<()>`: a lock that guards a section, not data. Holding it across slow work is
     /// what it is for.
     pub fn guards_a_section(&self) -> bool {
-        matches!(&self.payload, Ty::Tuple(t) if t.is_empty())
+        self.unit_payload
+    }
+}
+
+impl Index {
+    /// A lock class as users know it: `Account::balance`, `REGISTRY`, `shards[_]`.
+    pub fn class_name(&self, class: &LockClass, fallback: &str) -> String {
+        match class {
+            LockClass::Field { owner, field, elem } => {
+                format!(
+                    "{}::{}{}",
+                    self.struct_name(*owner),
+                    field,
+                    if *elem { "[_]" } else { "" }
+                )
+            }
+            LockClass::Static(s) => self.static_facts(*s).0.name.to_string(),
+            LockClass::Local(f, l) => self
+                .func(*f)
+                .body
+                .as_ref()
+                .and_then(|b| b.locals.get(*l as usize))
+                .map(|l| l.name.to_string())
+                .unwrap_or_else(|| fallback.to_string()),
+            LockClass::Param(f, i) => self
+                .func(*f)
+                .params
+                .get(*i as usize)
+                .and_then(|p| p.name)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| fallback.to_string()),
+            LockClass::Text(_) => fallback.to_string(),
+        }
     }
 }
 
@@ -376,11 +408,11 @@ impl Index {
         let info = self.place_info(f, place);
         let method_str = method.as_str();
         let is_try = method_str.starts_with("try_");
-        let (mut ty, payload, typed) = match info.ty.as_lock() {
-            Some((lt, payload)) => (lt, payload.clone(), true),
+        let (mut ty, unit_payload, typed) = match info.ty.as_lock() {
+            Some((lt, payload)) => (lt, matches!(payload, Ty::Tuple(t) if t.is_empty()), true),
             None => (
                 self.infer_lock_type(f, holder, place, &info.ty, method)?,
-                Ty::Unknown,
+                false,
                 false,
             ),
         };
@@ -429,7 +461,7 @@ impl Index {
             is_try,
             typed,
             text: info.text,
-            payload,
+            unit_payload,
         })
     }
 

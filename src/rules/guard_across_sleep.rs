@@ -1,7 +1,7 @@
 //! `guard_across_sleep`: a guard held while the thread or task sleeps.
 
-use super::guard_across::{count, guards_across};
-use super::words::end_it;
+use super::guard_across::{Picked, count, guards_across, via_callee};
+use super::words::{end_it, trace_labels};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::EventKind;
@@ -52,16 +52,28 @@ fn vote(&self, option: u32) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across(
         m,
-        |f, ev| match ev.kind {
-            EventKind::Call(c) if m.call_kind(f, c) == CallKind::Sleep => {
+        |f, ev| {
+            let EventKind::Call(c) = ev.kind else {
+                return None;
+            };
+            if *m.call_kind(f, c) == CallKind::Sleep {
                 let awaited =
                     m.ix.func(f)
                         .body
                         .as_ref()
                         .is_some_and(|b| b.calls[c as usize].awaited);
-                Some((awaited, None))
+                return Some(Picked {
+                    what: awaited,
+                    exempt: None,
+                    steps: vec![],
+                });
             }
-            _ => None,
+            let steps = via_callee(m, f, c, m.loc(f, ev.span), |s| s.sleeps.as_ref())?;
+            Some(Picked {
+                what: false,
+                exempt: None,
+                steps,
+            })
         },
         // A blocking lock held across an awaited sleep is `guard_across_await`'s finding.
         // A `Mutex<()>` guards a section; sleeping in it is its purpose.
@@ -86,7 +98,16 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         )
         .primary_label("guard taken here");
         for s in &sleeps {
-            d = d.label(s.loc, "sleeps while the guard is held");
+            match s.steps.split_first() {
+                None => d = d.label(s.loc, "sleeps while the guard is held"),
+                Some(((call, what), rest)) => {
+                    d = d.label(
+                        *call,
+                        format!("{what}, which sleeps, while the guard is held"),
+                    );
+                    d = trace_labels(d, rest);
+                }
+            }
         }
         d = d.help(end_it(holder, "the sleep")).note(format!(
             "every other thread that needs `{}` waits out the whole sleep",

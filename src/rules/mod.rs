@@ -6,9 +6,11 @@ mod guard_across;
 mod guard_across_await;
 mod guard_across_blocking;
 mod guard_across_sleep;
+mod lock_order_inversion;
 mod parse_error;
 mod rwlock_upgrade;
 mod static_mut;
+mod unordered_instance_locks;
 mod words;
 
 use crate::diag::{Diagnostic, Severity};
@@ -38,6 +40,8 @@ pub struct Rule {
 }
 
 pub static RULES: &[Rule] = &[
+    lock_order_inversion::RULE,
+    unordered_instance_locks::RULE,
     double_lock::RULE,
     rwlock_upgrade::RULE,
     guard_across_await::RULE,
