@@ -5,9 +5,13 @@
 fn readme_rule_table_matches_the_registry() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find("<!-- rules:start").expect("README has a rules:start marker");
+    let start = readme
+        .find("<!-- rules:start")
+        .expect("README has a rules:start marker");
     let start = start + readme[start..].find('\n').unwrap() + 1;
-    let end = readme.find("<!-- rules:end -->").expect("README has a rules:end marker");
+    let end = readme
+        .find("<!-- rules:end -->")
+        .expect("README has a rules:end marker");
     let expected = lockscan::rules::markdown_table();
     if std::env::var_os("LOCKSCAN_BLESS").is_some() {
         let updated = format!("{}{}{}", &readme[..start], expected, &readme[end..]);

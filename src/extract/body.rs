@@ -96,6 +96,9 @@ struct BodyState {
     loops: Vec<LoopCx>,
     unsafe_depth: u32,
     scrutinee: Option<ScrutineeKind>,
+    /// Bindings a closure just written takes over (drops or moves inside): they stop holding
+    /// anything here once the call that runs the closure is made.
+    taken_by_closure: Vec<VarKey>,
 }
 
 impl BodyState {
@@ -112,6 +115,7 @@ impl BodyState {
             loops: vec![],
             unsafe_depth: 0,
             scrutinee: None,
+            taken_by_closure: vec![],
         }
     }
 }
@@ -491,6 +495,27 @@ impl Walker<'_, '_> {
             .collect()
     }
 
+    /// A binding's guards leave it (dropped, moved): if the binding belongs to an enclosing
+    /// function, record it for the closure's facts.
+    fn end_binding(&mut self, var: VarKey) {
+        if var.0 != self.cur.fn_ {
+            let at = self.now();
+            self.cur.body.captured_ends.push(CapturedEnd {
+                fn_: var.0,
+                local: var.1,
+                at,
+            });
+        }
+        self.kill_owner(Owner::Var(var));
+    }
+
+    /// After the call that runs a closure, the bindings it took over hold nothing here.
+    fn settle_closure_takes(&mut self) {
+        for var in std::mem::take(&mut self.cur.taken_by_closure) {
+            self.kill_owner(Owner::Var(var));
+        }
+    }
+
     fn kill_owner(&mut self, owner: Owner) {
         let before = self.cur.live.len();
         self.cur.live.retain(|l| l.owner != owner);
@@ -789,12 +814,12 @@ impl Walker<'_, '_> {
                 if let Some(var) = var {
                     if let Some(h) = self.owned_lock(var) {
                         if moved {
-                            self.kill_owner(Owner::Var(var));
+                            self.end_binding(var);
                         }
                         return Operand::Guard(h);
                     }
                     if moved {
-                        self.kill_owner(Owner::Var(var));
+                        self.end_binding(var);
                     }
                     if let Some(c) = self.closure_of(var) {
                         return Operand::Closure(c);
@@ -829,6 +854,7 @@ impl Walker<'_, '_> {
             name_span,
         });
         self.push_event(EventKind::Call(c), span);
+        self.settle_closure_takes();
         c
     }
 
@@ -961,6 +987,7 @@ impl Walker<'_, '_> {
                     self.mark_discarded(&v, between_expr_semi(e, semi.as_ref()));
                 }
                 self.close_temp(t);
+                self.settle_closure_takes();
             }
             syn::Stmt::Item(item) => {
                 let (module, in_test) = (self.module, self.in_test);
@@ -1864,7 +1891,7 @@ impl Walker<'_, '_> {
         v.guards(&mut guards);
         if let Val::Place(_, Some(var)) = &v {
             guards.extend(self.owned_by(Owner::Var(*var)));
-            self.kill_owner(Owner::Var(*var));
+            self.end_binding(*var);
         }
         for h in guards {
             self.cur.body.guard_ops.push(GuardOp {
@@ -1946,9 +1973,21 @@ impl Walker<'_, '_> {
         self.close_temp(t);
         self.pop_frame();
         let done = std::mem::replace(&mut self.cur, saved);
+        self.note_closure_takes(&done);
         let body = finish_state(done);
         self.fx.facts.fns[idx as usize].body = Some(body);
         Val::Closure(idx)
+    }
+
+    /// Bindings of this function that a closure just walked drops or moves.
+    fn note_closure_takes(&mut self, closure: &BodyState) {
+        let fn_ = self.cur.fn_;
+        for end in &closure.body.captured_ends {
+            let var = (end.fn_, end.local);
+            if end.fn_ == fn_ && !self.cur.taken_by_closure.contains(&var) {
+                self.cur.taken_by_closure.push(var);
+            }
+        }
     }
 
     fn async_block(&mut self, ab: &syn::ExprAsync, deferred: bool) -> Val {
@@ -1975,6 +2014,7 @@ impl Walker<'_, '_> {
         self.record_return(v);
         self.close_temp(t);
         let done = std::mem::replace(&mut self.cur, saved);
+        self.note_closure_takes(&done);
         let body = finish_state(done);
         self.fx.facts.fns[idx as usize].body = Some(body);
         Val::Closure(idx)

@@ -247,6 +247,16 @@ pub struct Body {
     pub orderings: Vec<Ordering>,
     /// `drop(g)`, `mem::forget(g)`, `let _ = m.lock()`, …: what happened to guards.
     pub guard_ops: Vec<GuardOp>,
+    /// A closure's `drop(g)` (or move) of a binding it captured from its parent: from event
+    /// `at` on, the parent's guard in that binding is gone.
+    pub captured_ends: Vec<CapturedEnd>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapturedEnd {
+    pub fn_: FnIdx,
+    pub local: LocalIdx,
+    pub at: u32,
 }
 
 /// A half-open range of event indices.

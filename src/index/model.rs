@@ -554,7 +554,21 @@ impl<'i> Model<'i> {
                 }
             }
         }
-        out.extend(self.inherited[f.0 as usize].iter().copied());
+        // Guards the closure itself dropped (or moved on) end where it did so.
+        let ends = self
+            .ix
+            .func(f)
+            .body
+            .as_ref()
+            .map(|b| b.captured_ends.as_slice())
+            .unwrap_or(&[]);
+        out.extend(self.inherited[f.0 as usize].iter().copied().filter(|r| {
+            let holder = self.holder(*r);
+            let parent_idx = self.ix.fns[r.f.0 as usize].idx;
+            !ends
+                .iter()
+                .any(|end| end.at <= e && end.fn_ == parent_idx && Some(end.local) == holder.local)
+        }));
         out
     }
 
