@@ -1282,6 +1282,12 @@ impl Walker<'_, '_> {
     }
 
     fn field(&mut self, base: Val, member: &syn::Member) -> Val {
+        // `cvar.wait_timeout(g, d).unwrap().0`: the guard half of the pair.
+        if let (Val::Agg(parts), syn::Member::Unnamed(i)) = (&base, member)
+            && let Some(part) = parts.get(i.index as usize)
+        {
+            return part.clone();
+        }
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
@@ -1543,6 +1549,15 @@ impl Walker<'_, '_> {
                 ..
             }) = self.lookup(Sym::new(&id.to_string()))
         {
+            // A binding declared without a value is typed by what it is first given.
+            if key.0 == self.cur.fn_
+                && let Val::Call(c) = v
+            {
+                let local = &mut self.cur.body.locals[key.1 as usize];
+                if local.ty.is_none() && local.alias_of.is_none() {
+                    local.init_call.get_or_insert(c);
+                }
+            }
             // The old value is dropped after the new one is computed.
             self.kill_owner(Owner::Var(key));
             self.take(
@@ -1625,6 +1640,12 @@ impl Walker<'_, '_> {
                     }
                     return Val::Call(c);
                 }
+                Val::Agg(parts) => {
+                    for a in &mc.args {
+                        self.arg(a, false);
+                    }
+                    return Val::Agg(parts);
+                }
                 _ => {}
             }
         }
@@ -1685,6 +1706,10 @@ impl Walker<'_, '_> {
             self.cur.body.calls[c as usize].awaited = true;
         }
         match wait_guard {
+            // `wait_timeout` gives back the guard and whether it timed out.
+            Some(h) if name.as_str().contains("timeout") => {
+                Val::Agg(vec![Val::Guard(h), Val::None])
+            }
             Some(h) => Val::Guard(h),
             None => Val::Call(c),
         }
