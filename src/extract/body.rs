@@ -509,6 +509,20 @@ impl Walker<'_, '_> {
         self.kill_owner(Owner::Var(var));
     }
 
+    /// Whether call `c`'s receiver or arguments are (rooted at) local `l` of this body.
+    fn call_reads_local(&self, c: CallIdx, l: LocalIdx) -> bool {
+        let body = &self.cur.body;
+        let fn_ = self.cur.fn_;
+        let call = &body.calls[c as usize];
+        call.receiver
+            .iter()
+            .chain(call.args.iter())
+            .any(|op| match op {
+                Operand::Place(p) => body.places[*p as usize].base == Base::Local { fn_, local: l },
+                _ => false,
+            })
+    }
+
     /// After the call that runs a closure, the bindings it took over hold nothing here.
     fn settle_closure_takes(&mut self) {
         for var in std::mem::take(&mut self.cur.taken_by_closure) {
@@ -1549,9 +1563,11 @@ impl Walker<'_, '_> {
                 ..
             }) = self.lookup(Sym::new(&id.to_string()))
         {
-            // A binding declared without a value is typed by what it is first given.
+            // A binding declared without a value is typed by what it is first given (not by a
+            // call that reads the binding itself: `n = n.max(5)`).
             if key.0 == self.cur.fn_
                 && let Val::Call(c) = v
+                && !self.call_reads_local(c, key.1)
             {
                 let local = &mut self.cur.body.locals[key.1 as usize];
                 if local.ty.is_none() && local.alias_of.is_none() {

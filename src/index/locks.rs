@@ -140,7 +140,23 @@ pub struct PlaceInfo {
 impl Index {
     /// Resolves place `p` of function `f`'s body.
     pub fn place_info(&self, f: FnId, p: &Place) -> PlaceInfo {
-        self.place_info_depth(f, p, 0)
+        const MAX_NESTING: u32 = 24;
+        let depth = self.place_depth.get();
+        if depth > MAX_NESTING {
+            return PlaceInfo {
+                ty: Ty::Unknown,
+                class: None,
+                instance: Instance {
+                    base: InstanceBase::Unknown,
+                    path: vec![],
+                },
+                text: "_".into(),
+            };
+        }
+        self.place_depth.set(depth + 1);
+        let info = self.place_info_depth(f, p, 0);
+        self.place_depth.set(depth);
+        info
     }
 
     fn place_info_depth(&self, f: FnId, p: &Place, depth: u32) -> PlaceInfo {

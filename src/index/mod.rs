@@ -110,6 +110,10 @@ pub struct Index {
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
     resolve_cache: RefCell<FxHashMap<ResolveKey, Vec<Res>>>,
+    /// How deep place typing has recursed through calls, locals and guards: typing a place can
+    /// need a call's return type, which needs its receiver's type, and so on. Past the limit a
+    /// place is unknown, so mutual recursion (`x = x.next()`) always ends.
+    pub(crate) place_depth: std::cell::Cell<u32>,
     /// Names looked up in a module (through its imports and globs), and the lookups under way:
     /// glob imports form cycles (`use super::*` both ways) and fan out, so each lookup is done
     /// once and a lookup that reaches itself finds nothing.
@@ -185,6 +189,7 @@ impl Index {
             trait_methods: FxHashMap::default(),
             crate_names: FxHashMap::default(),
             resolve_cache: RefCell::new(FxHashMap::default()),
+            place_depth: std::cell::Cell::new(0),
             lookup_cache: RefCell::new(FxHashMap::default()),
             lookups_in_progress: RefCell::new(Default::default()),
             known_names: Default::default(),
