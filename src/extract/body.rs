@@ -660,6 +660,7 @@ impl Walker<'_, '_> {
             ty,
             alias_of,
             init_call: None,
+            field_aliases: vec![],
             is_closure_param,
         });
         let key = (self.cur.fn_, local);
@@ -1111,6 +1112,10 @@ impl Walker<'_, '_> {
                 let key = self.declare(&pi.ident, ty_fact, alias_of, false);
                 if let (Val::Call(c), true) = (&v, top) {
                     self.cur.body.locals[key.1 as usize].init_call = Some(*c);
+                }
+                if let (Some(init), true) = (init, top) {
+                    let fields = self.literal_field_aliases(init);
+                    self.cur.body.locals[key.1 as usize].field_aliases = fields;
                 }
                 if pi.by_ref.is_some() {
                     return;
@@ -2369,6 +2374,63 @@ impl Walker<'_, '_> {
         let mut p = place;
         p.proj.push(Proj::Index(None));
         Val::Place(p, None)
+    }
+
+    /// For a struct literal (possibly in `Arc::new`/`Box::new`/`Rc::new`), the fields that
+    /// hold a handle to a place: `S { a: Arc::clone(&x), b: y.clone(), c }`.
+    fn literal_field_aliases(&mut self, init: &syn::Expr) -> Vec<(Sym, PlaceIdx)> {
+        let mut e = strip_parens(init);
+        for _ in 0..4 {
+            match e {
+                syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+                    syn::Expr::Path(p)
+                        if p.path.segments.len() >= 2
+                            && p.path.segments.last().is_some_and(|s| s.ident == "new")
+                            && matches!(
+                                p.path.segments[p.path.segments.len() - 2]
+                                    .ident
+                                    .to_string()
+                                    .as_str(),
+                                "Arc" | "Box" | "Rc"
+                            ) =>
+                    {
+                        e = strip_parens(&c.args[0])
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let syn::Expr::Struct(s) = e else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for f in &s.fields {
+            let name = member_sym(&f.member);
+            if let Some(place) = self.handle_place(&f.expr) {
+                let idx = self.push_place(place);
+                out.push((name, idx));
+            }
+        }
+        out
+    }
+
+    /// The place a handle expression refers to: `x`, `&x`, `x.clone()`, `Arc::clone(&x)`.
+    fn handle_place(&self, e: &syn::Expr) -> Option<Place> {
+        match strip_parens(e) {
+            syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "clone" => {
+                self.handle_place(&mc.receiver)
+            }
+            syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+                syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "clone") =>
+                {
+                    self.handle_place(&c.args[0])
+                }
+                _ => None,
+            },
+            e => self.peek_place(e),
+        }
     }
 
     /// The place a simple expression denotes, without evaluating it again.

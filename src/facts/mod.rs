@@ -379,6 +379,8 @@ pub struct LocalFacts {
     pub alias_of: Option<PlaceIdx>,
     /// `let b = f(..)`: `b` has the type `f` returns.
     pub init_call: Option<CallIdx>,
+    /// `let s = S { a: Arc::clone(&x), .. }`: `s.a` is `x`.
+    pub field_aliases: Vec<(Sym, PlaceIdx)>,
     /// Bound by a closure's parameter list.
     pub is_closure_param: bool,
 }

@@ -173,6 +173,27 @@ impl Index {
             return unknown();
         }
         let file = self.fns[f.0 as usize].file;
+        // `s.a` where `s` was built as `S { a: Arc::clone(&x), .. }`: it is `x`.
+        if let (Base::Local { fn_, local }, Some(Proj::Field(first))) = (&p.base, p.proj.first()) {
+            let owner = self.fn_id(file, *fn_);
+            if let Some(body) = self.func(owner).body.as_ref()
+                && let Some(l) = body.locals.get(*local as usize)
+                && let Some(&(_, target)) = l.field_aliases.iter().find(|(n, _)| n == first)
+            {
+                let mut q = body.places[target as usize].clone();
+                q.proj.extend(p.proj[1..].iter().cloned());
+                let mut info = self.place_info_depth(owner, &q, depth + 1);
+                let mut text = format!("{}.{}", l.name, first);
+                for proj in &p.proj[1..] {
+                    if let Proj::Field(n) = proj {
+                        text.push('.');
+                        text.push_str(n.as_str());
+                    }
+                }
+                info.text = text;
+                return info;
+            }
+        }
         let mut info = match &p.base {
             Base::SelfValue => PlaceInfo {
                 ty: self.self_type(f),
