@@ -1851,8 +1851,18 @@ impl Walker<'_, '_> {
                 syn::Expr::Path(p) => p.path.get_ident().map(|i| Sym::new(&i.to_string())),
                 _ => None,
             };
-            self.expr(&mc.args[0]);
+            let arg = self.arg_op(&mc.args[0], false, false);
             let mut p = self.place_of(recv);
+            // Still a call: `cache.get(k)` may be a method of ours.
+            let recv_op = Operand::Place(self.push_place(p.clone()));
+            let span = between(mc.dot_token.span, mc.paren_token.span.close());
+            self.call_event(
+                Callee::Method(name),
+                Some(recv_op),
+                vec![arg],
+                span,
+                sp(mc.method.span()),
+            );
             p.proj.push(Proj::Index(key));
             return Val::Place(p, None);
         }
