@@ -1019,7 +1019,7 @@ impl Walker<'_, '_> {
             let stmt = &stmts[i];
             i += 1;
             match stmt {
-                syn::Stmt::Expr(e, None) if i + 1 == n => {
+                syn::Stmt::Expr(e, None) if i == n => {
                     // A tail's temporaries outlive the block's locals before edition 2024.
                     let v = if self.fx.opts.edition >= Edition::E2024 {
                         let t = self.open_temp();

@@ -33,6 +33,8 @@ pub struct FileFacts {
     pub fns: Vec<FnFacts>,
     /// Uses of paths that look like statics (`SCREAMING_CASE`), for `static_mut`.
     pub static_refs: Vec<StaticRef>,
+    /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
+    pub source_hash: u64,
 }
 
 #[derive(Debug)]

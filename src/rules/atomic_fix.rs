@@ -126,9 +126,10 @@ pub fn rewrite_access(
     Some(edits)
 }
 
-/// The edit that makes `names` (from `std::sync::atomic`) usable in a module, or `Some(None)`
-/// when they already are; `None` when a name is taken by something else there.
-pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Option<Edit>> {
+/// The edits that make `names` (from `std::sync::atomic`) usable in a module: one `use` line
+/// per missing name, so that two fixes needing the same name make the same edit (made once);
+/// `None` when a name is taken by something else there.
+pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Vec<Edit>> {
     let uf = &ix.files[file as usize];
     let facts = &uf.facts;
     let m = facts.modules.get(module as usize)?;
@@ -166,25 +167,25 @@ pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Opti
         }
     }
     if missing.is_empty() {
-        return Some(None);
+        return Some(vec![]);
     }
     let first = m.first_item?;
-    let list = if missing.len() == 1 {
-        missing[0].to_string()
-    } else {
-        format!("{{{}}}", missing.join(", "))
-    };
     let indent = " ".repeat(first.col.saturating_sub(1) as usize);
-    Some(Some(Edit {
-        loc: Loc {
-            file: uf.id,
-            span: Span {
-                lo: first,
-                hi: first,
-            },
-        },
-        replacement: format!("use std::sync::atomic::{list};\n{indent}"),
-    }))
+    Some(
+        missing
+            .into_iter()
+            .map(|name| Edit {
+                loc: Loc {
+                    file: uf.id,
+                    span: Span {
+                        lo: first,
+                        hi: first,
+                    },
+                },
+                replacement: format!("use std::sync::atomic::{name};\n{indent}"),
+            })
+            .collect(),
+    )
 }
 
 /// `Mutex::new(x)` → `x`: the argument of a one-argument constructor call, as written.

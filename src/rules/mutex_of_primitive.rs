@@ -359,13 +359,11 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         } else {
             &["Ordering"]
         };
-        if let Some(e) = import(ix, *fi, *module, names)? {
-            edits.push(e);
-        }
+        edits.extend(import(ix, *fi, *module, names)?);
     }
     Some(Fix {
         applicability: Applicability::Unsafe,
-        message: format!("make `{}` a `{atomic}`", s.name),
+        message: format!("make `{}` an `{atomic}`", s.name),
         edits,
     })
 }

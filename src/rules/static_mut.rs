@@ -207,13 +207,11 @@ fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fi
         } else {
             vec!["Ordering"]
         };
-        if let Some(e) = import(ix, fi, module, &names)? {
-            edits.push(e);
-        }
+        edits.extend(import(ix, fi, module, &names)?);
     }
     Some(Fix {
         applicability: Applicability::Unsafe,
-        message: format!("make `{}` a `{atomic}`", s.name),
+        message: format!("make `{}` an `{atomic}`", s.name),
         edits,
     })
 }
