@@ -32,7 +32,9 @@ one atomic read-modify-write (`fetch_add`, `fetch_update`, `swap`, `compare_exch
 ### Known problems
 An atomic that only one thread ever writes (the producer's index of a single-producer queue)
 can be updated this way safely; lockscan cannot see that only one thread writes, and reports it.
-Pairs under a common lock, and fields of `&mut self`, are not reported.
+Pairs under a common lock, fields of `&mut self` or `self`, functions that also use
+`compare_exchange`, `swap` or `fetch_*` (lock-free code that knows the one-step forms), and a
+computed value stored after a test (a cache at worst filled twice) are not reported.
 The fix for `X.store(X.load(o) + n, o)` uses `fetch_add(n, o)`, which wraps on overflow where
 `+` would panic in a debug build.
 
@@ -152,8 +154,23 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let stores = ops(m, f, body, "store", 2);
-        // `&mut self`: nobody else can reach `self`'s atomics meanwhile.
-        let exclusive_self = matches!(m.ix.func(m.ix.outer_fn(f)).receiver, Some(Receiver::RefMut));
+        // `&mut self` or `self`: nobody else can reach `self`'s atomics meanwhile.
+        let exclusive_self = matches!(
+            m.ix.func(m.ix.outer_fn(f)).receiver,
+            Some(Receiver::RefMut | Receiver::Value)
+        );
+        // Code that uses `compare_exchange`, `swap` or `fetch_*` knows the one-step forms: its
+        // separate loads and stores are deliberate (a slot reserved by a CAS, an owner's
+        // fast path).
+        let uses_rmw = body.calls.iter().any(|c| {
+            matches!(&c.callee, Callee::Method(n) if {
+                let n = n.as_str();
+                n.starts_with("compare_exchange") || n.starts_with("fetch_") || n == "swap" || n == "compare_and_swap"
+            })
+        });
+        if uses_rmw {
+            continue;
+        }
         for st in &stores {
             if exclusive_self && st.instance.base == InstanceBase::SelfValue {
                 continue;
@@ -186,16 +203,23 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                             .get(*l as usize)
                             .is_some_and(|lf| lf.init.contains(ld.event))
                     };
-                    if value.locals.iter().any(from_load) {
+                    // `X.store(v + 1)` computes from what was loaded; `X.store(v)` may store a
+                    // value `v` was given since (`v = compute()`).
+                    let computed =
+                        matches!(value.shape, ArgShape::Binary { .. } | ArgShape::Call(_));
+                    if computed && value.locals.iter().any(from_load) {
                         return Some(Dep::Local);
                     }
-                    body.branches
-                        .iter()
-                        .any(|b| {
+                    // A flag set after a test (`store(true)`); a computed value stored after a
+                    // test is a cache filled twice at worst (`if X.load() == 0 { X.store(f()) }`).
+                    let constant = matches!(value.shape, ArgShape::Lit | ArgShape::Path(_))
+                        && value.locals.is_empty();
+                    (constant
+                        && body.branches.iter().any(|b| {
                             (b.cond.contains(ld.event) || b.locals.iter().any(from_load))
                                 && b.body.contains(st.event)
-                        })
-                        .then_some(Dep::Branch)
+                        }))
+                    .then_some(Dep::Branch)
                 });
                 if let Some(dep) = dep {
                     found = Some((ld, dep));

@@ -2,7 +2,7 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{Discard, EventKind, Held};
+use crate::facts::{Discard, EventKind, Held, HolderKind};
 use crate::index::model::{HeldRef, Model};
 use crate::span::Span;
 
@@ -60,9 +60,14 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let Some(lock) = m.lock(r) else { continue };
-            // A `try_lock` that is thrown away tests the lock; an untyped `x.lock()` with no
-            // sign of being a lock's (no `.unwrap()`, no `.await`) may be anything.
-            if lock.is_try || (!lock.typed && !holder.unwrapped && !holder.awaited) {
+            // A `try_lock` that is thrown away tests the lock. Without a visible type, only a
+            // `lock()` that is unwrapped or awaited (not both: async locks return no `Result`)
+            // is taken for a lock: `index.write().unwrap()` (git2) writes a file, and
+            // `conn.lock().await?` (sqlx) takes a database lock and returns `()`.
+            let is_lock_method =
+                matches!(holder.kind, HolderKind::Lock { method, .. } if method.as_str() == "lock");
+            let looks_like_lock = is_lock_method && holder.unwrapped != holder.awaited;
+            if lock.is_try || !(lock.typed || looks_like_lock) {
                 continue;
             }
             let primary = Span {

@@ -169,7 +169,8 @@ fn prim_name(ty: &Ty) -> Option<&'static str> {
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     // Every acquisition of every lock around a primitive, by lock.
-    let mut by_class: BTreeMap<String, (LockClass, &'static str, Vec<Option<Use>>)> =
+    type Uses = Vec<Option<Use>>;
+    let mut by_class: BTreeMap<String, (LockClass, &'static str, &'static str, Uses)> =
         BTreeMap::new();
     for (f, body) in m.bodies() {
         for (h, holder) in body.holders.iter().enumerate() {
@@ -192,11 +193,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let key = format!("{:?}", lock.class);
             let entry = by_class
                 .entry(key)
-                .or_insert_with(|| (lock.class.clone(), prim, vec![]));
-            entry.2.push(one_step(f, body, h as u32));
+                .or_insert_with(|| (lock.class.clone(), prim, lock.ty.name(), vec![]));
+            entry.3.push(one_step(f, body, h as u32));
         }
     }
-    for (_, (class, prim, uses)) in by_class {
+    for (_, (class, prim, lock_ty, uses)) in by_class {
         if uses.iter().any(Option::is_none) {
             continue;
         }
@@ -209,14 +210,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let is_bool = prim == "bool";
-        let (decl, name, lock_ty_name) = match &class {
+        let (decl, name) = match &class {
             LockClass::Static(id) => {
                 let (s, _, file) = m.ix.static_facts(*id);
-                (
-                    Loc { file, span: s.span },
-                    s.name.to_string(),
-                    type_last(&s.ty),
-                )
+                (Loc { file, span: s.span }, s.name.to_string())
             }
             LockClass::Field { owner, field, .. } => {
                 let (s, _) = m.ix.struct_facts(*owner);
@@ -230,12 +227,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                         span: fld.span,
                     },
                     format!("{}::{}", s.name, field),
-                    type_last(&fld.ty),
                 )
             }
             _ => continue,
         };
-        let lock_ty = lock_ty_name.unwrap_or("Mutex");
         let role = if is_bool { "flag" } else { "counter" };
         let mut d = Diagnostic::new(
             RULE.name,
@@ -266,13 +261,6 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             d = d.fix(fix);
         }
         out.push(d);
-    }
-}
-
-fn type_last(t: &TypeFact) -> Option<&'static str> {
-    match t {
-        TypeFact::Path(p) => p.last().map(|s| s.name.as_str()),
-        _ => None,
     }
 }
 

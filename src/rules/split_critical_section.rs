@@ -195,6 +195,25 @@ fn rechecks(body: &Body, h: u32) -> bool {
     })
 }
 
+/// Does the critical section of guard `h` change the guarded value?
+fn writes(body: &Body, h: u32) -> bool {
+    body.guard_accesses
+        .iter()
+        .any(|a| a.holder == h && a.access != crate::facts::Access::Read)
+        || body.calls.iter().any(|c| {
+            let on_guard = match &c.receiver {
+                Some(Operand::Guard(g)) => *g == h,
+                Some(Operand::Place(p)) => body.places[*p as usize].base == Base::Guard(h),
+                _ => false,
+            };
+            on_guard
+                && matches!(&c.callee, Callee::Method(n) if matches!(n.as_str(),
+                    "insert" | "push" | "push_back" | "push_front" | "remove" | "pop" | "pop_front"
+                    | "pop_back" | "clear" | "retain" | "entry" | "extend" | "truncate" | "drain"
+                    | "append" | "swap_remove" | "take" | "replace" | "set" | "get_mut"))
+        })
+}
+
 /// Does the branch's condition read what `site` read?
 fn checks(body: &Body, b: &Branch, site: &Site) -> bool {
     b.cond.contains(site.event)
@@ -235,8 +254,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 // The first guard must be gone: otherwise it is one section (or a double lock).
+                // And the first section must be a check: one that changes the state too (an
+                // insert undone on a later failure) is an act of its own.
                 if let Some(h) = first.holder
-                    && guard_alive_at(m, f, h, second.event)
+                    && (guard_alive_at(m, f, h, second.event) || writes(body, h))
                 {
                     continue;
                 }

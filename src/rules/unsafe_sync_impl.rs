@@ -21,8 +21,8 @@ const DOCS: &str = r#"### What it does
 Finds `unsafe impl Sync for T` where `T` has a field that is not safe to share between threads
 (`Cell`, `RefCell`, `UnsafeCell`, `std::cell::OnceCell`, `Rc`), directly or in a field's own
 fields, and no synchronisation at all (no lock, atomic, `Once`/`OnceLock` or condition variable)
-among its fields. Also finds `unsafe impl Send for T` where `T` holds an `Rc` or a lock guard,
-which must not move to another thread.
+among its fields. Also finds `unsafe impl Send for T` where `T` holds an `Rc`, which must not move to another
+thread.
 
 ### Why is this bad
 `Sync` promises that `&T` can be used from several threads at once. `Cell` and `RefCell` mutate
@@ -35,7 +35,10 @@ did not lock.
 ### Known problems
 A type whose fields are protected by something outside it (a lock held by every caller, a
 single-threaded executor, interrupts disabled) is reported; allow it with a comment that says
-what keeps the promise. Raw pointers alone are not reported: a pointer wrapper marked
+what keeps the promise. An `UnsafeCell` in a generic type (`unsafe impl<T: Send> Sync for
+MyCell<T>`) is taken for a synchronisation primitive under construction and not reported.
+Lock guards in `Send` types are not reported: `lock_api` guards may be `Send`. Raw pointers
+alone are not reported: a pointer wrapper marked
 `Send`/`Sync` for FFI is ordinary, and whether it is sound depends on the pointee. Fields whose
 type lockscan cannot see (a generic parameter, a type from another crate) count as neither
 hazard nor synchronisation.
@@ -104,13 +107,11 @@ fn sync_name(name: &str) -> bool {
         )
 }
 
-fn is_guard_name(name: &str) -> bool {
-    name.ends_with("Guard") && (name.contains("Mutex") || name.contains("Lock"))
-}
-
 struct Walk<'a> {
     ix: &'a Index,
     send: bool,
+    /// The impl is generic (`unsafe impl<T> Sync for Cell<T>`).
+    generic: bool,
     seen: Vec<StructId>,
     out: Found,
 }
@@ -136,11 +137,13 @@ impl Walk<'_> {
                     match name {
                         "Rc" => Some("Rc"),
                         "Weak" if names.contains(&"rc") => Some("rc::Weak"),
-                        n if is_guard_name(n) => Some("lock guard"),
                         _ => None,
                     }
                 } else {
-                    unsync_name(p)
+                    // `UnsafeCell<T>` in a generic type is how synchronisation primitives are
+                    // built (their own `Mutex`, `AtomicCell`, `SyncUnsafeCell`); in a concrete
+                    // type it is shared data.
+                    unsync_name(p).filter(|h| *h != "UnsafeCell" || !self.generic)
                 };
                 if let Some(h) = hazard {
                     self.out.hazards.push((field.to_string(), h, span, file));
@@ -201,6 +204,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let mut w = Walk {
                 ix,
                 send,
+                generic: !imp.generics.is_empty(),
                 seen: vec![id],
                 out: Found::default(),
             };
