@@ -38,9 +38,9 @@ fn krate(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 const CLEAN: &[u8] = b"use std::sync::Mutex;
-pub struct Counter { n: Mutex<u64> }
-impl Counter {
-    pub fn bump(&self) { *self.n.lock().unwrap() += 1; }
+pub struct Log { lines: Mutex<Vec<String>> }
+impl Log {
+    pub fn push(&self, line: String) { self.lines.lock().unwrap().push(line); }
 }
 ";
 

@@ -87,6 +87,8 @@ pub struct HeldLock {
     pub text: String,
     /// The lock guards no data (`Mutex<()>`).
     pub unit_payload: bool,
+    /// The payload when it is a bare primitive (`bool`, `u64`, …): `Mutex<u64>`.
+    pub primitive_payload: Option<Sym>,
 }
 
 impl HeldLock {
@@ -445,6 +447,10 @@ impl Index {
         let info = self.place_info(f, place);
         let method_str = method.as_str();
         let is_try = method_str.starts_with("try_");
+        let primitive_payload = match info.ty.as_lock() {
+            Some((_, Ty::External(p, args))) if p.len() == 1 && args.is_empty() => Some(p[0]),
+            _ => None,
+        };
         let (mut ty, unit_payload, typed) = match info.ty.as_lock() {
             Some((lt, payload)) => (lt, matches!(payload, Ty::Tuple(t) if t.is_empty()), true),
             None => (
@@ -499,6 +505,7 @@ impl Index {
             typed,
             text: info.text,
             unit_payload,
+            primitive_payload,
         })
     }
 
