@@ -7,6 +7,7 @@ use crate::facts::{Base, Body, Branch, Callee, EventKind, Operand, Receiver};
 use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
 use crate::index::model::{HeldRef, Model};
+use crate::index::summary::Step;
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -98,64 +99,39 @@ fn direct_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
     }
 }
 
-/// Acquisitions of `self.<lock>` in methods called on an object: the same lock of that object.
+/// Acquisitions made by the functions called here, in this function's terms
+/// (`self.add_to_index(k)` locks `self.index`; `other.deposit(x)` locks `other.balance`). Only
+/// the callee's own: a lock taken deeper down (a cache deep inside a getter) is incidental to
+/// the check or the act.
 fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
     for (e, ev) in body.events.iter().enumerate() {
-        let EventKind::Call(c) = ev.kind else {
+        let EventKind::Call(_) = ev.kind else {
             continue;
         };
-        let call = &body.calls[c as usize];
-        let Callee::Method(name) = &call.callee else {
-            continue;
-        };
-        let Some(Operand::Place(p)) = &call.receiver else {
-            continue;
-        };
-        let recv = m.ix.place_info(f, &body.places[*p as usize]);
-        if recv.instance.base == InstanceBase::Unknown {
-            continue;
-        }
-        for g in m.ix.callees(f, c) {
-            if g == f || m.ix.outer_fn(g) == m.ix.outer_fn(f) {
-                continue;
-            }
-            let Some(gbody) = m.ix.func(g).body.as_ref() else {
+        for a in m.acquisitions_at(f, e as u32) {
+            let Some((_, Step::Calls(g))) = a.trace.steps.first() else {
                 continue;
             };
-            for ev2 in &gbody.events {
-                let EventKind::Acquire(h) = ev2.kind else {
-                    continue;
-                };
-                let Some(lock) = m.lock(HeldRef { f: g, h }) else {
-                    continue;
-                };
-                if lock.is_try || lock.instance.base != InstanceBase::SelfValue {
-                    continue;
-                }
-                let mut path = recv.instance.path.clone();
-                path.extend(lock.instance.path.iter().cloned());
-                let text = format!(
-                    "{}{}",
-                    recv.text,
-                    lock.text.strip_prefix("self").unwrap_or(&lock.text)
-                );
-                out.push(Site {
-                    event: e as u32,
-                    class: lock.class.clone(),
-                    instance: Instance {
-                        base: recv.instance.base.clone(),
-                        path,
-                    },
-                    mode: lock.mode,
-                    holder: None,
-                    span: Span {
-                        lo: body.places[*p as usize].span.lo,
-                        hi: ev.span.hi,
-                    },
-                    text,
-                    via: Some(name.to_string()),
-                });
+            if *g == f
+                || m.ix.outer_fn(*g) == m.ix.outer_fn(f)
+                || a.lock.is_try
+                || a.trace.steps.len() != 2
+            {
+                continue;
             }
+            if a.lock.instance.base == InstanceBase::Unknown {
+                continue;
+            }
+            out.push(Site {
+                event: e as u32,
+                class: a.lock.class.clone(),
+                instance: a.lock.instance.clone(),
+                mode: a.lock.mode,
+                holder: None,
+                span: ev.span,
+                text: a.lock.text.clone(),
+                via: Some(m.ix.func(m.ix.outer_fn(*g)).name.to_string()),
+            });
         }
     }
 }
