@@ -18,6 +18,8 @@ pub struct Witness {
     pub held_loc: Loc,
     /// The held lock is taken inside a callee, around the closure that takes the other.
     pub held_by_callee: bool,
+    /// The function that took the held lock (`f`, or the function a closure `f` runs in).
+    pub held_fn: FnId,
     /// From the event in `f` to the acquisition.
     pub acquired: HeldLock,
     pub trace: Trace,
@@ -208,11 +210,15 @@ impl Model<'_> {
             for e in 0..body.events.len() as u32 {
                 let acqs = self.acquisitions_at(f, e);
                 if !acqs.is_empty() {
-                    let held: Vec<(HeldLock, Loc)> = self
+                    let held: Vec<(HeldLock, Loc, FnId)> = self
                         .held_at(f, e)
                         .into_iter()
                         .filter_map(|r| {
-                            Some((self.lock(r)?.clone(), self.loc(r.f, self.holder(r).span)))
+                            Some((
+                                self.lock(r)?.clone(),
+                                self.loc(r.f, self.holder(r).span),
+                                r.f,
+                            ))
                         })
                         .collect();
                     for a in acqs {
@@ -237,6 +243,7 @@ impl Model<'_> {
                             g.add(Witness {
                                 f,
                                 held_by_callee: true,
+                                held_fn: f,
                                 held_loc: x.trace.site(),
                                 held: mx,
                                 acquired: my,
@@ -251,16 +258,16 @@ impl Model<'_> {
     }
 }
 
-fn add_edges(g: &mut LockGraph, f: FnId, held: &[(HeldLock, Loc)], a: &Acquisition) {
+fn add_edges(g: &mut LockGraph, f: FnId, held: &[(HeldLock, Loc, FnId)], a: &Acquisition) {
     if a.lock.is_try {
         return;
     }
-    let own = held.iter().cloned().map(|(h, loc)| (h, loc, false));
+    let own = held.iter().cloned().map(|(h, loc, hf)| (h, loc, false, hf));
     let also = a
         .also_held
         .iter()
-        .map(|s| (s.lock.clone(), s.trace.site(), true));
-    for (h, loc, held_by_callee) in own.chain(also) {
+        .map(|s| (s.lock.clone(), s.trace.site(), true, f));
+    for (h, loc, held_by_callee, held_fn) in own.chain(also) {
         // Readers do not wait for readers.
         if h.mode.is_read() && a.lock.mode.is_read() {
             continue;
@@ -270,6 +277,7 @@ fn add_edges(g: &mut LockGraph, f: FnId, held: &[(HeldLock, Loc)], a: &Acquisiti
             held: h,
             held_loc: loc,
             held_by_callee,
+            held_fn,
             acquired: a.lock.clone(),
             trace: a.trace.clone(),
         });

@@ -122,7 +122,11 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
                     w.held.text
                 )
             } else {
-                format!("{} takes `{}` first", m.ix.fn_phrase(w.f), w.held.text)
+                format!(
+                    "{} takes `{}` first",
+                    m.ix.fn_phrase(w.held_fn),
+                    w.held.text
+                )
             },
         );
         let all = m.ix.trace_text(&w.trace);
@@ -151,7 +155,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
             format!(
                 "thread {} in {} holds `{}` and waits for `{}`",
                 i + 1,
-                m.ix.fn_phrase(e.witness.f),
+                m.ix.fn_phrase(e.witness.held_fn),
                 name(m, e, true),
                 name(m, e, false)
             )
