@@ -68,6 +68,7 @@ pub fn check(data: &[u8], scratch: &Path) {
         diagnostics,
         files_scanned: 1,
         elapsed: std::time::Duration::ZERO,
+        hashes: vec![None],
     };
     for format in [Format::Human, Format::Short, Format::Json] {
         let mut out = vec![];

@@ -3,8 +3,9 @@
 //! Exit codes: 0 when nothing is at or above the failing level, 1 when something is, 2 when
 //! lockscan could not do its job (bad arguments, a missing path, unreadable configuration).
 
-use crate::diag::Severity;
+use crate::diag::{Applicability, Severity};
 use crate::driver::{self, Options};
+use crate::fix;
 use crate::render::{self, Format, RenderOptions};
 use clap::Parser;
 use std::io::{IsTerminal, Write};
@@ -55,6 +56,18 @@ pub struct Cli {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Apply the safe fixes to the files, then report what remains
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+
+    /// With `--fix` or `--diff`: the unsafe fixes too (they may change what the code does)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the changes `--fix` would make, as a unified diff, and write nothing
+    #[arg(long)]
+    pub diff: bool,
+
     /// Print the extracted facts of each file instead of checking (for lockscan developers)
     #[arg(long, hide = true)]
     pub dump_facts: bool,
@@ -100,13 +113,48 @@ fn run(cli: Cli) -> std::io::Result<i32> {
         },
         ..Default::default()
     };
-    let report = match driver::run(&opts) {
+    let mut report = match driver::run(&opts) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}", render::sanitize(&e.to_string()));
             return Ok(2);
         }
     };
+    let level = if cli.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    if cli.diff {
+        let plan = fix::plan(&report, level);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        render::diff::render(&plan, &mut out)?;
+        out.flush()?;
+        eprintln!("{}", fix_summary(&plan, "would fix"));
+        return Ok(exit_code(&report, cli.fail_on));
+    }
+    if cli.fix {
+        let plan = fix::plan(&report, level);
+        let (written, failed) = fix::write(&plan);
+        for (c, why) in &failed {
+            eprintln!(
+                "warning: `{}` was not fixed: {why}",
+                render::sanitize(&c.display)
+            );
+        }
+        eprintln!("{}", fix_summary(&plan, "fixed"));
+        if !written.is_empty() {
+            // Report what remains, as the files are now.
+            report = match driver::run(&opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+        }
+    }
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -126,14 +174,57 @@ fn run(cli: Cli) -> std::io::Result<i32> {
         &mut out,
     )?;
     out.flush()?;
-    let threshold = match cli.fail_on {
+    Ok(exit_code(&report, cli.fail_on))
+}
+
+fn exit_code(report: &driver::Report, fail_on: FailOn) -> i32 {
+    let threshold = match fail_on {
         FailOn::Note => Some(Severity::Note),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Error => Some(Severity::Error),
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| report.diagnostics.iter().any(|d| d.severity >= t));
-    Ok(i32::from(failed))
+    i32::from(failed)
+}
+
+/// "fixed 3 findings in 2 files (1 fix skipped: …)".
+fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let mut s = format!(
+        "{verb} {} in {}",
+        plural(plan.fixed.len(), "finding"),
+        plural(plan.changes.len(), "file")
+    );
+    if !plan.skipped.is_empty() {
+        let reasons: Vec<String> = plan
+            .skipped
+            .iter()
+            .map(|k| {
+                let why = match &k.reason {
+                    fix::SkipReason::Overlap => {
+                        "overlaps another fix; run again to apply it".to_string()
+                    }
+                    fix::SkipReason::Changed(w) => w.clone(),
+                    fix::SkipReason::WouldNotParse(w) => format!("the result would not parse: {w}"),
+                    fix::SkipReason::BadEdit => "its edits do not fit the file".to_string(),
+                };
+                format!("[{}] {why}", k.rule)
+            })
+            .collect();
+        s.push_str(&format!(
+            "; {} skipped: {}",
+            plural(plan.skipped.len(), "fix"),
+            render::sanitize(&reasons.join("; "))
+        ));
+    }
+    s
 }
 
 fn terminal_width() -> usize {

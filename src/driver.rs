@@ -37,6 +37,8 @@ pub struct Report {
     pub files_scanned: usize,
     pub parse_errors: usize,
     pub elapsed: Duration,
+    /// Per file (by `FileId`), the hash of the bytes that were analysed, when it parsed.
+    pub hashes: Vec<Option<u64>>,
 }
 
 impl Report {
@@ -85,7 +87,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
-    let per_unit: Vec<(Vec<Diagnostic>, usize)> = pool.install(|| {
+    let per_unit: Vec<UnitResult> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
             .map(|unit| analyse_unit(&project, unit, &extra))
@@ -93,9 +95,13 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     });
     let mut diagnostics = vec![];
     let mut parse_errors = 0;
-    for (diags, failed) in per_unit {
+    let mut hashes = vec![None; project.files.len()];
+    for (diags, failed, unit_hashes) in per_unit {
         parse_errors += failed;
         diagnostics.extend(diags);
+        for (id, h) in unit_hashes {
+            hashes[id.0 as usize] = Some(h);
+        }
     }
 
     // Report what lies in the files the user asked about, at the level the user asked for.
@@ -119,12 +125,16 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         files_scanned,
         parse_errors,
         elapsed: start.elapsed(),
+        hashes,
     })
 }
 
-/// Parses one unit's files, builds its index, runs the rules. Returns the diagnostics and the
-/// number of files that could not be parsed.
-fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>, usize) {
+/// A unit's diagnostics, the number of its files that could not be parsed, and the hash of
+/// each parsed file.
+type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
+
+/// Parses one unit's files, builds its index, runs the rules.
+fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> UnitResult {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -158,10 +168,11 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
             }
         }
     }
+    let hashes = parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
     let index = Index::build(project, unit, parsed);
     let model = Model::new(&index);
     diags.extend(rules::run(&model));
-    (diags, failed)
+    (diags, failed, hashes)
 }
 
 fn failure_diagnostic(id: FileId, f: parse::Failure) -> Diagnostic {

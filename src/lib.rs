@@ -7,6 +7,7 @@ pub mod diag;
 pub mod driver;
 pub mod extract;
 pub mod facts;
+pub mod fix;
 pub mod index;
 pub mod intern;
 pub mod parse;

@@ -124,8 +124,8 @@ pub fn strip_bom(text: &str) -> &str {
 ///
 /// Recurses as deeply as the file nests, up to [`MAX_DEPTH`]: run it on a thread with a
 /// [`STACK_SIZE`] stack.
-pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
+    let bytes = file_bytes.strip_prefix(BOM).unwrap_or(file_bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -156,7 +156,9 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     }
     let outcome = match syn::parse_str::<syn::File>(&prepared) {
         Ok(file) => {
-            let facts = extract::extract(&file, &prepared, opts);
+            let mut facts = extract::extract(&file, &prepared, opts);
+            // The whole file, as the fix engine reads it again.
+            facts.source_hash = source_hash(file_bytes);
             drop(file);
             Outcome::Parsed(facts)
         }
@@ -182,6 +184,34 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     // Every span of this file is dead now.
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome
+}
+
+/// FNV-1a over the bytes: cheap, stable across runs, and enough to notice a file that changed.
+pub fn source_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Does `text` still parse as a Rust file (as lockscan reads it)? The reason when it does not.
+/// Run on a thread with a [`STACK_SIZE`] stack: syn recurses.
+pub fn check_parses(text: &str) -> Result<(), String> {
+    let prepared = prepare(strip_bom(text));
+    let depth = nesting_depth(prepared.as_bytes(), MAX_DEPTH);
+    if depth.depth > MAX_DEPTH {
+        return Err(format!("it nests too deeply (line {})", depth.line));
+    }
+    let result = syn::parse_str::<syn::File>(&prepared)
+        .map(drop)
+        .map_err(|e| {
+            let at = e.span().start();
+            format!("{e} (line {}, column {})", at.line, at.column + 1)
+        });
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
 }
 
 /// Makes source text parseable by `syn` without moving anything: a `#!` interpreter line
