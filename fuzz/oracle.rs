@@ -3,13 +3,16 @@
 //!
 //! The whole per-file pipeline on arbitrary bytes: decode, nesting pre-check, parse, extract,
 //! index and rules on a one-file unit (both editions whose scoping differs), then every output
-//! format. It must not panic, must not overflow its stack, and must not print anything a
-//! terminal would act on.
+//! format, and the fix engine's plan (safe and unsafe fixes) with its diff. It must not panic,
+//! must not overflow its stack, must not print anything a terminal would act on, and every
+//! file the fixes change must still parse.
 // The regression test uses `check` only.
 #![allow(dead_code)]
 
+use lockscan::diag::Applicability;
 use lockscan::driver::{Report, analyse_source};
 use lockscan::extract::Edition;
+use lockscan::fix;
 use lockscan::parse::{self, MAX_DEPTH};
 use lockscan::project::Project;
 use lockscan::render::{self, Format, RenderOptions};
@@ -59,26 +62,43 @@ pub fn check(data: &[u8], scratch: &Path) {
     if std::fs::write(scratch, data).is_err() {
         return;
     }
+    let parse_errors = diagnostics
+        .iter()
+        .filter(|d| d.rule == "parse_error")
+        .count();
     let report = Report {
         project: Project::one_file(scratch.to_path_buf(), "input.rs".into()),
-        parse_errors: diagnostics
-            .iter()
-            .filter(|d| d.rule == "parse_error")
-            .count(),
+        parse_errors,
         diagnostics,
         files_scanned: 1,
         elapsed: std::time::Duration::ZERO,
-        hashes: vec![None],
+        hashes: vec![(parse_errors == 0).then(|| parse::source_hash(data))],
     };
     for format in [Format::Human, Format::Short, Format::Json] {
         let mut out = vec![];
         render::render(&report, format, RenderOptions::default(), &mut out).expect("renders");
         let text = std::str::from_utf8(&out).expect("output is UTF-8");
-        if let Some(c) = text.chars().find(|&c| is_terminal_control(c)) {
-            panic!("{format:?} output carries {c:?}:\n{text}");
-        }
+        assert_safe(&format!("{format:?}"), text);
         if format == Format::Json {
             serde_json::from_str::<serde_json::Value>(text).expect("JSON output parses");
         }
+    }
+    let plan = fix::plan(&report, Applicability::Unsafe);
+    for change in &plan.changes {
+        if let Err(why) = parse::check_parses(&change.new) {
+            panic!("a fix broke the file ({why}):\n{}", change.new);
+        }
+    }
+    let mut out = vec![];
+    render::diff::render(&plan, &mut out).expect("renders");
+    assert_safe(
+        "--diff",
+        std::str::from_utf8(&out).expect("output is UTF-8"),
+    );
+}
+
+fn assert_safe(what: &str, text: &str) {
+    if let Some(c) = text.chars().find(|&c| is_terminal_control(c)) {
+        panic!("{what} output carries {c:?}:\n{text}");
     }
 }

@@ -149,7 +149,7 @@ fn run(cli: Cli) -> std::io::Result<i32> {
             report = match driver::run(&opts) {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", render::sanitize(&e.to_string()));
                     return Ok(2);
                 }
             };
