@@ -322,3 +322,27 @@ pub fn climb() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_crate_whose_root_does_not_parse_is_still_checked() {
+    // Its other files have no module tree to hang from: they are placed by location, in one
+    // crate for the package.
+    let dir = krate(&[
+        ("lib.rs", b"pub mod a;\npub mod b;\nfn broken( {\n"),
+        ("a.rs", DEADLOCK),
+        ("b.rs", DEADLOCK),
+        ("c/d.rs", DEADLOCK),
+    ]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (line, file) in lines.iter().zip(["a.rs", "b.rs", "c/d.rs"]) {
+        assert!(
+            line.starts_with(&format!("src/{file}:6:21: error[double_lock]")),
+            "{text}"
+        );
+    }
+    assert!(lines[3].starts_with("src/lib.rs:3:"), "{text}");
+}

@@ -229,7 +229,9 @@ impl Index {
             }
         }
         // Files no crate root reaches: place them by location, in their package's first crate
-        // (or a crate of their own for loose files).
+        // (or a crate of their own for loose files). A package none of whose roots parsed gets
+        // one crate, without a root file, for all its files.
+        let mut rootless: FxHashMap<u32, u32> = FxHashMap::default();
         for fi in 0..files.len() {
             if placed[fi].is_some() {
                 continue;
@@ -242,10 +244,14 @@ impl Index {
                         .crates
                         .iter()
                         .position(|c| {
+                            // A rootless crate's root module has no file.
                             let m = &ix.modules[c.root.0 as usize];
-                            project.files[files[m.file as usize].id.0 as usize].package == Some(p)
+                            files
+                                .get(m.file as usize)
+                                .is_some_and(|f| project.files[f.id.0 as usize].package == Some(p))
                         })
-                        .map(|k| k as u32);
+                        .map(|k| k as u32)
+                        .or_else(|| rootless.get(&p).copied());
                     let src_dir = pkg.dir.join("src");
                     let base = if src.path.starts_with(&src_dir) {
                         src_dir
@@ -274,6 +280,9 @@ impl Index {
                         root,
                         kind: TargetKind::Lib,
                     });
+                    if let Some(p) = src.package {
+                        rootless.insert(p, k);
+                    }
                     k
                 }
             };
