@@ -446,6 +446,13 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     let requested: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
     for (p, abs) in paths.iter().zip(&requested) {
         match std::fs::metadata(abs) {
+            // A FIFO or a device: reading it may never end, and it holds no crate.
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                return Err(DiscoverError::Unreachable(
+                    p.clone(),
+                    "it is neither a file nor a directory".into(),
+                ));
+            }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(DiscoverError::NotFound(p.clone()));

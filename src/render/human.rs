@@ -333,14 +333,40 @@ fn patch(report: &Report, sources: &Sources, fix: &Fix, out: &mut dyn Write) -> 
                 sanitize(report.display_path(file))
             )?;
             for l in &old {
-                writeln!(out, "    - {}", sanitize(l))?;
+                writeln!(out, "    - {}", sanitize(&patch_line(l, &new)))?;
             }
             for l in &new {
-                writeln!(out, "    + {}", sanitize(l))?;
+                writeln!(out, "    + {}", sanitize(&patch_line(l, &old)))?;
             }
         }
     }
     Ok(())
+}
+
+/// A line of a patch as shown. One longer than [`LONG_LINE`] characters is cut to the
+/// [`MARGIN`] around where it first differs from the most alike line on the other side of the
+/// patch, with `…` for what is left out.
+fn patch_line<'a>(line: &'a str, other_side: &[String]) -> std::borrow::Cow<'a, str> {
+    let chars: Vec<char> = line.chars().collect();
+    if line.len() <= LONG_LINE || chars.len() <= LONG_LINE {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let at = other_side
+        .iter()
+        .map(|o| o.chars().zip(&chars).take_while(|(a, b)| a == *b).count())
+        .max()
+        .unwrap_or(0)
+        .min(chars.len());
+    let (a, b) = (at.saturating_sub(MARGIN), (at + MARGIN).min(chars.len()));
+    let mut out = String::with_capacity(4 * MARGIN);
+    if a > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[a..b]);
+    if b < chars.len() {
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Greedy word wrap.
