@@ -9,6 +9,7 @@
 // The regression test uses `check` only.
 #![allow(dead_code)]
 
+use clap::ValueEnum;
 use lockscan::diag::Applicability;
 use lockscan::driver::{Report, analyse_source};
 use lockscan::extract::Edition;
@@ -76,13 +77,16 @@ pub fn check(data: &[u8], scratch: &Path) {
         elapsed: std::time::Duration::ZERO,
         hashes: vec![(parse_errors == 0).then(|| parse::source_hash(data))],
     };
-    for format in [Format::Human, Format::Short, Format::Json] {
+    // Every format there is, so that a new one is fuzzed from the day it is added.
+    for &format in Format::value_variants() {
         let mut out = vec![];
         render::render(&report, format, RenderOptions::default(), &mut out).expect("renders");
         let text = std::str::from_utf8(&out).expect("output is UTF-8");
         assert_safe(&format!("{format:?}"), text);
-        if format == Format::Json {
-            serde_json::from_str::<serde_json::Value>(text).expect("JSON output parses");
+        if text.starts_with(['{', '['])
+            && let Err(e) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            panic!("{format:?} output is not JSON ({e}):\n{text}");
         }
     }
     let plan = fix::plan(&report, Applicability::Unsafe);
