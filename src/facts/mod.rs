@@ -33,6 +33,10 @@ pub struct FileFacts {
     pub fns: Vec<FnFacts>,
     /// Uses of paths that look like statics (`SCREAMING_CASE`), for `static_mut`.
     pub static_refs: Vec<StaticRef>,
+    /// Every item's extent, parents before children.
+    pub outline: Vec<ItemExtent>,
+    /// `// lockscan: allow(..)` comments.
+    pub suppressions: Vec<SuppressionFact>,
 }
 
 #[derive(Debug)]
@@ -453,3 +457,6 @@ pub struct StaticRef {
     pub access: Access,
 }
 pub mod dump;
+pub mod outline;
+
+pub use outline::{ItemExtent, ItemKind, SuppressionFact};
