@@ -3,17 +3,22 @@
 //! it); a unit's facts are dropped as soon as its diagnostics are made, so memory follows the
 //! largest units in flight, not the whole run.
 
+use crate::baseline::Baseline;
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
 use crate::facts::FileFacts;
+use crate::facts::ItemExtent;
+use crate::fingerprint::{self, Key};
 use crate::index::Index;
-use crate::index::model::Model;
+use crate::index::model::{Model, ModelOptions};
 use crate::intern::Sym;
 use crate::parse::{self, Outcome};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::rules;
 use crate::span::{FileId, Loc};
+use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,8 +31,12 @@ pub struct Options {
     pub discover: DiscoverOptions,
     /// Methods that acquire a lock besides the known ones.
     pub extra_lock_methods: Vec<String>,
+    /// Functions and methods that sleep or block besides the known ones.
+    pub model: ModelOptions,
     /// Rule levels that differ from the defaults (`None`: the rule is off).
     pub levels: BTreeMap<String, Option<Severity>>,
+    /// Known findings: those whose fingerprint is in it are not reported.
+    pub baseline: Option<Baseline>,
 }
 
 pub struct Report {
@@ -36,6 +45,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub files_scanned: usize,
     pub parse_errors: usize,
+    /// Findings left out because the baseline has them.
+    pub baselined: usize,
     pub elapsed: Duration,
 }
 
@@ -85,10 +96,10 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
-    let per_unit: Vec<(Vec<Diagnostic>, usize)> = pool.install(|| {
+    let per_unit: Vec<(Vec<(Diagnostic, Key)>, usize)> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
-            .map(|unit| analyse_unit(&project, unit, &extra))
+            .map(|unit| analyse_unit(&project, unit, opts, &extra))
             .collect()
     });
     let mut diagnostics = vec![];
@@ -98,33 +109,46 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         diagnostics.extend(diags);
     }
 
-    // Report what lies in the files the user asked about, at the level the user asked for.
+    // Sort, then number the findings that share a key, in that order: the fingerprints.
+    sort_keyed(&project, &mut diagnostics);
+    let mut seen: FxHashMap<Key, u32> = FxHashMap::default();
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
-        .filter(|d| project.files[d.primary.file.0 as usize].requested)
-        .filter_map(|mut d| match opts.levels.get(d.rule) {
-            Some(None) => None,
-            Some(Some(level)) => {
-                d.severity = *level;
-                Some(d)
-            }
-            None => Some(d),
+        .map(|(mut d, key)| {
+            let n = seen.entry(key).or_insert(0);
+            d.fingerprint = fingerprint::fingerprint(key, *n);
+            *n += 1;
+            d
         })
         .collect();
-    sort(&project, &mut diagnostics);
+    let mut baselined = 0;
+    if let Some(baseline) = &opts.baseline {
+        diagnostics.retain(|d| {
+            let known = baseline.contains(&d.fingerprint);
+            baselined += usize::from(known);
+            !known
+        });
+    }
     let files_scanned = project.files.iter().filter(|f| f.requested).count();
     Ok(Report {
         project,
         diagnostics,
         files_scanned,
         parse_errors,
+        baselined,
         elapsed: start.elapsed(),
     })
 }
 
-/// Parses one unit's files, builds its index, runs the rules. Returns the diagnostics and the
-/// number of files that could not be parsed.
-fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>, usize) {
+/// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
+/// and keeps what touches the files the user asked about. Returns those diagnostics with their
+/// fingerprint keys, and the number of requested files that could not be parsed.
+fn analyse_unit(
+    project: &Project,
+    unit: u32,
+    opts: &Options,
+    extra: &[Sym],
+) -> (Vec<(Diagnostic, Key)>, usize) {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -143,9 +167,23 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
     let mut parsed: Vec<(FileId, FileFacts)> = vec![];
     let mut diags = vec![];
     let mut failed = 0;
+    // What the pipeline needs after the rules: each file's outline and suppressions.
+    let mut outlines: FxHashMap<FileId, Vec<ItemExtent>> = FxHashMap::default();
+    let mut suppressions: Vec<FileSuppressions> = vec![];
     for (id, outcome) in outcomes {
         match outcome {
-            Outcome::Parsed(facts) => parsed.push((id, facts)),
+            Outcome::Parsed(mut facts) => {
+                outlines.insert(id, std::mem::take(&mut facts.outline));
+                let list = std::mem::take(&mut facts.suppressions);
+                if !list.is_empty() {
+                    suppressions.push(FileSuppressions {
+                        file: id,
+                        requested: project.files[id.0 as usize].requested,
+                        list,
+                    });
+                }
+                parsed.push((id, facts));
+            }
             Outcome::Failed(f) => {
                 if project.files[id.0 as usize].requested {
                     failed += 1;
@@ -165,20 +203,82 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> (Vec<Diagnostic>
         }
     }
     let index = Index::build(project, unit, parsed);
-    let model = Model::new(&index);
+    let model = Model::with_options(&index, opts.model.clone());
     diags.extend(rules::run(&model));
-    (diags, failed)
+    drop(model);
+    drop(index);
+
+    // Suppressions see every finding of the unit (a comment is used even when its finding is
+    // shown only for another file); then what touches the requested files, at the user's level.
+    let requested = |f: FileId| project.files[f.0 as usize].requested;
+    let diags: Vec<Diagnostic> = suppress::apply(diags, &suppressions)
+        .into_iter()
+        .filter(|d| d.locs().any(|l| requested(l.file)))
+        .filter_map(|mut d| match opts.levels.get(d.rule) {
+            Some(None) => None,
+            Some(Some(level)) => {
+                d.severity = *level;
+                Some(d)
+            }
+            None => Some(d),
+        })
+        .collect();
+
+    // Fingerprint keys: the file's text is read again, for the files with findings only.
+    let root = &project.units[unit as usize].root;
+    let mut texts: FxHashMap<FileId, String> = FxHashMap::default();
+    let keyed = diags
+        .into_iter()
+        .map(|d| {
+            let file = d.primary.file;
+            let src = &project.files[file.0 as usize];
+            let text = texts.entry(file).or_insert_with(|| {
+                std::fs::read(&src.path)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            });
+            let context = outlines
+                .get(&file)
+                .map(|o| fingerprint::context(o, d.primary.span))
+                .unwrap_or_default();
+            let key = fingerprint::key(
+                d.rule,
+                &unit_relative(root, &src.path),
+                &context,
+                &fingerprint::line_text(text, d.primary.span),
+            );
+            (d, key)
+        })
+        .collect();
+    (keyed, failed)
+}
+
+/// `path` relative to the unit's root, with `/` separators (the file name when the root is
+/// the file itself).
+fn unit_relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    let rel = match path.strip_prefix(root) {
+        Ok(r) if !r.as_os_str().is_empty() => r,
+        _ => path.file_name().map(std::path::Path::new).unwrap_or(path),
+    };
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn sort_keyed(project: &Project, diags: &mut Vec<(Diagnostic, Key)>) {
+    diags.sort_by(|(a, ka), (b, kb)| order(project, a, b).then(ka.cmp(kb)));
+    diags.dedup_by(|(a, _), (b, _)| a == b);
+}
+
+fn order(project: &Project, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    let fa = &project.files[a.primary.file.0 as usize].display;
+    let fb = &project.files[b.primary.file.0 as usize].display;
+    fa.cmp(fb)
+        .then(a.primary.span.cmp(&b.primary.span))
+        .then(a.rule.cmp(b.rule))
+        .then(a.message.cmp(&b.message))
 }
 
 /// Sorts by file (as displayed), line, column and rule, and drops exact duplicates.
 pub fn sort(project: &Project, diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| {
-        let fa = &project.files[a.primary.file.0 as usize].display;
-        let fb = &project.files[b.primary.file.0 as usize].display;
-        fa.cmp(fb)
-            .then(a.primary.span.cmp(&b.primary.span))
-            .then(a.rule.cmp(b.rule))
-            .then(a.message.cmp(&b.message))
-    });
+    diags.sort_by(|a, b| order(project, a, b));
     diags.dedup();
 }

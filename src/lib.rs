@@ -2,11 +2,13 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the invariants.
 
+pub mod baseline;
 pub mod cli;
 pub mod diag;
 pub mod driver;
 pub mod extract;
 pub mod facts;
+pub mod fingerprint;
 pub mod index;
 pub mod intern;
 pub mod parse;
@@ -14,3 +16,4 @@ pub mod project;
 pub mod render;
 pub mod rules;
 pub mod span;
+pub mod suppress;

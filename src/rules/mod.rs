@@ -6,15 +6,19 @@ mod guard_across;
 mod guard_across_await;
 mod guard_across_blocking;
 mod guard_across_sleep;
+mod invalid_suppression;
 mod parse_error;
 mod rwlock_upgrade;
 mod static_mut;
+mod unused_suppression;
 mod words;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::index::model::Model;
 
+pub use invalid_suppression::NAME as INVALID_SUPPRESSION;
 pub use parse_error::NAME as PARSE_ERROR;
+pub use unused_suppression::NAME as UNUSED_SUPPRESSION;
 
 /// Whether a rule's findings carry a fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +49,8 @@ pub static RULES: &[Rule] = &[
     guard_across_blocking::RULE,
     static_mut::RULE,
     parse_error::RULE,
+    unused_suppression::RULE,
+    invalid_suppression::RULE,
 ];
 
 pub fn rule(name: &str) -> Option<&'static Rule> {
