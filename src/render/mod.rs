@@ -1,8 +1,11 @@
 //! Renderers: the only code that knows output formats. Each format is one file behind
 //! [`render`].
 
+pub mod github;
+pub mod gitlab;
 mod human;
 mod json;
+pub mod sarif;
 mod short;
 
 use crate::driver::Report;
@@ -19,6 +22,12 @@ pub enum Format {
     Short,
     /// The JSON contract (version 1).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -75,6 +84,9 @@ pub fn render(
         Format::Human => human::render(report, opts, out),
         Format::Short => short::render(report, out),
         Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Gitlab => gitlab::render(report, out),
     }
 }
 
