@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod driver;
 pub mod extract;
