@@ -3,7 +3,7 @@
 //! A *unit* is what whole-crate analysis sees at once: a workspace (all its member packages), a
 //! package outside any workspace, or the loose `.rs` files under a path with no `Cargo.toml`.
 //! A path named on the command line is analysed in the context of its unit: naming
-//! `src/lib.rs` reads the whole crate, but findings are reported only for the named paths.
+//! `src/lib.rs` reads the whole crate, but only findings that touch the named paths are reported.
 
 use crate::extract::Edition;
 use crate::span::FileId;
