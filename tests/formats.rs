@@ -186,3 +186,14 @@ fn multi_line_findings_have_no_columns_in_annotations() {
         "{line}"
     );
 }
+
+#[test]
+fn ci_formats_are_deterministic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for format in ["sarif", "gitlab", "github"] {
+        let a = lockscan(root, &["fixtures", "--format", format, "-j", "1"]);
+        let b = lockscan(root, &["fixtures", "--format", format, "-j", "2"]);
+        assert!(!a.stdout.is_empty());
+        assert_eq!(a.stdout, b.stdout, "{format}");
+    }
+}
