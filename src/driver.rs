@@ -96,7 +96,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
-    let per_unit: Vec<(Vec<(Diagnostic, Key)>, usize)> = pool.install(|| {
+    let per_unit: Vec<(Vec<Diagnostic>, usize)> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
             .map(|unit| analyse_unit(&project, unit, opts, &extra))
@@ -109,18 +109,17 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         diagnostics.extend(diags);
     }
 
-    // Sort, then number the findings that share a key, in that order: the fingerprints.
-    sort_keyed(&project, &mut diagnostics);
-    let mut seen: FxHashMap<Key, u32> = FxHashMap::default();
-    let mut diagnostics: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .map(|(mut d, key)| {
-            let n = seen.entry(key).or_insert(0);
-            d.fingerprint = fingerprint::fingerprint(key, *n);
-            *n += 1;
-            d
-        })
-        .collect();
+    // Two units can hold findings with the same fingerprint (two copies of one package): the
+    // later ones, in display order, are told apart.
+    sort(&project, &mut diagnostics);
+    let mut seen: FxHashMap<String, u32> = FxHashMap::default();
+    for d in &mut diagnostics {
+        let n = seen.entry(d.fingerprint.clone()).or_insert(0);
+        if *n > 0 {
+            d.fingerprint = fingerprint::disambiguate(&d.fingerprint, *n);
+        }
+        *n += 1;
+    }
     let mut baselined = 0;
     if let Some(baseline) = &opts.baseline {
         diagnostics.retain(|d| {
@@ -141,14 +140,14 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 }
 
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
-/// and keeps what touches the files the user asked about. Returns those diagnostics with their
-/// fingerprint keys, and the number of requested files that could not be parsed.
+/// gives each finding its fingerprint, and keeps what touches the files the user asked about.
+/// Returns those diagnostics and the number of requested files that could not be parsed.
 fn analyse_unit(
     project: &Project,
     unit: u32,
     opts: &Options,
     extra: &[Sym],
-) -> (Vec<(Diagnostic, Key)>, usize) {
+) -> (Vec<Diagnostic>, usize) {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -209,11 +208,9 @@ fn analyse_unit(
     drop(index);
 
     // Suppressions see every finding of the unit (a comment is used even when its finding is
-    // shown only for another file); then what touches the requested files, at the user's level.
-    let requested = |f: FileId| project.files[f.0 as usize].requested;
-    let diags: Vec<Diagnostic> = suppress::apply(diags, &suppressions)
+    // shown only for another file); then the levels the user asked for.
+    let mut diags: Vec<Diagnostic> = suppress::apply(diags, &suppressions)
         .into_iter()
-        .filter(|d| d.locs().any(|l| requested(l.file)))
         .filter_map(|mut d| match opts.levels.get(d.rule) {
             Some(None) => None,
             Some(Some(level)) => {
@@ -224,33 +221,43 @@ fn analyse_unit(
         })
         .collect();
 
-    // Fingerprint keys: the file's text is read again, for the files with findings only.
+    // Fingerprints, numbered over all of the unit's findings in order, before keeping those
+    // that touch the requested files: naming a file must not change them. The text of a file
+    // with findings is read again.
+    sort(project, &mut diags);
     let root = &project.units[unit as usize].root;
     let mut texts: FxHashMap<FileId, String> = FxHashMap::default();
-    let keyed = diags
-        .into_iter()
-        .map(|d| {
-            let file = d.primary.file;
-            let src = &project.files[file.0 as usize];
-            let text = texts.entry(file).or_insert_with(|| {
-                std::fs::read(&src.path)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default()
-            });
-            let context = outlines
-                .get(&file)
-                .map(|o| fingerprint::context(o, d.primary.span))
-                .unwrap_or_default();
-            let key = fingerprint::key(
-                d.rule,
-                &unit_relative(root, &src.path),
-                &context,
-                &fingerprint::line_text(text, d.primary.span),
-            );
-            (d, key)
-        })
-        .collect();
-    (keyed, failed)
+    let mut seen: FxHashMap<Key, u32> = FxHashMap::default();
+    for d in &mut diags {
+        let file = d.primary.file;
+        let src = &project.files[file.0 as usize];
+        let text = texts.entry(file).or_insert_with(|| {
+            std::fs::read(&src.path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        });
+        let context = outlines
+            .get(&file)
+            .map(|o| fingerprint::context(o, d.primary.span))
+            .unwrap_or_default();
+        let package = src
+            .package
+            .map(|p| project.packages[p as usize].name.as_str())
+            .unwrap_or("");
+        let key = fingerprint::key(
+            d.rule,
+            package,
+            &unit_relative(root, &src.path),
+            &context,
+            &fingerprint::line_text(text, d.primary.span),
+        );
+        let n = seen.entry(key).or_insert(0);
+        d.fingerprint = fingerprint::fingerprint(key, *n);
+        *n += 1;
+    }
+    let requested = |f: FileId| project.files[f.0 as usize].requested;
+    diags.retain(|d| d.locs().any(|l| requested(l.file)));
+    (diags, failed)
 }
 
 /// `path` relative to the unit's root, with `/` separators (the file name when the root is
@@ -261,11 +268,6 @@ fn unit_relative(root: &std::path::Path, path: &std::path::Path) -> String {
         _ => path.file_name().map(std::path::Path::new).unwrap_or(path),
     };
     rel.to_string_lossy().replace('\\', "/")
-}
-
-fn sort_keyed(project: &Project, diags: &mut Vec<(Diagnostic, Key)>) {
-    diags.sort_by(|(a, ka), (b, kb)| order(project, a, b).then(ka.cmp(kb)));
-    diags.dedup_by(|(a, _), (b, _)| a == b);
 }
 
 fn order(project: &Project, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {

@@ -1,8 +1,8 @@
 //! Fingerprints: one identity per finding that survives line shifts, used by SARIF
 //! (`partialFingerprints`), GitLab (`fingerprint`) and the baseline.
 //!
-//! A fingerprint is made of stable things only, never line numbers: the rule, the file's path
-//! relative to its unit's root, the items the finding sits in (`Counter::bump`), the text of
+//! A fingerprint is made of stable things only, never line numbers: the rule, the file's
+//! package and path relative to its unit's root, the items the finding sits in (`Counter::bump`), the text of
 //! the primary span's lines with all whitespace removed, and an occurrence index that tells
 //! apart findings for which all of these are equal. Moving code, or adding lines above it,
 //! keeps the fingerprint; editing the flagged line or renaming its function changes it.
@@ -71,10 +71,11 @@ pub fn line_text(text: &str, span: Span) -> String {
         .collect()
 }
 
-pub fn key(rule: &str, path: &str, context: &str, text: &str) -> Key {
+pub fn key(rule: &str, package: &str, path: &str, context: &str, text: &str) -> Key {
     Key(Fnv::new()
         .field("lockscan-fingerprint-v1")
         .field(rule)
+        .field(package)
         .field(path)
         .field(context)
         .field(text)
@@ -84,6 +85,13 @@ pub fn key(rule: &str, path: &str, context: &str, text: &str) -> Key {
 /// The fingerprint of the `occurrence`-th finding (from 0, in file order) with this key.
 pub fn fingerprint(key: Key, occurrence: u32) -> String {
     let h = Fnv(key.0).field(&occurrence.to_string()).0;
+    format!("{h:032x}")
+}
+
+/// Another fingerprint for the `n`-th finding that got `fingerprint` (units with identical
+/// copies of a package).
+pub fn disambiguate(fingerprint: &str, n: u32) -> String {
+    let h = Fnv::new().field(fingerprint).field(&n.to_string()).0;
     format!("{h:032x}")
 }
 
@@ -106,12 +114,13 @@ mod tests {
         // A fingerprint is stored in baselines: changing the function breaks every one of them.
         let k = key(
             "double_lock",
+            "demo",
             "src/lib.rs",
             "Counter::bump",
             "letg=self.n.lock();",
         );
         // Computed independently (FNV-1a 128 over the fields, each followed by 0xff).
-        assert_eq!(fingerprint(k, 0), "62d09d94a717da32d50ebd659c902a90");
+        assert_eq!(fingerprint(k, 0), "a4b384fe8ada34131ca2189a8264c34a");
         assert_ne!(fingerprint(k, 0), fingerprint(k, 1));
         assert_eq!(fingerprint(k, 0).len(), 32);
         assert_eq!(
@@ -130,7 +139,8 @@ mod tests {
 
     #[test]
     fn fields_are_separated() {
-        assert_ne!(key("a", "bc", "", ""), key("ab", "c", "", ""));
+        assert_ne!(key("a", "", "bc", "", ""), key("ab", "", "c", "", ""));
+        assert_ne!(disambiguate("ab", 1), disambiguate("ab", 2));
     }
 
     #[test]

@@ -172,3 +172,19 @@ fn lockscan_writes_nothing_else() {
         .collect();
     assert_eq!(before, after);
 }
+
+#[test]
+fn naming_files_does_not_change_fingerprints() {
+    // A pre-commit run names a few files; the baseline was written from a full run.
+    let dir = krate("pub mod a;\npub mod b;\n");
+    std::fs::write(dir.path().join("src/a.rs"), TWO).unwrap();
+    std::fs::write(dir.path().join("src/b.rs"), TWO).unwrap();
+    lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    for named in [&["src/a.rs"][..], &["src/b.rs"], &["src/a.rs", "src/b.rs"]] {
+        let mut args = vec!["--format", "short", "--baseline", "base.json"];
+        args.extend(named);
+        let out = lockscan(dir.path(), &args);
+        assert_eq!(stdout(&out), "", "{named:?}");
+        assert_eq!(out.status.code(), Some(0));
+    }
+}

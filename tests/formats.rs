@@ -197,3 +197,23 @@ fn ci_formats_are_deterministic() {
         assert_eq!(a.stdout, b.stdout, "{format}");
     }
 }
+
+#[test]
+fn identical_copies_of_a_package_get_distinct_fingerprints() {
+    let top = tempfile::tempdir().unwrap();
+    for copy in ["one", "two"] {
+        let dir = top.path().join(copy);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "pub static mut N: u8 = 0;\n").unwrap();
+    }
+    let out = lockscan(top.path(), &["--format", "gitlab"]);
+    let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issues = issues.as_array().unwrap();
+    assert_eq!(issues.len(), 2);
+    assert_ne!(issues[0]["fingerprint"], issues[1]["fingerprint"]);
+}
