@@ -19,10 +19,8 @@ fn tmp() -> PathBuf {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    out
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 fn text(o: &Output) -> String {
@@ -70,19 +68,23 @@ fn git(dir: &Path) -> Command {
         .env("GIT_COMMITTER_NAME", "test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .env("GIT_CONFIG_NOSYSTEM", "1")
+        // Never look for a repository above the scratch directories.
+        .env("GIT_CEILING_DIRECTORIES", std::env::temp_dir())
         .env("GIT_CONFIG_GLOBAL", "/dev/null");
     c
 }
 
 /// Copies this repository's working tree (without build output and git data) into `to`, so
-/// that the test sees the source as it is, committed or not.
+/// that the test sees the source as it is, committed or not. `.git` is left out whether it is
+/// a directory or, in a linked worktree, a file pointing at the real repository: copied, that
+/// file would make the scratch copy's commits land in the real repository.
 fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let n = e.file_name();
-            !(e.file_type().is_dir() && (n == "target" || n == ".git"))
+            n != ".git" && !(e.file_type().is_dir() && n == "target")
         })
     {
         let entry = entry.unwrap();
@@ -139,7 +141,16 @@ fn pre_commit_blocks_a_deadlock_and_lets_clean_commits_through() {
     // The hook source: this repository's files, committed.
     let hooks = scratch.path().join("hooks");
     copy_tree(Path::new(env!("CARGO_MANIFEST_DIR")), &hooks);
+    assert!(!hooks.join(".git").exists());
     ok(git(&hooks).args(["init", "-q", "-b", "main"]));
+    // The scratch repository is its own, and nothing else is committed to.
+    let git_dir =
+        String::from_utf8(ok(git(&hooks).args(["rev-parse", "--absolute-git-dir"])).stdout)
+            .unwrap();
+    assert_eq!(
+        Path::new(git_dir.trim()).canonicalize().unwrap(),
+        hooks.join(".git").canonicalize().unwrap()
+    );
     ok(git(&hooks).args(["add", "-A"]));
     ok(git(&hooks).args(["commit", "-q", "-m", "lockscan"]));
     let rev = String::from_utf8(ok(git(&hooks).args(["rev-parse", "HEAD"])).stdout)
