@@ -36,7 +36,7 @@ fn krate(lib: &str) -> tempfile::TempDir {
 
 const TWO: &str = "use std::sync::Mutex;
 pub static mut HITS: u32 = 0;
-pub fn wait(m: &Mutex<u8>) {
+pub fn wait(m: &Mutex<Vec<u8>>) {
     let g = m.lock().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1));
     drop(g);
@@ -81,7 +81,7 @@ fn moving_code_keeps_findings_known_and_new_ones_show() {
     lockscan(dir.path(), &["--write-baseline", "base.json"]);
     // Moved down, re-indented, with a new hazard at the end.
     let moved = format!(
-        "//! A crate.\n\n{}\npub fn again(m: &std::sync::Mutex<u8>) {{\n  let g = m.lock().unwrap();\n  std::thread::sleep(std::time::Duration::from_millis(2));\n  drop(g);\n}}\n",
+        "//! A crate.\n\n{}\npub fn again(m: &std::sync::Mutex<Vec<u8>>) {{\n  let g = m.lock().unwrap();\n  std::thread::sleep(std::time::Duration::from_millis(2));\n  drop(g);\n}}\n",
         TWO.replace("    ", "  ")
     );
     std::fs::write(dir.path().join("src/lib.rs"), moved).unwrap();

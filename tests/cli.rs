@@ -335,7 +335,14 @@ fn list_rules_prints_every_registered_rule() {
 fn a_named_file_shows_findings_that_touch_it() {
     // A finding touches a file through its primary span or any label: naming `lib.rs` shows
     // its finding, naming `other.rs` does not.
-    let dir = krate(&[("lib.rs", SLEEPY), ("other.rs", CLEAN)]);
+    let sleepy = b"use std::sync::Mutex;
+pub fn wait(m: &Mutex<Vec<u8>>) {
+    let g = m.lock().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    drop(g);
+}
+";
+    let dir = krate(&[("lib.rs", sleepy), ("other.rs", b"pub fn f() {}\n")]);
     let out = lockscan(dir.path(), &["--format", "short", "src/other.rs"]);
     assert_eq!(stdout(&out), "");
     let out = lockscan(dir.path(), &["--format", "short", "src/lib.rs"]);
@@ -368,7 +375,18 @@ fn static_mut_accesses_in_a_named_file_show_the_finding() {
 #[test]
 fn cargo_runs_it_as_a_subcommand() {
     // The real client: cargo finds `cargo-lockscan` on the PATH and passes `lockscan` first.
-    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let deadlock = b"use std::sync::Mutex;
+pub struct Log { lines: Mutex<Vec<String>> }
+impl Log {
+    pub fn add(&self, line: String) {
+        let g = self.lines.lock().unwrap();
+        let mut again = self.lines.lock().unwrap();
+        again.push(line);
+        drop(g);
+    }
+}
+";
+    let dir = krate(&[("lib.rs", deadlock)]);
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-lockscan"))
         .parent()
         .unwrap()
@@ -386,7 +404,7 @@ fn cargo_runs_it_as_a_subcommand() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "src/lib.rs:6:21: error[double_lock]: `self.n` is locked while this thread already holds its guard\n"
+        "src/lib.rs:6:25: error[double_lock]: `self.lines` is locked while this thread already holds its guard\n"
     );
     // Run directly, it takes the same arguments.
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-lockscan"))

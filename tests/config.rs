@@ -42,7 +42,7 @@ fn krate(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 const SLEEPY: &str = "use std::sync::Mutex;
-pub fn wait(m: &Mutex<u8>) {
+pub fn wait(m: &Mutex<Vec<u8>>) {
     let g = m.lock().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1));
     drop(g);

@@ -120,7 +120,7 @@ fn gitlab_fingerprints_are_unique_and_stable() {
     let body: String = (0..10)
         .map(|_| "    let g = m.lock().unwrap();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    drop(g);\n")
         .collect();
-    let file = format!("pub fn f(m: &std::sync::Mutex<u8>) {{\n{body}}}\n");
+    let file = format!("pub fn f(m: &std::sync::Mutex<Vec<u8>>) {{\n{body}}}\n");
     let dir = krate(&[
         ("lib.rs", "mod a;\nmod b;\n"),
         ("a.rs", &file),
@@ -176,7 +176,7 @@ fn multi_line_findings_have_no_columns_in_annotations() {
     // GitHub takes columns only for an annotation on one line.
     let dir = krate(&[(
         "lib.rs",
-        "pub fn f(m: &std::sync::Mutex<u8>) {\n    let g = m\n        .lock()\n        .unwrap();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    drop(g);\n}\n",
+        "pub fn f(m: &std::sync::Mutex<Vec<u8>>) {\n    let g = m\n        .lock()\n        .unwrap();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    drop(g);\n}\n",
     )]);
     let out = lockscan(dir.path(), &["--format", "github"]);
     let text = String::from_utf8(out.stdout).unwrap();

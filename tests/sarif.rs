@@ -196,7 +196,7 @@ fn hostile_paths_and_no_findings_pass_the_multitool() {
     .unwrap();
     std::fs::write(
         src.join("dir with space#1/50%,é:[x].rs"),
-        "use std::sync::Mutex;\npub fn f(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n",
+        "use std::sync::Mutex;\npub fn f(m: &Mutex<Vec<u8>>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n",
     )
     .unwrap();
     let sarif = lockscan_sarif(dir.path(), &[]);
@@ -270,7 +270,7 @@ fn fingerprints_survive_a_line_shift() {
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    let body = "use std::sync::Mutex;\npub fn f(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n";
+    let body = "use std::sync::Mutex;\npub fn f(m: &Mutex<Vec<u8>>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n";
     let fingerprints = |text: &str| -> Vec<(u64, String)> {
         std::fs::write(dir.path().join("src/lib.rs"), text).unwrap();
         let v: serde_json::Value = serde_json::from_str(&lockscan_sarif(dir.path(), &[])).unwrap();

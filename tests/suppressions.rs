@@ -40,12 +40,12 @@ fn krate(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn deadlock(item: &str, above: &str, trailing: &str) -> String {
     format!(
         "use std::sync::Mutex;
-pub struct Counter {{ n: Mutex<u64> }}
+pub struct Counter {{ n: Mutex<Vec<u64>> }}
 {item}impl Counter {{
     pub fn bump(&self) {{
         let g = self.n.lock().unwrap();{above}
         let again = self.n.lock().unwrap();{trailing}
-        println!(\"{{}} {{}}\", *g, *again);
+        println!(\"{{}} {{}}\", g.len(), again.len());
     }}
 }}
 "
@@ -189,7 +189,7 @@ fn a_suppression_counts_as_used_when_its_rule_is_turned_off() {
 fn with_a_named_file_suppressions_are_judged_on_the_whole_crate() {
     // The finding lies in b.rs (a guard of a.rs's lock held across b.rs's sleep is b.rs's);
     // naming only a.rs must not call b.rs's suppression unused, nor show b.rs's finding.
-    let a = "use std::sync::Mutex;\npub static M: Mutex<u8> = Mutex::new(0);\n";
+    let a = "use std::sync::Mutex;\npub static M: Mutex<Vec<u8>> = Mutex::new(Vec::new());\n";
     let b = "pub fn f() {\n    // lockscan: allow(guard_across_sleep) -- on purpose\n    let g = crate::a::M.lock().unwrap();\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    drop(g);\n}\n";
     let dir = krate(&[
         ("lib.rs", "pub mod a;\npub mod b;\n"),

@@ -3,17 +3,17 @@ use std::thread;
 use std::time::Duration;
 
 pub struct Account {
-    balance: Mutex<u64>,
+    history: Mutex<Vec<u64>>,
     log: Mutex<Vec<String>>,
 }
 
 impl Account {
-    /// Locks `balance` twice: the second `lock()` waits for the first guard forever.
+    /// Locks `history` twice: the second `lock()` waits for the first guard forever.
     pub fn deposit(&self, amount: u64) {
-        let mut balance = self.balance.lock().unwrap();
-        *balance += amount;
-        let again = self.balance.lock().unwrap();
-        println!("{}", *again);
+        let mut history = self.history.lock().unwrap();
+        history.push(amount);
+        let again = self.history.lock().unwrap();
+        println!("{}", again.len());
     }
 
     /// Sleeps while holding `log`.
@@ -30,9 +30,9 @@ impl Account {
         drop(log);
     }
 
-    pub fn report(&self) -> u64 {
+    pub fn report(&self) -> usize {
         // lockscan: allow(double_lock) -- nothing to suppress here any more
-        *self.balance.lock().unwrap()
+        self.history.lock().unwrap().len()
     }
 
     pub fn flush(&self) {
