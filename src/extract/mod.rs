@@ -62,7 +62,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
     });
     let in_test = cx.facts.modules[0].is_test;
     cx.items(&file.items, 0, in_test);
-    cx.facts.outline = outline::outline(file);
+    cx.facts.outline = outline::outline(file, src);
     cx.facts.suppressions = comments::suppressions(src, &cx.facts.outline);
     cx.facts
 }

@@ -8,23 +8,29 @@ use crate::intern::Sym;
 use crate::span::{Pos, Span};
 use proc_macro2::Span as PmSpan;
 
-/// The outline of `file`, parents before their children.
-pub fn outline(file: &syn::File) -> Vec<ItemExtent> {
+/// The outline of `file`, parsed from `src`, parents before their children.
+pub fn outline(file: &syn::File, src: &str) -> Vec<ItemExtent> {
     let mut out = vec![];
+    let cx = Cx { src };
     for item in &file.items {
-        item_extent(item, None, &mut out);
+        cx.item_extent(item, None, &mut out);
     }
     out
 }
 
-/// The earliest of the given token spans, and the outer attributes.
+struct Cx<'s> {
+    src: &'s str,
+}
+
+/// Where an item starts: its first outer attribute, or else the first of `tokens` that is
+/// there (they are given in source order).
 fn start(attrs: &[syn::Attribute], tokens: &[Option<PmSpan>]) -> Option<Pos> {
-    attrs
+    let first = attrs
         .iter()
-        .filter(|a| matches!(a.style, syn::AttrStyle::Outer))
-        .map(|a| pos_lo(a.pound_token.span))
-        .chain(tokens.iter().flatten().map(|s| pos_lo(*s)))
-        .min()
+        .find(|a| matches!(a.style, syn::AttrStyle::Outer))
+        .map(|a| a.pound_token.span)
+        .or_else(|| tokens.iter().flatten().next().copied())?;
+    Some(pos_lo(first))
 }
 
 fn vis(v: &syn::Visibility) -> Option<PmSpan> {
@@ -49,20 +55,27 @@ fn sig_tokens(sig: &syn::Signature) -> [Option<PmSpan>; 5] {
     ]
 }
 
-fn ident(i: &syn::Ident) -> Sym {
-    Sym::new(&i.to_string())
-}
+impl Cx<'_> {
+    /// An identifier's text, read from the source (cheaper than printing it).
+    fn text(&self, i: &syn::Ident) -> &str {
+        self.src.get(i.span().byte_range()).unwrap_or("")
+    }
 
-fn type_name(t: &syn::Type) -> String {
-    match t {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        syn::Type::Reference(r) => type_name(&r.elem),
-        _ => String::new(),
+    fn ident(&self, i: &syn::Ident) -> Sym {
+        Sym::new(self.text(i))
+    }
+
+    fn type_name(&self, t: &syn::Type) -> &str {
+        match t {
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map(|s| self.text(&s.ident))
+                .unwrap_or(""),
+            syn::Type::Reference(r) => self.type_name(&r.elem),
+            _ => "",
+        }
     }
 }
 
@@ -85,262 +98,265 @@ fn push(
     Some(idx)
 }
 
-fn item_extent(item: &syn::Item, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
-    use syn::Item;
-    match item {
-        Item::Fn(f) => {
-            let mut tokens = vec![vis(&f.vis)];
-            tokens.extend(sig_tokens(&f.sig));
-            let lo = start(&f.attrs, &tokens);
-            let me = push(
-                out,
-                ItemKind::Fn,
-                ident(&f.sig.ident),
-                lo,
-                f.block.brace_token.span.close(),
-                parent,
-            );
-            body_items(&f.block, me, out);
-        }
-        Item::Impl(i) => {
-            let lo = start(
-                &i.attrs,
-                &[
-                    i.modifiers.defaultness.map(|t| t.span),
-                    i.unsafety.map(|t| t.span),
-                    Some(i.impl_token.span),
-                ],
-            );
-            let name = match &i.trait_ {
-                Some((path, _)) => format!(
-                    "{} for {}",
-                    path.segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default(),
-                    type_name(&i.self_ty)
-                ),
-                None => type_name(&i.self_ty),
-            };
-            let me = push(
-                out,
-                ItemKind::Impl,
-                Sym::new(&name),
-                lo,
-                i.brace_token.span.close(),
-                parent,
-            );
-            for ii in &i.items {
-                match ii {
-                    syn::ImplItem::Fn(f) => {
-                        let mut tokens = vec![vis(&f.vis), f.modifiers.defaultness.map(|t| t.span)];
-                        tokens.extend(sig_tokens(&f.sig));
-                        let lo = start(&f.attrs, &tokens);
-                        let m = push(
-                            out,
-                            ItemKind::Fn,
-                            ident(&f.sig.ident),
-                            lo,
-                            f.block.brace_token.span.close(),
-                            me,
-                        );
-                        body_items(&f.block, m, out);
-                    }
-                    syn::ImplItem::Const(c) => {
-                        let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
-                        push(
-                            out,
-                            ItemKind::Const,
-                            ident(&c.ident),
-                            lo,
-                            c.semi_token.span,
-                            me,
-                        );
-                    }
-                    _ => {}
-                }
+impl Cx<'_> {
+    fn item_extent(&self, item: &syn::Item, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
+        use syn::Item;
+        match item {
+            Item::Fn(f) => {
+                let mut tokens = vec![vis(&f.vis)];
+                tokens.extend(sig_tokens(&f.sig));
+                let lo = start(&f.attrs, &tokens);
+                let me = push(
+                    out,
+                    ItemKind::Fn,
+                    self.ident(&f.sig.ident),
+                    lo,
+                    f.block.brace_token.span.close(),
+                    parent,
+                );
+                self.body_items(&f.block, me, out);
             }
-        }
-        Item::Trait(t) => {
-            let lo = start(
-                &t.attrs,
-                &[
-                    vis(&t.vis),
-                    t.unsafety.map(|t| t.span),
-                    t.modifiers.auto_token.map(|t| t.span),
-                    Some(t.trait_token.span),
-                ],
-            );
-            let me = push(
-                out,
-                ItemKind::Trait,
-                ident(&t.ident),
-                lo,
-                t.brace_token.span.close(),
-                parent,
-            );
-            for ti in &t.items {
-                if let syn::TraitItem::Fn(f) = ti {
-                    let lo = start(&f.attrs, &sig_tokens(&f.sig));
-                    let hi = match (&f.default, &f.semi_token) {
-                        (Some(b), _) => b.brace_token.span.close(),
-                        (None, Some(s)) => s.span,
-                        (None, None) => f.sig.ident.span(),
-                    };
-                    let m = push(out, ItemKind::Fn, ident(&f.sig.ident), lo, hi, me);
-                    if let Some(b) = &f.default {
-                        body_items(b, m, out);
+            Item::Impl(i) => {
+                let lo = start(
+                    &i.attrs,
+                    &[
+                        i.modifiers.defaultness.map(|t| t.span),
+                        i.unsafety.map(|t| t.span),
+                        Some(i.impl_token.span),
+                    ],
+                );
+                let name = match &i.trait_ {
+                    Some((path, _)) => format!(
+                        "{} for {}",
+                        path.segments
+                            .last()
+                            .map(|s| self.text(&s.ident))
+                            .unwrap_or(""),
+                        self.type_name(&i.self_ty)
+                    ),
+                    None => self.type_name(&i.self_ty).to_string(),
+                };
+                let me = push(
+                    out,
+                    ItemKind::Impl,
+                    Sym::new(&name),
+                    lo,
+                    i.brace_token.span.close(),
+                    parent,
+                );
+                for ii in &i.items {
+                    match ii {
+                        syn::ImplItem::Fn(f) => {
+                            let mut tokens =
+                                vec![vis(&f.vis), f.modifiers.defaultness.map(|t| t.span)];
+                            tokens.extend(sig_tokens(&f.sig));
+                            let lo = start(&f.attrs, &tokens);
+                            let m = push(
+                                out,
+                                ItemKind::Fn,
+                                self.ident(&f.sig.ident),
+                                lo,
+                                f.block.brace_token.span.close(),
+                                me,
+                            );
+                            self.body_items(&f.block, m, out);
+                        }
+                        syn::ImplItem::Const(c) => {
+                            let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
+                            push(
+                                out,
+                                ItemKind::Const,
+                                self.ident(&c.ident),
+                                lo,
+                                c.semi_token.span,
+                                me,
+                            );
+                        }
+                        _ => {}
                     }
                 }
             }
-        }
-        Item::Mod(m) => {
-            let lo = start(
-                &m.attrs,
-                &[
-                    vis(&m.vis),
-                    m.unsafety.map(|t| t.span),
-                    Some(m.mod_token.span),
-                ],
-            );
-            let hi = match (&m.content, &m.semi) {
-                (Some((brace, _)), _) => brace.span.close(),
-                (None, Some(s)) => s.span,
-                (None, None) => m.ident.span(),
-            };
-            let me = push(out, ItemKind::Mod, ident(&m.ident), lo, hi, parent);
-            if let Some((_, items)) = &m.content {
-                for i in items {
-                    item_extent(i, me, out);
+            Item::Trait(t) => {
+                let lo = start(
+                    &t.attrs,
+                    &[
+                        vis(&t.vis),
+                        t.unsafety.map(|t| t.span),
+                        t.modifiers.auto_token.map(|t| t.span),
+                        Some(t.trait_token.span),
+                    ],
+                );
+                let me = push(
+                    out,
+                    ItemKind::Trait,
+                    self.ident(&t.ident),
+                    lo,
+                    t.brace_token.span.close(),
+                    parent,
+                );
+                for ti in &t.items {
+                    if let syn::TraitItem::Fn(f) = ti {
+                        let lo = start(&f.attrs, &sig_tokens(&f.sig));
+                        let hi = match (&f.default, &f.semi_token) {
+                            (Some(b), _) => b.brace_token.span.close(),
+                            (None, Some(s)) => s.span,
+                            (None, None) => f.sig.ident.span(),
+                        };
+                        let m = push(out, ItemKind::Fn, self.ident(&f.sig.ident), lo, hi, me);
+                        if let Some(b) = &f.default {
+                            self.body_items(b, m, out);
+                        }
+                    }
                 }
             }
+            Item::Mod(m) => {
+                let lo = start(
+                    &m.attrs,
+                    &[
+                        vis(&m.vis),
+                        m.unsafety.map(|t| t.span),
+                        Some(m.mod_token.span),
+                    ],
+                );
+                let hi = match (&m.content, &m.semi) {
+                    (Some((brace, _)), _) => brace.span.close(),
+                    (None, Some(s)) => s.span,
+                    (None, None) => m.ident.span(),
+                };
+                let me = push(out, ItemKind::Mod, self.ident(&m.ident), lo, hi, parent);
+                if let Some((_, items)) = &m.content {
+                    for i in items {
+                        self.item_extent(i, me, out);
+                    }
+                }
+            }
+            Item::Struct(s) => {
+                let lo = start(&s.attrs, &[vis(&s.vis), Some(s.struct_token.span)]);
+                let hi = match (&s.semi_token, &s.fields) {
+                    (Some(t), _) => t.span,
+                    (None, syn::Fields::Named(n)) => n.brace_token.span.close(),
+                    (None, syn::Fields::Unnamed(u)) => u.paren_token.span.close(),
+                    (None, syn::Fields::Unit) => s.ident.span(),
+                };
+                push(out, ItemKind::Struct, self.ident(&s.ident), lo, hi, parent);
+            }
+            Item::Enum(e) => {
+                let lo = start(&e.attrs, &[vis(&e.vis), Some(e.enum_token.span)]);
+                let hi = e.brace_token.span.close();
+                push(out, ItemKind::Enum, self.ident(&e.ident), lo, hi, parent);
+            }
+            Item::Union(u) => {
+                let lo = start(&u.attrs, &[vis(&u.vis), Some(u.union_token.span)]);
+                let hi = u.fields.brace_token.span.close();
+                push(out, ItemKind::Union, self.ident(&u.ident), lo, hi, parent);
+            }
+            Item::Static(s) => {
+                let lo = start(&s.attrs, &[vis(&s.vis), Some(s.static_token.span)]);
+                push(
+                    out,
+                    ItemKind::Static,
+                    self.ident(&s.ident),
+                    lo,
+                    s.semi_token.span,
+                    parent,
+                );
+            }
+            Item::Const(c) => {
+                let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
+                push(
+                    out,
+                    ItemKind::Const,
+                    self.ident(&c.ident),
+                    lo,
+                    c.semi_token.span,
+                    parent,
+                );
+            }
+            Item::Type(t) => {
+                let lo = start(&t.attrs, &[vis(&t.vis), Some(t.type_token.span)]);
+                push(
+                    out,
+                    ItemKind::Type,
+                    self.ident(&t.ident),
+                    lo,
+                    t.semi_token.span,
+                    parent,
+                );
+            }
+            Item::Macro(m) => {
+                let first = m.mac.path.segments.first().map(|s| s.ident.span());
+                let name = match &m.ident {
+                    Some(i) => self.ident(i),
+                    None => Sym::new(
+                        &m.mac
+                            .path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.to_string())
+                            .unwrap_or_default(),
+                    ),
+                };
+                let hi = match &m.semi_token {
+                    Some(s) => s.span,
+                    None => m.mac.delimiter.span().close(),
+                };
+                let lo = start(&m.attrs, &[first]);
+                push(out, ItemKind::Macro, name, lo, hi, parent);
+            }
+            Item::Use(u) => {
+                let lo = start(&u.attrs, &[vis(&u.vis), Some(u.use_token.span)]);
+                push(
+                    out,
+                    ItemKind::Other,
+                    Sym::new("use"),
+                    lo,
+                    u.semi_token.span,
+                    parent,
+                );
+            }
+            Item::ExternCrate(e) => {
+                let lo = start(&e.attrs, &[vis(&e.vis), Some(e.extern_token.span)]);
+                push(
+                    out,
+                    ItemKind::Other,
+                    self.ident(&e.ident),
+                    lo,
+                    e.semi_token.span,
+                    parent,
+                );
+            }
+            Item::ForeignMod(f) => {
+                let lo = start(&f.attrs, &[Some(f.abi.extern_token.span)]);
+                push(
+                    out,
+                    ItemKind::Other,
+                    Sym::new("extern"),
+                    lo,
+                    f.brace_token.span.close(),
+                    parent,
+                );
+            }
+            Item::TraitAlias(t) => {
+                let lo = start(&t.attrs, &[vis(&t.vis), Some(t.trait_token.span)]);
+                push(
+                    out,
+                    ItemKind::Trait,
+                    self.ident(&t.ident),
+                    lo,
+                    t.semi_token.span,
+                    parent,
+                );
+            }
+            _ => {}
         }
-        Item::Struct(s) => {
-            let lo = start(&s.attrs, &[vis(&s.vis), Some(s.struct_token.span)]);
-            let hi = match (&s.semi_token, &s.fields) {
-                (Some(t), _) => t.span,
-                (None, syn::Fields::Named(n)) => n.brace_token.span.close(),
-                (None, syn::Fields::Unnamed(u)) => u.paren_token.span.close(),
-                (None, syn::Fields::Unit) => s.ident.span(),
-            };
-            push(out, ItemKind::Struct, ident(&s.ident), lo, hi, parent);
-        }
-        Item::Enum(e) => {
-            let lo = start(&e.attrs, &[vis(&e.vis), Some(e.enum_token.span)]);
-            let hi = e.brace_token.span.close();
-            push(out, ItemKind::Enum, ident(&e.ident), lo, hi, parent);
-        }
-        Item::Union(u) => {
-            let lo = start(&u.attrs, &[vis(&u.vis), Some(u.union_token.span)]);
-            let hi = u.fields.brace_token.span.close();
-            push(out, ItemKind::Union, ident(&u.ident), lo, hi, parent);
-        }
-        Item::Static(s) => {
-            let lo = start(&s.attrs, &[vis(&s.vis), Some(s.static_token.span)]);
-            push(
-                out,
-                ItemKind::Static,
-                ident(&s.ident),
-                lo,
-                s.semi_token.span,
-                parent,
-            );
-        }
-        Item::Const(c) => {
-            let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
-            push(
-                out,
-                ItemKind::Const,
-                ident(&c.ident),
-                lo,
-                c.semi_token.span,
-                parent,
-            );
-        }
-        Item::Type(t) => {
-            let lo = start(&t.attrs, &[vis(&t.vis), Some(t.type_token.span)]);
-            push(
-                out,
-                ItemKind::Type,
-                ident(&t.ident),
-                lo,
-                t.semi_token.span,
-                parent,
-            );
-        }
-        Item::Macro(m) => {
-            let first = m.mac.path.segments.first().map(|s| s.ident.span());
-            let name = match &m.ident {
-                Some(i) => ident(i),
-                None => Sym::new(
-                    &m.mac
-                        .path
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default(),
-                ),
-            };
-            let hi = match &m.semi_token {
-                Some(s) => s.span,
-                None => m.mac.delimiter.span().close(),
-            };
-            let lo = start(&m.attrs, &[first]);
-            push(out, ItemKind::Macro, name, lo, hi, parent);
-        }
-        Item::Use(u) => {
-            let lo = start(&u.attrs, &[vis(&u.vis), Some(u.use_token.span)]);
-            push(
-                out,
-                ItemKind::Other,
-                Sym::new("use"),
-                lo,
-                u.semi_token.span,
-                parent,
-            );
-        }
-        Item::ExternCrate(e) => {
-            let lo = start(&e.attrs, &[vis(&e.vis), Some(e.extern_token.span)]);
-            push(
-                out,
-                ItemKind::Other,
-                ident(&e.ident),
-                lo,
-                e.semi_token.span,
-                parent,
-            );
-        }
-        Item::ForeignMod(f) => {
-            let lo = start(&f.attrs, &[Some(f.abi.extern_token.span)]);
-            push(
-                out,
-                ItemKind::Other,
-                Sym::new("extern"),
-                lo,
-                f.brace_token.span.close(),
-                parent,
-            );
-        }
-        Item::TraitAlias(t) => {
-            let lo = start(&t.attrs, &[vis(&t.vis), Some(t.trait_token.span)]);
-            push(
-                out,
-                ItemKind::Trait,
-                ident(&t.ident),
-                lo,
-                t.semi_token.span,
-                parent,
-            );
-        }
-        _ => {}
     }
-}
 
-/// Items written at the top level of a function body (a helper `fn` inside a `fn`).
-fn body_items(block: &syn::Block, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
-    for stmt in &block.stmts {
-        if let syn::Stmt::Item(item) = stmt {
-            item_extent(item, parent, out);
+    /// Items written at the top level of a function body (a helper `fn` inside a `fn`).
+    fn body_items(&self, block: &syn::Block, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
+        for stmt in &block.stmts {
+            if let syn::Stmt::Item(item) = stmt {
+                self.item_extent(item, parent, out);
+            }
         }
     }
 }
@@ -360,7 +376,7 @@ mod tests {
 
     fn names(src: &str) -> Vec<(String, u32, u32, Option<u32>)> {
         let file: syn::File = syn::parse_str(src).unwrap();
-        outline(&file)
+        outline(&file, src)
             .into_iter()
             .map(|i| (i.name.to_string(), i.span.lo.line, i.span.hi.line, i.parent))
             .collect()
@@ -390,14 +406,55 @@ mod tests {
 
     #[test]
     fn innermost_finds_the_deepest_item() {
-        let file: syn::File =
-            syn::parse_str("impl A {\n    fn f() {\n        x();\n    }\n}\nfn g() {}\n").unwrap();
-        let o = outline(&file);
+        let src = "impl A {\n    fn f() {\n        x();\n    }\n}\nfn g() {}\n";
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let o = outline(&file, src);
         let at =
             |line, col| innermost(&o, Pos { line, col }).map(|i| o[i as usize].name.to_string());
         assert_eq!(at(3, 9).as_deref(), Some("f"));
         assert_eq!(at(1, 1).as_deref(), Some("A"));
         assert_eq!(at(6, 4).as_deref(), Some("g"));
         assert_eq!(at(7, 1), None);
+    }
+}
+#[cfg(test)]
+mod tmp_probe {
+    #[test]
+    #[ignore]
+    fn probe_cost() {
+        let root = std::env::var("PROBE_DIR").unwrap();
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || {
+                let (mut tp, mut to, mut n) =
+                    (std::time::Duration::ZERO, std::time::Duration::ZERO, 0);
+                for e in walkdir::WalkDir::new(root).into_iter().flatten() {
+                    if e.path().extension().is_some_and(|x| x == "rs") {
+                        let Ok(t) = std::fs::read_to_string(e.path()) else {
+                            continue;
+                        };
+                        if crate::parse::nesting_depth(t.as_bytes()).depth > 2000 {
+                            continue;
+                        }
+                        let a = std::time::Instant::now();
+                        let Ok(f) = syn::parse_str::<syn::File>(&t) else {
+                            continue;
+                        };
+                        let b = std::time::Instant::now();
+                        let o = super::outline(&f, &t);
+                        let c = std::time::Instant::now();
+                        std::hint::black_box(o);
+                        drop(f);
+                        proc_macro2::extra::invalidate_current_thread_spans();
+                        tp += b - a;
+                        to += c - b;
+                        n += 1;
+                    }
+                }
+                eprintln!("{n} files: parse {tp:?}, outline {to:?}");
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }
