@@ -9,8 +9,9 @@
 
 use crate::baseline;
 use crate::config::{self, Config};
-use crate::diag::Severity;
+use crate::diag::{Applicability, Severity};
 use crate::driver::{self, Options};
+use crate::fix;
 use crate::index::model::ModelOptions;
 use crate::intern::Sym;
 use crate::render::{self, Format, RenderOptions};
@@ -101,7 +102,7 @@ pub struct Cli {
     pub baseline: Option<PathBuf>,
 
     /// Record today's findings in this file (a baseline) and exit 0, printing no findings
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"])]
     pub write_baseline: Option<PathBuf>,
 
     /// Print a rule's documentation and exit
@@ -119,6 +120,18 @@ pub struct Cli {
     /// Read every `.rs` file, including those `.gitignore` and hidden directories leave out
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Apply the safe fixes to the files, then report what remains
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+
+    /// With `--fix` or `--diff`: the unsafe fixes too (they may change what the code does)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the changes `--fix` would make, as a unified diff, and write nothing
+    #[arg(long)]
+    pub diff: bool,
 
     /// Print the extracted facts of each file instead of checking (for lockscan developers)
     #[arg(long, hide = true)]
@@ -207,7 +220,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
             return Ok(2);
         }
     };
-    let report = match driver::run(&opts) {
+    let mut report = match driver::run(&opts) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -226,6 +239,41 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
                 Ok(2)
             }
         };
+    }
+    let level = if cli.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    if cli.diff {
+        let plan = fix::plan(&report, level);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        render::diff::render(&plan, &mut out)?;
+        out.flush()?;
+        eprintln!("{}", fix_summary(&plan, "would fix"));
+        return Ok(exit_code(&report, fail_on));
+    }
+    if cli.fix {
+        let plan = fix::plan(&report, level);
+        let (written, failed) = fix::write(&plan);
+        for (c, why) in &failed {
+            eprintln!(
+                "warning: `{}` was not fixed: {why}",
+                render::sanitize(&c.display)
+            );
+        }
+        eprintln!("{}", fix_summary(&plan, "fixed"));
+        if !written.is_empty() {
+            // Report what remains, as the files are now.
+            report = match driver::run(&opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+        }
     }
     let color = match cli.color {
         ColorChoice::Always => true,
@@ -246,8 +294,52 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         &mut out,
     )?;
     out.flush()?;
+    Ok(exit_code(&report, fail_on))
+}
+
+/// 1 when a finding is at or above `fail_on`, else 0.
+fn exit_code(report: &driver::Report, fail_on: Option<Severity>) -> i32 {
     let failed = fail_on.is_some_and(|t| report.diagnostics.iter().any(|d| d.severity >= t));
-    Ok(i32::from(failed))
+    i32::from(failed)
+}
+
+/// "fixed 3 findings in 2 files (1 fix skipped: …)".
+fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("1 {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let mut s = format!(
+        "{verb} {} in {}",
+        plural(plan.fixed.len(), "finding"),
+        plural(plan.changes.len(), "file")
+    );
+    if !plan.skipped.is_empty() {
+        let reasons: Vec<String> = plan
+            .skipped
+            .iter()
+            .map(|k| {
+                let why = match &k.reason {
+                    fix::SkipReason::Overlap => {
+                        "overlaps another fix; run again to apply it".to_string()
+                    }
+                    fix::SkipReason::Changed(w) => w.clone(),
+                    fix::SkipReason::WouldNotParse(w) => format!("the result would not parse: {w}"),
+                    fix::SkipReason::BadEdit => "its edits do not fit the file".to_string(),
+                };
+                format!("[{}] {why}", k.rule)
+            })
+            .collect();
+        s.push_str(&format!(
+            "; {} skipped: {}",
+            plural(plan.skipped.len(), "fix"),
+            render::sanitize(&reasons.join("; "))
+        ));
+    }
+    s
 }
 
 /// The driver's options and the failing level, from the configuration and the flags.

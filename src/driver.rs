@@ -48,6 +48,8 @@ pub struct Report {
     /// Findings left out because the baseline has them.
     pub baselined: usize,
     pub elapsed: Duration,
+    /// Per file (by `FileId`), the hash of the bytes that were analysed, when it parsed.
+    pub hashes: Vec<Option<u64>>,
 }
 
 impl Report {
@@ -96,7 +98,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
-    let per_unit: Vec<(Vec<Diagnostic>, usize)> = pool.install(|| {
+    let per_unit: Vec<UnitResult> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
             .map(|unit| analyse_unit(&project, unit, opts, &extra))
@@ -104,9 +106,13 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     });
     let mut diagnostics = vec![];
     let mut parse_errors = 0;
-    for (diags, failed) in per_unit {
+    let mut hashes = vec![None; project.files.len()];
+    for (diags, failed, unit_hashes) in per_unit {
         parse_errors += failed;
         diagnostics.extend(diags);
+        for (id, h) in unit_hashes {
+            hashes[id.0 as usize] = Some(h);
+        }
     }
 
     // Two units can hold findings with the same fingerprint (two copies of one package): the
@@ -136,18 +142,17 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         parse_errors,
         baselined,
         elapsed: start.elapsed(),
+        hashes,
     })
 }
 
+/// A unit's diagnostics, the number of its requested files that could not be parsed, and the
+/// hash of each parsed file.
+type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
+
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
 /// gives each finding its fingerprint, and keeps what touches the files the user asked about.
-/// Returns those diagnostics and the number of requested files that could not be parsed.
-fn analyse_unit(
-    project: &Project,
-    unit: u32,
-    opts: &Options,
-    extra: &[Sym],
-) -> (Vec<Diagnostic>, usize) {
+fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> UnitResult {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -181,7 +186,7 @@ fn analyse_unit(
                         list,
                     });
                 }
-                parsed.push((id, facts));
+                parsed.push((id, *facts));
             }
             Outcome::Failed(f) => {
                 if project.files[id.0 as usize].requested {
@@ -201,6 +206,7 @@ fn analyse_unit(
             }
         }
     }
+    let hashes = parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
     let index = Index::build(project, unit, parsed);
     let model = Model::with_options(&index, opts.model.clone());
     diags.extend(rules::run(&model));
@@ -257,7 +263,7 @@ fn analyse_unit(
     }
     let requested = |f: FileId| project.files[f.0 as usize].requested;
     diags.retain(|d| d.locs().any(|l| requested(l.file)));
-    (diags, failed)
+    (diags, failed, hashes)
 }
 
 /// `path` relative to the unit's root, with `/` separators (the file name when the root is

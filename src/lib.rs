@@ -10,6 +10,7 @@ pub mod driver;
 pub mod extract;
 pub mod facts;
 pub mod fingerprint;
+pub mod fix;
 pub mod index;
 pub mod intern;
 pub mod parse;

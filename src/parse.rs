@@ -24,7 +24,8 @@ pub struct Failure {
 }
 
 pub enum Outcome {
-    Parsed(FileFacts),
+    /// Boxed: facts are large, and a failure is small.
+    Parsed(Box<FileFacts>),
     Failed(Failure),
 }
 
@@ -94,9 +95,10 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     }
     let outcome = match syn::parse_str::<syn::File>(&prepared) {
         Ok(file) => {
-            let facts = extract::extract(&file, &prepared, opts);
+            let mut facts = extract::extract(&file, &prepared, opts);
+            facts.source_hash = source_hash(bytes);
             drop(file);
-            Outcome::Parsed(facts)
+            Outcome::Parsed(Box::new(facts))
         }
         Err(e) => {
             let start = e.span().start();
@@ -119,6 +121,34 @@ pub fn parse_bytes(bytes: &[u8], opts: &ExtractOptions) -> Outcome {
     // Every span of this file is dead now.
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome
+}
+
+/// FNV-1a over the bytes: cheap, stable across runs, and enough to notice a file that changed.
+pub fn source_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Does `text` still parse as a Rust file (as lockscan reads it)? The reason when it does not.
+/// Run on a thread with a [`STACK_SIZE`] stack: syn recurses.
+pub fn check_parses(text: &str) -> Result<(), String> {
+    let prepared = prepare(text);
+    let depth = nesting_depth(prepared.as_bytes());
+    if depth.depth > MAX_DEPTH {
+        return Err(format!("it nests too deeply (line {})", depth.line));
+    }
+    let result = syn::parse_str::<syn::File>(&prepared)
+        .map(drop)
+        .map_err(|e| {
+            let at = e.span().start();
+            format!("{e} (line {}, column {})", at.line, at.column + 1)
+        });
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
 }
 
 /// Makes source text parseable by `syn` without moving anything: a byte-order mark becomes a

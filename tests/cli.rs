@@ -38,9 +38,9 @@ fn krate(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 const CLEAN: &[u8] = b"use std::sync::Mutex;
-pub struct Counter { n: Mutex<u64> }
-impl Counter {
-    pub fn bump(&self) { *self.n.lock().unwrap() += 1; }
+pub struct Log { lines: Mutex<Vec<String>> }
+impl Log {
+    pub fn push(&self, line: String) { self.lines.lock().unwrap().push(line); }
 }
 ";
 
@@ -416,4 +416,33 @@ impl Log {
         "{}",
         stdout(&out)
     );
+}
+
+/// A binding typed by a call on itself (`n = n.max(5)`) once made place typing recurse until
+/// the stack overflowed. Code that does not compile must not crash lockscan either.
+#[test]
+fn self_referential_bindings_do_not_recurse_forever() {
+    let dir = krate(&[(
+        "lib.rs",
+        b"pub struct Level { n: u32 }
+impl Level {
+    pub fn max(&self, other: u32) -> Level { Level { n: other } }
+    pub fn next(&self) -> Level { Level { n: self.n + 1 } }
+}
+pub fn climb() {
+    let mut n = 0;
+    n = n.max(5);
+    let mut cur;
+    cur = cur.next();
+    let mut a;
+    let mut b;
+    a = b.next();
+    b = a.next();
+    loop { cur = cur.next().max(a.n); }
+}
+",
+    )]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }

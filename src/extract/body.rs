@@ -96,6 +96,9 @@ struct BodyState {
     loops: Vec<LoopCx>,
     unsafe_depth: u32,
     scrutinee: Option<ScrutineeKind>,
+    /// Bindings a closure just written takes over (drops or moves inside): they stop holding
+    /// anything here once the call that runs the closure is made.
+    taken_by_closure: Vec<VarKey>,
 }
 
 impl BodyState {
@@ -112,6 +115,7 @@ impl BodyState {
             loops: vec![],
             unsafe_depth: 0,
             scrutinee: None,
+            taken_by_closure: vec![],
         }
     }
 }
@@ -351,6 +355,46 @@ fn is_condvar_wait(name: Sym) -> bool {
     )
 }
 
+/// The atomic types' methods, and the integer methods a read-modify-write is spelled with.
+fn is_atomic_like(name: &str) -> bool {
+    matches!(
+        name,
+        "load"
+            | "store"
+            | "swap"
+            | "compare_exchange"
+            | "compare_exchange_weak"
+            | "compare_and_swap"
+            | "fetch_add"
+            | "fetch_sub"
+            | "fetch_or"
+            | "fetch_and"
+            | "fetch_xor"
+            | "fetch_max"
+            | "fetch_min"
+            | "fetch_update"
+            | "wrapping_add"
+            | "wrapping_sub"
+    )
+}
+
+fn is_assign_op(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
 fn is_ordering_method(name: Sym) -> bool {
     matches!(
         name,
@@ -397,6 +441,24 @@ fn member_sym(m: &syn::Member) -> Sym {
 
 fn label_sym(l: &syn::Lifetime) -> Sym {
     Sym::new(&l.ident.to_string())
+}
+
+/// The arithmetic or bitwise operator of `a op b` or `a op= b`.
+fn arith_op(op: &syn::BinOp) -> Option<ArithOp> {
+    use syn::BinOp::*;
+    Some(match op {
+        Add(_) | AddAssign(_) => ArithOp::Add,
+        Sub(_) | SubAssign(_) => ArithOp::Sub,
+        Mul(_) | MulAssign(_) => ArithOp::Mul,
+        Div(_) | DivAssign(_) => ArithOp::Div,
+        Rem(_) | RemAssign(_) => ArithOp::Rem,
+        BitAnd(_) | BitAndAssign(_) => ArithOp::BitAnd,
+        BitOr(_) | BitOrAssign(_) => ArithOp::BitOr,
+        BitXor(_) | BitXorAssign(_) => ArithOp::BitXor,
+        Shl(_) | ShlAssign(_) => ArithOp::Shl,
+        Shr(_) | ShrAssign(_) => ArithOp::Shr,
+        _ => return None,
+    })
 }
 
 fn is_bool_and(op: &syn::BinOp) -> bool {
@@ -489,6 +551,41 @@ impl Walker<'_, '_> {
             .filter(|l| l.owner == owner)
             .map(|l| l.holder)
             .collect()
+    }
+
+    /// A binding's guards leave it (dropped, moved): if the binding belongs to an enclosing
+    /// function, record it for the closure's facts.
+    fn end_binding(&mut self, var: VarKey) {
+        if var.0 != self.cur.fn_ {
+            let at = self.now();
+            self.cur.body.captured_ends.push(CapturedEnd {
+                fn_: var.0,
+                local: var.1,
+                at,
+            });
+        }
+        self.kill_owner(Owner::Var(var));
+    }
+
+    /// Whether call `c`'s receiver or arguments are (rooted at) local `l` of this body.
+    fn call_reads_local(&self, c: CallIdx, l: LocalIdx) -> bool {
+        let body = &self.cur.body;
+        let fn_ = self.cur.fn_;
+        let call = &body.calls[c as usize];
+        call.receiver
+            .iter()
+            .chain(call.args.iter())
+            .any(|op| match op {
+                Operand::Place(p) => body.places[*p as usize].base == Base::Local { fn_, local: l },
+                _ => false,
+            })
+    }
+
+    /// After the call that runs a closure, the bindings it took over hold nothing here.
+    fn settle_closure_takes(&mut self) {
+        for var in std::mem::take(&mut self.cur.taken_by_closure) {
+            self.kill_owner(Owner::Var(var));
+        }
     }
 
     fn kill_owner(&mut self, owner: Owner) {
@@ -621,7 +718,9 @@ impl Walker<'_, '_> {
             ty,
             alias_of,
             init_call: None,
+            field_aliases: vec![],
             is_closure_param,
+            init: Interval::default(),
         });
         let key = (self.cur.fn_, local);
         if let Some(frame) = self.env.last_mut() {
@@ -734,6 +833,8 @@ impl Walker<'_, '_> {
             in_unsafe: self.cur.unsafe_depth > 0,
             argc: argc.min(255) as u8,
             stmt_span: Span::default(),
+            discard: None,
+            loop_depth: self.loop_depth(),
         });
         self.cur.intervals.push(vec![]);
         h
@@ -789,12 +890,12 @@ impl Walker<'_, '_> {
                 if let Some(var) = var {
                     if let Some(h) = self.owned_lock(var) {
                         if moved {
-                            self.kill_owner(Owner::Var(var));
+                            self.end_binding(var);
                         }
                         return Operand::Guard(h);
                     }
                     if moved {
-                        self.kill_owner(Owner::Var(var));
+                        self.end_binding(var);
                     }
                     if let Some(c) = self.closure_of(var) {
                         return Operand::Closure(c);
@@ -827,9 +928,22 @@ impl Walker<'_, '_> {
             args,
             awaited: false,
             name_span,
+            loop_depth: self.loop_depth(),
+            starts_stmt: false,
         });
         self.push_event(EventKind::Call(c), span);
+        self.settle_closure_takes();
         c
+    }
+
+    /// Loops around the current point of this body (labeled blocks are not loops).
+    fn loop_depth(&self) -> u8 {
+        self.cur
+            .loops
+            .iter()
+            .filter(|l| !l.is_block)
+            .count()
+            .min(255) as u8
     }
 
     fn static_ref(&mut self, path: Box<[Sym]>, span: Span, access: Access) {
@@ -839,7 +953,91 @@ impl Walker<'_, '_> {
             path,
             span,
             access,
+            expr: span,
+            value: None,
+            op: None,
+            pos: ExprPos::Inner,
         });
+    }
+
+    /// `X = v` / `X += v` where `X` is the static just recorded: the whole expression.
+    fn static_write(&mut self, lhs: &syn::Expr, whole: Span, value: Span, op: Option<ArithOp>) {
+        let syn::Expr::Path(p) = strip_parens(lhs) else {
+            return;
+        };
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        if !looks_static(&last.ident.to_string()) {
+            return;
+        }
+        let span = sp(last.ident.span());
+        if let Some(r) = self.recent_static_ref(|r| r.span == span) {
+            r.expr = whole;
+            r.value = Some(value);
+            r.op = op;
+        }
+    }
+
+    /// One of the static references recorded last (by the statement being walked).
+    fn recent_static_ref(&mut self, pred: impl Fn(&StaticRef) -> bool) -> Option<&mut StaticRef> {
+        self.fx
+            .facts
+            .static_refs
+            .iter_mut()
+            .rev()
+            .take(64)
+            .find(|r| pred(r))
+    }
+
+    /// A read or write through `*` of a guard (a lock call's value, or a binding that owns
+    /// one).
+    fn guard_access(
+        &mut self,
+        v: &Val,
+        access: Access,
+        op: Option<ArithOp>,
+        span: Span,
+        value: Option<Span>,
+    ) {
+        let holder = match v {
+            Val::Guard(h) => Some(*h),
+            Val::Place(p, Some(var)) if p.proj.is_empty() => self.owned_lock(*var),
+            Val::Place(p, None) if p.proj.is_empty() => match p.base {
+                Base::Guard(h) => Some(h),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(holder) = holder {
+            self.cur.body.guard_accesses.push(ValueAccess {
+                holder,
+                access,
+                op,
+                span,
+                value,
+                pos: ExprPos::Inner,
+            });
+        }
+    }
+
+    /// Marks the accesses whose expression is exactly `e` as standing at `pos`.
+    fn mark_pos(&mut self, e: &syn::Expr, pos: ExprPos) {
+        if !matches!(
+            strip_parens(e),
+            syn::Expr::Binary(_) | syn::Expr::Assign(_) | syn::Expr::Unary(_) | syn::Expr::Path(_)
+        ) {
+            return;
+        }
+        let span = expr_span(e);
+        if let Some(a) = self.cur.body.guard_accesses.last_mut()
+            && a.span == span
+        {
+            a.pos = pos;
+        }
+        if let Some(r) = self.recent_static_ref(|r| r.expr == span) {
+            r.pos = pos;
+        }
     }
 
     // ---------------------------------------------------------------- statements
@@ -862,7 +1060,7 @@ impl Walker<'_, '_> {
             let stmt = &stmts[i];
             i += 1;
             match stmt {
-                syn::Stmt::Expr(e, None) if i + 1 == n => {
+                syn::Stmt::Expr(e, None) if i == n => {
                     // A tail's temporaries outlive the block's locals before edition 2024.
                     let v = if self.fx.opts.edition >= Edition::E2024 {
                         let t = self.open_temp();
@@ -874,6 +1072,8 @@ impl Walker<'_, '_> {
                     } else {
                         self.expr(e)
                     };
+                    self.mark_pos(e, ExprPos::Tail);
+                    self.mark_stmt_call(e, &v);
                     let outer = self.cur_temp();
                     tail = self.lift(v, outer);
                 }
@@ -958,9 +1158,16 @@ impl Walker<'_, '_> {
                 let t = self.open_temp();
                 let v = self.expr(e);
                 if semi.is_some() {
-                    self.mark_discarded(&v, between_expr_semi(e, semi.as_ref()));
+                    self.mark_discarded(
+                        &v,
+                        between_expr_semi(e, semi.as_ref()),
+                        Discard::Statement,
+                    );
+                    self.mark_pos(e, ExprPos::Stmt);
                 }
+                self.mark_stmt_call(e, &v);
                 self.close_temp(t);
+                self.settle_closure_takes();
             }
             syn::Stmt::Item(item) => {
                 let (module, in_test) = (self.module, self.in_test);
@@ -975,13 +1182,32 @@ impl Walker<'_, '_> {
     }
 
     /// `m.lock();` and `let _ = m.lock();`: a lock taken and released at once.
-    fn mark_discarded(&mut self, v: &Val, span: Span) {
+    fn mark_discarded(&mut self, v: &Val, span: Span, form: Discard) {
         if let Val::Guard(h) = v {
             let holder = &mut self.cur.body.holders[*h as usize];
             if matches!(holder.kind, HolderKind::Lock { .. }) && holder.held == Held::Temporary {
                 holder.held = Held::Discarded;
                 holder.stmt_span = span;
+                holder.discard = Some(form);
             }
+        }
+    }
+
+    /// A statement that is a call and nothing else (`f(x);`, `f(x).await;`): the call starts
+    /// it.
+    fn mark_stmt_call(&mut self, e: &syn::Expr, v: &Val) {
+        let Val::Call(c) = v else { return };
+        let lo = expr_span(e).lo;
+        let starts = self
+            .cur
+            .body
+            .events
+            .iter()
+            .rev()
+            .find(|ev| ev.kind == EventKind::Call(*c))
+            .is_some_and(|ev| ev.span.lo == lo);
+        if starts {
+            self.cur.body.calls[*c as usize].starts_stmt = true;
         }
     }
 
@@ -993,7 +1219,14 @@ impl Walker<'_, '_> {
         };
         match &local.init {
             Some(init) => {
+                let orderings_before = self.cur.body.orderings.len();
+                let init_start = self.now();
                 let v = self.expr(&init.expr);
+                let init_events = Interval {
+                    start: init_start,
+                    end: self.now(),
+                };
+                let first_local = self.cur.body.locals.len();
                 // `let x = &*m.lock().unwrap();` extends the temporary guard to the block.
                 let v = match (&v, strip_parens(&init.expr)) {
                     (Val::Place(p, None), syn::Expr::Reference(_)) => match p.base {
@@ -1002,9 +1235,9 @@ impl Walker<'_, '_> {
                     },
                     _ => v,
                 };
-                if matches!(pat, syn::Pat::Wild(_)) {
+                if let syn::Pat::Wild(w) = pat {
                     let span = between(local.let_token.span, local.semi_token.span);
-                    self.mark_discarded(&v, span);
+                    self.mark_discarded(&v, span, Discard::Let(sp(w.underscore_token.span)));
                 }
                 match &init.diverge {
                     Some((_, else_block)) => {
@@ -1015,6 +1248,22 @@ impl Walker<'_, '_> {
                         self.bind(pat, v, ty, Some(&init.expr), true);
                     }
                     None => self.bind(pat, v, ty, Some(&init.expr), true),
+                }
+                for l in &mut self.cur.body.locals[first_local..] {
+                    l.init = init_events;
+                }
+                // `let (lo, hi) = (a.min(b), a.max(b));`: what an ordering computes is ordered.
+                if self.cur.body.orderings.len() > orderings_before {
+                    let fn_ = self.cur.fn_;
+                    let bound: Vec<Base> = (first_local..self.cur.body.locals.len())
+                        .map(|l| Base::Local {
+                            fn_,
+                            local: l as LocalIdx,
+                        })
+                        .collect();
+                    for o in &mut self.cur.body.orderings[orderings_before..] {
+                        o.bases.extend(bound.iter().cloned());
+                    }
                 }
             }
             None => self.bind(pat, Val::None, ty, None, true),
@@ -1044,8 +1293,9 @@ impl Walker<'_, '_> {
                 let ty_fact = ty
                     .map(type_fact)
                     .or_else(|| if top { init.and_then(ctor_type) } else { None });
+                // A place bound whole, or an element of a tuple pattern (`let (a, b) = (x, y)`).
                 let alias_of = match &v {
-                    Val::Place(p, _) if top && p.base != Base::Unknown => {
+                    Val::Place(p, _) if p.base != Base::Unknown => {
                         let p = p.clone();
                         Some(self.push_place(p))
                     }
@@ -1054,6 +1304,10 @@ impl Walker<'_, '_> {
                 let key = self.declare(&pi.ident, ty_fact, alias_of, false);
                 if let (Val::Call(c), true) = (&v, top) {
                     self.cur.body.locals[key.1 as usize].init_call = Some(*c);
+                }
+                if let (Some(init), true) = (init, top) {
+                    let fields = self.literal_field_aliases(init);
+                    self.cur.body.locals[key.1 as usize].field_aliases = fields;
                 }
                 if pi.by_ref.is_some() {
                     return;
@@ -1212,6 +1466,9 @@ impl Walker<'_, '_> {
                         Some(key),
                     ),
                 };
+                if let Some(key) = key {
+                    self.note_use(key, span);
+                }
                 return Val::Place(
                     Place {
                         base,
@@ -1238,7 +1495,32 @@ impl Walker<'_, '_> {
         )
     }
 
+    /// A mention of a local: a use of the guard it owns, or a capture from an enclosing body.
+    fn note_use(&mut self, key: VarKey, span: Span) {
+        if key.0 != self.cur.fn_ {
+            if !self.cur.body.captures.contains(&key) {
+                self.cur.body.captures.push(key);
+            }
+            return;
+        }
+        if let Some(holder) = self.owned_lock(key) {
+            let at = self.now();
+            self.cur.body.guard_uses.push(GuardUse {
+                holder,
+                local: key.1,
+                at,
+                span,
+            });
+        }
+    }
+
     fn field(&mut self, base: Val, member: &syn::Member) -> Val {
+        // `cvar.wait_timeout(g, d).unwrap().0`: the guard half of the pair.
+        if let (Val::Agg(parts), syn::Member::Unnamed(i)) = (&base, member)
+            && let Some(part) = parts.get(i.index as usize)
+        {
+            return part.clone();
+        }
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
@@ -1305,7 +1587,7 @@ impl Walker<'_, '_> {
                 Val::None
             }
             Expr::Unary(u) => match u.op {
-                syn::UnOp::Deref(_) => match self.expr(&u.expr) {
+                syn::UnOp::Deref(_) => match self.deref_read(u) {
                     Val::Guard(h) => Val::Place(
                         Place {
                             base: Base::Guard(h),
@@ -1328,7 +1610,15 @@ impl Walker<'_, '_> {
             Expr::Binary(b) => self.binary(b),
             Expr::Assign(a) => {
                 let v = self.expr(&a.right);
-                self.assign(&a.left, v, Access::Assign);
+                let whole = expr_span(e);
+                let target = self.assign(&a.left, v, Access::Assign);
+                let value = expr_span(&a.right);
+                self.static_write(&a.left, whole, value, None);
+                if let (Some(t), syn::Expr::Unary(u)) = (target, strip_parens(&a.left))
+                    && matches!(u.op, syn::UnOp::Deref(_))
+                {
+                    self.guard_access(&t, Access::Assign, None, whole, Some(value));
+                }
                 Val::None
             }
             Expr::Cast(c) => {
@@ -1436,6 +1726,20 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// `*e` as a value: a read of a guard's value when `e` is a guard.
+    fn deref_read(&mut self, u: &syn::ExprUnary) -> Val {
+        let v = self.expr(&u.expr);
+        let span = Span {
+            lo: super::spans::pos_lo(match &u.op {
+                syn::UnOp::Deref(t) => t.span,
+                _ => proc_macro2::Span::call_site(),
+            }),
+            hi: expr_span(&u.expr).hi,
+        };
+        self.guard_access(&v, Access::Read, None, span, None);
+        v
+    }
+
     /// A value moved into an aggregate or a constructor: a bare binding's guards go with it.
     fn moved_value(&mut self, v: Val) -> Val {
         match v {
@@ -1472,8 +1776,17 @@ impl Walker<'_, '_> {
         match b.op {
             AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
             | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_) => {
-                self.expr_access(&b.left, Access::Compound);
+                let target = self.expr_access(&b.left, Access::Compound);
                 self.expr(&b.right);
+                let whole = expr_span(&b.left).to(expr_span(&b.right));
+                let value = expr_span(&b.right);
+                let op = arith_op(&b.op);
+                self.static_write(&b.left, whole, value, op);
+                if let syn::Expr::Unary(u) = strip_parens(&b.left)
+                    && matches!(u.op, syn::UnOp::Deref(_))
+                {
+                    self.guard_access(&target, Access::Compound, op, whole, Some(value));
+                }
                 Val::None
             }
             Lt(_) | Le(_) | Gt(_) | Ge(_) => {
@@ -1491,7 +1804,8 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn assign(&mut self, lhs: &syn::Expr, v: Val, access: Access) {
+    /// Assigns `v` to `lhs`; returns what `lhs` evaluated to when it is not a local.
+    fn assign(&mut self, lhs: &syn::Expr, v: Val, access: Access) -> Option<Val> {
         let lhs = strip_parens(lhs);
         if let syn::Expr::Path(p) = lhs
             && let Some(id) = p.path.get_ident()
@@ -1500,6 +1814,17 @@ impl Walker<'_, '_> {
                 ..
             }) = self.lookup(Sym::new(&id.to_string()))
         {
+            // A binding declared without a value is typed by what it is first given (not by a
+            // call that reads the binding itself: `n = n.max(5)`).
+            if key.0 == self.cur.fn_
+                && let Val::Call(c) = v
+                && !self.call_reads_local(c, key.1)
+            {
+                let local = &mut self.cur.body.locals[key.1 as usize];
+                if local.ty.is_none() && local.alias_of.is_none() {
+                    local.init_call.get_or_insert(c);
+                }
+            }
             // The old value is dropped after the new one is computed.
             self.kill_owner(Owner::Var(key));
             self.take(
@@ -1507,14 +1832,15 @@ impl Walker<'_, '_> {
                 Owner::Var(key),
                 (Sym::new(&id.to_string()), sp(id.span())),
             );
-            return;
+            return None;
         }
         if matches!(lhs, syn::Expr::Infer(_)) {
             // `_ = m.lock();`
-            self.mark_discarded(&v, expr_span(lhs));
-            return;
+            let span = expr_span(lhs);
+            self.mark_discarded(&v, span, Discard::Assign(span));
+            return None;
         }
-        self.expr_access(lhs, access);
+        let target = self.expr_access(lhs, access);
         // A guard stored into a field or through a pointer leaves what we can follow.
         let mut guards = vec![];
         v.guards(&mut guards);
@@ -1525,6 +1851,7 @@ impl Walker<'_, '_> {
         for h in guards {
             self.kill_holder(h);
         }
+        Some(target)
     }
 
     // ---------------------------------------------------------------- calls
@@ -1582,6 +1909,12 @@ impl Walker<'_, '_> {
                     }
                     return Val::Call(c);
                 }
+                Val::Agg(parts) => {
+                    for a in &mc.args {
+                        self.arg(a, false);
+                    }
+                    return Val::Agg(parts);
+                }
                 _ => {}
             }
         }
@@ -1602,8 +1935,18 @@ impl Walker<'_, '_> {
                 syn::Expr::Path(p) => p.path.get_ident().map(|i| Sym::new(&i.to_string())),
                 _ => None,
             };
-            self.expr(&mc.args[0]);
+            let arg = self.arg_op(&mc.args[0], false, false);
             let mut p = self.place_of(recv);
+            // Still a call: `cache.get(k)` may be a method of ours.
+            let recv_op = Operand::Place(self.push_place(p.clone()));
+            let span = between(mc.dot_token.span, mc.paren_token.span.close());
+            self.call_event(
+                Callee::Method(name),
+                Some(recv_op),
+                vec![arg],
+                span,
+                sp(mc.method.span()),
+            );
             p.proj.push(Proj::Index(key));
             return Val::Place(p, None);
         }
@@ -1620,11 +1963,19 @@ impl Walker<'_, '_> {
         } else {
             None
         };
-        let spawner = is_spawner(&mc.method.to_string());
+        let method = mc.method.to_string();
+        let spawner = is_spawner(&method);
+        let shapes = is_atomic_like(&method);
         let mut args = Vec::with_capacity(argc);
+        let mut arg_facts = vec![];
         for a in &mc.args {
+            let ev0 = self.now();
             let op = self.arg_op(a, spawner, wait_guard.is_none());
             args.push(op);
+            if shapes {
+                let f = self.arg_fact(a, ev0);
+                arg_facts.push(f);
+            }
         }
         // `.name(args)`: the receiver may be a long chain of its own.
         let span = between(mc.dot_token.span, mc.paren_token.span.close());
@@ -1641,10 +1992,89 @@ impl Walker<'_, '_> {
         if await_span.is_some() {
             self.cur.body.calls[c as usize].awaited = true;
         }
+        if shapes {
+            self.cur.body.call_args.push(CallArgs {
+                call: c,
+                args: arg_facts,
+            });
+        }
         match wait_guard {
+            // `wait_timeout` gives back the guard and whether it timed out.
+            Some(h) if name.as_str().contains("timeout") => {
+                Val::Agg(vec![Val::Guard(h), Val::None])
+            }
             Some(h) => Val::Guard(h),
             None => Val::Call(c),
         }
+    }
+
+    /// The shape of an argument just evaluated from event `ev0` on.
+    fn arg_fact(&mut self, a: &syn::Expr, ev0: u32) -> ArgFact {
+        let e = strip_parens(a);
+        let shape = match e {
+            syn::Expr::Path(p) if p.qself.is_none() => ArgShape::Path(syms_of(&p.path)),
+            syn::Expr::Lit(_) => ArgShape::Lit,
+            syn::Expr::MethodCall(_) | syn::Expr::Call(_) => match self.call_of(e, ev0) {
+                Some(c) => ArgShape::Call(c),
+                None => ArgShape::Other,
+            },
+            syn::Expr::Binary(b) => match arith_op(&b.op) {
+                Some(op) if !is_assign_op(&b.op) => ArgShape::Binary {
+                    op,
+                    lhs: self.arg_operand(&b.left, ev0),
+                    rhs: self.arg_operand(&b.right, ev0),
+                },
+                _ => ArgShape::Other,
+            },
+            _ => ArgShape::Other,
+        };
+        let mut bases = vec![];
+        self.bases_of(e, &mut bases);
+        let fn_ = self.cur.fn_;
+        let locals = bases
+            .into_iter()
+            .filter_map(|b| match b {
+                Base::Local { fn_: f, local } if f == fn_ => Some(local),
+                _ => None,
+            })
+            .collect();
+        ArgFact {
+            span: expr_span(a),
+            shape,
+            locals,
+        }
+    }
+
+    fn arg_operand(&self, e: &syn::Expr, ev0: u32) -> ArgOperand {
+        let span = expr_span(e);
+        let inside = |s: Span| s.lo >= span.lo && s.hi <= span.hi;
+        let pure = !self.cur.body.events[ev0 as usize..]
+            .iter()
+            .any(|ev| inside(ev.span));
+        ArgOperand {
+            span,
+            call: self.call_of(strip_parens(e), ev0),
+            pure,
+        }
+    }
+
+    /// The call event (from `ev0` on) that is exactly expression `e`.
+    fn call_of(&self, e: &syn::Expr, ev0: u32) -> Option<CallIdx> {
+        let span = match e {
+            syn::Expr::MethodCall(mc) => between(mc.dot_token.span, mc.paren_token.span.close()),
+            syn::Expr::Call(c) => Span {
+                lo: expr_span(&c.func).lo,
+                hi: pos_hi(c.paren_token.span.close()),
+            },
+            _ => return None,
+        };
+        self.cur.body.events[ev0 as usize..]
+            .iter()
+            .rev()
+            .find_map(|ev| match ev.kind {
+                EventKind::Call(c) if ev.span == span => Some(c),
+                _ => None,
+            })
     }
 
     /// The guard an argument passes (`g`, `&mut g`), if any.
@@ -1757,6 +2187,7 @@ impl Walker<'_, '_> {
 
         let is_mem = segs.len() == 1 || matches!(first.as_str(), "mem" | "std" | "core");
         // Ending a guard: `drop(g)`, `mem::forget(g)`, `ManuallyDrop::new(g)`, `Box::leak(..)`.
+        let callee_span = expr_span(func);
         if argc == 1 && is_mem && (last == "drop" || last == "forget") {
             let v = self.expr(&c.args[0]);
             let kind = if last == "drop" {
@@ -1764,7 +2195,7 @@ impl Walker<'_, '_> {
             } else {
                 GuardOpKind::Forget
             };
-            self.end_guards(v, kind, span);
+            self.end_guards(v, kind, span, syms_of(&fp.path), callee_span);
             return Val::None;
         }
         if argc == 1
@@ -1778,7 +2209,7 @@ impl Walker<'_, '_> {
                 guards.extend(self.owned_by(Owner::Var(*var)));
             }
             if !guards.is_empty() {
-                self.end_guards(v, GuardOpKind::Forget, span);
+                self.end_guards(v, GuardOpKind::Forget, span, syms_of(&fp.path), callee_span);
                 return Val::None;
             }
             return match v {
@@ -1843,18 +2274,27 @@ impl Walker<'_, '_> {
         Val::Call(cidx)
     }
 
-    fn end_guards(&mut self, v: Val, kind: GuardOpKind, span: Span) {
+    fn end_guards(
+        &mut self,
+        v: Val,
+        kind: GuardOpKind,
+        span: Span,
+        callee: Box<[Sym]>,
+        callee_span: Span,
+    ) {
         let mut guards = vec![];
         v.guards(&mut guards);
         if let Val::Place(_, Some(var)) = &v {
             guards.extend(self.owned_by(Owner::Var(*var)));
-            self.kill_owner(Owner::Var(*var));
+            self.end_binding(*var);
         }
         for h in guards {
             self.cur.body.guard_ops.push(GuardOp {
                 kind,
                 holder: h,
                 span,
+                callee: callee.clone(),
+                callee_span,
             });
             self.kill_holder(h);
         }
@@ -1930,9 +2370,21 @@ impl Walker<'_, '_> {
         self.close_temp(t);
         self.pop_frame();
         let done = std::mem::replace(&mut self.cur, saved);
+        self.note_closure_takes(&done);
         let body = finish_state(done);
         self.fx.facts.fns[idx as usize].body = Some(body);
         Val::Closure(idx)
+    }
+
+    /// Bindings of this function that a closure just walked drops or moves.
+    fn note_closure_takes(&mut self, closure: &BodyState) {
+        let fn_ = self.cur.fn_;
+        for end in &closure.body.captured_ends {
+            let var = (end.fn_, end.local);
+            if end.fn_ == fn_ && !self.cur.taken_by_closure.contains(&var) {
+                self.cur.taken_by_closure.push(var);
+            }
+        }
     }
 
     fn async_block(&mut self, ab: &syn::ExprAsync, deferred: bool) -> Val {
@@ -1959,6 +2411,7 @@ impl Walker<'_, '_> {
         self.record_return(v);
         self.close_temp(t);
         let done = std::mem::replace(&mut self.cur, saved);
+        self.note_closure_takes(&done);
         let body = finish_state(done);
         self.fx.facts.fns[idx as usize].body = Some(body);
         Val::Closure(idx)
@@ -1966,8 +2419,67 @@ impl Walker<'_, '_> {
 
     // ---------------------------------------------------------------- control flow
 
+    /// Starts a [`Branch`] fact for a construct whose condition is about to be walked.
+    fn open_branch(&mut self, kind: BranchKind, span: Span, cond: &syn::Expr) -> usize {
+        let mut bases = vec![];
+        self.bases_of(cond, &mut bases);
+        let fn_ = self.cur.fn_;
+        let locals = bases
+            .into_iter()
+            .filter_map(|b| match b {
+                Base::Local { fn_: f, local } if f == fn_ => Some(local),
+                _ => None,
+            })
+            .collect();
+        let now = self.now();
+        self.cur.body.branches.push(Branch {
+            kind,
+            span,
+            cond: Interval {
+                start: now,
+                end: now,
+            },
+            body: Interval {
+                start: now,
+                end: now,
+            },
+            exits: false,
+            locals,
+        });
+        self.cur.body.branches.len() - 1
+    }
+
+    fn cond_done(&mut self, b: usize) {
+        let now = self.now();
+        if let Some(br) = self.cur.body.branches.get_mut(b) {
+            br.cond.end = now;
+            br.body = Interval {
+                start: now,
+                end: now,
+            };
+        }
+    }
+
+    fn close_branch(&mut self, b: usize, exits: bool) {
+        let now = self.now();
+        if let Some(br) = self.cur.body.branches.get_mut(b) {
+            br.body.end = now;
+            br.exits = exits;
+        }
+    }
+
     fn if_expr(&mut self, i: &syn::ExprIf) -> Val {
         let with_let = has_let(&i.cond);
+        let kind = if with_let {
+            BranchKind::IfLet
+        } else {
+            BranchKind::If
+        };
+        let br = self.open_branch(
+            kind,
+            between(i.if_token.span, i.then_branch.brace_token.span.close()),
+            &i.cond,
+        );
         let edition_2024 = self.fx.opts.edition >= Edition::E2024;
         self.push_frame();
         // A plain condition is a temporary scope of its own; an `if let` scrutinee's
@@ -1980,6 +2492,7 @@ impl Walker<'_, '_> {
             None
         };
         self.condition(&i.cond);
+        self.cond_done(br);
         if let (Some(t), false) = (t, with_let) {
             self.close_temp(t);
         }
@@ -2022,6 +2535,7 @@ impl Walker<'_, '_> {
             self.env.push(frame);
         }
         let else_state = self.snapshot();
+        self.close_branch(br, then_state.diverged || else_state.diverged);
         self.restore(Self::join(vec![then_state, else_state]));
         self.pop_frame();
         join_vals(then_v, else_v)
@@ -2047,9 +2561,15 @@ impl Walker<'_, '_> {
     }
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Val {
+        let br = self.open_branch(
+            BranchKind::Match,
+            between(m.match_token.span, m.brace_token.span.open()),
+            &m.expr,
+        );
         let prev = self.cur.scrutinee.replace(ScrutineeKind::Match);
         let scrut = self.expr(&m.expr);
         self.cur.scrutinee = prev;
+        self.cond_done(br);
         // A `try_lock` result that no arm binds holds nothing (`None`, `Err(_)`).
         let try_guard = match &scrut {
             Val::Guard(h) => match self.cur.body.holders[*h as usize].kind {
@@ -2101,6 +2621,7 @@ impl Walker<'_, '_> {
         if m.arms.is_empty() {
             ends.push(entry);
         }
+        self.close_branch(br, ends.iter().any(|s| s.diverged));
         self.restore(Self::join(ends));
         value
     }
@@ -2207,6 +2728,15 @@ impl Walker<'_, '_> {
     fn while_expr(&mut self, w: &syn::ExprWhile) -> Val {
         self.enter_loop(w.label.as_ref().map(|l| label_sym(&l.name)), false);
         let with_let = has_let(&w.cond);
+        let br = self.open_branch(
+            if with_let {
+                BranchKind::WhileLet
+            } else {
+                BranchKind::While
+            },
+            between(w.while_token.span, w.body.brace_token.span.open()),
+            &w.cond,
+        );
         self.push_frame();
         // The scrutinee of `while let` lives through each iteration; a plain condition does not.
         let t = self.open_temp();
@@ -2218,7 +2748,9 @@ impl Walker<'_, '_> {
             self.condition(&w.cond);
             self.kill_owner(Owner::Temp(t));
         }
+        self.cond_done(br);
         self.block_inner(&w.body.stmts);
+        self.close_branch(br, false);
         self.close_temp(t);
         self.pop_frame();
         self.exit_loop(true);
@@ -2272,6 +2804,63 @@ impl Walker<'_, '_> {
         let mut p = place;
         p.proj.push(Proj::Index(None));
         Val::Place(p, None)
+    }
+
+    /// For a struct literal (possibly in `Arc::new`/`Box::new`/`Rc::new`), the fields that
+    /// hold a handle to a place: `S { a: Arc::clone(&x), b: y.clone(), c }`.
+    fn literal_field_aliases(&mut self, init: &syn::Expr) -> Vec<(Sym, PlaceIdx)> {
+        let mut e = strip_parens(init);
+        for _ in 0..4 {
+            match e {
+                syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+                    syn::Expr::Path(p)
+                        if p.path.segments.len() >= 2
+                            && p.path.segments.last().is_some_and(|s| s.ident == "new")
+                            && matches!(
+                                p.path.segments[p.path.segments.len() - 2]
+                                    .ident
+                                    .to_string()
+                                    .as_str(),
+                                "Arc" | "Box" | "Rc"
+                            ) =>
+                    {
+                        e = strip_parens(&c.args[0])
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let syn::Expr::Struct(s) = e else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for f in &s.fields {
+            let name = member_sym(&f.member);
+            if let Some(place) = self.handle_place(&f.expr) {
+                let idx = self.push_place(place);
+                out.push((name, idx));
+            }
+        }
+        out
+    }
+
+    /// The place a handle expression refers to: `x`, `&x`, `x.clone()`, `Arc::clone(&x)`.
+    fn handle_place(&self, e: &syn::Expr) -> Option<Place> {
+        match strip_parens(e) {
+            syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "clone" => {
+                self.handle_place(&mc.receiver)
+            }
+            syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+                syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "clone") =>
+                {
+                    self.handle_place(&c.args[0])
+                }
+                _ => None,
+            },
+            e => self.peek_place(e),
+        }
     }
 
     /// The place a simple expression denotes, without evaluating it again.
@@ -2356,6 +2945,8 @@ impl Walker<'_, '_> {
                 self.restore(Self::join(ends));
                 Val::None
             }
+            // Arguments that are only literals and plain names do nothing we follow.
+            MacroKind::Args if !macros::worth_reading(&mac.tokens) => Val::None,
             kind => {
                 for e in macros::macro_args(&mac.tokens) {
                     match &e {

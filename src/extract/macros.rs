@@ -69,6 +69,23 @@ pub fn is_opaque(name: &str) -> bool {
     )
 }
 
+/// Whether a macro's arguments may do anything the walker follows: a call or method call, a
+/// field, `?`, a closure, a block, or a name that looks like a static. `println!("{}", x)`
+/// does not.
+pub fn worth_reading(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tt| match tt {
+        TokenTree::Group(_) => true,
+        TokenTree::Punct(p) => matches!(p.as_char(), '.' | '?' | '|' | '&'),
+        TokenTree::Ident(i) => {
+            let s = i.to_string();
+            s.bytes().any(|b| b.is_ascii_uppercase())
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        }
+        TokenTree::Literal(_) => false,
+    })
+}
+
 /// The expressions among a macro's comma-separated arguments. Arguments that are not
 /// expressions (`target: "x"` in `log!`, a pattern in `matches!`) are skipped; `name = expr`
 /// format arguments give `expr`.

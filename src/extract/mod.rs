@@ -59,6 +59,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         uses: vec![],
         file_children: vec![],
         is_test: has_cfg_test(&file.attrs),
+        first_item: file.items.first().map(item_start),
     });
     let in_test = cx.facts.modules[0].is_test;
     cx.items(&file.items, 0, in_test);
@@ -197,6 +198,7 @@ impl FileCx<'_> {
                             name: ident_sym(f.ident.as_ref()?),
                             ty: type_fact(&f.ty),
                             span: sp(f.ident.as_ref()?.span()),
+                            ty_span: spans::sp(syn::spanned::Spanned::span(&f.ty)),
                         })
                     })
                     .collect();
@@ -248,6 +250,7 @@ impl FileCx<'_> {
                             uses: vec![],
                             file_children: vec![],
                             is_test: test,
+                            first_item: items.first().map(item_start),
                         });
                         self.items(items, idx, test);
                     }
@@ -311,6 +314,7 @@ impl FileCx<'_> {
                     name: Sym::new(&name),
                     ty: type_fact(&f.ty),
                     span,
+                    ty_span: spans::sp(syn::spanned::Spanned::span(&f.ty)),
                 }
             })
             .collect()
@@ -496,6 +500,69 @@ fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Sym>, leading: bool, out: &
             }
         }
     }
+}
+
+/// Where an item starts: its first outer attribute, else its first keyword, without printing
+/// the item back into tokens.
+fn item_start(item: &syn::Item) -> crate::span::Pos {
+    use syn::Item;
+    let attrs: &[syn::Attribute] = match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    };
+    if let Some(a) = attrs
+        .iter()
+        .find(|a| matches!(a.style, syn::AttrStyle::Outer))
+    {
+        return spans::pos_lo(a.pound_token.span);
+    }
+    let vis = |v: &syn::Visibility| match v {
+        syn::Visibility::Public(p) => Some(p.span),
+        syn::Visibility::Restricted(r) => Some(r.pub_token.span),
+        _ => None,
+    };
+    let span = match item {
+        Item::Const(i) => vis(&i.vis).unwrap_or(i.const_token.span),
+        Item::Enum(i) => vis(&i.vis).unwrap_or(i.enum_token.span),
+        Item::ExternCrate(i) => vis(&i.vis).unwrap_or(i.extern_token.span),
+        // The signature is small: printing it to find its first token is cheap.
+        Item::Fn(i) => vis(&i.vis).unwrap_or_else(|| syn::spanned::Spanned::span(&i.sig)),
+        Item::Impl(i) => i.unsafety.map(|t| t.span).unwrap_or(i.impl_token.span),
+        Item::Macro(i) => i
+            .mac
+            .path
+            .segments
+            .first()
+            .map(|s| s.ident.span())
+            .unwrap_or_else(|| syn::spanned::Spanned::span(item)),
+        Item::Mod(i) => vis(&i.vis)
+            .or(i.unsafety.map(|t| t.span))
+            .unwrap_or(i.mod_token.span),
+        Item::Static(i) => vis(&i.vis).unwrap_or(i.static_token.span),
+        Item::Struct(i) => vis(&i.vis).unwrap_or(i.struct_token.span),
+        Item::Trait(i) => vis(&i.vis)
+            .or(i.unsafety.map(|t| t.span))
+            .unwrap_or(i.trait_token.span),
+        Item::Type(i) => vis(&i.vis).unwrap_or(i.type_token.span),
+        Item::Union(i) => vis(&i.vis).unwrap_or(i.union_token.span),
+        Item::Use(i) => vis(&i.vis).unwrap_or(i.use_token.span),
+        _ => syn::spanned::Spanned::span(item),
+    };
+    spans::pos_lo(span)
 }
 
 /// `path_syms` re-exported for the body walker.

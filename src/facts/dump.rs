@@ -131,10 +131,75 @@ pub fn dump(facts: &FileFacts) -> String {
                 .binding
                 .map(|(b, _)| format!(" as {b}"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  h{h} {what}{binding} {:?}", holder.held);
+            let _ = writeln!(
+                out,
+                "  h{h} {what}{binding} {:?}{}",
+                holder.held,
+                holder
+                    .discard
+                    .map(|d| format!(" {d:?}"))
+                    .unwrap_or_default()
+            );
+        }
+        for r in &body.returns {
+            let _ = writeln!(out, "  returns {}", operand_text(body, r, &facts.fns));
         }
         for op in &body.guard_ops {
-            let _ = writeln!(out, "  {:?} h{} L{}", op.kind, op.holder, op.span.lo.line);
+            let _ = writeln!(
+                out,
+                "  {:?} h{} via {} L{}",
+                op.kind,
+                op.holder,
+                crate::intern::join_path(&op.callee),
+                op.span.lo.line
+            );
+        }
+        for u in &body.guard_uses {
+            let _ = writeln!(out, "  use h{} at e{} L{}", u.holder, u.at, u.span.lo.line);
+        }
+        for a in &body.guard_accesses {
+            let _ = writeln!(
+                out,
+                "  access h{} {:?}{} {:?} L{}",
+                a.holder,
+                a.access,
+                a.op.map(|o| format!(" {o:?}")).unwrap_or_default(),
+                a.pos,
+                a.span.lo.line
+            );
+        }
+        for b in &body.branches {
+            let _ = writeln!(
+                out,
+                "  {:?} L{} cond e{}..e{} body e{}..e{}{} locals {:?}",
+                b.kind,
+                b.span.lo.line,
+                b.cond.start,
+                b.cond.end,
+                b.body.start,
+                b.body.end,
+                if b.exits { " exits" } else { "" },
+                b.locals
+            );
+        }
+        for ca in &body.call_args {
+            let shapes: Vec<String> = ca
+                .args
+                .iter()
+                .map(|a| match &a.shape {
+                    ArgShape::Path(p) => crate::intern::join_path(p),
+                    ArgShape::Lit => "lit".into(),
+                    ArgShape::Call(c) => format!("call{c}"),
+                    ArgShape::Binary { op, lhs, rhs } => format!(
+                        "({:?} {op:?} {:?}{})",
+                        lhs.call,
+                        rhs.call,
+                        if lhs.pure && rhs.pure { " pure" } else { "" }
+                    ),
+                    ArgShape::Other => "_".into(),
+                })
+                .collect();
+            let _ = writeln!(out, "  args of call{}: {}", ca.call, shapes.join(", "));
         }
     }
     out

@@ -10,7 +10,7 @@
 //! then a question about numbers, answered without the syntax tree.
 
 use crate::intern::Sym;
-use crate::span::Span;
+use crate::span::{Pos, Span};
 
 pub type ModIdx = u32;
 pub type FnIdx = u32;
@@ -37,6 +37,8 @@ pub struct FileFacts {
     pub outline: Vec<ItemExtent>,
     /// `// lockscan: allow(..)` comments.
     pub suppressions: Vec<SuppressionFact>,
+    /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
+    pub source_hash: u64,
 }
 
 #[derive(Debug)]
@@ -46,6 +48,9 @@ pub struct ModuleFacts {
     pub uses: Vec<UseFacts>,
     /// `mod name;` declarations whose content lives in another file.
     pub file_children: Vec<ModDecl>,
+    /// Where the first item starts (its first outer attribute, if any): where a fix inserts a
+    /// `use`. `None` for a module without items.
+    pub first_item: Option<Pos>,
     /// Inside `#[cfg(test)]`.
     pub is_test: bool,
 }
@@ -96,6 +101,12 @@ pub struct TypeSeg {
     pub args: Vec<TypeFact>,
 }
 
+impl Interval {
+    pub fn contains(self, e: u32) -> bool {
+        self.start <= e && e < self.end
+    }
+}
+
 impl TypePath {
     pub fn names(&self) -> impl Iterator<Item = Sym> + '_ {
         self.segs.iter().map(|s| s.name)
@@ -133,6 +144,8 @@ pub struct FieldFacts {
     pub name: Sym,
     pub ty: TypeFact,
     pub span: Span,
+    /// The type as written, for fixes.
+    pub ty_span: Span,
 }
 
 #[derive(Debug)]
@@ -251,10 +264,32 @@ pub struct Body {
     pub orderings: Vec<Ordering>,
     /// `drop(g)`, `mem::forget(g)`, `let _ = m.lock()`, …: what happened to guards.
     pub guard_ops: Vec<GuardOp>,
+    /// A closure's `drop(g)` (or move) of a binding it captured from its parent: from event
+    /// `at` on, the parent's guard in that binding is gone.
+    pub captured_ends: Vec<CapturedEnd>,
+    /// Mentions of a binding while it owns a lock guard (`g.len()`, `drop(g)`, `*g += 1`).
+    pub guard_uses: Vec<GuardUse>,
+    /// Reads and writes of a guard's value through `*`: `*g += 1`, `*m.lock().unwrap() = v`.
+    pub guard_accesses: Vec<ValueAccess>,
+    /// `if`, `if let`, `match`, `while` and `while let`: what their conditions evaluate and
+    /// what they control.
+    pub branches: Vec<Branch>,
+    /// The arguments of calls to the atomic types' methods and their look-alikes (`load`,
+    /// `store`, `swap`, `compare_exchange`, `fetch_*`, `wrapping_add`, …), by shape.
+    pub call_args: Vec<CallArgs>,
+    /// Locals of enclosing functions that this closure or async block mentions.
+    pub captures: Vec<(FnIdx, LocalIdx)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapturedEnd {
+    pub fn_: FnIdx,
+    pub local: LocalIdx,
+    pub at: u32,
 }
 
 /// A half-open range of event indices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Interval {
     pub start: u32,
     pub end: u32,
@@ -326,6 +361,138 @@ pub struct Holder {
     pub argc: u8,
     /// The `let _ =` / statement span when `held` is `Discarded`.
     pub stmt_span: Span,
+    /// How the guard was discarded, when `held` is `Discarded`.
+    pub discard: Option<Discard>,
+    /// Loops (`loop`, `while`, `for`) around the acquisition, in this body.
+    pub loop_depth: u8,
+}
+
+/// The form of a statement that drops a guard at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discard {
+    /// `let _ = m.lock();`, with the span of the `_`.
+    Let(Span),
+    /// `_ = m.lock();`, with the span of the `_`.
+    Assign(Span),
+    /// `m.lock();`
+    Statement,
+}
+
+/// A mention of a local binding while it owns a lock guard.
+#[derive(Clone, Copy, Debug)]
+pub struct GuardUse {
+    pub holder: HolderIdx,
+    pub local: LocalIdx,
+    /// The number of events before the mention.
+    pub at: u32,
+    pub span: Span,
+}
+
+/// Where an expression stands: what a rewrite of it must keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExprPos {
+    /// An expression statement ending in `;`.
+    Stmt,
+    /// The last expression of a block, without `;`.
+    Tail,
+    /// Inside a larger expression.
+    Inner,
+}
+
+/// Arithmetic and bitwise operators, as in `a + b` and `a += b`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+/// A read or write of a value through `*` (a guard's value) or of a static.
+#[derive(Clone, Copy, Debug)]
+pub struct ValueAccess {
+    pub holder: HolderIdx,
+    pub access: Access,
+    /// For `Compound`, the operator (`+=` is `Add`).
+    pub op: Option<ArithOp>,
+    /// The whole expression: `*g += 1`, `*m.lock().unwrap()`.
+    pub span: Span,
+    /// The right-hand side of an assignment.
+    pub value: Option<Span>,
+    pub pos: ExprPos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BranchKind {
+    If,
+    IfLet,
+    Match,
+    While,
+    WhileLet,
+}
+
+/// A construct that tests a condition and runs code depending on it.
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub kind: BranchKind,
+    pub span: Span,
+    /// Events of the condition or scrutinee.
+    pub cond: Interval,
+    /// Events of the branches, arms or loop body.
+    pub body: Interval,
+    /// A branch or arm leaves (`return`, `break`, `continue`, a diverging macro), so that
+    /// what follows the construct depends on the condition too.
+    pub exits: bool,
+    /// Locals of this body that the condition mentions.
+    pub locals: Vec<LocalIdx>,
+}
+
+/// The arguments of one call, by shape.
+#[derive(Clone, Debug)]
+pub struct CallArgs {
+    pub call: CallIdx,
+    pub args: Vec<ArgFact>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArgFact {
+    pub span: Span,
+    pub shape: ArgShape,
+    /// Locals of this body the argument mentions.
+    pub locals: Vec<LocalIdx>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ArgShape {
+    /// A path as written: `Ordering::SeqCst`, `true`, `n`.
+    Path(Box<[Sym]>),
+    /// A literal: `1`, `"x"`.
+    Lit,
+    /// Exactly a call of this body: `X.load(o)`, `f(x)`.
+    Call(CallIdx),
+    /// `lhs op rhs`.
+    Binary {
+        op: ArithOp,
+        lhs: ArgOperand,
+        rhs: ArgOperand,
+    },
+    Other,
+}
+
+/// An operand of a binary argument.
+#[derive(Clone, Copy, Debug)]
+pub struct ArgOperand {
+    pub span: Span,
+    /// The operand is exactly this call.
+    pub call: Option<CallIdx>,
+    /// Evaluating it calls, locks and awaits nothing.
+    pub pure: bool,
 }
 
 /// A place as written: `self.inner.state`, `other.balance`, `COUNTER`, `m` …
@@ -373,8 +540,12 @@ pub struct LocalFacts {
     pub alias_of: Option<PlaceIdx>,
     /// `let b = f(..)`: `b` has the type `f` returns.
     pub init_call: Option<CallIdx>,
+    /// `let s = S { a: Arc::clone(&x), .. }`: `s.a` is `x`.
+    pub field_aliases: Vec<(Sym, PlaceIdx)>,
     /// Bound by a closure's parameter list.
     pub is_closure_param: bool,
+    /// The events of the `let` initializer that bound it (empty when there is none).
+    pub init: Interval,
 }
 
 #[derive(Debug)]
@@ -386,6 +557,11 @@ pub struct CallFact {
     pub awaited: bool,
     /// The callee's name (method name, or last path segment).
     pub name_span: Span,
+    /// Loops (`loop`, `while`, `for`) around the call, in this body.
+    pub loop_depth: u8,
+    /// The call begins a statement that is nothing else (`f(x);`, `f(x).await?;`): code can be
+    /// inserted before it.
+    pub starts_stmt: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -425,11 +601,16 @@ pub enum GuardOpKind {
     Forget,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct GuardOp {
     pub kind: GuardOpKind,
     pub holder: HolderIdx,
+    /// The whole call: `mem::forget(g)`.
     pub span: Span,
+    /// The function as written: `mem::forget`, `ManuallyDrop::new`, `Box::leak`, `drop`.
+    pub callee: Box<[Sym]>,
+    /// The function's path (`mem::forget`), for fixes.
+    pub callee_span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -453,8 +634,16 @@ pub struct StaticRef {
     pub module: ModIdx,
     pub fn_: Option<FnIdx>,
     pub path: Box<[Sym]>,
+    /// The last segment of the path.
     pub span: Span,
     pub access: Access,
+    /// The whole access: `COUNTER += 1`, `X = v`; the path alone for other accesses.
+    pub expr: Span,
+    /// The right-hand side of an assignment.
+    pub value: Option<Span>,
+    /// For `Compound`, the operator.
+    pub op: Option<ArithOp>,
+    pub pos: ExprPos,
 }
 pub mod dump;
 pub mod outline;

@@ -85,15 +85,49 @@ pub struct HeldLock {
     pub typed: bool,
     /// The place as written: `self.value`.
     pub text: String,
-    /// The payload's type, where known.
-    pub payload: Ty,
+    /// The lock guards no data (`Mutex<()>`).
+    pub unit_payload: bool,
+    /// The payload when it is a bare primitive (`bool`, `u64`, …): `Mutex<u64>`.
+    pub primitive_payload: Option<Sym>,
 }
 
 impl HeldLock {
     /// `Mutex<()>`: a lock that guards a section, not data. Holding it across slow work is
     /// what it is for.
     pub fn guards_a_section(&self) -> bool {
-        matches!(&self.payload, Ty::Tuple(t) if t.is_empty())
+        self.unit_payload
+    }
+}
+
+impl Index {
+    /// A lock class as users know it: `Account::balance`, `REGISTRY`, `shards[_]`.
+    pub fn class_name(&self, class: &LockClass, fallback: &str) -> String {
+        match class {
+            LockClass::Field { owner, field, elem } => {
+                format!(
+                    "{}::{}{}",
+                    self.struct_name(*owner),
+                    field,
+                    if *elem { "[_]" } else { "" }
+                )
+            }
+            LockClass::Static(s) => self.static_facts(*s).0.name.to_string(),
+            LockClass::Local(f, l) => self
+                .func(*f)
+                .body
+                .as_ref()
+                .and_then(|b| b.locals.get(*l as usize))
+                .map(|l| l.name.to_string())
+                .unwrap_or_else(|| fallback.to_string()),
+            LockClass::Param(f, i) => self
+                .func(*f)
+                .params
+                .get(*i as usize)
+                .and_then(|p| p.name)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| fallback.to_string()),
+            LockClass::Text(_) => fallback.to_string(),
+        }
     }
 }
 
@@ -108,7 +142,23 @@ pub struct PlaceInfo {
 impl Index {
     /// Resolves place `p` of function `f`'s body.
     pub fn place_info(&self, f: FnId, p: &Place) -> PlaceInfo {
-        self.place_info_depth(f, p, 0)
+        const MAX_NESTING: u32 = 24;
+        let depth = self.place_depth.get();
+        if depth > MAX_NESTING {
+            return PlaceInfo {
+                ty: Ty::Unknown,
+                class: None,
+                instance: Instance {
+                    base: InstanceBase::Unknown,
+                    path: vec![],
+                },
+                text: "_".into(),
+            };
+        }
+        self.place_depth.set(depth + 1);
+        let info = self.place_info_depth(f, p, 0);
+        self.place_depth.set(depth);
+        info
     }
 
     fn place_info_depth(&self, f: FnId, p: &Place, depth: u32) -> PlaceInfo {
@@ -125,6 +175,27 @@ impl Index {
             return unknown();
         }
         let file = self.fns[f.0 as usize].file;
+        // `s.a` where `s` was built as `S { a: Arc::clone(&x), .. }`: it is `x`.
+        if let (Base::Local { fn_, local }, Some(Proj::Field(first))) = (&p.base, p.proj.first()) {
+            let owner = self.fn_id(file, *fn_);
+            if let Some(body) = self.func(owner).body.as_ref()
+                && let Some(l) = body.locals.get(*local as usize)
+                && let Some(&(_, target)) = l.field_aliases.iter().find(|(n, _)| n == first)
+            {
+                let mut q = body.places[target as usize].clone();
+                q.proj.extend(p.proj[1..].iter().cloned());
+                let mut info = self.place_info_depth(owner, &q, depth + 1);
+                let mut text = format!("{}.{}", l.name, first);
+                for proj in &p.proj[1..] {
+                    if let Proj::Field(n) = proj {
+                        text.push('.');
+                        text.push_str(n.as_str());
+                    }
+                }
+                info.text = text;
+                return info;
+            }
+        }
         let mut info = match &p.base {
             Base::SelfValue => PlaceInfo {
                 ty: self.self_type(f),
@@ -376,11 +447,15 @@ impl Index {
         let info = self.place_info(f, place);
         let method_str = method.as_str();
         let is_try = method_str.starts_with("try_");
-        let (mut ty, payload, typed) = match info.ty.as_lock() {
-            Some((lt, payload)) => (lt, payload.clone(), true),
+        let primitive_payload = match info.ty.as_lock() {
+            Some((_, Ty::External(p, args))) if p.len() == 1 && args.is_empty() => Some(p[0]),
+            _ => None,
+        };
+        let (mut ty, unit_payload, typed) = match info.ty.as_lock() {
+            Some((lt, payload)) => (lt, matches!(payload, Ty::Tuple(t) if t.is_empty()), true),
             None => (
                 self.infer_lock_type(f, holder, place, &info.ty, method)?,
-                Ty::Unknown,
+                false,
                 false,
             ),
         };
@@ -429,7 +504,8 @@ impl Index {
             is_try,
             typed,
             text: info.text,
-            payload,
+            unit_payload,
+            primitive_payload,
         })
     }
 

@@ -6,9 +6,11 @@
 //! reaches still gets a module path from its location, so its items keep distinct names.
 
 pub mod calls;
+pub mod graph;
 pub mod known;
 pub mod locks;
 pub mod model;
+pub mod summary;
 pub mod types;
 
 use crate::extract::Edition;
@@ -108,6 +110,10 @@ pub struct Index {
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
     resolve_cache: RefCell<FxHashMap<ResolveKey, Vec<Res>>>,
+    /// How deep place typing has recursed through calls, locals and guards: typing a place can
+    /// need a call's return type, which needs its receiver's type, and so on. Past the limit a
+    /// place is unknown, so mutual recursion (`x = x.next()`) always ends.
+    pub(crate) place_depth: std::cell::Cell<u32>,
     /// Names looked up in a module (through its imports and globs), and the lookups under way:
     /// glob imports form cycles (`use super::*` both ways) and fan out, so each lookup is done
     /// once and a lookup that reaches itself finds nothing.
@@ -115,6 +121,8 @@ pub struct Index {
     lookups_in_progress: RefCell<rustc_hash::FxHashSet<(ModId, Sym, bool)>>,
     /// Every name the unit defines or imports: a name outside it resolves to nothing here.
     known_names: rustc_hash::FxHashSet<Sym>,
+    /// Names of every method the unit defines.
+    method_names: rustc_hash::FxHashSet<Sym>,
 }
 
 /// The module path a file gets from where it lies, relative to its source directory.
@@ -181,9 +189,11 @@ impl Index {
             trait_methods: FxHashMap::default(),
             crate_names: FxHashMap::default(),
             resolve_cache: RefCell::new(FxHashMap::default()),
+            place_depth: std::cell::Cell::new(0),
             lookup_cache: RefCell::new(FxHashMap::default()),
             lookups_in_progress: RefCell::new(Default::default()),
             known_names: Default::default(),
+            method_names: Default::default(),
         };
 
         // Crate roots, lib first so that a file shared by several targets belongs to the lib.
@@ -538,9 +548,11 @@ impl Index {
             }
         }
         for (k, id) in adds {
+            self.method_names.insert(k.1);
             self.methods.entry(k).or_default().push(id);
         }
         for (k, id) in trait_adds {
+            self.method_names.insert(k);
             self.trait_methods.entry(k).or_default().push(id);
         }
     }
@@ -568,6 +580,18 @@ impl Index {
     }
 
     // ------------------------------------------------------------------ accessors
+
+    /// Could a call with this callee run code of the unit? A cheap test before resolving.
+    pub fn may_resolve(&self, callee: &Callee) -> bool {
+        match callee {
+            Callee::Method(name) => self.method_names.contains(name),
+            Callee::Path(segs) => segs
+                .last()
+                .is_some_and(|n| self.known_names.contains(n) || self.method_names.contains(n)),
+            Callee::Closure(_) => true,
+            Callee::Param(_) | Callee::Unknown => false,
+        }
+    }
 
     /// Does any item or import of the unit bear this name?
     pub fn defines_name(&self, name: Sym) -> bool {
@@ -649,7 +673,17 @@ impl Index {
         if outer == id {
             base
         } else {
-            format!("a closure in `{base}`")
+            format!("a closure in {base}")
+        }
+    }
+
+    /// A function named for prose: "`Counter::increment`", "a closure in `main`".
+    pub fn fn_phrase(&self, id: FnId) -> String {
+        let outer = self.outer_fn(id);
+        if outer == id {
+            format!("`{}`", self.fn_display(id))
+        } else {
+            format!("a closure in `{}`", self.fn_display(outer))
         }
     }
 

@@ -1,9 +1,18 @@
 //! The lock model applied to a unit: for every function, which holders are guards of which
-//! locks, which guards are held at each event, and what each call does. Rules read this and
-//! nothing else.
+//! locks, which guards are held at each event, what each call does, and a summary of what
+//! calling the function does. Rules read this and nothing else.
+//!
+//! Built in stages, each needing the one before:
+//! 1. the lock behind each lock-method call (`m.lock()`);
+//! 2. which functions return a guard, to a fixpoint over calls;
+//! 3. call results that are guards (`let s = self.state();`), and `lock()` methods of our own
+//!    types that return one;
+//! 4. the guards a closure inherits from where it runs;
+//! 5. function summaries, to a fixpoint over the reverse call graph.
 
 use super::known;
-use super::locks::HeldLock;
+use super::locks::{HeldLock, Instance, InstanceBase, LockClass};
+use super::summary::{self, ParamCall, Step, SumLock, Summary, Trace};
 use super::types::Ty;
 use super::{FnId, Index};
 use crate::facts::*;
@@ -42,6 +51,18 @@ pub struct ModelOptions {
 /// How a configured blocking call is described in messages.
 pub const CONFIGURED_BLOCKING: &str = "listed in `blocking-functions`";
 
+/// A lock taken at an event: directly, or inside a function called there.
+#[derive(Clone, Debug)]
+pub struct Acquisition {
+    pub lock: HeldLock,
+    /// From the event: the calls that lead to the acquisition, then its site. A direct
+    /// acquisition has one step.
+    pub trace: Trace,
+    /// Locks held by the code in between (a callee that holds a lock while it calls the
+    /// closure that acquires), on top of the guards held at the event.
+    pub also_held: Vec<SumLock>,
+}
+
 pub struct Model<'i> {
     pub ix: &'i Index,
     opts: ModelOptions,
@@ -49,6 +70,11 @@ pub struct Model<'i> {
     locks: Vec<Vec<Option<HeldLock>>>,
     /// Per closure, guards of the enclosing function held whenever it runs.
     inherited: Vec<Vec<HeldRef>>,
+    /// Per function, its calls that resolve to functions of the unit.
+    resolved: Vec<Vec<(CallIdx, Vec<FnId>)>>,
+    /// Per function, what each call is (sleep, blocking, other).
+    kinds: Vec<Vec<CallKind>>,
+    summaries: Vec<Summary>,
 }
 
 impl<'i> Model<'i> {
@@ -58,23 +84,47 @@ impl<'i> Model<'i> {
 
     pub fn with_options(ix: &'i Index, opts: ModelOptions) -> Model<'i> {
         let n = ix.fns.len();
-        let mut locks = Vec::with_capacity(n);
-        for i in 0..n {
-            let f = FnId(i as u32);
-            let v = match ix.func(f).body.as_ref() {
-                Some(body) => (0..body.holders.len() as HolderIdx)
-                    .map(|h| ix.held_lock(f, h))
-                    .collect(),
-                None => vec![],
-            };
-            locks.push(v);
-        }
         let mut m = Model {
             ix,
             opts,
-            locks,
+            locks: Vec::with_capacity(n),
             inherited: vec![vec![]; n],
+            resolved: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            summaries: vec![Summary::default(); n],
         };
+        for i in 0..n {
+            let f = FnId(i as u32);
+            let body = ix.func(f).body.as_ref();
+            m.locks.push(match body {
+                Some(b) => (0..b.holders.len() as HolderIdx)
+                    .map(|h| ix.held_lock(f, h))
+                    .collect(),
+                None => vec![],
+            });
+            m.resolved.push(match body {
+                Some(b) => (0..b.calls.len() as CallIdx)
+                    .filter(|&c| ix.may_resolve(&b.calls[c as usize].callee))
+                    .filter_map(|c| {
+                        let callees = ix.callees(f, c);
+                        (!callees.is_empty()).then_some((c, callees))
+                    })
+                    .collect(),
+                None => vec![],
+            });
+        }
+        for i in 0..n {
+            let f = FnId(i as u32);
+            let kinds = match ix.func(f).body.as_ref() {
+                Some(b) => (0..b.calls.len() as CallIdx)
+                    .map(|c| m.classify(f, c))
+                    .collect(),
+                None => vec![],
+            };
+            m.kinds.push(kinds);
+        }
+        m.compute_returns();
+        m.resolve_guard_calls();
         // Parents come before their closures in each file's list, so one pass suffices.
         for i in 0..n {
             let f = FnId(i as u32);
@@ -88,7 +138,166 @@ impl<'i> Model<'i> {
                 m.inherited[i] = m.held_where_invoked(parent, local, deferred);
             }
         }
+        m.compute_summaries();
         m
+    }
+
+    // ------------------------------------------------------------------ building
+
+    fn callers(&self) -> Vec<Vec<FnId>> {
+        let mut callers = vec![vec![]; self.ix.fns.len()];
+        for (i, calls) in self.resolved.iter().enumerate() {
+            for (_, callees) in calls {
+                for &g in callees {
+                    let list: &mut Vec<FnId> = &mut callers[g.0 as usize];
+                    if !list.contains(&FnId(i as u32)) {
+                        list.push(FnId(i as u32));
+                    }
+                }
+            }
+        }
+        // A closure's parent "calls" it: what the closure does, the parent may do.
+        for (i, list) in callers.iter_mut().enumerate() {
+            if let FnOwner::Closure { parent, .. } = self.ix.func(FnId(i as u32)).owner {
+                let p = self.ix.fn_id(self.ix.fns[i].file, parent);
+                if !list.contains(&p) {
+                    list.push(p);
+                }
+            }
+        }
+        callers
+    }
+
+    /// Which lock's guard each function returns, to a fixpoint.
+    fn compute_returns(&mut self) {
+        let callers = self.callers();
+        let mut work: Vec<FnId> = (0..self.ix.fns.len() as u32).map(FnId).collect();
+        let mut rounds = 0;
+        while let Some(f) = work.pop() {
+            rounds += 1;
+            if rounds > 20 * self.ix.fns.len().max(1) {
+                break;
+            }
+            if self.summaries[f.0 as usize].returns.is_some() {
+                continue;
+            }
+            let Some(ret) = self.returned_lock(f) else {
+                continue;
+            };
+            self.summaries[f.0 as usize].returns = Some(ret);
+            work.extend(callers[f.0 as usize].iter().copied());
+        }
+    }
+
+    fn returned_lock(&self, f: FnId) -> Option<SumLock> {
+        let body = self.ix.func(f).body.as_ref()?;
+        for op in &body.returns {
+            match op {
+                Operand::Guard(h) => {
+                    if let Some(l) = self.lock(HeldRef { f, h: *h }) {
+                        let site = self.loc(f, body.holders[*h as usize].span);
+                        return Some(SumLock {
+                            lock: l.clone(),
+                            trace: Trace::at(site, Step::Locks(l.text.as_str().into())),
+                        });
+                    }
+                    if let HolderKind::CallResult(c) = body.holders[*h as usize].kind
+                        && let Some(r) = self.returned_through(f, c)
+                    {
+                        return Some(r);
+                    }
+                }
+                Operand::Place(p) => {
+                    let place = &body.places[*p as usize];
+                    if let (Base::Call(c), true) = (&place.base, place.proj.is_empty())
+                        && let Some(r) = self.returned_through(f, *c)
+                    {
+                        return Some(r);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The guard call `c` of `f` returns, in `f`'s terms.
+    fn returned_through(&self, f: FnId, c: CallIdx) -> Option<SumLock> {
+        let callees = self.callees(f, c);
+        if callees.is_empty() {
+            return None;
+        }
+        let body = self.ix.func(f).body.as_ref()?;
+        let call_loc = self.loc(
+            f,
+            body.events
+                .iter()
+                .find(|e| e.kind == EventKind::Call(c))?
+                .span,
+        );
+        for &g in callees {
+            if let Some(r) = &self.summaries[g.0 as usize].returns
+                && let Some(l) = self.ix.map_lock(f, c, g, &r.lock)
+            {
+                return Some(SumLock {
+                    lock: l,
+                    trace: r.trace.through(call_loc, g),
+                });
+            }
+        }
+        None
+    }
+
+    /// Call results that are guards, and `lock()` methods of our own types that return one.
+    fn resolve_guard_calls(&mut self) {
+        for i in 0..self.ix.fns.len() {
+            let f = FnId(i as u32);
+            let Some(body) = self.ix.func(f).body.as_ref() else {
+                continue;
+            };
+            for (h, holder) in body.holders.iter().enumerate() {
+                if self.locks[i][h].is_some() {
+                    continue;
+                }
+                let l = match holder.kind {
+                    HolderKind::CallResult(c) => self.returned_through(f, c).map(|s| s.lock),
+                    HolderKind::Lock { place, method } => {
+                        self.user_lock_method(f, &body.places[place as usize], method)
+                    }
+                };
+                self.locks[i][h] = l;
+            }
+        }
+    }
+
+    /// `x.lock()` where `x`'s type is ours and its `lock` method returns a guard.
+    fn user_lock_method(&self, f: FnId, place: &Place, method: Sym) -> Option<HeldLock> {
+        let info = self.ix.place_info(f, place);
+        let Ty::Struct(id, _) = info.ty.peel() else {
+            return None;
+        };
+        for g in self.ix.method_of(*id, method) {
+            let Some(r) = &self.summaries[g.0 as usize].returns else {
+                continue;
+            };
+            let mut l = r.lock.clone();
+            if matches!(l.instance.base, InstanceBase::SelfValue) {
+                let mut path = info.instance.path.clone();
+                path.extend(l.instance.path.iter().cloned());
+                l.instance = Instance {
+                    base: info.instance.base.clone(),
+                    path,
+                };
+                let rest = l
+                    .text
+                    .split_once('.')
+                    .map(|(_, r)| format!(".{r}"))
+                    .unwrap_or_default();
+                l.text = format!("{}{rest}", info.text);
+            }
+            return Some(l);
+        }
+        None
     }
 
     /// Guards of `parent` held at the events where closure `local` runs.
@@ -117,6 +326,201 @@ impl<'i> Model<'i> {
         out
     }
 
+    fn compute_summaries(&mut self) {
+        let callers = self.callers();
+        let n = self.ix.fns.len();
+        // Callees before callers makes most functions final on their first visit.
+        let mut work: Vec<FnId> = (0..n as u32).map(FnId).collect();
+        let mut queued = vec![true; n];
+        let mut visits = 0usize;
+        while let Some(f) = work.pop() {
+            queued[f.0 as usize] = false;
+            visits += 1;
+            if visits > 30 * n.max(1) {
+                break;
+            }
+            let s = self.summarize(f);
+            if summary::merge(&mut self.summaries[f.0 as usize], s) {
+                for &caller in &callers[f.0 as usize] {
+                    if !queued[caller.0 as usize] {
+                        queued[caller.0 as usize] = true;
+                        work.push(caller);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `f` does, given the current summaries of the functions it calls.
+    fn summarize(&self, f: FnId) -> Summary {
+        let mut s = Summary::default();
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return s;
+        };
+        let own = |r: &HeldRef| r.f == f;
+        let file = self.ix.fns[f.0 as usize].file;
+        for (e, ev) in body.events.iter().enumerate() {
+            let e = e as u32;
+            for a in self.acquisitions_at(f, e) {
+                if a.lock.is_try {
+                    continue;
+                }
+                // Orders between locks reached from the caller's arguments: the caller decides.
+                for h in self.held_at(f, e).into_iter().filter(own) {
+                    if let Some(hl) = self.lock(h) {
+                        let held = SumLock {
+                            lock: hl.clone(),
+                            trace: Trace::at(
+                                self.loc(f, self.holder(h).span),
+                                Step::Locks(hl.text.as_str().into()),
+                            ),
+                        };
+                        if matches!(hl.class, LockClass::Param(..))
+                            || matches!(a.lock.class, LockClass::Param(..))
+                        {
+                            s.edges.push((
+                                held,
+                                SumLock {
+                                    lock: a.lock.clone(),
+                                    trace: a.trace.clone(),
+                                },
+                            ));
+                        }
+                    }
+                }
+                s.acquires.push(SumLock {
+                    lock: a.lock,
+                    trace: a.trace,
+                });
+            }
+            let EventKind::Call(c) = ev.kind else {
+                continue;
+            };
+            match &self.kinds[f.0 as usize][c as usize] {
+                CallKind::Sleep if s.sleeps.is_none() => {
+                    s.sleeps = Some(Trace::at(self.loc(f, ev.span), Step::Sleeps))
+                }
+                CallKind::Blocking(what) if s.blocks.is_none() => {
+                    s.blocks = Some((what, Trace::at(self.loc(f, ev.span), Step::BlocksOn(what))))
+                }
+                _ => {}
+            }
+            let call = &body.calls[c as usize];
+            // Closures run here: the ones we call, and the ones we pass to a call that runs
+            // them (they see this function's `self` and parameters: no mapping).
+            let mut run_here: Vec<FnIdx> = vec![];
+            if let Callee::Closure(k) = call.callee {
+                run_here.push(k);
+            }
+            for op in call.args.iter().chain(call.receiver.iter()) {
+                if let Operand::Closure(k) = op {
+                    let deferred = matches!(
+                        self.ix.func(self.ix.fn_id(file, *k)).owner,
+                        FnOwner::Closure { deferred: true, .. }
+                    );
+                    if !deferred {
+                        run_here.push(*k);
+                    }
+                }
+            }
+            for k in run_here {
+                let ks = &self.summaries[self.ix.fn_id(file, k).0 as usize];
+                for a in &ks.acquires {
+                    s.acquires.push(a.clone());
+                }
+                if s.sleeps.is_none() {
+                    s.sleeps.clone_from(&ks.sleeps);
+                }
+                if s.blocks.is_none() {
+                    s.blocks.clone_from(&ks.blocks);
+                }
+            }
+            if let Callee::Param(i) = call.callee {
+                let held: Vec<SumLock> = self
+                    .held_at(f, e)
+                    .into_iter()
+                    .filter(own)
+                    .filter_map(|h| {
+                        let l = self.lock(h)?;
+                        Some(SumLock {
+                            lock: l.clone(),
+                            trace: Trace::at(
+                                self.loc(f, self.holder(h).span),
+                                Step::Locks(l.text.as_str().into()),
+                            ),
+                        })
+                    })
+                    .collect();
+                s.param_calls.push(ParamCall {
+                    param: i,
+                    held,
+                    trace: Trace::at(self.loc(f, ev.span), Step::CallsClosure),
+                });
+            }
+            let call_loc = self.loc(f, ev.span);
+            {
+                for &g in self.callees(f, c) {
+                    let gs = &self.summaries[g.0 as usize];
+                    let name = g;
+                    if s.sleeps.is_none()
+                        && let Some(t) = &gs.sleeps
+                    {
+                        s.sleeps = Some(t.through(call_loc, name));
+                    }
+                    if s.blocks.is_none()
+                        && let Some((w, t)) = &gs.blocks
+                    {
+                        s.blocks = Some((w, t.through(call_loc, name)));
+                    }
+                    for (a, b) in &gs.edges {
+                        if let (Some(ma), Some(mb)) = (
+                            self.ix.map_lock(f, c, g, &a.lock),
+                            self.ix.map_lock(f, c, g, &b.lock),
+                        ) && (matches!(ma.class, LockClass::Param(..))
+                            || matches!(mb.class, LockClass::Param(..)))
+                        {
+                            s.edges.push((
+                                SumLock {
+                                    lock: ma,
+                                    trace: a.trace.through(call_loc, name),
+                                },
+                                SumLock {
+                                    lock: mb,
+                                    trace: b.trace.through(call_loc, name),
+                                },
+                            ));
+                        }
+                    }
+                    // Passing our own closure parameter on: the callee calls it holding these.
+                    for pc in &gs.param_calls {
+                        if let Some(Operand::Place(p)) = call.args.get(pc.param as usize)
+                            && let Base::Param(j) = body.places[*p as usize].base
+                        {
+                            let mapped: Vec<SumLock> = pc
+                                .held
+                                .iter()
+                                .filter_map(|h| {
+                                    Some(SumLock {
+                                        lock: self.ix.map_lock(f, c, g, &h.lock)?,
+                                        trace: h.trace.through(call_loc, name),
+                                    })
+                                })
+                                .collect();
+                            s.param_calls.push(ParamCall {
+                                param: j,
+                                held: mapped,
+                                trace: pc.trace.through(call_loc, name),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    // ------------------------------------------------------------------ queries
+
     pub fn lock(&self, r: HeldRef) -> Option<&HeldLock> {
         self.locks.get(r.f.0 as usize)?.get(r.h as usize)?.as_ref()
     }
@@ -129,6 +533,19 @@ impl<'i> Model<'i> {
             .as_ref()
             .expect("a holder's function has a body")
             .holders[r.h as usize]
+    }
+
+    pub fn summary(&self, f: FnId) -> &Summary {
+        &self.summaries[f.0 as usize]
+    }
+
+    /// The functions of the unit a call may run.
+    pub fn callees(&self, f: FnId, c: CallIdx) -> &[FnId] {
+        let calls = &self.resolved[f.0 as usize];
+        match calls.binary_search_by_key(&c, |(x, _)| *x) {
+            Ok(i) => &calls[i].1,
+            Err(_) => &[],
+        }
     }
 
     /// The functions with bodies: every function, method, closure and async block.
@@ -159,8 +576,92 @@ impl<'i> Model<'i> {
                 }
             }
         }
-        out.extend(self.inherited[f.0 as usize].iter().copied());
+        // Guards the closure itself dropped (or moved on) end where it did so.
+        let ends = self
+            .ix
+            .func(f)
+            .body
+            .as_ref()
+            .map(|b| b.captured_ends.as_slice())
+            .unwrap_or(&[]);
+        out.extend(self.inherited[f.0 as usize].iter().copied().filter(|r| {
+            let holder = self.holder(*r);
+            let parent_idx = self.ix.fns[r.f.0 as usize].idx;
+            !ends
+                .iter()
+                .any(|end| end.at <= e && end.fn_ == parent_idx && Some(end.local) == holder.local)
+        }));
         out
+    }
+
+    /// The locks taken at event `e` of `f`: by a lock call there, or inside a function called
+    /// there (including closures it calls that `f` passed in).
+    pub fn acquisitions_at(&self, f: FnId, e: u32) -> Vec<Acquisition> {
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return vec![];
+        };
+        let ev = &body.events[e as usize];
+        match ev.kind {
+            EventKind::Acquire(h) => match self.lock(HeldRef { f, h }) {
+                Some(l) => vec![Acquisition {
+                    lock: l.clone(),
+                    trace: Trace::at(self.loc(f, ev.span), Step::Locks(l.text.as_str().into())),
+                    also_held: vec![],
+                }],
+                None => vec![],
+            },
+            EventKind::Call(c) => {
+                let mut out = vec![];
+                let call = &body.calls[c as usize];
+                let call_loc = self.loc(f, ev.span);
+                for &g in self.callees(f, c) {
+                    let gs = &self.summaries[g.0 as usize];
+                    let name = g;
+                    for a in &gs.acquires {
+                        if let Some(l) = self.ix.map_lock(f, c, g, &a.lock) {
+                            out.push(Acquisition {
+                                lock: l,
+                                trace: a.trace.through(call_loc, name),
+                                also_held: vec![],
+                            });
+                        }
+                    }
+                    // Closures we pass in run inside the callee, holding what it holds.
+                    for pc in &gs.param_calls {
+                        let Some(Operand::Closure(k)) = call.args.get(pc.param as usize) else {
+                            continue;
+                        };
+                        let k = self.ix.fn_id(self.ix.fns[f.0 as usize].file, *k);
+                        let also: Vec<SumLock> = pc
+                            .held
+                            .iter()
+                            .filter_map(|h| {
+                                Some(SumLock {
+                                    lock: self.ix.map_lock(f, c, g, &h.lock)?,
+                                    trace: h.trace.through(call_loc, name),
+                                })
+                            })
+                            .collect();
+                        if also.is_empty() {
+                            continue;
+                        }
+                        // The call, where the callee calls the closure, then the closure's lock.
+                        let into_closure = pc.trace.through(call_loc, name);
+                        for a in &self.summaries[k.0 as usize].acquires {
+                            let mut steps = into_closure.steps.clone();
+                            steps.extend(a.trace.steps.iter().cloned());
+                            out.push(Acquisition {
+                                lock: a.lock.clone(),
+                                trace: Trace { steps },
+                                also_held: also.clone(),
+                            });
+                        }
+                    }
+                }
+                out
+            }
+            EventKind::Await => vec![],
+        }
     }
 
     /// Does anything in `f` (or where it runs) hold a guard at all? A cheap filter.
@@ -193,20 +694,38 @@ impl<'i> Model<'i> {
             Operand::Guard(h) => Some(HeldRef { f, h: *h }),
             Operand::Place(p) => match body.places[*p as usize].base {
                 Base::Guard(h) => Some(HeldRef { f, h }),
+                // A binding that holds a guard-returning call's result.
+                Base::Local { fn_, local } if fn_ == self.ix.fns[f.0 as usize].idx => body
+                    .holders
+                    .iter()
+                    .position(|hd| hd.local == Some(local))
+                    .map(|h| HeldRef {
+                        f,
+                        h: h as HolderIdx,
+                    })
+                    .filter(|&r| self.lock(r).is_some()),
                 _ => None,
             },
             _ => None,
         }
     }
 
-    /// What call `c` of `f` is, as far as holding a guard across it goes.
-    pub fn call_kind(&self, f: FnId, c: CallIdx) -> CallKind {
+    /// What call `c` of `f` is, as far as holding a guard across it goes (the call itself; see
+    /// the callee's summary for what it does inside).
+    pub fn call_kind(&self, f: FnId, c: CallIdx) -> &CallKind {
+        &self.kinds[f.0 as usize][c as usize]
+    }
+
+    fn classify(&self, f: FnId, c: CallIdx) -> CallKind {
         let Some(body) = self.ix.func(f).body.as_ref() else {
             return CallKind::Other;
         };
         let call = &body.calls[c as usize];
         match &call.callee {
             Callee::Path(_) => {
+                if !self.callees(f, c).is_empty() {
+                    return CallKind::Other;
+                }
                 let Some(path) = self.ix.external_path(f, c) else {
                     return CallKind::Other;
                 };
@@ -222,7 +741,7 @@ impl<'i> Model<'i> {
                 CallKind::Other
             }
             Callee::Method(name) => {
-                let unresolved = self.ix.callees(f, c).is_empty();
+                let unresolved = self.callees(f, c).is_empty();
                 if unresolved && self.opts.sleep_methods.contains(name) {
                     return CallKind::Sleep;
                 }

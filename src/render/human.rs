@@ -2,9 +2,9 @@
 //! other files are shown as related reports under the main one.
 
 use super::{RenderOptions, Sources, sanitize};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::driver::Report;
-use crate::span::{Loc, byte_offset};
+use crate::span::{FileId, Loc, byte_offset};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 use std::io::{self, Write};
@@ -178,9 +178,65 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
                 writeln!(out, "{lead}{line}")?;
             }
         }
+        if let Some(fix) = &d.fix {
+            patch(report, &sources, fix, out)?;
+        }
         writeln!(out)?;
     }
     writeln!(out, "{}", summary(report))
+}
+
+/// The fix under the help, as a patch of the lines it changes.
+fn patch(report: &Report, sources: &Sources, fix: &Fix, out: &mut dyn Write) -> io::Result<()> {
+    if fix.edits.is_empty() {
+        return Ok(());
+    }
+    let how = match fix.applicability {
+        Applicability::Safe => "fix (safe, applied by `--fix`)",
+        Applicability::Unsafe => "fix (unsafe, applied by `--fix --unsafe-fixes`)",
+        Applicability::DisplayOnly => "suggestion (not applied automatically)",
+    };
+    writeln!(out, "  {how}: {}", sanitize(&fix.message))?;
+    let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.loc.file).collect();
+    files.dedup();
+    files.sort_by_key(|f| report.display_path(*f).to_string());
+    files.dedup();
+    for file in files {
+        let text = sources.text(file);
+        let edits: Vec<&Edit> = fix.edits.iter().filter(|e| e.loc.file == file).collect();
+        // One hunk per run of edits no more than a line apart.
+        let mut groups: Vec<Vec<&Edit>> = vec![];
+        let mut sorted = edits.clone();
+        sorted.sort_by_key(|e| e.loc.span);
+        for e in sorted {
+            match groups.last_mut() {
+                Some(g)
+                    if g.iter().map(|x| x.loc.span.hi.line).max().unwrap_or(0) + 1
+                        >= e.loc.span.lo.line =>
+                {
+                    g.push(e)
+                }
+                _ => groups.push(vec![e]),
+            }
+        }
+        for g in groups {
+            let Some((first, old, new)) = crate::fix::preview(&text, &g) else {
+                continue;
+            };
+            writeln!(
+                out,
+                "    --> {}:{first}",
+                sanitize(report.display_path(file))
+            )?;
+            for l in &old {
+                writeln!(out, "    - {}", sanitize(l))?;
+            }
+            for l in &new {
+                writeln!(out, "    + {}", sanitize(l))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Greedy word wrap.

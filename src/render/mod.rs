@@ -1,6 +1,7 @@
 //! Renderers: the only code that knows output formats. Each format is one file behind
 //! [`render`].
 
+pub mod diff;
 pub mod github;
 pub mod gitlab;
 mod human;

@@ -1,17 +1,19 @@
 //! `double_lock`: a lock taken again by the thread that already holds it.
 
-use super::words::{kept_by, lock_kind};
+use super::words::{kept_by, lock_kind, trace_labels};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{EventKind, Held};
+use crate::facts::{Held, Holder};
+use crate::index::FnId;
 use crate::index::known::LockKind;
-use crate::index::locks::Mode;
-use crate::index::model::{HeldRef, Model};
+use crate::index::locks::{HeldLock, Mode};
+use crate::index::model::{Acquisition, Model};
+use crate::span::Loc;
 
 pub const RULE: Rule = Rule {
     name: "double_lock",
     level: Severity::Error,
-    summary: "a lock taken again while the same thread still holds its guard",
+    summary: "a lock taken again while the same thread still holds its guard, directly or in a called function",
     docs: DOCS,
     fix: FixAvailability::None,
     check: Some(check),
@@ -19,9 +21,10 @@ pub const RULE: Rule = Rule {
 
 const DOCS: &str = r#"### What it does
 Finds a lock acquired while the same thread still holds a guard of that same lock: a second
-`lock()` while the first guard is alive, a `lock()` in a closure that runs while the guard is
-held, a lock whose temporary guard is kept alive by a `match`, `if let` or `while let`
-scrutinee, and a recursive `read()` of an `RwLock`.
+`lock()` while the first guard is alive, a call to a function that locks it again (however deep
+the call chain, across files), a `lock()` in a closure that runs while the guard is held, a
+lock whose temporary guard is kept alive by a `match`, `if let` or `while let` scrutinee, and a
+recursive `read()` of an `RwLock`.
 
 ### Why is this bad
 `std::sync::Mutex`, `parking_lot::Mutex`, `spin::Mutex` and the async mutexes are not
@@ -29,14 +32,18 @@ reentrant. The second acquisition waits for the first guard to be dropped, and t
 belongs to the waiting thread: it waits forever (std may also panic). A recursive `read()` can
 deadlock too: once a writer is queued, most `RwLock`s make new readers wait behind it.
 
+The call case is the Rust form of a Python `RLock` habit: `increment()` holds the lock and calls
+`notify_change()`, which takes it again. With a `Mutex` that is a deadlock.
+
 The scrutinee case surprises people most: in `match self.state.lock().unwrap().kind { … }`
 the guard is a temporary that lives until the end of the whole `match`, so locking
 `self.state` in an arm deadlocks.
 
 ### Known problems
 Two acquisitions are reported only when lockscan can tell they reach the same object
-(`self.value` twice, or the same local). Locks reached through an unknown value are not
-compared. Reentrant locks (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`) are
+(`self.value` twice, the same local, or a callee's `self.value` reached through the same
+receiver). Calls that cannot be resolved (trait objects, generic parameters, other crates) are
+not followed. Reentrant locks (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`) are
 never reported.
 
 ### Example
@@ -44,7 +51,11 @@ never reported.
 fn increment(&self) {
     let mut value = self.value.lock().unwrap();
     *value += 1;
-    let log = self.value.lock().unwrap(); // waits for `value` forever
+    self.notify_change(); // locks `self.value` again: waits for `value` forever
+}
+
+fn notify_change(&self) {
+    println!("now {}", *self.value.lock().unwrap());
 }
 ```
 
@@ -53,39 +64,79 @@ fn increment(&self) {
 fn increment(&self) {
     let mut value = self.value.lock().unwrap();
     *value += 1;
-    let now = *value; // use the guard you already hold
+    let now = *value;
     drop(value);
-    println!("{now}");
+    Self::announce(now); // pass the data down instead of locking again
 }
 ```
 "#;
 
-/// A lock acquired while a guard of the same lock instance is held.
-pub(super) struct Reacquisition {
-    pub first: HeldRef,
-    pub second: HeldRef,
+/// What was already held when the same lock was taken again.
+pub(super) struct First<'m> {
+    pub lock: HeldLock,
+    pub loc: Loc,
+    /// The holder, when the first guard is held at the event (not inside a callee).
+    pub holder: Option<&'m Holder>,
+    pub label: String,
 }
 
-/// Every acquisition that happens while the same thread holds a guard on the same instance.
-pub(super) fn reacquisitions(m: &Model) -> Vec<Reacquisition> {
+/// A lock acquired while a guard of the same lock instance is held.
+pub(super) struct Reacquisition<'m> {
+    pub f: FnId,
+    pub first: First<'m>,
+    pub second: Acquisition,
+}
+
+/// Every acquisition (direct, or in a called function) that happens while the same thread
+/// holds a guard on the same instance.
+pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
     let mut out = vec![];
     for (f, body) in m.bodies() {
         if !m.holds_anything(f) {
             continue;
         }
-        for (e, ev) in body.events.iter().enumerate() {
-            let EventKind::Acquire(h) = ev.kind else {
-                continue;
-            };
-            let second = HeldRef { f, h };
-            let Some(l2) = m.lock(second) else { continue };
-            if l2.is_try || l2.ty.kind == LockKind::Reentrant {
+        for e in 0..body.events.len() as u32 {
+            let acquisitions = m.acquisitions_at(f, e);
+            if acquisitions.is_empty() {
                 continue;
             }
-            for first in m.held_at(f, e as u32) {
-                let Some(l1) = m.lock(first) else { continue };
-                if l1.class == l2.class && l1.instance.same_as(&l2.instance) {
-                    out.push(Reacquisition { first, second });
+            let held = m.held_at(f, e);
+            for a in acquisitions {
+                if a.lock.is_try || a.lock.ty.kind == LockKind::Reentrant {
+                    continue;
+                }
+                let mut firsts: Vec<First> = vec![];
+                for r in &held {
+                    let Some(l) = m.lock(*r) else { continue };
+                    let holder = m.holder(*r);
+                    firsts.push(First {
+                        lock: l.clone(),
+                        loc: m.loc(r.f, holder.span),
+                        holder: Some(holder),
+                        label: kept_by(holder, l),
+                    });
+                }
+                for s in &a.also_held {
+                    firsts.push(First {
+                        lock: s.lock.clone(),
+                        loc: s.trace.site(),
+                        holder: None,
+                        label: format!(
+                            "guard of `{}` taken here, held while the closure runs",
+                            s.lock.text
+                        ),
+                    });
+                }
+                for first in firsts {
+                    if first.lock.class == a.lock.class
+                        && first.lock.instance.same_as(&a.lock.instance)
+                    {
+                        out.push(Reacquisition {
+                            f,
+                            first,
+                            second: a.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -95,9 +146,7 @@ pub(super) fn reacquisitions(m: &Model) -> Vec<Reacquisition> {
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for r in reacquisitions(m) {
-        let (Some(l1), Some(l2)) = (m.lock(r.first), m.lock(r.second)) else {
-            continue;
-        };
+        let (l1, l2) = (&r.first.lock, &r.second.lock);
         let recursive_read = l1.mode.is_read() && l2.mode.is_read();
         let upgrade = l1.mode.is_read() && l2.mode == Mode::Write;
         // A read beside an upgradable read is allowed; only two upgradables conflict.
@@ -106,43 +155,68 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         if upgrade || l2.mode == Mode::RecursiveRead || upgradable_beside_read {
             continue;
         }
-        let h1 = m.holder(r.first);
-        let h2 = m.holder(r.second);
-        let message = if recursive_read {
-            format!(
-                "`{}` is read-locked again while this thread already holds a read guard on it",
-                l2.text
-            )
-        } else {
-            format!(
-                "`{}` is locked while this thread already holds its guard",
-                l2.text
-            )
-        };
-        let mut d = Diagnostic::new(RULE.name, RULE.level, m.loc(r.second.f, h2.span), message)
-            .primary_label(if recursive_read {
-                "a second read guard: waits behind any queued writer, which waits for the first"
-            } else {
-                "waits for the guard this thread already holds, forever"
-            })
-            .label(m.loc(r.first.f, h1.span), kept_by(h1, l1));
-        if r.first.f != r.second.f && m.ix.outer_fn(r.second.f) == m.ix.outer_fn(r.first.f) {
-            d = d.note("the closure runs while the first guard is held");
-        }
-        let help = match (h1.held, h1.binding) {
-            (Held::Binding, Some((name, _))) => format!(
-                "use the guard you already hold (`{name}`), or end it with `drop({name})` before locking again"
-            ),
-            (Held::Scrutinee(_), _) => "copy the value you need out of the guard into a local first (`let value = …;`) and branch on the local, so that no guard is alive in the branches".to_string(),
-            _ => "take the lock once and use that guard for both".to_string(),
-        };
-        d = d.help(help);
-        if !recursive_read {
-            d = d.note(format!(
-                "{} is not reentrant: a thread that locks it twice waits for itself",
-                lock_kind(l2.ty)
-            ));
-        }
-        out.push(d);
+        out.push(diagnostic(m, &r, recursive_read));
     }
+}
+
+fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic {
+    let l2 = &r.second.lock;
+    let steps = &m.ix.trace_text(&r.second.trace);
+    let (primary, primary_what) = steps[0].clone();
+    let direct = steps.len() == 1;
+    let message = match (direct, recursive_read) {
+        (true, false) => format!(
+            "`{}` is locked while this thread already holds its guard",
+            l2.text
+        ),
+        (true, true) => format!(
+            "`{}` is read-locked again while this thread already holds a read guard on it",
+            l2.text
+        ),
+        (false, false) => format!(
+            "{} `{}` again while this thread already holds its guard",
+            primary_what.replacen("calls", "this call to", 1) + " locks",
+            l2.text
+        ),
+        (false, true) => format!(
+            "{} a read guard of `{}` again while this thread already holds one",
+            primary_what.replacen("calls", "this call to", 1) + " takes",
+            l2.text
+        ),
+    };
+    let primary_label = if direct {
+        if recursive_read {
+            "a second read guard: waits behind any queued writer, which waits for the first"
+                .to_string()
+        } else {
+            "waits for the guard this thread already holds, forever".to_string()
+        }
+    } else {
+        format!("{primary_what}, which waits for the guard this thread already holds")
+    };
+    let mut d = Diagnostic::new(super::double_lock::RULE.name, RULE.level, primary, message)
+        .primary_label(primary_label)
+        .label(r.first.loc, r.first.label.clone());
+    d = trace_labels(d, &steps[1..]);
+    if m.ix.outer_fn(r.f) != r.f {
+        d = d.note("the closure runs while the first guard is held");
+    }
+    let help = match r.first.holder.map(|h| (h.held, h.binding)) {
+        Some((Held::Binding, Some((name, _)))) if direct => format!(
+            "use the guard you already hold (`{name}`), or end it with `drop({name})` before locking again"
+        ),
+        Some((Held::Binding, Some((name, _)))) => format!(
+            "pass what the callee needs from `{name}` down to it instead of letting it lock again, or end the guard (`drop({name})`) before the call"
+        ),
+        Some((Held::Scrutinee(_), _)) => "copy the value you need out of the guard into a local first (`let value = …;`) and branch on the local, so that no guard is alive in the branches".to_string(),
+        _ => "take the lock once and use that guard for both".to_string(),
+    };
+    d = d.help(help);
+    if !recursive_read {
+        d = d.note(format!(
+            "{} is not reentrant: a thread that locks it twice waits for itself",
+            lock_kind(l2.ty)
+        ));
+    }
+    d
 }

@@ -3,6 +3,7 @@
 use crate::facts::Event;
 use crate::index::FnId;
 use crate::index::model::{HeldRef, Model};
+use crate::index::summary::Trace;
 use crate::span::Loc;
 use std::collections::BTreeMap;
 
@@ -10,6 +11,17 @@ use std::collections::BTreeMap;
 pub(super) struct Across<W> {
     pub loc: Loc,
     pub what: W,
+    /// When the event is a call to a function that does it inside: the steps from the call
+    /// (first) to where it happens (last).
+    pub steps: Vec<(Loc, String)>,
+}
+
+/// What an event is, for a `guard_across_*` rule.
+pub(super) struct Picked<W> {
+    pub what: W,
+    /// A guard the event does not count against (the receiver's own guard).
+    pub exempt: Option<HeldRef>,
+    pub steps: Vec<(Loc, String)>,
 }
 
 /// For every guard, the events `pick` selects during which it is held. `pick` says what the
@@ -17,7 +29,7 @@ pub(super) struct Across<W> {
 /// filters the guards.
 pub(super) fn guards_across<W: Clone>(
     m: &Model,
-    mut pick: impl FnMut(FnId, &Event) -> Option<(W, Option<HeldRef>)>,
+    mut pick: impl FnMut(FnId, &Event) -> Option<Picked<W>>,
     mut counts: impl FnMut(HeldRef, &W) -> bool,
 ) -> BTreeMap<HeldRef, Vec<Across<W>>> {
     let mut out: BTreeMap<HeldRef, Vec<Across<W>>> = BTreeMap::new();
@@ -26,14 +38,15 @@ pub(super) fn guards_across<W: Clone>(
             continue;
         }
         for (e, ev) in body.events.iter().enumerate() {
-            let Some((what, exempt)) = pick(f, ev) else {
+            let Some(p) = pick(f, ev) else {
                 continue;
             };
             for r in m.held_at(f, e as u32) {
-                if Some(r) != exempt && m.lock(r).is_some() && counts(r, &what) {
+                if Some(r) != p.exempt && m.lock(r).is_some() && counts(r, &p.what) {
                     out.entry(r).or_default().push(Across {
                         loc: m.loc(f, ev.span),
-                        what: what.clone(),
+                        what: p.what.clone(),
+                        steps: p.steps.clone(),
                     });
                 }
             }
@@ -49,4 +62,18 @@ pub(super) fn count(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// A call to functions of ours that do something inside: the first callee's trace to it.
+pub(super) fn via_callee(
+    m: &Model,
+    f: FnId,
+    c: crate::facts::CallIdx,
+    call: Loc,
+    pick: impl Fn(&crate::index::summary::Summary) -> Option<&Trace>,
+) -> Option<Vec<(Loc, String)>> {
+    m.callees(f, c).iter().find_map(|&g| {
+        let t = pick(m.summary(g))?;
+        Some(m.ix.trace_text(&t.through(call, g)))
+    })
 }

@@ -1,6 +1,6 @@
 //! `guard_across_await`: a blocking lock's guard held across an `.await`.
 
-use super::guard_across::{count, guards_across};
+use super::guard_across::{Picked, count, guards_across};
 use super::words::{end_it, lock_kind};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
@@ -52,7 +52,13 @@ or, if the lock must be held across the `.await`, use `tokio::sync::Mutex`.
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across(
         m,
-        |f, ev| (ev.kind == EventKind::Await && m.is_async(f)).then_some(((), None)),
+        |f, ev| {
+            (ev.kind == EventKind::Await && m.is_async(f)).then_some(Picked {
+                what: (),
+                exempt: None,
+                steps: vec![],
+            })
+        },
         |r, _| m.lock(r).is_some_and(|l| !l.ty.lib.is_async()),
     );
     for (r, awaits) in found {

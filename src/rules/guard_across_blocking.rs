@@ -1,7 +1,7 @@
 //! `guard_across_blocking`: a guard held while the thread blocks on something else.
 
-use super::guard_across::{count, guards_across};
-use super::words::end_it;
+use super::guard_across::{Picked, count, guards_across};
+use super::words::{end_it, trace_labels};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::EventKind;
@@ -61,12 +61,27 @@ fn drain(&self, rx: &Receiver<Msg>) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across(
         m,
-        |f, ev| match ev.kind {
-            EventKind::Call(c) => match m.call_kind(f, c) {
-                CallKind::Blocking(what) => Some((what, m.receiver_guard(f, c))),
-                _ => None,
-            },
-            _ => None,
+        |f, ev| {
+            let EventKind::Call(c) = ev.kind else {
+                return None;
+            };
+            if let CallKind::Blocking(what) = m.call_kind(f, c) {
+                return Some(Picked {
+                    what: *what,
+                    exempt: m.receiver_guard(f, c),
+                    steps: vec![],
+                });
+            }
+            let g = m
+                .callees(f, c)
+                .iter()
+                .find(|&&g| m.summary(g).blocks.is_some())?;
+            let (what, trace) = m.summary(*g).blocks.as_ref()?;
+            Some(Picked {
+                what: *what,
+                exempt: m.receiver_guard(f, c),
+                steps: m.ix.trace_text(&trace.through(m.loc(f, ev.span), *g)),
+            })
         },
         |r, _| m.lock(r).is_some_and(|l| !l.guards_a_section()),
     );
@@ -95,10 +110,24 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         )
         .primary_label("guard taken here");
         for c in &calls {
-            d = d.label(
-                c.loc,
-                format!("blocks on {} while the guard is held", c.what),
-            );
+            match c.steps.split_first() {
+                None => {
+                    d = d.label(
+                        c.loc,
+                        format!("blocks on {} while the guard is held", c.what),
+                    )
+                }
+                Some(((call, what), rest)) => {
+                    d = d.label(
+                        *call,
+                        format!(
+                            "{what}, which blocks on {}, while the guard is held",
+                            c.what
+                        ),
+                    );
+                    d = trace_labels(d, rest);
+                }
+            }
         }
         d = d.help(end_it(holder, "the blocking call")).note(format!(
             "if whatever would unblock this call needs `{}`, both wait forever",

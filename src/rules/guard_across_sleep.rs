@@ -1,18 +1,19 @@
 //! `guard_across_sleep`: a guard held while the thread or task sleeps.
 
-use super::guard_across::{count, guards_across};
-use super::words::end_it;
+use super::guard_across::{Picked, count, guards_across, via_callee};
+use super::words::{end_it, trace_labels};
 use super::{FixAvailability, Rule};
-use crate::diag::{Diagnostic, Severity};
-use crate::facts::EventKind;
-use crate::index::model::{CallKind, Model};
+use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::facts::{EventKind, FnOwner, Held};
+use crate::index::model::{CallKind, HeldRef, Model};
+use crate::span::{Loc, Span};
 
 pub const RULE: Rule = Rule {
     name: "guard_across_sleep",
     level: Severity::Warning,
     summary: "a guard held across `thread::sleep`, `tokio::time::sleep(..).await` and friends",
     docs: DOCS,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     check: Some(check),
 };
 
@@ -29,6 +30,12 @@ long as the sleep, and the program is as slow as if it had one thread. It is the
 A sleep that is the point of the critical section (rate-limiting one resource on purpose) is
 reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`. A lock with no
 data (`Mutex<()>`) guards a section, not a value, and is not reported.
+
+When the guard is a `let` binding that nothing uses from the sleep on (no later mention, no
+closure that captures it, no loop between the binding and the sleep), the fix inserts
+`drop(guard);` before the sleep. What ran under the lock after the sleep (the rest of the
+block, which no longer needed the guard) then runs without it, so the fix needs
+`--unsafe-fixes`.
 
 ### Example
 ```rust
@@ -52,16 +59,28 @@ fn vote(&self, option: u32) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across(
         m,
-        |f, ev| match ev.kind {
-            EventKind::Call(c) if m.call_kind(f, c) == CallKind::Sleep => {
+        |f, ev| {
+            let EventKind::Call(c) = ev.kind else {
+                return None;
+            };
+            if *m.call_kind(f, c) == CallKind::Sleep {
                 let awaited =
                     m.ix.func(f)
                         .body
                         .as_ref()
                         .is_some_and(|b| b.calls[c as usize].awaited);
-                Some((awaited, None))
+                return Some(Picked {
+                    what: awaited,
+                    exempt: None,
+                    steps: vec![],
+                });
             }
-            _ => None,
+            let steps = via_callee(m, f, c, m.loc(f, ev.span), |s| s.sleeps.as_ref())?;
+            Some(Picked {
+                what: false,
+                exempt: None,
+                steps,
+            })
         },
         // A blocking lock held across an awaited sleep is `guard_across_await`'s finding.
         // A `Mutex<()>` guards a section; sleeping in it is its purpose.
@@ -86,12 +105,79 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         )
         .primary_label("guard taken here");
         for s in &sleeps {
-            d = d.label(s.loc, "sleeps while the guard is held");
+            match s.steps.split_first() {
+                None => d = d.label(s.loc, "sleeps while the guard is held"),
+                Some(((call, what), rest)) => {
+                    d = d.label(
+                        *call,
+                        format!("{what}, which sleeps, while the guard is held"),
+                    );
+                    d = trace_labels(d, rest);
+                }
+            }
         }
         d = d.help(end_it(holder, "the sleep")).note(format!(
             "every other thread that needs `{}` waits out the whole sleep",
             lock.text
         ));
+        if let Some(first) = sleeps.first()
+            && let Some(fix) = drop_before(m, r, first.loc)
+        {
+            d = d.fix(fix);
+        }
         out.push(d);
     }
+}
+
+/// `drop(guard);` before the sleep at `sleep`, when the guard is a binding that nothing uses
+/// from the sleep on.
+fn drop_before(m: &Model, r: HeldRef, sleep: Loc) -> Option<Fix> {
+    let holder = m.holder(r);
+    let (Held::Binding, Some((name, _)), Some(local)) = (holder.held, holder.binding, holder.local)
+    else {
+        return None;
+    };
+    if m.file_of(r.f) != sleep.file {
+        return None;
+    }
+    let body = m.ix.func(r.f).body.as_ref()?;
+    let call = body.events.iter().find_map(|e| match e.kind {
+        EventKind::Call(c) if e.span == sleep.span => Some(&body.calls[c as usize]),
+        _ => None,
+    })?;
+    if !call.starts_stmt || call.loop_depth != holder.loop_depth {
+        return None;
+    }
+    // Every mention of the guard comes before the sleep's statement, and by the same binding.
+    if body
+        .guard_uses
+        .iter()
+        .filter(|u| u.holder == r.h)
+        .any(|u| u.local != local || u.span.hi > sleep.span.lo)
+    {
+        return None;
+    }
+    // No closure of this function captures the binding.
+    let idx = m.ix.fns[r.f.0 as usize].idx;
+    let captured = m.bodies().any(|(g, b)| {
+        matches!(m.ix.func(g).owner, FnOwner::Closure { .. })
+            && m.file_of(g) == sleep.file
+            && b.captures.contains(&(idx, local))
+    });
+    if captured {
+        return None;
+    }
+    let at = sleep.span.lo;
+    let indent = " ".repeat(at.col.saturating_sub(1) as usize);
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("end the guard with `drop({name})` before the sleep"),
+        edits: vec![Edit {
+            loc: Loc {
+                file: sleep.file,
+                span: Span { lo: at, hi: at },
+            },
+            replacement: format!("drop({name});\n{indent}"),
+        }],
+    })
 }

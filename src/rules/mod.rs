@@ -1,15 +1,25 @@
 //! The rule registry: every rule's name, default level, documentation and check, in one table
 //! that drives the run, `--list-rules`, `--explain`, SARIF's rule list and the README.
 
+mod atomic_fix;
+mod atomic_load_store_race;
+mod condvar_wait_without_loop;
 mod double_lock;
+mod forgotten_guard;
 mod guard_across;
 mod guard_across_await;
 mod guard_across_blocking;
 mod guard_across_sleep;
 mod invalid_suppression;
+mod let_underscore_guard;
+mod lock_order_inversion;
+mod mutex_of_primitive;
 mod parse_error;
 mod rwlock_upgrade;
+mod split_critical_section;
 mod static_mut;
+mod unordered_instance_locks;
+mod unsafe_sync_impl;
 mod unused_suppression;
 mod words;
 
@@ -42,12 +52,21 @@ pub struct Rule {
 }
 
 pub static RULES: &[Rule] = &[
+    lock_order_inversion::RULE,
+    unordered_instance_locks::RULE,
     double_lock::RULE,
     rwlock_upgrade::RULE,
     guard_across_await::RULE,
     guard_across_sleep::RULE,
     guard_across_blocking::RULE,
     static_mut::RULE,
+    condvar_wait_without_loop::RULE,
+    atomic_load_store_race::RULE,
+    split_critical_section::RULE,
+    let_underscore_guard::RULE,
+    forgotten_guard::RULE,
+    unsafe_sync_impl::RULE,
+    mutex_of_primitive::RULE,
     parse_error::RULE,
     unused_suppression::RULE,
     invalid_suppression::RULE,

@@ -1,7 +1,7 @@
 //! `rwlock_upgrade`: a write lock requested while the same thread holds a read guard.
 
 use super::double_lock::reacquisitions;
-use super::words::kept_by;
+use super::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::Held;
@@ -59,46 +59,57 @@ With `parking_lot`, an `upgradable_read()` guard can be upgraded in place with
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for r in reacquisitions(m) {
-        let (Some(l1), Some(l2)) = (m.lock(r.first), m.lock(r.second)) else {
-            continue;
-        };
+        let (l1, l2) = (&r.first.lock, &r.second.lock);
         if !(l1.mode.is_read() && l2.mode == Mode::Write) {
             continue;
         }
-        let h1 = m.holder(r.first);
-        let h2 = m.holder(r.second);
+        let steps = &m.ix.trace_text(&r.second.trace);
+        let (primary, primary_what) = steps[0].clone();
+        let direct = steps.len() == 1;
         let recheck = "then take the write lock and check the state again: another thread may have changed it in between";
-        let help = match (l1.mode, h1.held, h1.binding) {
-            (Mode::Upgradable, Held::Binding, Some((name, _))) => format!(
+        let held = r.first.holder.map(|h| (h.held, h.binding));
+        let help = match (l1.mode, held) {
+            (Mode::Upgradable, Some((Held::Binding, Some((name, _))))) => format!(
                 "upgrade the guard you hold instead of locking again: `let mut w = RwLockUpgradableReadGuard::upgrade({name});`"
             ),
-            (_, Held::Binding, Some((name, _))) => {
+            (_, Some((Held::Binding, Some((name, _))))) => {
                 let mut h = format!("end the read guard first (`drop({name});`), {recheck}");
                 if matches!(l2.ty.lib, LockLib::ParkingLot | LockLib::LockApi) {
                     h.push_str("; or take an `upgradable_read()` and upgrade it with `RwLockUpgradableReadGuard::upgrade`");
                 }
                 h
             }
-            (_, Held::Scrutinee(_), _) => format!(
+            (_, Some((Held::Scrutinee(_), _))) => format!(
                 "copy what you need out of the read guard into a local first (`let found = …;`) so that no read guard is alive in the branches, {recheck}"
             ),
             _ => format!("end the read guard first, {recheck}"),
         };
-        let d = Diagnostic::new(
-            RULE.name,
-            RULE.level,
-            m.loc(r.second.f, h2.span),
-            format!(
-                "`{}` is write-locked while this thread holds a read guard on it",
-                l2.text
-            ),
-        )
-        .primary_label("waits for every reader to leave, including this thread")
-        .label(
-            m.loc(r.first.f, h1.span),
-            kept_by(h1, l1).replacen("guard", "read guard", 1),
-        )
-        .help(help);
-        out.push(d);
+        let (message, label) = if direct {
+            (
+                format!(
+                    "`{}` is write-locked while this thread holds a read guard on it",
+                    l2.text
+                ),
+                "waits for every reader to leave, including this thread".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "{} write-locks `{}` while this thread holds a read guard on it",
+                    primary_what.replacen("calls", "this call to", 1),
+                    l2.text
+                ),
+                format!(
+                    "{primary_what}, which waits for every reader to leave, including this thread"
+                ),
+            )
+        };
+        let d = Diagnostic::new(RULE.name, RULE.level, primary, message)
+            .primary_label(label)
+            .label(
+                r.first.loc,
+                r.first.label.replacen("guard", "read guard", 1),
+            );
+        out.push(trace_labels(d, &steps[1..]).help(help));
     }
 }

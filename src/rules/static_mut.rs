@@ -1,8 +1,9 @@
 //! `static_mut`: mutable statics, and every access to them.
 
+use super::atomic_fix::{Site, atomic_for, import, rewrite_access};
 use super::{FixAvailability, Rule};
-use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
+use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::facts::{Access, StaticFacts, StaticOrigin, StaticRef, TypeFact};
 use crate::index::model::Model;
 use crate::index::{Index, StaticId};
 use crate::intern::Sym;
@@ -14,7 +15,7 @@ pub const RULE: Rule = Rule {
     level: Severity::Warning,
     summary: "a `static mut` item, with every access to it",
     docs: DOCS,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     check: Some(check),
 };
 
@@ -33,6 +34,14 @@ two threads can both read 0 and both write 1. Edition 2024 rejects references to
 A `static mut` that only one thread ever touches (set up in `main` before any thread starts)
 is safe but still reported: the compiler cannot check that promise and neither can lockscan.
 Accesses are found by name from the paths that resolve to the static.
+
+For a `static mut` of a primitive type whose every access is a read, an assignment or a
+compound assignment, the fix turns it into the matching atomic (`static COUNTER: AtomicU64`),
+each read into `load`, each assignment into `store` and each `+=` (`-=`, `|=`, `&=`, `^=`)
+into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. Relaxed keeps each
+access atomic but orders nothing else: code that relied on the static to publish other data
+needs stronger orderings, which is why the fix needs `--unsafe-fixes`. The `unsafe` blocks
+around the accesses are left for you to remove.
 
 ### Example
 ```rust
@@ -68,7 +77,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     }
     // Every access, by the static it resolves to.
     let mut accesses: BTreeMap<StaticId, Vec<(Loc, Access)>> = BTreeMap::new();
-    for file in &ix.files {
+    let mut refs: BTreeMap<StaticId, Vec<(u32, &StaticRef)>> = BTreeMap::new();
+    for (fi, file) in ix.files.iter().enumerate() {
         for r in &file.facts.static_refs {
             if !r.path.last().is_some_and(|n| names.contains(n)) {
                 continue;
@@ -84,6 +94,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     },
                     r.access,
                 ));
+                refs.entry(id).or_default().push((fi as u32, r));
             }
         }
     }
@@ -120,8 +131,89 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         }
         d = d.help(replacement(ix, s, &found));
         d = d.note("accesses from two threads, one of them a write, are a data race: undefined behaviour, not just a lost update");
+        if let Some(fix) = atomic_fix(ix, id, refs.get(&id).map(Vec::as_slice).unwrap_or(&[])) {
+            d = d.fix(fix);
+        }
         out.push(d);
     }
+}
+
+/// `static mut X: u64 = 0` → `static X: AtomicU64 = AtomicU64::new(0)`, with every access
+/// rewritten; `None` unless every access can be.
+fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fix> {
+    let (s, _, file) = ix.static_facts(id);
+    let (sfile, _) = ix.statics[id.0 as usize];
+    let atomic = atomic_for(type_name(&s.ty)?)?;
+    let is_bool = atomic == "AtomicBool";
+    let mut_span = s.mut_span?;
+    const ORDERING: &str = "Ordering::Relaxed";
+    let mut edits = vec![
+        Edit {
+            loc: Loc {
+                file,
+                span: crate::span::Span {
+                    lo: mut_span.lo,
+                    hi: s.span.lo,
+                },
+            },
+            replacement: String::new(),
+        },
+        Edit {
+            loc: Loc {
+                file,
+                span: s.ty_span,
+            },
+            replacement: atomic.to_string(),
+        },
+        Edit {
+            loc: Loc {
+                file,
+                span: s.init_span,
+            },
+            replacement: format!("{atomic}::new({})", s.init_text.trim()),
+        },
+    ];
+    let mut modules: Vec<(u32, u32)> = vec![];
+    for (fi, r) in refs {
+        let target = crate::span::Span {
+            lo: r.expr.lo.min(r.span.lo),
+            hi: r.span.hi,
+        };
+        let fid = ix.files[*fi as usize].id;
+        let site = Site {
+            access: r.access,
+            op: r.op,
+            whole: r.expr,
+            target,
+            value: r.value,
+            pos: r.pos,
+        };
+        edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
+        if !modules.contains(&(*fi, r.module)) {
+            modules.push((*fi, r.module));
+        }
+    }
+    let decl_module = (sfile, s.module);
+    if !modules.contains(&decl_module) {
+        modules.push(decl_module);
+    }
+    for (fi, module) in modules {
+        let names: Vec<&str> = if (fi, module) == decl_module {
+            if refs.is_empty() {
+                vec![atomic]
+            } else {
+                vec![atomic, "Ordering"]
+            }
+        } else {
+            vec!["Ordering"]
+        };
+        edits.extend(import(ix, fi, module, &names)?);
+    }
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("make `{}` an `{atomic}`", s.name),
+        edits,
+    })
 }
 
 fn access_label(a: Access) -> &'static str {

@@ -46,6 +46,23 @@ pub fn scrutinee_name(k: ScrutineeKind) -> &'static str {
     }
 }
 
+/// Labels for the steps of a trace after the first (which is the primary span or already
+/// labelled): "calls `x`", then "locks `self.value` here".
+pub fn trace_labels(
+    mut d: crate::diag::Diagnostic,
+    steps: &[(crate::span::Loc, String)],
+) -> crate::diag::Diagnostic {
+    for (i, (loc, what)) in steps.iter().enumerate() {
+        let text = if i + 1 == steps.len() {
+            format!("{what} here")
+        } else {
+            what.clone()
+        };
+        d = d.label(*loc, text);
+    }
+    d
+}
+
 /// How to end a guard before some point.
 pub fn end_it(holder: &Holder, before: &str) -> String {
     match (holder.held, holder.binding) {

@@ -1,0 +1,267 @@
+//! Function summaries: what calling a function may do, as seen from its caller.
+//!
+//! A summary lists the locks a function may take (directly, or through the functions it calls),
+//! whether it may sleep or block, which lock's guard it returns, which locks it holds while it
+//! calls a closure it was given, and the lock orders it establishes between locks it was given.
+//! Locks are described relative to the function: an instance reached from `self` or from a
+//! parameter is rewritten, at each call, into the caller's terms (the receiver, the argument),
+//! so `other.deposit(x)` locks `other.balance`, not `self.balance`.
+//!
+//! Summaries are computed with a worklist over the reverse call graph: a function is revisited
+//! when a callee's summary grows. Summaries only grow and are capped, so recursion terminates.
+
+use super::locks::{HeldLock, Instance, InstanceBase, LockClass};
+use super::{FnId, Index};
+use crate::facts::*;
+use crate::span::Loc;
+
+/// Entries beyond this many are not added to a summary (keeps pathological code linear).
+const MAX_ENTRIES: usize = 48;
+/// Call-chain steps kept in a trace.
+const MAX_TRACE: usize = 6;
+
+/// What happens at a step of a trace. Names are rendered only when a diagnostic is built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Calls(FnId),
+    CallsClosure,
+    Locks(std::rc::Rc<str>),
+    Sleeps,
+    BlocksOn(&'static str),
+}
+
+/// Where something happens, from a function's entry: the calls that lead there, then the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    pub steps: Vec<(Loc, Step)>,
+}
+
+impl Trace {
+    pub fn at(loc: Loc, step: Step) -> Trace {
+        Trace {
+            steps: vec![(loc, step)],
+        }
+    }
+
+    /// This trace seen from a call (at `call`) to the function it starts in.
+    pub fn through(&self, call: Loc, callee: FnId) -> Trace {
+        let mut steps = Vec::with_capacity(self.steps.len().min(MAX_TRACE - 1) + 1);
+        steps.push((call, Step::Calls(callee)));
+        steps.extend(self.steps.iter().take(MAX_TRACE - 1).cloned());
+        Trace { steps }
+    }
+
+    pub fn site(&self) -> Loc {
+        self.steps.last().map(|s| s.0).unwrap_or(Loc {
+            file: crate::span::FileId(0),
+            span: Default::default(),
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SumLock {
+    pub lock: HeldLock,
+    pub trace: Trace,
+}
+
+/// The function calls its parameter `param` (a closure it was given) while holding `held`; the
+/// trace leads to where it calls it.
+#[derive(Clone, Debug)]
+pub struct ParamCall {
+    pub param: u16,
+    pub held: Vec<SumLock>,
+    pub trace: Trace,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub acquires: Vec<SumLock>,
+    /// May sleep: how, and where.
+    pub sleeps: Option<Trace>,
+    /// May block: on what, and where.
+    pub blocks: Option<(&'static str, Trace)>,
+    /// The lock whose guard the function returns.
+    pub returns: Option<SumLock>,
+    /// Calls its parameter (a closure) while holding locks.
+    pub param_calls: Vec<ParamCall>,
+    /// "Holding the first, takes the second", where one of them is reached from a parameter or
+    /// `self`: an order the caller's arguments decide.
+    pub edges: Vec<(SumLock, SumLock)>,
+}
+
+impl Summary {
+    pub fn is_empty(&self) -> bool {
+        self.acquires.is_empty()
+            && self.sleeps.is_none()
+            && self.blocks.is_none()
+            && self.returns.is_none()
+            && self.param_calls.is_empty()
+            && self.edges.is_empty()
+    }
+}
+
+/// Same lock, same way of reaching it: one entry is enough.
+pub fn same_entry(a: &HeldLock, b: &HeldLock) -> bool {
+    a.class == b.class && a.instance == b.instance && a.mode == b.mode && a.is_try == b.is_try
+}
+
+/// Whether an instance is relative to the function (reached from `self` or a parameter).
+pub fn is_relative(i: &Instance) -> bool {
+    matches!(i.base, InstanceBase::SelfValue | InstanceBase::Param(_))
+}
+
+impl Index {
+    /// A step in words: "calls `notify_change`", "locks `self.value`".
+    pub fn step_text(&self, step: &Step) -> String {
+        match step {
+            Step::Calls(f) => format!("calls {}", self.fn_phrase(*f)),
+            Step::CallsClosure => "calls the closure".to_string(),
+            Step::Locks(t) => format!("locks `{t}`"),
+            Step::Sleeps => "sleeps".to_string(),
+            Step::BlocksOn(w) => format!("blocks on {w}"),
+        }
+    }
+
+    /// A trace's steps in words.
+    pub fn trace_text(&self, t: &Trace) -> Vec<(Loc, String)> {
+        t.steps
+            .iter()
+            .map(|(l, s)| (*l, self.step_text(s)))
+            .collect()
+    }
+
+    /// Rewrites a lock described inside `callee` into the terms of call `c` of `f`. `None` when
+    /// the instance cannot be followed (the receiver or argument is not a known place).
+    pub fn map_lock(&self, f: FnId, c: CallIdx, callee: FnId, l: &HeldLock) -> Option<HeldLock> {
+        let body = self.func(f).body.as_ref()?;
+        let call = &body.calls[c as usize];
+        let mut out = l.clone();
+        // A closure of the same function sees the same `self` and parameters.
+        if self.outer_fn(callee) == self.outer_fn(f) {
+            return Some(out);
+        }
+        let operand_instance = |op: &Operand| -> Option<(Instance, Option<LockClass>, String)> {
+            match op {
+                Operand::Place(p) => {
+                    let info = self.place_info(f, &body.places[*p as usize]);
+                    Some((info.instance, info.class, info.text))
+                }
+                Operand::Guard(h) => Some((
+                    Instance {
+                        base: InstanceBase::Guard(f, *h),
+                        path: vec![],
+                    },
+                    None,
+                    body.holders[*h as usize]
+                        .binding
+                        .map(|(n, _)| n.to_string())
+                        .unwrap_or_else(|| "_".into()),
+                )),
+                _ => None,
+            }
+        };
+        let (base_inst, base_class, base_text) = match &l.instance.base {
+            InstanceBase::SelfValue => match &call.callee {
+                Callee::Method(_) => operand_instance(call.receiver.as_ref()?)?,
+                // `Type::method(&x, ..)`: the first argument is `self`.
+                Callee::Path(_) => operand_instance(call.args.first()?)?,
+                _ => return None,
+            },
+            InstanceBase::Param(i) => {
+                // A method called as `x.m(a)` has its parameters after the receiver; a path
+                // call `Type::m(&x, a)` passes `self` as the first argument.
+                let callee_has_self = self.func(self.outer_fn(callee)).receiver.is_some();
+                let idx = match (&call.callee, callee_has_self) {
+                    (Callee::Path(_), true) => *i as usize + 1,
+                    _ => *i as usize,
+                };
+                operand_instance(call.args.get(idx)?)?
+            }
+            InstanceBase::Static => return Some(out),
+            // A lock the callee made or reached on its own stays what it is.
+            _ => return Some(out),
+        };
+        let mut path = base_inst.path.clone();
+        path.extend(l.instance.path.iter().cloned());
+        out.instance = Instance {
+            base: base_inst.base,
+            path,
+        };
+        // A lock passed in as the parameter is the argument's lock.
+        if let LockClass::Param(..) = l.class
+            && l.instance.path.is_empty()
+            && let Some(c) = base_class
+        {
+            out.class = c;
+        }
+        // Rewrite the text: `self.value` in the callee is `other.value` here.
+        let rest = l
+            .text
+            .split_once('.')
+            .map(|(_, r)| format!(".{r}"))
+            .unwrap_or_default();
+        out.text = if l.instance.path.is_empty() && matches!(l.class, LockClass::Param(..)) {
+            base_text
+        } else {
+            format!("{base_text}{rest}")
+        };
+        Some(out)
+    }
+}
+
+fn push_lock(v: &mut Vec<SumLock>, l: SumLock) -> bool {
+    if v.len() >= MAX_ENTRIES || v.iter().any(|x| same_entry(&x.lock, &l.lock)) {
+        return false;
+    }
+    v.push(l);
+    true
+}
+
+fn push_edge(v: &mut Vec<(SumLock, SumLock)>, a: SumLock, b: SumLock) -> bool {
+    if v.len() >= MAX_ENTRIES
+        || v.iter()
+            .any(|(x, y)| same_entry(&x.lock, &a.lock) && same_entry(&y.lock, &b.lock))
+    {
+        return false;
+    }
+    v.push((a, b));
+    true
+}
+
+/// Merges `add` into `into`; returns whether anything was added.
+pub fn merge(into: &mut Summary, add: Summary) -> bool {
+    let mut changed = false;
+    for l in add.acquires {
+        changed |= push_lock(&mut into.acquires, l);
+    }
+    if into.sleeps.is_none() && add.sleeps.is_some() {
+        into.sleeps = add.sleeps;
+        changed = true;
+    }
+    if into.blocks.is_none() && add.blocks.is_some() {
+        into.blocks = add.blocks;
+        changed = true;
+    }
+    if into.returns.is_none() && add.returns.is_some() {
+        into.returns = add.returns;
+        changed = true;
+    }
+    for pc in add.param_calls {
+        match into.param_calls.iter_mut().find(|q| q.param == pc.param) {
+            Some(q) => {
+                for l in pc.held {
+                    changed |= push_lock(&mut q.held, l);
+                }
+            }
+            None => {
+                into.param_calls.push(pc);
+                changed = true;
+            }
+        }
+    }
+    for (a, b) in add.edges {
+        changed |= push_edge(&mut into.edges, a, b);
+    }
+    changed
+}

@@ -1,0 +1,201 @@
+//! Shared by the fixes that turn a value into an atomic (`static_mut`, `mutex_of_primitive`):
+//! the atomic type for a primitive, the `use` a module needs, and rewriting one access.
+
+use crate::diag::Edit;
+use crate::facts::{Access, ArithOp, ExprPos};
+use crate::index::Index;
+use crate::intern::Sym;
+use crate::span::{FileId, Loc, Pos, Span};
+
+/// The `std::sync::atomic` type for a primitive type name.
+pub fn atomic_for(prim: &str) -> Option<&'static str> {
+    Some(match prim {
+        "bool" => "AtomicBool",
+        "u8" => "AtomicU8",
+        "u16" => "AtomicU16",
+        "u32" => "AtomicU32",
+        "u64" => "AtomicU64",
+        "usize" => "AtomicUsize",
+        "i8" => "AtomicI8",
+        "i16" => "AtomicI16",
+        "i32" => "AtomicI32",
+        "i64" => "AtomicI64",
+        "isize" => "AtomicIsize",
+        _ => return None,
+    })
+}
+
+/// The atomic method doing `x op= v` in one step.
+pub fn fetch_method(op: ArithOp, is_bool: bool) -> Option<&'static str> {
+    Some(match op {
+        ArithOp::Add if !is_bool => "fetch_add",
+        ArithOp::Sub if !is_bool => "fetch_sub",
+        ArithOp::BitOr => "fetch_or",
+        ArithOp::BitAnd => "fetch_and",
+        ArithOp::BitXor => "fetch_xor",
+        _ => return None,
+    })
+}
+
+fn at(file: FileId, lo: Pos, hi: Pos) -> Loc {
+    Loc {
+        file,
+        span: Span { lo, hi },
+    }
+}
+
+/// One access to rewrite: `whole` is the expression (`*m.lock().unwrap() += 1`, `X = v`),
+/// `target` the atomic's name or place as written inside it.
+pub struct Site {
+    pub access: Access,
+    pub op: Option<ArithOp>,
+    pub whole: Span,
+    pub target: Span,
+    pub value: Option<Span>,
+    pub pos: ExprPos,
+}
+
+/// Rewrites one access: a read becomes `.load(o)`, `x = v` becomes `.store(v, o)`, `x op= v`
+/// becomes `.fetch_op(v, o)`. Text before `target` in `whole` (a `*`) is removed.
+pub fn rewrite_access(
+    file: FileId,
+    site: &Site,
+    is_bool: bool,
+    ordering: &str,
+) -> Option<Vec<Edit>> {
+    let Site {
+        access,
+        op,
+        whole,
+        target,
+        value,
+        pos,
+    } = *site;
+    if target.lo < whole.lo || target.hi > whole.hi {
+        return None;
+    }
+    let mut edits = vec![];
+    if whole.lo < target.lo {
+        edits.push(Edit {
+            loc: at(file, whole.lo, target.lo),
+            replacement: String::new(),
+        });
+    }
+    match access {
+        Access::Read => {
+            edits.push(Edit {
+                loc: at(file, target.hi, whole.hi),
+                replacement: format!(".load({ordering})"),
+            });
+        }
+        Access::Assign | Access::Compound => {
+            let value = value?;
+            if value.lo < target.hi || value.hi != whole.hi {
+                return None;
+            }
+            let (method, returns) = match access {
+                Access::Assign => ("store", false),
+                _ => (fetch_method(op?, is_bool)?, true),
+            };
+            // `fetch_*` returns the old value where `op=` returned `()`.
+            let (open, close) = match (returns, pos) {
+                (false, _) | (true, ExprPos::Stmt) => ("", ""),
+                (true, ExprPos::Tail) => ("", ";"),
+                (true, ExprPos::Inner) => ("{ ", "; }"),
+            };
+            if !open.is_empty() {
+                edits.insert(
+                    0,
+                    Edit {
+                        loc: at(file, whole.lo, whole.lo),
+                        replacement: open.to_string(),
+                    },
+                );
+            }
+            edits.push(Edit {
+                loc: at(file, target.hi, value.lo),
+                replacement: format!(".{method}("),
+            });
+            edits.push(Edit {
+                loc: at(file, value.hi, value.hi),
+                replacement: format!(", {ordering}){close}"),
+            });
+        }
+        _ => return None,
+    }
+    Some(edits)
+}
+
+/// The edits that make `names` (from `std::sync::atomic`) usable in a module: one `use` line
+/// per missing name, so that two fixes needing the same name make the same edit (made once);
+/// `None` when a name is taken by something else there.
+pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Vec<Edit>> {
+    let uf = &ix.files[file as usize];
+    let facts = &uf.facts;
+    let m = facts.modules.get(module as usize)?;
+    let mut missing = vec![];
+    for &name in names {
+        let sym = Sym::new(name);
+        let bound: Vec<_> = m
+            .uses
+            .iter()
+            .filter(|u| u.alias == sym && !u.glob)
+            .collect();
+        if bound.is_empty() {
+            // A type of the module's own with that name would clash with the `use`.
+            if facts
+                .structs
+                .iter()
+                .any(|s| s.module == module && s.name == sym)
+            {
+                return None;
+            }
+            missing.push(name);
+            continue;
+        }
+        let ok = bound.iter().all(|u| {
+            let p: Vec<&str> = u
+                .path
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|s| !s.is_empty())
+                .collect();
+            matches!(p.as_slice(), ["std" | "core", "sync", "atomic", n] if *n == name)
+        });
+        if !ok {
+            return None;
+        }
+    }
+    if missing.is_empty() {
+        return Some(vec![]);
+    }
+    let first = m.first_item?;
+    let indent = " ".repeat(first.col.saturating_sub(1) as usize);
+    Some(
+        missing
+            .into_iter()
+            .map(|name| Edit {
+                loc: Loc {
+                    file: uf.id,
+                    span: Span {
+                        lo: first,
+                        hi: first,
+                    },
+                },
+                replacement: format!("use std::sync::atomic::{name};\n{indent}"),
+            })
+            .collect(),
+    )
+}
+
+/// `Mutex::new(x)` → `x`: the argument of a one-argument constructor call, as written.
+pub fn ctor_arg<'t>(text: &'t str, ctors: &[&str]) -> Option<&'t str> {
+    let open = text.find('(')?;
+    let head = text[..open].trim();
+    let last = head.rsplit("::").next()?;
+    let ty = head.rsplit("::").nth(1)?;
+    if last != "new" || !ctors.contains(&ty) || !text.ends_with(')') {
+        return None;
+    }
+    Some(text[open + 1..text.len() - 1].trim())
+}

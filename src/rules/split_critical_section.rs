@@ -1,0 +1,291 @@
+//! `split_critical_section`: a check under one acquisition of a lock, and the act it decides
+//! under a second one.
+
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::{Base, Body, Branch, Callee, EventKind, Operand, Receiver};
+use crate::index::FnId;
+use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
+use crate::index::model::{HeldRef, Model};
+use crate::index::summary::Step;
+use crate::span::Span;
+
+pub const RULE: Rule = Rule {
+    name: "split_critical_section",
+    level: Severity::Warning,
+    summary: "a check under one acquisition of a lock and the act it decides under a second one",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds a function that reads shared state under one acquisition of a lock, decides something
+from what it read (an `if`, `match` or `while`), releases the lock, and then changes the state
+under a second acquisition of the same lock: check-then-act. It also sees the acquisitions made
+by the methods the function calls on the same object (`cache.get(k)` … `cache.set(k, v)` where
+both lock the cache's mutex).
+
+### Why is this bad
+Between the two critical sections another thread can take the lock and change the state, so
+the act is based on a stale check: two threads both miss the cache and both compute, both see
+room in the queue and both push past the limit, both see a key absent and both insert. Each
+step is thread-safe; the combination is not. This is the thread-safe-cache decorator of the
+seed guides, where `cache.get` and `cache.set` each lock but the pair does not.
+
+### Known problems
+A second critical section that checks again before acting (double-checked locking, `entry`)
+is recognised when the re-check is written in that section; a re-check hidden in a called
+method is not, and is reported. Only methods called directly are followed, one level deep.
+Functions taking `&mut self` are not reported for `self`'s locks. No fix is offered: merging
+the two sections changes what runs under the lock.
+
+### Example
+```rust
+fn get_or_compute(&self, key: &str) -> String {
+    if let Some(v) = self.cache.lock().unwrap().get(key) {
+        return v.clone();
+    }
+    let v = compute(key);
+    self.cache.lock().unwrap().insert(key.to_string(), v.clone()); // may overwrite another's
+    v
+}
+```
+
+### Use instead
+```rust
+fn get_or_compute(&self, key: &str) -> String {
+    let mut cache = self.cache.lock().unwrap();
+    cache.entry(key.to_string()).or_insert_with(|| compute(key)).clone()
+}
+```
+"#;
+
+/// An acquisition of a lock in a function: directly, or by a method it calls.
+struct Site {
+    event: u32,
+    class: LockClass,
+    instance: Instance,
+    mode: Mode,
+    /// The guard, for direct acquisitions.
+    holder: Option<u32>,
+    span: Span,
+    text: String,
+    /// The method that takes the lock, for acquisitions made by a callee.
+    via: Option<String>,
+}
+
+fn direct_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
+    for (e, ev) in body.events.iter().enumerate() {
+        let EventKind::Acquire(h) = ev.kind else {
+            continue;
+        };
+        let Some(lock) = m.lock(HeldRef { f, h }) else {
+            continue;
+        };
+        if lock.is_try {
+            continue;
+        }
+        out.push(Site {
+            event: e as u32,
+            class: lock.class.clone(),
+            instance: lock.instance.clone(),
+            mode: lock.mode,
+            holder: Some(h),
+            span: body.holders[h as usize].span,
+            text: lock.text.clone(),
+            via: None,
+        });
+    }
+}
+
+/// Acquisitions made by the functions called here, in this function's terms
+/// (`self.add_to_index(k)` locks `self.index`; `other.deposit(x)` locks `other.balance`). Only
+/// the callee's own: a lock taken deeper down (a cache deep inside a getter) is incidental to
+/// the check or the act.
+fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
+    for (e, ev) in body.events.iter().enumerate() {
+        let EventKind::Call(_) = ev.kind else {
+            continue;
+        };
+        for a in m.acquisitions_at(f, e as u32) {
+            let Some((_, Step::Calls(g))) = a.trace.steps.first() else {
+                continue;
+            };
+            if *g == f
+                || m.ix.outer_fn(*g) == m.ix.outer_fn(f)
+                || a.lock.is_try
+                || a.trace.steps.len() != 2
+            {
+                continue;
+            }
+            if a.lock.instance.base == InstanceBase::Unknown {
+                continue;
+            }
+            out.push(Site {
+                event: e as u32,
+                class: a.lock.class.clone(),
+                instance: a.lock.instance.clone(),
+                mode: a.lock.mode,
+                holder: None,
+                span: ev.span,
+                text: a.lock.text.clone(),
+                via: Some(m.ix.func(m.ix.outer_fn(*g)).name.to_string()),
+            });
+        }
+    }
+}
+
+/// Is the guard `h` tested within its own critical section (a re-check before acting)?
+fn rechecks(body: &Body, h: u32) -> bool {
+    let acquired = body
+        .events
+        .iter()
+        .position(|e| e.kind == EventKind::Acquire(h))
+        .unwrap_or(0) as u32;
+    if body.branches.iter().any(|b| b.cond.contains(acquired)) {
+        return true;
+    }
+    let uses_in_cond = body.guard_uses.iter().any(|u| {
+        u.holder == h
+            && body
+                .branches
+                .iter()
+                .any(|b| b.cond.start <= u.at && u.at < b.cond.end.max(b.cond.start + 1))
+    });
+    if uses_in_cond {
+        return true;
+    }
+    // `guard.entry(k)…` and friends decide and act in one step.
+    body.calls.iter().any(|c| {
+        let on_guard = match &c.receiver {
+            Some(Operand::Guard(g)) => *g == h,
+            Some(Operand::Place(p)) => body.places[*p as usize].base == Base::Guard(h),
+            _ => false,
+        };
+        on_guard
+            && matches!(&c.callee, Callee::Method(n) if matches!(n.as_str(),
+                "entry" | "or_insert" | "or_insert_with" | "get_or_insert_with" | "contains_key"
+                | "contains" | "get" | "get_mut" | "is_none" | "is_some" | "is_empty" | "len"
+                | "retain" | "try_insert"))
+    })
+}
+
+/// Does the critical section of guard `h` change the guarded value?
+fn writes(body: &Body, h: u32) -> bool {
+    body.guard_accesses
+        .iter()
+        .any(|a| a.holder == h && a.access != crate::facts::Access::Read)
+        || body.calls.iter().any(|c| {
+            let on_guard = match &c.receiver {
+                Some(Operand::Guard(g)) => *g == h,
+                Some(Operand::Place(p)) => body.places[*p as usize].base == Base::Guard(h),
+                _ => false,
+            };
+            on_guard
+                && matches!(&c.callee, Callee::Method(n) if matches!(n.as_str(),
+                    "insert" | "push" | "push_back" | "push_front" | "remove" | "pop" | "pop_front"
+                    | "pop_back" | "clear" | "retain" | "entry" | "extend" | "truncate" | "drain"
+                    | "append" | "swap_remove" | "take" | "replace" | "set" | "get_mut"))
+        })
+}
+
+/// Does the branch's condition read what `site` read?
+fn checks(body: &Body, b: &Branch, site: &Site) -> bool {
+    b.cond.contains(site.event)
+        || b.locals.iter().any(|l| {
+            body.locals
+                .get(*l as usize)
+                .is_some_and(|lf| lf.init.contains(site.event))
+        })
+}
+
+fn guard_alive_at(m: &Model, f: FnId, h: u32, e: u32) -> bool {
+    m.held_at(f, e).contains(&HeldRef { f, h })
+}
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    for (f, body) in m.bodies() {
+        if body.branches.is_empty() {
+            continue;
+        }
+        let mut sites = vec![];
+        direct_sites(m, f, body, &mut sites);
+        callee_sites(m, f, body, &mut sites);
+        if sites.len() < 2 {
+            continue;
+        }
+        sites.sort_by_key(|s| s.event);
+        let exclusive_self = matches!(m.ix.func(m.ix.outer_fn(f)).receiver, Some(Receiver::RefMut));
+        let mut reported: Vec<u32> = vec![];
+        for (i, first) in sites.iter().enumerate() {
+            for second in &sites[i + 1..] {
+                if second.event <= first.event
+                    || reported.contains(&second.event)
+                    || first.class != second.class
+                    || !first.instance.same_as(&second.instance)
+                    || second.mode.is_read()
+                    || (exclusive_self && first.instance.base == InstanceBase::SelfValue)
+                {
+                    continue;
+                }
+                // The first guard must be gone: otherwise it is one section (or a double lock).
+                // And the first section must be a check: one that changes the state too (an
+                // insert undone on a later failure) is an act of its own.
+                if let Some(h) = first.holder
+                    && (guard_alive_at(m, f, h, second.event) || writes(body, h))
+                {
+                    continue;
+                }
+                if let Some(h2) = second.holder
+                    && rechecks(body, h2)
+                {
+                    continue;
+                }
+                let Some(branch) = body.branches.iter().find(|b| {
+                    checks(body, b, first)
+                        && (b.body.contains(second.event)
+                            || (b.exits && second.event >= b.body.end))
+                }) else {
+                    continue;
+                };
+                // Both sections under one outer lock are one section for everyone else.
+                let outer_first = m.held_at(f, first.event);
+                if m.held_at(f, second.event)
+                    .iter()
+                    .any(|r| outer_first.contains(r) && Some(r.h) != first.holder)
+                {
+                    continue;
+                }
+                let d = Diagnostic::new(
+                    RULE.name,
+                    RULE.level,
+                    m.loc(f, second.span),
+                    format!(
+                        "`{}` is checked under one lock and changed under another: it can change in between",
+                        second.text
+                    ),
+                )
+                .primary_label(match &second.via {
+                    Some(name) => format!("`{name}` locks `{}` again to act on the check", second.text),
+                    None => "locked again here to act on the check".to_string(),
+                })
+                .label(
+                    m.loc(f, first.span),
+                    match &first.via {
+                        Some(name) => format!("`{name}` reads `{}` under a lock that ends when it returns", first.text),
+                        None => "read here, under a guard that ends before the second lock".to_string(),
+                    },
+                )
+                .label(m.loc(f, branch.span), "the decision is made here, with no lock held")
+                .help(format!(
+                    "check and act under one guard: take `{}` once and keep the guard for both (for a map, `guard.entry(key)`)",
+                    second.text
+                ))
+                .note("another thread can take the lock between the two critical sections and make the check stale");
+                reported.push(second.event);
+                out.push(d);
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `unordered_instance_locks`: one lock field taken on two instances while nested, in no
+//! agreed order (the bank-transfer deadlock).
+
+use super::words::trace_labels;
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::{Base, Proj};
+use crate::index::FnId;
+use crate::index::locks::{Instance, InstanceBase, LockClass};
+use crate::index::model::Model;
+use crate::intern::{Sym, sym};
+use rustc_hash::FxHashSet;
+
+pub const RULE: Rule = Rule {
+    name: "unordered_instance_locks",
+    level: Severity::Error,
+    summary: "the same lock field taken on two instances while nested, with no ordering between them (`self.balance` then `other.balance`)",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds code that holds the lock of one instance of a type and takes the same lock of another
+instance (`self.balance` then `other.balance`, `accounts[i]` then `accounts[j]`), directly or in
+a function it calls, without ordering the two instances by a stable key first.
+
+### Why is this bad
+`a.transfer(&b)` locks `a` then `b`; `b.transfer(&a)` on another thread locks `b` then `a`.
+Each holds one account and waits for the other: the classic bank-transfer deadlock. The code
+is the same in both threads, so no lock-order review of the source shows two orders.
+
+### Known problems
+Any comparison, `min`/`max` or sort that involves either instance (`self.id < other.id`,
+`ptr::addr_of!(*self) < ptr::addr_of!(*other)`, `[a, b].sort_by_key(..)`) is taken as ordering
+them, without checking that the order is the one the locks are then taken in. Instances are
+compared by how they are reached; two names for one object count as two instances.
+
+### Example
+```rust
+fn transfer(&self, other: &Account, amount: u64) {
+    let mut from = self.balance.lock().unwrap();
+    let mut to = other.balance.lock().unwrap(); // `b.transfer(&a)` takes these the other way
+    *from -= amount;
+    *to += amount;
+}
+```
+
+### Use instead
+```rust
+fn transfer(&self, other: &Account, amount: u64) {
+    // lock the account with the smaller id first, whichever direction the money goes
+    let (first, second) = if self.id < other.id { (self, other) } else { (other, self) };
+    let mut a = first.balance.lock().unwrap();
+    let mut b = second.balance.lock().unwrap();
+    // …
+}
+```
+"#;
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let mut seen: FxHashSet<(crate::span::Loc, crate::span::Loc)> = FxHashSet::default();
+    for (f, body) in m.bodies() {
+        if !m.holds_anything(f) {
+            continue;
+        }
+        for e in 0..body.events.len() as u32 {
+            let acqs = m.acquisitions_at(f, e);
+            if acqs.is_empty() {
+                continue;
+            }
+            let held = m.held_at(f, e);
+            for a in &acqs {
+                if a.lock.is_try || !matches!(a.lock.class, LockClass::Field { .. }) {
+                    continue;
+                }
+                for r in &held {
+                    let Some(h) = m.lock(*r) else { continue };
+                    if h.class != a.lock.class
+                        || h.instance.same_as(&a.lock.instance)
+                        || h.instance == a.lock.instance
+                        || !shared(m, &h.instance)
+                        || !shared(m, &a.lock.instance)
+                        || ordered(m, f, &h.instance, &a.lock.instance)
+                    {
+                        continue;
+                    }
+                    let held_loc = m.loc(r.f, m.holder(*r).span);
+                    let steps = m.ix.trace_text(&a.trace);
+                    let (primary, what) = steps[0].clone();
+                    if !seen.insert((held_loc, primary)) {
+                        continue;
+                    }
+                    let class = m.ix.class_name(&a.lock.class, &a.lock.text);
+                    let direct = steps.len() == 1;
+                    let mut d = Diagnostic::new(
+                        RULE.name,
+                        RULE.level,
+                        primary,
+                        format!(
+                            "two `{class}` locks are nested with no order between them: `{}`, then `{}`",
+                            h.text, a.lock.text
+                        ),
+                    )
+                    .primary_label(if direct {
+                        format!("then `{}`, while `{}` is held", a.lock.text, h.text)
+                    } else {
+                        format!("{what}, which locks `{}` while `{}` is held", a.lock.text, h.text)
+                    })
+                    .label(held_loc, format!("`{}` locked first", h.text));
+                    d = trace_labels(d, &steps[1..]);
+                    d = d
+                        .help(format!(
+                            "lock the two in an order every thread agrees on, such as a stable id: `let (first, second) = if a.id < b.id {{ (a, b) }} else {{ (b, a) }};`, then lock `first` before `second` (and lock once when both are the same {})",
+                            m.ix.class_name(&a.lock.class, "").split("::").next().unwrap_or("object")
+                        ))
+                        .note(format!(
+                            "another thread running this code with the two swapped takes them the other way round: each holds one `{class}` and waits for the other"
+                        ));
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+/// Reachable by other threads: `self`, a parameter, or a binding that aliases one (not a lock
+/// this function just created).
+fn shared(m: &Model, i: &Instance) -> bool {
+    match &i.base {
+        InstanceBase::SelfValue | InstanceBase::Param(_) | InstanceBase::Guard(..) => true,
+        InstanceBase::Local(f, l) => {
+            let Some(body) = m.ix.func(*f).body.as_ref() else {
+                return false;
+            };
+            // A binding of a call's result or a loop element may be shared; a fresh value the
+            // function built (a constructor, a struct literal) is not, yet.
+            body.locals
+                .get(*l as usize)
+                .is_some_and(|local| local.ty.is_none())
+        }
+        _ => false,
+    }
+}
+
+/// Names an instance is reached through: its base (`self`, a parameter, a local) and the
+/// index variables on the way (`accounts[i]`).
+fn names(m: &Model, f: FnId, i: &Instance) -> Vec<Sym> {
+    let mut out = vec![];
+    match &i.base {
+        InstanceBase::SelfValue => out.push(sym::SELF_VALUE),
+        InstanceBase::Param(p) => {
+            if let Some(n) =
+                m.ix.func(m.ix.outer_fn(f))
+                    .params
+                    .get(*p as usize)
+                    .and_then(|p| p.name)
+            {
+                out.push(n);
+            }
+        }
+        InstanceBase::Local(g, l) => {
+            if let Some(local) =
+                m.ix.func(*g)
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.locals.get(*l as usize))
+            {
+                out.push(local.name);
+            }
+        }
+        _ => {}
+    }
+    for p in &i.path {
+        if let Proj::Index(Some(k)) = p {
+            out.push(*k);
+        }
+    }
+    out
+}
+
+/// The function (or the one it is written in) compares, takes the min/max of, or sorts
+/// something involving either instance.
+fn ordered(m: &Model, f: FnId, a: &Instance, b: &Instance) -> bool {
+    let mut wanted = names(m, f, a);
+    wanted.extend(names(m, f, b));
+    let mut fns = vec![f, m.ix.outer_fn(f)];
+    fns.dedup();
+    for g in fns {
+        let Some(body) = m.ix.func(g).body.as_ref() else {
+            continue;
+        };
+        let file = m.ix.fns[g.0 as usize].file;
+        for o in &body.orderings {
+            for base in &o.bases {
+                let name = match base {
+                    Base::SelfValue => Some(sym::SELF_VALUE),
+                    Base::Param(p) => {
+                        m.ix.func(m.ix.outer_fn(g))
+                            .params
+                            .get(*p as usize)
+                            .and_then(|p| p.name)
+                    }
+                    Base::Local { fn_, local } => {
+                        m.ix.func(m.ix.fn_id(file, *fn_))
+                            .body
+                            .as_ref()
+                            .and_then(|b| b.locals.get(*local as usize))
+                            .map(|l| l.name)
+                    }
+                    _ => None,
+                };
+                if name.is_some_and(|n| wanted.contains(&n)) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,280 @@
+//! `unsafe_sync_impl`: an `unsafe impl Sync` (or `Send`) that promises what the fields do not
+//! keep.
+
+use super::{FixAvailability, Rule};
+use crate::diag::{Diagnostic, Severity};
+use crate::facts::{TypeFact, TypePath};
+use crate::index::model::Model;
+use crate::index::{Index, ModId, StructId};
+use crate::span::{Loc, Span};
+
+pub const RULE: Rule = Rule {
+    name: "unsafe_sync_impl",
+    level: Severity::Warning,
+    summary: "`unsafe impl Sync` (or `Send`) for a type with `Cell`/`RefCell`/`UnsafeCell`/`Rc` fields and no lock",
+    docs: DOCS,
+    fix: FixAvailability::None,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"### What it does
+Finds `unsafe impl Sync for T` where `T` has a field that is not safe to share between threads
+(`Cell`, `RefCell`, `UnsafeCell`, `std::cell::OnceCell`, `Rc`), directly or in a field's own
+fields, and no synchronisation at all (no lock, atomic, `Once`/`OnceLock` or condition variable)
+among its fields. Also finds `unsafe impl Send for T` where `T` holds an `Rc`, which must not move to another
+thread.
+
+### Why is this bad
+`Sync` promises that `&T` can be used from several threads at once. `Cell` and `RefCell` mutate
+through `&self` with no synchronisation, so two threads doing it at once is a data race:
+undefined behaviour. The compiler refuses to derive `Sync` for such types for this reason; an
+`unsafe impl` overrides the compiler, and nothing checks the promise. An `Rc` sent to another
+thread races on its reference count; a guard sent to another thread unlocks from a thread that
+did not lock.
+
+### Known problems
+A type whose fields are protected by something outside it (a lock held by every caller, a
+single-threaded executor, interrupts disabled) is reported; allow it with a comment that says
+what keeps the promise. An `UnsafeCell` in a generic type (`unsafe impl<T: Send> Sync for
+MyCell<T>`) is taken for a synchronisation primitive under construction and not reported.
+Lock guards in `Send` types are not reported: `lock_api` guards may be `Send`. Raw pointers
+alone are not reported: a pointer wrapper marked
+`Send`/`Sync` for FFI is ordinary, and whether it is sound depends on the pointee. Fields whose
+type lockscan cannot see (a generic parameter, a type from another crate) count as neither
+hazard nor synchronisation.
+
+### Example
+```rust
+struct Stats {
+    hits: Cell<u64>,
+}
+
+unsafe impl Sync for Stats {} // two threads calling `hit` race on `hits`
+```
+
+### Use instead
+```rust
+struct Stats {
+    hits: AtomicU64, // `Sync` by itself: no `unsafe impl` needed
+}
+```
+"#;
+
+/// What a field holds, as far as sharing goes.
+#[derive(Default)]
+struct Found {
+    /// (field path, type name) of each hazard.
+    hazards: Vec<(String, &'static str, Span, u32)>,
+    synced: bool,
+}
+
+fn unsync_name(p: &TypePath) -> Option<&'static str> {
+    let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
+    let last = *names.last()?;
+    // `once_cell::sync::OnceCell` and `std::sync::…` are thread-safe.
+    if names.contains(&"sync") {
+        return None;
+    }
+    Some(match last {
+        "Cell" => "Cell",
+        "RefCell" => "RefCell",
+        "UnsafeCell" => "UnsafeCell",
+        "OnceCell" => "OnceCell",
+        "Rc" => "Rc",
+        _ => return None,
+    })
+}
+
+fn sync_name(name: &str) -> bool {
+    name.starts_with("Atomic")
+        || matches!(
+            name,
+            "Mutex"
+                | "RwLock"
+                | "ReentrantMutex"
+                | "ReentrantLock"
+                | "FairMutex"
+                | "SpinMutex"
+                | "Condvar"
+                | "Once"
+                | "OnceLock"
+                | "LazyLock"
+                | "Barrier"
+                | "Semaphore"
+                | "SeqLock"
+                | "ShardedLock"
+                | "ThreadLocal"
+        )
+}
+
+struct Walk<'a> {
+    ix: &'a Index,
+    send: bool,
+    /// The impl is generic (`unsafe impl<T> Sync for Cell<T>`).
+    generic: bool,
+    seen: Vec<StructId>,
+    out: Found,
+}
+
+impl Walk<'_> {
+    fn ty(&mut self, t: &TypeFact, field: &str, span: Span, file: u32, module: ModId, depth: u32) {
+        if depth > 6 {
+            return;
+        }
+        match t {
+            TypeFact::Path(p) => {
+                let Some(last) = p.last() else { return };
+                let name = last.name.as_str();
+                if name == "PhantomData" {
+                    return;
+                }
+                if sync_name(name) {
+                    self.out.synced = true;
+                    return;
+                }
+                let hazard = if self.send {
+                    let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
+                    match name {
+                        "Rc" => Some("Rc"),
+                        "Weak" if names.contains(&"rc") => Some("rc::Weak"),
+                        _ => None,
+                    }
+                } else {
+                    // `UnsafeCell<T>` in a generic type is how synchronisation primitives are
+                    // built (their own `Mutex`, `AtomicCell`, `SyncUnsafeCell`); in a concrete
+                    // type it is shared data.
+                    unsync_name(p).filter(|h| *h != "UnsafeCell" || !self.generic)
+                };
+                if let Some(h) = hazard {
+                    self.out.hazards.push((field.to_string(), h, span, file));
+                }
+                for a in &last.args {
+                    self.ty(a, field, span, file, module, depth + 1);
+                }
+                // A struct of the unit: its own fields.
+                if let Some(id) = self.ix.struct_of_type(t, module)
+                    && !self.seen.contains(&id)
+                {
+                    self.seen.push(id);
+                    self.fields(id, Some(field), depth + 1);
+                }
+            }
+            TypeFact::Ref(t) | TypeFact::Array(t) => {
+                self.ty(t, field, span, file, module, depth + 1)
+            }
+            TypeFact::Tuple(ts) => {
+                for t in ts {
+                    self.ty(t, field, span, file, module, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fields(&mut self, id: StructId, prefix: Option<&str>, depth: u32) {
+        let (s, module) = self.ix.struct_facts(id);
+        let file = self.ix.structs[id.0 as usize].0;
+        for fld in &s.fields {
+            let name = match prefix {
+                Some(p) => format!("{p}.{}", fld.name),
+                None => fld.name.to_string(),
+            };
+            self.ty(&fld.ty, &name, fld.span, file, module, depth);
+        }
+    }
+}
+
+fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let ix = m.ix;
+    for file in &ix.files {
+        for imp in &file.facts.impls {
+            if !imp.is_unsafe {
+                continue;
+            }
+            let Some(tr) = &imp.trait_path else { continue };
+            let send = match tr.last().map(|s| s.name.as_str()) {
+                Some("Sync") => false,
+                Some("Send") => true,
+                _ => continue,
+            };
+            let module = file.mods[imp.module as usize];
+            let Some(id) = ix.struct_of_type(&imp.self_ty, module) else {
+                continue;
+            };
+            let mut w = Walk {
+                ix,
+                send,
+                generic: !imp.generics.is_empty(),
+                seen: vec![id],
+                out: Found::default(),
+            };
+            w.fields(id, None, 0);
+            if w.out.hazards.is_empty() || (!send && w.out.synced) {
+                continue;
+            }
+            let (s, _) = ix.struct_facts(id);
+            let tr_name = if send { "Send" } else { "Sync" };
+            let (field, what, _, _) = &w.out.hazards[0];
+            let message = if send {
+                format!(
+                    "`unsafe impl Send for {}` moves a `{what}` (`{field}`) to another thread",
+                    s.name
+                )
+            } else {
+                format!(
+                    "`unsafe impl Sync for {}` shares a `{what}` (`{field}`) between threads with no lock",
+                    s.name
+                )
+            };
+            let mut d = Diagnostic::new(
+                RULE.name,
+                RULE.level,
+                Loc {
+                    file: file.id,
+                    span: imp.span,
+                },
+                message,
+            )
+            .primary_label(format!(
+                "promises the compiler that `{}` is {tr_name}",
+                s.name
+            ));
+            for (field, what, span, f) in &w.out.hazards {
+                let fid = ix.files[*f as usize].id;
+                let why = if send {
+                    match *what {
+                        "lock guard" => {
+                            "a guard must be dropped by the thread that locked".to_string()
+                        }
+                        _ => format!("`{what}` counts references without atomics"),
+                    }
+                } else {
+                    format!(
+                        "`{field}` is a `{what}`: it changes through `&self` with no synchronisation"
+                    )
+                };
+                d = d.label(
+                    Loc {
+                        file: fid,
+                        span: *span,
+                    },
+                    why,
+                );
+            }
+            d = d.help(if send {
+                "use `Arc` (and `sync::Weak`) instead of `Rc`, keep guards on the thread that took them, and remove the `unsafe impl` so the compiler can check the type".to_string()
+            } else {
+                format!(
+                    "make the fields thread-safe (a `Mutex`/`RwLock` around them, or atomics instead of `Cell`), then remove the `unsafe impl Sync for {}`: the compiler derives `Sync` when it holds",
+                    s.name
+                )
+            })
+            .note(if send {
+                "`Send` promises the value can be used on another thread; nothing checks an `unsafe impl`"
+            } else {
+                "two threads using `&T` at once race on these fields: undefined behaviour"
+            });
+            out.push(d);
+        }
+    }
+}
