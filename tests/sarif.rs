@@ -162,10 +162,21 @@ fn assert_valid(name: &str, sarif: &str) {
 fn the_fixtures_sarif_passes_the_multitool() {
     let sarif = lockscan_sarif(manifest_dir(), &["fixtures"]);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-    assert!(
-        v["runs"][0]["results"].as_array().unwrap().len() > 10,
-        "the fixtures give many findings"
-    );
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 10, "the fixtures give many findings");
+    // Fixes are part of what is validated: insertions, deletions and edits in several places.
+    for rule in [
+        "let_underscore_guard",
+        "atomic_load_store_race",
+        "static_mut",
+    ] {
+        assert!(
+            results
+                .iter()
+                .any(|r| r["ruleId"] == rule && r["fixes"][0]["artifactChanges"].is_array()),
+            "no `{rule}` result with a fix in the fixtures' SARIF"
+        );
+    }
     assert_valid("fixtures", &sarif);
 }
 
@@ -297,4 +308,112 @@ fn fingerprints_survive_a_line_shift() {
     assert_eq!(after.len(), 1);
     assert_ne!(before[0].0, after[0].0, "the finding moved");
     assert_eq!(before[0].1, after[0].1, "its fingerprint did not");
+}
+
+/// Applies a SARIF fix's replacements to `text` as SARIF defines them: every region refers to
+/// the original text, lines and columns are 1-based, columns count Unicode code points
+/// (`columnKind`), and `endColumn` is exclusive. Replacements at one point keep their order.
+fn apply_sarif_fix(text: &str, replacements: &[serde_json::Value]) -> String {
+    let offset = |line: u64, col: u64| -> usize {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line as usize - 1)
+            .map(str::len)
+            .sum();
+        let rest = &text[start..];
+        rest.char_indices()
+            .nth(col as usize - 1)
+            .map_or(text.len(), |(i, _)| start + i)
+    };
+    let mut edits: Vec<(usize, usize, usize, &str)> = replacements
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let d = &r["deletedRegion"];
+            let n = |k: &str| d[k].as_u64().unwrap();
+            let lo = offset(n("startLine"), n("startColumn"));
+            let hi = offset(n("endLine"), n("endColumn"));
+            assert!(lo <= hi, "a region runs backwards: {r}");
+            (
+                lo,
+                hi,
+                i,
+                r["insertedContent"]["text"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    edits.sort();
+    let mut out = text.to_string();
+    for (lo, hi, _, new) in edits.into_iter().rev() {
+        out.replace_range(lo..hi, new);
+    }
+    out
+}
+
+#[test]
+fn sarif_fixes_rewrite_files_as_the_fix_engine_does() {
+    use lockscan::diag::Applicability;
+    let inputs = manifest_dir().join("tests/fix_inputs");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&inputs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for input in names {
+        let original = std::fs::read_to_string(&input).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/lib.rs"), &original).unwrap();
+        let mut report = lockscan::driver::run(&lockscan::driver::Options {
+            paths: vec![dir.path().to_path_buf()],
+            ..Default::default()
+        })
+        .unwrap();
+        let all = std::mem::take(&mut report.diagnostics);
+        let mut compared = 0;
+        for d in all.into_iter().filter(|d| d.fix.is_some()) {
+            let applicability = d.fix.as_ref().unwrap().applicability;
+            // Each fix alone: what the engine makes of the file, and what SARIF says.
+            report.diagnostics = vec![d];
+            let sarif = lockscan::render::sarif::document(&report);
+            let fix = &sarif["runs"][0]["results"][0]["fixes"][0];
+            assert_eq!(fix["properties"]["applicability"], applicability.as_str());
+            let changes = fix["artifactChanges"].as_array().unwrap();
+            assert_eq!(changes.len(), 1, "{fix}");
+            assert!(
+                changes[0]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/src/lib.rs"),
+                "{fix}"
+            );
+            let via_sarif =
+                apply_sarif_fix(&original, changes[0]["replacements"].as_array().unwrap());
+            if applicability == Applicability::DisplayOnly {
+                continue;
+            }
+            let plan = lockscan::fix::plan(&report, Applicability::Unsafe);
+            assert_eq!(
+                plan.changes.len(),
+                1,
+                "{}: {:?}",
+                input.display(),
+                plan.skipped
+            );
+            assert_eq!(
+                via_sarif,
+                plan.changes[0].new,
+                "{}: SARIF's fix differs from the engine's",
+                input.display()
+            );
+            compared += 1;
+        }
+        assert!(compared > 0, "{}: no fix was compared", input.display());
+    }
 }

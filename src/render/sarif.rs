@@ -3,7 +3,8 @@
 //! One run; the tool's `rules` come from the rule registry (so they list every rule, with its
 //! documentation as help); each result has its rule, level, message, primary location, the
 //! other involved spans as `relatedLocations` (linked from the message), a
-//! `partialFingerprints` entry (see `crate::fingerprint`) and the fix, when there is one.
+//! `partialFingerprints` entry (see `crate::fingerprint`) and the fix, when there is one (its
+//! edits as replacements, its applicability in the fix's properties).
 //!
 //! SARIF's conventions differ from rustc's in two places, handled here: messages are
 //! sentences (capitalized, ending with a period), and columns count Unicode code points
@@ -104,18 +105,21 @@ fn rule_object(r: &rules::Rule) -> Value {
     })
 }
 
+/// A span as a SARIF text region. Lines and columns are at least 1, and the end never comes
+/// before the start; an empty span is an insertion point (`endColumn == startColumn`).
 fn region(loc: Loc) -> Value {
     let s = loc.span;
-    let end_line = s.hi.line.max(s.lo.line);
-    let end_col = if end_line == s.lo.line {
-        s.hi.col.max(s.lo.col)
+    let (start_line, start_col) = (s.lo.line.max(1), s.lo.col.max(1));
+    let end_line = s.hi.line.max(start_line);
+    let end_col = if end_line == start_line {
+        s.hi.col.max(start_col)
     } else {
         s.hi.col.max(1)
     };
     json!({
-        "startLine": s.lo.line.max(1),
-        "startColumn": s.lo.col.max(1),
-        "endLine": end_line.max(1),
+        "startLine": start_line,
+        "startColumn": start_col,
+        "endLine": end_line,
         "endColumn": end_col,
     })
 }
@@ -134,8 +138,11 @@ fn link_text(s: &str) -> String {
         .replace(']', "\\]")
 }
 
-fn fix(report: &Report, f: &Fix) -> Value {
-    // One artifactChange per file, in order of appearance.
+/// A fix as SARIF's `fix`: per file, the edits as replacements (`deletedRegion`, empty for an
+/// insertion, and `insertedContent`, left out for a deletion), in the order the rule gave them.
+/// SARIF has no applicability; it goes in the fix's properties. A fix with no edits has no
+/// SARIF form (`artifactChanges` may not be empty).
+fn fix(report: &Report, f: &Fix) -> Option<Value> {
     let mut files: Vec<(crate::span::FileId, Vec<Value>)> = vec![];
     for e in &f.edits {
         let mut replacement = json!({"deletedRegion": region(e.loc)});
@@ -147,7 +154,10 @@ fn fix(report: &Report, f: &Fix) -> Value {
             None => files.push((e.loc.file, vec![replacement])),
         }
     }
-    json!({
+    if files.is_empty() {
+        return None;
+    }
+    Some(json!({
         "description": {"text": sentence(&f.message)},
         "artifactChanges": files
             .into_iter()
@@ -156,7 +166,8 @@ fn fix(report: &Report, f: &Fix) -> Value {
                 "replacements": replacements,
             }))
             .collect::<Vec<_>>(),
-    })
+        "properties": {"applicability": f.applicability.as_str()},
+    }))
 }
 
 fn result(report: &Report, d: &Diagnostic) -> Value {
@@ -201,8 +212,8 @@ fn result(report: &Report, d: &Diagnostic) -> Value {
     if !related.is_empty() {
         r["relatedLocations"] = json!(related);
     }
-    if let Some(f) = &d.fix {
-        r["fixes"] = json!([fix(report, f)]);
+    if let Some(f) = d.fix.as_ref().and_then(|f| fix(report, f)) {
+        r["fixes"] = json!([f]);
     }
     r
 }
@@ -235,6 +246,38 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::span::{FileId, Pos, Span};
+
+    fn loc(lo: (u32, u32), hi: (u32, u32)) -> Loc {
+        let pos = |(line, col)| Pos { line, col };
+        Loc {
+            file: FileId(0),
+            span: Span {
+                lo: pos(lo),
+                hi: pos(hi),
+            },
+        }
+    }
+
+    #[test]
+    fn regions_are_never_out_of_range() {
+        let r = |lo, hi| {
+            let v = region(loc(lo, hi));
+            [
+                v["startLine"].as_u64().unwrap(),
+                v["startColumn"].as_u64().unwrap(),
+                v["endLine"].as_u64().unwrap(),
+                v["endColumn"].as_u64().unwrap(),
+            ]
+        };
+        // An insertion point, a whole line with its newline, and spans that cannot be.
+        assert_eq!(r((3, 5), (3, 5)), [3, 5, 3, 5]);
+        assert_eq!(r((3, 1), (4, 1)), [3, 1, 4, 1]);
+        assert_eq!(r((0, 0), (0, 0)), [1, 1, 1, 1]);
+        assert_eq!(r((5, 9), (5, 2)), [5, 9, 5, 9]);
+        assert_eq!(r((5, 9), (2, 0)), [5, 9, 5, 9]);
+        assert_eq!(r((5, 9), (6, 0)), [5, 9, 6, 1]);
+    }
 
     #[test]
     fn helpers() {
