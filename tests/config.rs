@@ -209,8 +209,122 @@ pub struct Chan;
         "{text}"
     );
     assert!(
-        text.contains("src/lib.rs:10:17: warning[guard_across_blocking]: guard of `self.inner` is held across 2 blocking calls (listed in `blocking-functions`)"),
+        text.contains("src/lib.rs:10:17: warning[guard_across_blocking]: guard of `self.inner` is held across 2 blocking calls (a call listed in `blocking-functions`)"),
         "{text}"
+    );
+}
+
+/// What configuration adds is part of each function's summary, so it is seen through calls,
+/// as what lockscan knows is: a helper that sleeps, blocks or takes a configured lock makes
+/// its caller do so.
+#[test]
+fn configured_functions_are_seen_through_calls() {
+    let code = "pub struct Gate;
+pub struct Pool {
+    inner: Gate,
+    other: Gate,
+}
+impl Pool {
+    pub fn refill(&self) {
+        let g = self.inner.acquire();
+        self.settle();
+        drop(g);
+    }
+    fn settle(&self) {
+        backoff::pause(3);
+    }
+    pub fn drain(&self) {
+        let g = self.inner.acquire();
+        self.flush();
+        drop(g);
+    }
+    fn flush(&self) {
+        rpc::call_sync();
+    }
+    pub fn both(&self) {
+        let g = self.inner.acquire();
+        self.take_other();
+        drop(g);
+    }
+    fn take_other(&self) {
+        let _h = self.other.acquire();
+    }
+    pub fn both_reversed(&self) {
+        let h = self.other.acquire();
+        self.take_inner();
+        drop(h);
+    }
+    fn take_inner(&self) {
+        let _g = self.inner.acquire();
+    }
+}
+";
+    let dir = krate(&[("src/lib.rs", code)]);
+    assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
+    std::fs::write(
+        dir.path().join("lockscan.toml"),
+        "lock-methods = [\"acquire\"]\nsleep-functions = [\"backoff::pause\"]\nblocking-functions = [\"rpc::call_sync\"]\n",
+    )
+    .unwrap();
+    let out = lockscan(dir.path(), &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, Vec<String>)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["labels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| format!("{}: {}", l["line"], l["message"].as_str().unwrap()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let rules: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("guard_across_sleep", 8),
+            ("guard_across_blocking", 16),
+            ("lock_order_inversion", 25),
+        ],
+        "{found:#?}"
+    );
+    // Each names the call that leads to the hazard and the place inside the callee.
+    let labels = |i: usize| found[i].2.join("\n");
+    assert!(
+        labels(0).contains("9: calls `Pool::settle`, which sleeps"),
+        "{}",
+        labels(0)
+    );
+    assert!(labels(0).contains("13: sleeps here"), "{}", labels(0));
+    assert!(
+        labels(1).contains(
+            "17: calls `Pool::flush`, which blocks on a call listed in `blocking-functions`"
+        ),
+        "{}",
+        labels(1)
+    );
+    assert!(
+        labels(1).contains("21: blocks on a call listed in `blocking-functions` here"),
+        "{}",
+        labels(1)
+    );
+    assert!(
+        labels(2).contains("29: locks `self.other` here"),
+        "{}",
+        labels(2)
+    );
+    assert!(
+        labels(2).contains("37: locks `self.inner` here"),
+        "{}",
+        labels(2)
     );
 }
 

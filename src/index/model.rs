@@ -48,8 +48,9 @@ pub struct ModelOptions {
     pub blocking_methods: Vec<Sym>,
 }
 
-/// How a configured blocking call is described in messages.
-pub const CONFIGURED_BLOCKING: &str = "listed in `blocking-functions`";
+/// How a configured blocking call is described in messages ("blocks on …", "a blocking call
+/// (…)"), like the known ones ("file-system call").
+pub const CONFIGURED_BLOCKING: &str = "a call listed in `blocking-functions`";
 
 /// A lock taken at an event: directly, or inside a function called there.
 #[derive(Clone, Debug)]
