@@ -271,6 +271,8 @@ pub struct Body {
     pub guard_uses: Vec<GuardUse>,
     /// Reads and writes of a guard's value through `*`: `*g += 1`, `*m.lock().unwrap() = v`.
     pub guard_accesses: Vec<ValueAccess>,
+    /// Guards whose value is changed through a projection: `g.count += 1`, `g.items[i] = x`.
+    pub guard_field_writes: Vec<HolderIdx>,
     /// `if`, `if let`, `match`, `while` and `while let`: what their conditions evaluate and
     /// what they control.
     pub branches: Vec<Branch>,
