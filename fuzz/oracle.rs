@@ -74,6 +74,7 @@ pub fn check(data: &[u8], scratch: &Path) {
         parse_errors,
         diagnostics,
         files_scanned: 1,
+        baselined: 0,
         elapsed: std::time::Duration::ZERO,
         hashes: vec![(parse_errors == 0).then(|| parse::source_hash(data))],
     };

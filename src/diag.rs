@@ -83,6 +83,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub notes: Vec<String>,
     pub fix: Option<Fix>,
+    /// The finding's identity across runs (see `crate::fingerprint`). Set by the driver once
+    /// every finding of the run is known; empty before.
+    pub fingerprint: String,
 }
 
 impl Diagnostic {
@@ -102,6 +105,7 @@ impl Diagnostic {
             help: None,
             notes: vec![],
             fix: None,
+            fingerprint: String::new(),
         }
     }
 

@@ -3,17 +3,22 @@
 //! it); a unit's facts are dropped as soon as its diagnostics are made, so memory follows the
 //! largest units in flight, not the whole run.
 
+use crate::baseline::Baseline;
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
 use crate::facts::FileFacts;
+use crate::facts::ItemExtent;
+use crate::fingerprint::{self, Key};
 use crate::index::Index;
-use crate::index::model::Model;
+use crate::index::model::{Model, ModelOptions};
 use crate::intern::Sym;
 use crate::parse::{self, Outcome};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::rules;
 use crate::span::{FileId, Loc};
+use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,8 +31,12 @@ pub struct Options {
     pub discover: DiscoverOptions,
     /// Methods that acquire a lock besides the known ones.
     pub extra_lock_methods: Vec<String>,
+    /// Functions and methods that sleep or block besides the known ones.
+    pub model: ModelOptions,
     /// Rule levels that differ from the defaults (`None`: the rule is off).
     pub levels: BTreeMap<String, Option<Severity>>,
+    /// Known findings: those whose fingerprint is in it are not reported.
+    pub baseline: Option<Baseline>,
 }
 
 pub struct Report {
@@ -36,6 +45,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub files_scanned: usize,
     pub parse_errors: usize,
+    /// Findings left out because the baseline has them.
+    pub baselined: usize,
     pub elapsed: Duration,
     /// Per file (by `FileId`), the hash of the bytes that were analysed, when it parsed.
     pub hashes: Vec<Option<u64>>,
@@ -90,7 +101,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     let per_unit: Vec<UnitResult> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
-            .map(|unit| analyse_unit(&project, unit, &extra))
+            .map(|unit| analyse_unit(&project, unit, opts, &extra))
             .collect()
     });
     let mut diagnostics = vec![];
@@ -104,37 +115,44 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         }
     }
 
-    // Report what lies in the files the user asked about, at the level the user asked for.
-    let mut diagnostics: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .filter(|d| project.files[d.primary.file.0 as usize].requested)
-        .filter_map(|mut d| match opts.levels.get(d.rule) {
-            Some(None) => None,
-            Some(Some(level)) => {
-                d.severity = *level;
-                Some(d)
-            }
-            None => Some(d),
-        })
-        .collect();
+    // Two units can hold findings with the same fingerprint (two copies of one package): the
+    // later ones, in display order, are told apart.
     sort(&project, &mut diagnostics);
+    let mut seen: FxHashMap<String, u32> = FxHashMap::default();
+    for d in &mut diagnostics {
+        let n = seen.entry(d.fingerprint.clone()).or_insert(0);
+        if *n > 0 {
+            d.fingerprint = fingerprint::disambiguate(&d.fingerprint, *n);
+        }
+        *n += 1;
+    }
+    let mut baselined = 0;
+    if let Some(baseline) = &opts.baseline {
+        diagnostics.retain(|d| {
+            let known = baseline.contains(&d.fingerprint);
+            baselined += usize::from(known);
+            !known
+        });
+    }
     let files_scanned = project.files.iter().filter(|f| f.requested).count();
     Ok(Report {
         project,
         diagnostics,
         files_scanned,
         parse_errors,
+        baselined,
         elapsed: start.elapsed(),
         hashes,
     })
 }
 
-/// A unit's diagnostics, the number of its files that could not be parsed, and the hash of
-/// each parsed file.
+/// A unit's diagnostics, the number of its requested files that could not be parsed, and the
+/// hash of each parsed file.
 type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 
-/// Parses one unit's files, builds its index, runs the rules.
-fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> UnitResult {
+/// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
+/// gives each finding its fingerprint, and keeps what touches the files the user asked about.
+fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> UnitResult {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -154,12 +172,39 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> UnitResult {
             (id, outcome)
         })
         .collect();
+    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+}
+
+/// Everything after parsing, for one unit: index, rules, suppressions, levels, fingerprints.
+/// `texts` holds the text of files already in memory; the others are read when a finding
+/// needs their text.
+fn analyse_outcomes(
+    project: &Project,
+    unit: u32,
+    opts: &Options,
+    outcomes: Vec<(FileId, Outcome)>,
+    mut texts: FxHashMap<FileId, String>,
+) -> UnitResult {
     let mut parsed: Vec<(FileId, FileFacts)> = vec![];
     let mut diags = vec![];
     let mut failed = 0;
+    // What the pipeline needs after the rules: each file's outline and suppressions.
+    let mut outlines: FxHashMap<FileId, Vec<ItemExtent>> = FxHashMap::default();
+    let mut suppressions: Vec<FileSuppressions> = vec![];
     for (id, outcome) in outcomes {
         match outcome {
-            Outcome::Parsed(facts) => parsed.push((id, facts)),
+            Outcome::Parsed(mut facts) => {
+                outlines.insert(id, std::mem::take(&mut facts.outline));
+                let list = std::mem::take(&mut facts.suppressions);
+                if !list.is_empty() {
+                    suppressions.push(FileSuppressions {
+                        file: id,
+                        requested: project.files[id.0 as usize].requested,
+                        list,
+                    });
+                }
+                parsed.push((id, *facts));
+            }
             Outcome::Failed(f) => {
                 if project.files[id.0 as usize].requested {
                     failed += 1;
@@ -170,8 +215,60 @@ fn analyse_unit(project: &Project, unit: u32, extra: &[Sym]) -> UnitResult {
     }
     let hashes = parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
     let index = Index::build(project, unit, parsed);
-    let model = Model::new(&index);
+    let model = Model::with_options(&index, opts.model.clone());
     diags.extend(rules::run(&model));
+    drop(model);
+    drop(index);
+
+    // Suppressions see every finding of the unit (a comment is used even when its finding is
+    // shown only for another file); then the levels the user asked for.
+    let mut diags: Vec<Diagnostic> = suppress::apply(diags, &suppressions)
+        .into_iter()
+        .filter_map(|mut d| match opts.levels.get(d.rule) {
+            Some(None) => None,
+            Some(Some(level)) => {
+                d.severity = *level;
+                Some(d)
+            }
+            None => Some(d),
+        })
+        .collect();
+
+    // Fingerprints, numbered over all of the unit's findings in order, before keeping those
+    // that touch the requested files: naming a file must not change them. The text of a file
+    // with findings is read again.
+    sort(project, &mut diags);
+    let root = &project.units[unit as usize].root;
+    let mut seen: FxHashMap<Key, u32> = FxHashMap::default();
+    for d in &mut diags {
+        let file = d.primary.file;
+        let src = &project.files[file.0 as usize];
+        let text = texts.entry(file).or_insert_with(|| {
+            std::fs::read(&src.path)
+                .map(|b| fingerprint_text(&b))
+                .unwrap_or_default()
+        });
+        let context = outlines
+            .get(&file)
+            .map(|o| fingerprint::context(o, d.primary.span))
+            .unwrap_or_default();
+        let package = src
+            .package
+            .map(|p| project.packages[p as usize].name.as_str())
+            .unwrap_or("");
+        let key = fingerprint::key(
+            d.rule,
+            package,
+            &unit_relative(root, &src.path),
+            &context,
+            &fingerprint::line_text(text, d.primary.span),
+        );
+        let n = seen.entry(key).or_insert(0);
+        d.fingerprint = fingerprint::fingerprint(key, *n);
+        *n += 1;
+    }
+    let requested = |f: FileId| project.files[f.0 as usize].requested;
+    diags.retain(|d| d.locs().any(|l| requested(l.file)));
     (diags, failed, hashes)
 }
 
@@ -190,37 +287,52 @@ fn failure_diagnostic(id: FileId, f: parse::Failure) -> Diagnostic {
     .help(f.help)
 }
 
-/// The whole pipeline on one file's bytes, without I/O: parse and extract, index a unit of
-/// this one loose file, run every rule. What the fuzzer drives. It recurses as deeply as the
-/// file nests, up to [`parse::MAX_DEPTH`]: run it on a [`parse::STACK_SIZE`] stack.
+/// A file's text as fingerprints read it: lines as the parser counts them, after a byte-order
+/// mark.
+fn fingerprint_text(bytes: &[u8]) -> String {
+    parse::strip_bom(&String::from_utf8_lossy(bytes)).to_string()
+}
+
+/// The whole pipeline on one file's bytes, without I/O: parse and extract, then what a run
+/// does to a unit (index, rules, suppressions, fingerprints) for a unit of this one loose file.
+/// What the fuzzer drives. It recurses as deeply as the file nests, up to
+/// [`parse::MAX_DEPTH`]: run it on a [`parse::STACK_SIZE`] stack.
 pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Diagnostic> {
     let id = FileId(0);
     let project = Project::one_file(PathBuf::from("input.rs"), "input.rs".into());
-    let opts = ExtractOptions {
+    let extract = ExtractOptions {
         edition,
         extra_lock_methods: vec![],
     };
-    let mut diags = match parse::parse_bytes(bytes, &opts) {
-        Outcome::Parsed(facts) => {
-            let index = Index::build(&project, 0, vec![(id, facts)]);
-            let model = Model::new(&index);
-            rules::run(&model)
-        }
-        Outcome::Failed(f) => vec![failure_diagnostic(id, f)],
-    };
+    let outcome = parse::parse_bytes(bytes, &extract);
+    let texts = FxHashMap::from_iter([(id, fingerprint_text(bytes))]);
+    let opts = Options::default();
+    let (mut diags, _, _) = analyse_outcomes(&project, 0, &opts, vec![(id, outcome)], texts);
     sort(&project, &mut diags);
     diags
 }
 
+/// `path` relative to the unit's root, with `/` separators (the file name when the root is
+/// the file itself).
+fn unit_relative(root: &std::path::Path, path: &std::path::Path) -> String {
+    let rel = match path.strip_prefix(root) {
+        Ok(r) if !r.as_os_str().is_empty() => r,
+        _ => path.file_name().map(std::path::Path::new).unwrap_or(path),
+    };
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn order(project: &Project, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    let fa = &project.files[a.primary.file.0 as usize].display;
+    let fb = &project.files[b.primary.file.0 as usize].display;
+    fa.cmp(fb)
+        .then(a.primary.span.cmp(&b.primary.span))
+        .then(a.rule.cmp(b.rule))
+        .then(a.message.cmp(&b.message))
+}
+
 /// Sorts by file (as displayed), line, column and rule, and drops exact duplicates.
 pub fn sort(project: &Project, diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| {
-        let fa = &project.files[a.primary.file.0 as usize].display;
-        let fb = &project.files[b.primary.file.0 as usize].display;
-        fa.cmp(fb)
-            .then(a.primary.span.cmp(&b.primary.span))
-            .then(a.rule.cmp(b.rule))
-            .then(a.message.cmp(&b.message))
-    });
+    diags.sort_by(|a, b| order(project, a, b));
     diags.dedup();
 }

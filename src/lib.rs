@@ -2,11 +2,14 @@
 //!
 //! See `ARCHITECTURE.md` for the pipeline and the invariants.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod driver;
 pub mod extract;
 pub mod facts;
+pub mod fingerprint;
 pub mod fix;
 pub mod index;
 pub mod intern;
@@ -15,3 +18,4 @@ pub mod project;
 pub mod render;
 pub mod rules;
 pub mod span;
+pub mod suppress;

@@ -27,7 +27,8 @@ pub struct Failure {
 }
 
 pub enum Outcome {
-    Parsed(FileFacts),
+    /// Boxed: facts are large, and a failure is small.
+    Parsed(Box<FileFacts>),
     Failed(Failure),
 }
 
@@ -160,7 +161,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             // The whole file, as the fix engine reads it again.
             facts.source_hash = source_hash(file_bytes);
             drop(file);
-            Outcome::Parsed(facts)
+            Outcome::Parsed(Box::new(facts))
         }
         Err(e) => {
             let start = e.span().start();

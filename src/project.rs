@@ -3,7 +3,7 @@
 //! A *unit* is what whole-crate analysis sees at once: a workspace (all its member packages), a
 //! package outside any workspace, or the loose `.rs` files under a path with no `Cargo.toml`.
 //! A path named on the command line is analysed in the context of its unit: naming
-//! `src/lib.rs` reads the whole crate, but findings are reported only for the named paths.
+//! `src/lib.rs` reads the whole crate, but only findings that touch the named paths are reported.
 
 use crate::extract::Edition;
 use crate::span::FileId;
@@ -99,6 +99,7 @@ pub enum DiscoverError {
     /// A named path that exists but cannot be reached (a symlink loop, a directory above it
     /// that cannot be searched), and why.
     Unreachable(PathBuf, String),
+    BadExclude(String, String),
 }
 
 impl std::error::Error for DiscoverError {}
@@ -108,14 +109,19 @@ impl std::fmt::Display for DiscoverError {
         match self {
             DiscoverError::NotFound(p) => write!(f, "no such file or directory: `{}`", p.display()),
             DiscoverError::Unreachable(p, why) => write!(f, "cannot read `{}`: {why}", p.display()),
+            DiscoverError::BadExclude(pat, why) => {
+                write!(f, "invalid exclude pattern `{pat}`: {why}")
+            }
         }
     }
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct DiscoverOptions {
-    /// Glob-like patterns (gitignore syntax) of paths to leave out.
-    pub exclude: Vec<String>,
+    /// Patterns (gitignore syntax) of paths to leave out, each with the directory it is
+    /// relative to. They apply to named paths too: an excluded file is not read, even as
+    /// context.
+    pub exclude: Vec<(PathBuf, String)>,
     /// Read every `.rs` file, ignoring `.gitignore` and friends.
     pub no_ignore: bool,
 }
@@ -444,6 +450,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
         package_by_dir: FxHashMap::default(),
     };
     let requested: Vec<PathBuf> = paths.iter().map(|p| absolute(p)).collect();
+    let excluded = Excluded::new(opts)?;
     for (p, abs) in paths.iter().zip(&requested) {
         match std::fs::metadata(abs) {
             // A FIFO or a device: reading it may never end, and it holds no crate.
@@ -491,10 +498,12 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     let mut found: Vec<(PathBuf, Option<String>)> = vec![];
     for root in &roots {
         if root.is_file() {
-            found.push((root.clone(), None));
+            if !excluded.file(root) {
+                found.push((root.clone(), None));
+            }
             continue;
         }
-        found.extend(walk(root, opts, &requested));
+        found.extend(walk(root, opts, &requested, &excluded));
     }
     found.sort();
     found.dedup_by(|a, b| a.0 == b.0);
@@ -554,6 +563,57 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
     })
 }
 
+/// The `exclude` patterns, one matcher per directory they are relative to.
+#[derive(Clone, Default)]
+struct Excluded(std::sync::Arc<Vec<ignore::gitignore::Gitignore>>);
+
+impl Excluded {
+    fn new(opts: &DiscoverOptions) -> Result<Excluded, DiscoverError> {
+        let mut by_base: Vec<(PathBuf, Vec<&str>)> = vec![];
+        for (base, pat) in &opts.exclude {
+            let base = absolute(base);
+            match by_base.iter_mut().find(|(b, _)| *b == base) {
+                Some((_, pats)) => pats.push(pat),
+                None => by_base.push((base, vec![pat])),
+            }
+        }
+        let mut out = vec![];
+        for (base, pats) in by_base {
+            let mut b = ignore::gitignore::GitignoreBuilder::new(&base);
+            for pat in &pats {
+                b.add_line(None, pat)
+                    .map_err(|e| DiscoverError::BadExclude(pat.to_string(), glob_reason(&e)))?;
+            }
+            let gi = b
+                .build()
+                .map_err(|e| DiscoverError::BadExclude(pats.join(", "), glob_reason(&e)))?;
+            out.push(gi);
+        }
+        Ok(Excluded(std::sync::Arc::new(out)))
+    }
+
+    /// Is `abs` (an absolute path) excluded, itself or through a parent?
+    fn matches(&self, abs: &Path, is_dir: bool) -> bool {
+        // Each matcher only answers for paths under its directory.
+        self.0.iter().any(|gi| {
+            abs.starts_with(gi.path()) && gi.matched_path_or_any_parents(abs, is_dir).is_ignore()
+        })
+    }
+
+    fn file(&self, abs: &Path) -> bool {
+        self.matches(abs, false)
+    }
+}
+
+fn glob_reason(e: &ignore::Error) -> String {
+    let s = e.to_string();
+    // "error parsing glob '[': unclosed character class; missing ']'" → the reason.
+    match s.split_once("': ") {
+        Some((_, why)) => why.to_string(),
+        None => s,
+    }
+}
+
 /// Cargo's build directory: a `target/` beside a `Cargo.toml`, or one cargo has marked. A
 /// source module named `target` (`src/target/`) is not one.
 fn is_build_dir(dir: &Path) -> bool {
@@ -569,6 +629,7 @@ fn walk(
     root: &Path,
     opts: &DiscoverOptions,
     requested: &[PathBuf],
+    excluded: &Excluded,
 ) -> Vec<(PathBuf, Option<String>)> {
     // A symlink the user named is followed (a trailing separator makes the walk enter it);
     // symlinks found inside the tree are not, which also keeps symlink loops out.
@@ -586,22 +647,15 @@ fn walk(
         .hidden(!opts.no_ignore)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b));
-    if !opts.exclude.is_empty() {
-        let mut ob = ignore::overrides::OverrideBuilder::new(root);
-        for pat in &opts.exclude {
-            let _ = ob.add(&format!("!{pat}"));
-        }
-        if let Ok(ov) = ob.build() {
-            builder.overrides(ov);
-        }
-    }
     let requested_dirs: Vec<PathBuf> = requested.iter().filter(|r| r.is_dir()).cloned().collect();
+    let excluded = excluded.clone();
     builder.filter_entry(move |e| {
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         // A build's output is never source; a directory the user named is read regardless.
-        !(is_dir
+        let build_output = is_dir
             && is_build_dir(e.path())
-            && !requested_dirs.iter().any(|r| r.as_path() == e.path()))
+            && !requested_dirs.iter().any(|r| r.as_path() == e.path());
+        !build_output && !excluded.matches(e.path(), is_dir)
     });
     let mut out = vec![];
     for entry in builder.build() {

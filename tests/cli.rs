@@ -294,6 +294,130 @@ fn a_named_directory_is_read_even_when_an_outer_gitignore_lists_it() {
     assert!(!stdout(&out).contains("vendored"), "{}", stdout(&out));
 }
 
+#[test]
+fn explain_prints_the_registry_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    for rule in lockscan::rules::RULES {
+        let out = lockscan(dir.path(), &["--explain", rule.name]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        assert_eq!(text, lockscan::cli::explanation(rule));
+        assert!(text.starts_with(&format!("# {}\n", rule.name)), "{text}");
+        assert!(text.contains(rule.docs.trim_end()), "{text}");
+    }
+    let out = lockscan(dir.path(), &["--explain", "no_such_rule"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: unknown rule `no_such_rule`; `lockscan --list-rules` lists the rules\n"
+    );
+    // It takes no paths or other flags.
+    let out = lockscan(dir.path(), &["--explain", "double_lock", "src"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn list_rules_prints_every_registered_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockscan(dir.path(), &["--list-rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), lockscan::rules::RULES.len());
+    for (line, rule) in text.lines().zip(lockscan::rules::RULES) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[0], rule.name);
+        assert_eq!(cols[1], rule.level.as_str());
+        assert!(line.ends_with(rule.summary), "{line}");
+    }
+}
+
+#[test]
+fn a_named_file_shows_findings_that_touch_it() {
+    // A finding touches a file through its primary span or any label: naming `lib.rs` shows
+    // its finding, naming `other.rs` does not.
+    let sleepy = b"use std::sync::Mutex;
+pub fn wait(m: &Mutex<Vec<u8>>) {
+    let g = m.lock().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    drop(g);
+}
+";
+    let dir = krate(&[("lib.rs", sleepy), ("other.rs", b"pub fn f() {}\n")]);
+    let out = lockscan(dir.path(), &["--format", "short", "src/other.rs"]);
+    assert_eq!(stdout(&out), "");
+    let out = lockscan(dir.path(), &["--format", "short", "src/lib.rs"]);
+    assert!(
+        stdout(&out).contains("src/lib.rs:3:13: warning[guard_across_sleep]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn static_mut_accesses_in_a_named_file_show_the_finding() {
+    // The static is declared in `a.rs` (the primary span); `b.rs` writes it (a label). A
+    // commit that touches only `b.rs` must still see the finding.
+    let dir = krate(&[
+        ("lib.rs", b"pub mod a;\npub mod b;\n"),
+        ("a.rs", b"pub static mut HITS: u32 = 0;\n"),
+        (
+            "b.rs",
+            b"pub fn hit() {\n    unsafe { crate::a::HITS += 1 }\n}\n",
+        ),
+    ]);
+    let out = lockscan(dir.path(), &["--format", "short", "src/b.rs"]);
+    assert_eq!(
+        stdout(&out),
+        "src/a.rs:1:16: warning[static_mut]: `static mut HITS` is shared mutable state with no synchronization\n"
+    );
+}
+
+#[test]
+fn cargo_runs_it_as_a_subcommand() {
+    // The real client: cargo finds `cargo-lockscan` on the PATH and passes `lockscan` first.
+    let deadlock = b"use std::sync::Mutex;
+pub struct Log { lines: Mutex<Vec<String>> }
+impl Log {
+    pub fn add(&self, line: String) {
+        let g = self.lines.lock().unwrap();
+        let mut again = self.lines.lock().unwrap();
+        again.push(line);
+        drop(g);
+    }
+}
+";
+    let dir = krate(&[("lib.rs", deadlock)]);
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-lockscan"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let out = Command::new(env!("CARGO"))
+        .args(["lockscan", "--format", "short"])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .output()
+        .expect("cargo runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:6:25: error[double_lock]: `self.lines` is locked while this thread already holds its guard\n"
+    );
+    // Run directly, it takes the same arguments.
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-lockscan"))
+        .args(["lockscan", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("Usage: cargo lockscan"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// A binding typed by a call on itself (`n = n.max(5)`) once made place typing recurse until
 /// the stack overflowed. Code that does not compile must not crash lockscan either.
 #[test]

@@ -702,6 +702,21 @@ fn escape_sequences_in_scanned_code_never_reach_the_output_raw() {
         human.contains(r#"Mutex::new("\u{1b}]0;pwned\u{7}")"#),
         "{human}"
     );
+    // Keys from a configuration file in errors.
+    let configured = krate(&[("lib.rs", b"")]);
+    std::fs::write(
+        configured.path().join("lockscan.toml"),
+        "[rules]\n\"\\u001b[2Jbad\" = \"allow\"\n",
+    )
+    .unwrap();
+    let out = lockscan(configured.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(r"unknown rule `\u{1b}[2Jbad`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_raw_control(&out.stderr, "a configuration error");
     // Paths in errors too.
     let out = lockscan(dir.path(), &["no\x1b[31m/such.rs"]);
     assert_eq!(

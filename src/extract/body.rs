@@ -1021,6 +1021,23 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Records a write through a projection of a guard (`g.count += 1`, `g.items[i] = x`).
+    fn guard_field_write(&mut self, target: &Val) {
+        let holder = match target {
+            Val::Place(p, Some(var)) if !p.proj.is_empty() => self.owned_lock(*var),
+            Val::Place(p, None) if !p.proj.is_empty() => match p.base {
+                Base::Guard(h) => Some(h),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(h) = holder
+            && !self.cur.body.guard_field_writes.contains(&h)
+        {
+            self.cur.body.guard_field_writes.push(h);
+        }
+    }
+
     /// Marks the accesses whose expression is exactly `e` as standing at `pos`.
     fn mark_pos(&mut self, e: &syn::Expr, pos: ExprPos) {
         if !matches!(
@@ -1614,6 +1631,9 @@ impl Walker<'_, '_> {
                 let target = self.assign(&a.left, v, Access::Assign);
                 let value = expr_span(&a.right);
                 self.static_write(&a.left, whole, value, None);
+                if let Some(t) = &target {
+                    self.guard_field_write(t);
+                }
                 if let (Some(t), syn::Expr::Unary(u)) = (target, strip_parens(&a.left))
                     && matches!(u.op, syn::UnOp::Deref(_))
                 {
@@ -1782,6 +1802,7 @@ impl Walker<'_, '_> {
                 let value = expr_span(&b.right);
                 let op = arith_op(&b.op);
                 self.static_write(&b.left, whole, value, op);
+                self.guard_field_write(&target);
                 if let syn::Expr::Unary(u) = strip_parens(&b.left)
                     && matches!(u.op, syn::UnOp::Deref(_))
                 {

@@ -5,7 +5,9 @@
 //! across files or decides whether something is a hazard.
 
 mod body;
+pub mod comments;
 mod macros;
+pub mod outline;
 pub mod spans;
 pub mod types;
 
@@ -62,6 +64,8 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
     });
     let in_test = cx.facts.modules[0].is_test;
     cx.items(&file.items, 0, in_test);
+    cx.facts.outline = outline::outline(file, src);
+    cx.facts.suppressions = comments::suppressions(src, &cx.facts.outline);
     cx.facts
 }
 

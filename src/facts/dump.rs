@@ -168,6 +168,9 @@ pub fn dump(facts: &FileFacts) -> String {
                 a.span.lo.line
             );
         }
+        for h in &body.guard_field_writes {
+            let _ = writeln!(out, "  field write h{h}");
+        }
         for b in &body.branches {
             let _ = writeln!(
                 out,

@@ -33,6 +33,10 @@ pub struct FileFacts {
     pub fns: Vec<FnFacts>,
     /// Uses of paths that look like statics (`SCREAMING_CASE`), for `static_mut`.
     pub static_refs: Vec<StaticRef>,
+    /// Every item's extent, parents before children.
+    pub outline: Vec<ItemExtent>,
+    /// `// lockscan: allow(..)` comments.
+    pub suppressions: Vec<SuppressionFact>,
     /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
     pub source_hash: u64,
 }
@@ -267,6 +271,8 @@ pub struct Body {
     pub guard_uses: Vec<GuardUse>,
     /// Reads and writes of a guard's value through `*`: `*g += 1`, `*m.lock().unwrap() = v`.
     pub guard_accesses: Vec<ValueAccess>,
+    /// Guards whose value is changed through a projection: `g.count += 1`, `g.items[i] = x`.
+    pub guard_field_writes: Vec<HolderIdx>,
     /// `if`, `if let`, `match`, `while` and `while let`: what their conditions evaluate and
     /// what they control.
     pub branches: Vec<Branch>,
@@ -642,3 +648,6 @@ pub struct StaticRef {
     pub pos: ExprPos,
 }
 pub mod dump;
+pub mod outline;
+
+pub use outline::{ItemExtent, ItemKind, SuppressionFact};

@@ -35,6 +35,23 @@ pub enum CallKind {
     Other,
 }
 
+/// What the user's configuration adds to [`known`]: functions and methods that sleep or block.
+#[derive(Clone, Debug, Default)]
+pub struct ModelOptions {
+    /// Canonical paths of functions that sleep (config `sleep-functions`).
+    pub sleep_fns: Vec<Box<[Sym]>>,
+    /// Method names that sleep, awaited or not.
+    pub sleep_methods: Vec<Sym>,
+    /// Canonical paths of functions that block (config `blocking-functions`).
+    pub blocking_fns: Vec<Box<[Sym]>>,
+    /// Method names that block when not awaited.
+    pub blocking_methods: Vec<Sym>,
+}
+
+/// How a configured blocking call is described in messages ("blocks on …", "a blocking call
+/// (…)"), like the known ones ("file-system call").
+pub const CONFIGURED_BLOCKING: &str = "a call listed in `blocking-functions`";
+
 /// A lock taken at an event: directly, or inside a function called there.
 #[derive(Clone, Debug)]
 pub struct Acquisition {
@@ -49,6 +66,7 @@ pub struct Acquisition {
 
 pub struct Model<'i> {
     pub ix: &'i Index,
+    opts: ModelOptions,
     /// Per function (by `FnId`), the lock of each holder, if it is a guard.
     locks: Vec<Vec<Option<HeldLock>>>,
     /// Per closure, guards of the enclosing function held whenever it runs.
@@ -62,9 +80,14 @@ pub struct Model<'i> {
 
 impl<'i> Model<'i> {
     pub fn new(ix: &'i Index) -> Model<'i> {
+        Model::with_options(ix, ModelOptions::default())
+    }
+
+    pub fn with_options(ix: &'i Index, opts: ModelOptions) -> Model<'i> {
         let n = ix.fns.len();
         let mut m = Model {
             ix,
+            opts,
             locks: Vec::with_capacity(n),
             inherited: vec![vec![]; n],
             resolved: Vec::with_capacity(n),
@@ -707,16 +730,26 @@ impl<'i> Model<'i> {
                 let Some(path) = self.ix.external_path(f, c) else {
                     return CallKind::Other;
                 };
-                if known::is_sleep(&path) {
+                if known::is_sleep(&path) || self.opts.sleep_fns.iter().any(|p| **p == *path) {
                     return CallKind::Sleep;
                 }
                 if let Some(what) = known::is_blocking_fn(&path) {
                     return CallKind::Blocking(what);
                 }
+                if self.opts.blocking_fns.iter().any(|p| **p == *path) {
+                    return CallKind::Blocking(CONFIGURED_BLOCKING);
+                }
                 CallKind::Other
             }
             Callee::Method(name) => {
-                if call.awaited || !self.callees(f, c).is_empty() {
+                let unresolved = self.callees(f, c).is_empty();
+                if unresolved && self.opts.sleep_methods.contains(name) {
+                    return CallKind::Sleep;
+                }
+                if unresolved && !call.awaited && self.opts.blocking_methods.contains(name) {
+                    return CallKind::Blocking(CONFIGURED_BLOCKING);
+                }
+                if call.awaited || !unresolved {
                     return CallKind::Other;
                 }
                 let recv_ty = self.receiver_type(f, c);

@@ -427,8 +427,20 @@ pub fn summary(report: &Report) -> String {
             format!("{head} and {last} in {files}")
         }
     };
-    match report.parse_errors {
+    let mut out = match report.parse_errors {
         0 => found,
         n => format!("{found} ({} could not be parsed)", plural(n, "file")),
+    };
+    if report.baselined > 0 {
+        let n = report.baselined;
+        let (them, are) = if n == 1 {
+            ("finding", "is")
+        } else {
+            ("findings", "are")
+        };
+        out.push_str(&format!(
+            "; {n} known {them} in the baseline {are} not shown"
+        ));
     }
+    out
 }

@@ -2,8 +2,11 @@
 //! [`render`].
 
 pub mod diff;
+pub mod github;
+pub mod gitlab;
 mod human;
 mod json;
+pub mod sarif;
 mod short;
 
 use crate::driver::Report;
@@ -20,6 +23,12 @@ pub enum Format {
     Short,
     /// The JSON contract (version 1).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -77,6 +86,9 @@ pub fn render(
         Format::Human => human::render(report, opts, out),
         Format::Short => short::render(report, out),
         Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Gitlab => gitlab::render(report, out),
     }
 }
 

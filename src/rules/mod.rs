@@ -10,6 +10,7 @@ mod guard_across;
 mod guard_across_await;
 mod guard_across_blocking;
 mod guard_across_sleep;
+mod invalid_suppression;
 mod let_underscore_guard;
 mod lock_order_inversion;
 mod mutex_of_primitive;
@@ -19,12 +20,15 @@ mod split_critical_section;
 mod static_mut;
 mod unordered_instance_locks;
 mod unsafe_sync_impl;
+mod unused_suppression;
 mod words;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::index::model::Model;
 
+pub use invalid_suppression::NAME as INVALID_SUPPRESSION;
 pub use parse_error::NAME as PARSE_ERROR;
+pub use unused_suppression::NAME as UNUSED_SUPPRESSION;
 
 /// Whether a rule's findings carry a fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +68,8 @@ pub static RULES: &[Rule] = &[
     unsafe_sync_impl::RULE,
     mutex_of_primitive::RULE,
     parse_error::RULE,
+    unused_suppression::RULE,
+    invalid_suppression::RULE,
 ];
 
 pub fn rule(name: &str) -> Option<&'static Rule> {

@@ -3,7 +3,7 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Base, Body, Branch, Callee, EventKind, Operand, Receiver};
+use crate::facts::{Base, Body, Branch, BranchKind, Callee, EventKind, Operand, Receiver};
 use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
 use crate::index::model::{HeldRef, Model};
@@ -83,7 +83,8 @@ fn direct_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
         let Some(lock) = m.lock(HeldRef { f, h }) else {
             continue;
         };
-        if lock.is_try {
+        // A `Mutex<()>` guards a section, not data: nothing is checked under it.
+        if lock.is_try || lock.guards_a_section() {
             continue;
         }
         out.push(Site {
@@ -115,6 +116,7 @@ fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
             if *g == f
                 || m.ix.outer_fn(*g) == m.ix.outer_fn(f)
                 || a.lock.is_try
+                || a.lock.guards_a_section()
                 || a.trace.steps.len() != 2
             {
                 continue;
@@ -146,8 +148,17 @@ fn rechecks(body: &Body, h: u32) -> bool {
     if body.branches.iter().any(|b| b.cond.contains(acquired)) {
         return true;
     }
-    let uses_in_cond = body.guard_uses.iter().any(|u| {
+    // A use of the guard's binding after the acquisition, even one attributed to an earlier
+    // guard the binding held (`g = m.lock()` on one path of a `match`, the old guard on another).
+    let local = body.holders[h as usize].local;
+    let same_guard = |u: &crate::facts::GuardUse| {
         u.holder == h
+            || (local.is_some()
+                && body.holders[u.holder as usize].local == local
+                && u.at > acquired)
+    };
+    let uses_in_cond = body.guard_uses.iter().any(|u| {
+        same_guard(u)
             && body
                 .branches
                 .iter()
@@ -173,9 +184,11 @@ fn rechecks(body: &Body, h: u32) -> bool {
 
 /// Does the critical section of guard `h` change the guarded value?
 fn writes(body: &Body, h: u32) -> bool {
-    body.guard_accesses
-        .iter()
-        .any(|a| a.holder == h && a.access != crate::facts::Access::Read)
+    body.guard_field_writes.contains(&h)
+        || body
+            .guard_accesses
+            .iter()
+            .any(|a| a.holder == h && a.access != crate::facts::Access::Read)
         || body.calls.iter().any(|c| {
             let on_guard = match &c.receiver {
                 Some(Operand::Guard(g)) => *g == h,
@@ -197,6 +210,23 @@ fn checks(body: &Body, b: &Branch, site: &Site) -> bool {
             body.locals
                 .get(*l as usize)
                 .is_some_and(|lf| lf.init.contains(site.event))
+        })
+}
+
+/// `g = m.lock()` inside a `while` loop whose condition tests `g`: the drop-and-retake idiom,
+/// where the next test of the condition re-checks under the new guard.
+fn retaken_for_loop(body: &Body, first: u32, second: u32, event: u32) -> bool {
+    let (Some(l1), Some(l2)) = (
+        body.holders[first as usize].local,
+        body.holders[second as usize].local,
+    ) else {
+        return false;
+    };
+    l1 == l2
+        && body.branches.iter().any(|b| {
+            matches!(b.kind, BranchKind::While | BranchKind::WhileLet)
+                && b.body.contains(event)
+                && b.locals.contains(&l1)
         })
 }
 
@@ -238,7 +268,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 if let Some(h2) = second.holder
-                    && rechecks(body, h2)
+                    && (rechecks(body, h2)
+                        || first
+                            .holder
+                            .is_some_and(|h1| retaken_for_loop(body, h1, h2, second.event)))
                 {
                     continue;
                 }

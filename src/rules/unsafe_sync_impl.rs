@@ -36,7 +36,8 @@ did not lock.
 A type whose fields are protected by something outside it (a lock held by every caller, a
 single-threaded executor, interrupts disabled) is reported; allow it with a comment that says
 what keeps the promise. An `UnsafeCell` in a generic type (`unsafe impl<T: Send> Sync for
-MyCell<T>`) is taken for a synchronisation primitive under construction and not reported.
+MyCell<T>`) is taken for a synchronisation primitive under construction and not reported;
+so is a type named as one (`AtomicU64`, `Mutex`, …), and a cell of `()` (a marker).
 Lock guards in `Send` types are not reported: `lock_api` guards may be `Send`. Raw pointers
 alone are not reported: a pointer wrapper marked
 `Send`/`Sync` for FFI is ordinary, and whether it is sound depends on the pointee. Fields whose
@@ -143,7 +144,10 @@ impl Walk<'_> {
                     // `UnsafeCell<T>` in a generic type is how synchronisation primitives are
                     // built (their own `Mutex`, `AtomicCell`, `SyncUnsafeCell`); in a concrete
                     // type it is shared data.
-                    unsync_name(p).filter(|h| *h != "UnsafeCell" || !self.generic)
+                    // A cell of `()` holds nothing to share: a marker (`UnsafeCell<()>` makes a
+                    // type `!RefUnwindSafe`).
+                    let unit = matches!(&last.args[..], [TypeFact::Tuple(ts)] if ts.is_empty());
+                    unsync_name(p).filter(|h| !unit && (*h != "UnsafeCell" || !self.generic))
                 };
                 if let Some(h) = hazard {
                     self.out.hazards.push((field.to_string(), h, span, file));
@@ -201,6 +205,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let Some(id) = ix.struct_of_type(&imp.self_ty, module) else {
                 continue;
             };
+            // A type named as a synchronisation primitive is one, built on a cell (an
+            // `AtomicU64` polyfill on a `Cell` or an `UnsafeCell` driven by atomic instructions).
+            if !send && sync_name(ix.struct_facts(id).0.name.as_str()) {
+                continue;
+            }
             let mut w = Walk {
                 ix,
                 send,

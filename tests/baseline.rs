@@ -1,0 +1,190 @@
+//! `--write-baseline` and `--baseline`: known findings stay quiet, moved code stays known, new
+//! findings show, and a bad baseline file stops the run with exit code 2.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lockscan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockscan"))
+        .args(args)
+        .arg("--no-config")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("lockscan runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn krate(lib: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
+    dir
+}
+
+const TWO: &str = "use std::sync::Mutex;
+pub static mut HITS: u32 = 0;
+pub fn wait(m: &Mutex<Vec<u8>>) {
+    let g = m.lock().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    drop(g);
+}
+";
+
+#[test]
+fn recorded_findings_are_not_reported_again() {
+    let dir = krate(TWO);
+    let out = lockscan(dir.path(), &["--write-baseline", "lockscan-baseline.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "recorded 2 findings in `lockscan-baseline.json`\n"
+    );
+    assert!(stdout(&out).is_empty());
+    let text = std::fs::read_to_string(dir.path().join("lockscan-baseline.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["version"], 1);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    assert_eq!(findings[0]["rule"], "guard_across_sleep");
+    assert_eq!(findings[1]["rule"], "static_mut");
+    assert_eq!(findings[0]["fingerprint"].as_str().unwrap().len(), 32);
+
+    let out = lockscan(
+        dir.path(),
+        &["--format", "short", "--baseline", "lockscan-baseline.json"],
+    );
+    assert_eq!(stdout(&out), "");
+    assert_eq!(out.status.code(), Some(0));
+    let out = lockscan(dir.path(), &["--baseline", "lockscan-baseline.json"]);
+    assert_eq!(
+        stdout(&out),
+        "no findings in 1 file; 2 known findings in the baseline are not shown\n"
+    );
+}
+
+#[test]
+fn moving_code_keeps_findings_known_and_new_ones_show() {
+    let dir = krate(TWO);
+    lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    // Moved down, re-indented, with a new hazard at the end.
+    let moved = format!(
+        "//! A crate.\n\n{}\npub fn again(m: &std::sync::Mutex<Vec<u8>>) {{\n  let g = m.lock().unwrap();\n  std::thread::sleep(std::time::Duration::from_millis(2));\n  drop(g);\n}}\n",
+        TWO.replace("    ", "  ")
+    );
+    std::fs::write(dir.path().join("src/lib.rs"), moved).unwrap();
+    let out = lockscan(
+        dir.path(),
+        &["--format", "short", "--baseline", "base.json"],
+    );
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:12:11: warning[guard_across_sleep]: guard of `m` is held across a sleep\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_baseline_file_is_stable() {
+    let dir = krate(TWO);
+    lockscan(dir.path(), &["--write-baseline", "a.json"]);
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        format!("\n\n// shifted\n{TWO}"),
+    )
+    .unwrap();
+    lockscan(dir.path(), &["--write-baseline", "b.json"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.json")).unwrap(),
+        std::fs::read_to_string(dir.path().join("b.json")).unwrap()
+    );
+}
+
+#[test]
+fn a_bad_baseline_is_an_error() {
+    let dir = krate(TWO);
+    let cases: &[(&str, &str)] = &[
+        (
+            "{\"version\":1,",
+            "error: baseline `b.json` is not valid JSON: EOF while parsing a value at line 1 column 13\n",
+        ),
+        (
+            "[1, 2]",
+            "error: baseline `b.json` is not a lockscan baseline: expected a JSON object with `version` and `findings`\n",
+        ),
+        (
+            "{\"version\":7,\"findings\":[]}",
+            "error: baseline `b.json` is not a lockscan baseline: version 7 is not supported (this lockscan reads version 1)\n",
+        ),
+        (
+            "{\"version\":1,\"findings\":[{\"rule\":\"x\"}]}",
+            "error: baseline `b.json` is not a lockscan baseline: `findings[0].fingerprint` is missing or not a non-empty string\n",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(dir.path().join("b.json"), text).unwrap();
+        let out = lockscan(dir.path(), &["--baseline", "b.json"]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert_eq!(&stderr(&out), expected, "{text}");
+        assert!(stdout(&out).is_empty(), "{text}");
+    }
+    let out = lockscan(dir.path(), &["--baseline", "missing.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot read baseline `missing.json`: no such file or directory\n"
+    );
+    let out = lockscan(dir.path(), &["--write-baseline", "no/such/dir/b.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot write baseline `no/such/dir/b.json`: no such file or directory\n"
+    );
+}
+
+#[test]
+fn lockscan_writes_nothing_else() {
+    let dir = krate(TWO);
+    let before: Vec<_> = walkdir::WalkDir::new(dir.path())
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().path().to_path_buf())
+        .collect();
+    for format in ["human", "short", "json", "sarif", "github", "gitlab"] {
+        lockscan(dir.path(), &["--format", format]);
+    }
+    let after: Vec<_> = walkdir::WalkDir::new(dir.path())
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().path().to_path_buf())
+        .collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn naming_files_does_not_change_fingerprints() {
+    // A pre-commit run names a few files; the baseline was written from a full run.
+    let dir = krate("pub mod a;\npub mod b;\n");
+    std::fs::write(dir.path().join("src/a.rs"), TWO).unwrap();
+    std::fs::write(dir.path().join("src/b.rs"), TWO).unwrap();
+    lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    for named in [&["src/a.rs"][..], &["src/b.rs"], &["src/a.rs", "src/b.rs"]] {
+        let mut args = vec!["--format", "short", "--baseline", "base.json"];
+        args.extend(named);
+        let out = lockscan(dir.path(), &args);
+        assert_eq!(stdout(&out), "", "{named:?}");
+        assert_eq!(out.status.code(), Some(0));
+    }
+}
