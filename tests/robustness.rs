@@ -572,14 +572,20 @@ fn noisy_crate() -> tempfile::TempDir {
 #[test]
 fn a_reader_that_stops_early_ends_the_run_quietly() {
     let dir = noisy_crate();
-    for format in ["human", "short", "json"] {
-        let mut child = command(
-            Path::new(env!("CARGO_BIN_EXE_lockscan")),
-            dir.path(),
-            &["--format", format],
-        )
-        .spawn()
-        .unwrap();
+    // Every format, and the diff of the fixes.
+    let mut runs: Vec<Vec<String>> = Format::value_variants()
+        .iter()
+        .map(|f| {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            vec!["--format".into(), name]
+        })
+        .collect();
+    runs.push(vec!["--diff".into(), "--unsafe-fixes".into()]);
+    for args in &runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = command(Path::new(env!("CARGO_BIN_EXE_lockscan")), dir.path(), &args)
+            .spawn()
+            .unwrap();
         // Read a little, then close the pipe, as `head` does.
         let mut first = [0u8; 100];
         child
@@ -590,8 +596,8 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
             .unwrap();
         drop(child.stdout.take());
         let out = finish_child(child);
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
-        assert_eq!(stderr(&out), "", "{format}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
     }
 }
 

@@ -59,6 +59,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             },
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues).map_err(io::Error::other)?;
+    // `From` keeps an I/O error as it was: a broken pipe stays one.
+    serde_json::to_writer_pretty(&mut *out, &issues).map_err(io::Error::from)?;
     writeln!(out)
 }

@@ -239,7 +239,8 @@ pub fn document(report: &Report) -> Value {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report)).map_err(io::Error::other)?;
+    // `From` keeps an I/O error as it was: a broken pipe stays one.
+    serde_json::to_writer_pretty(&mut *out, &document(report)).map_err(io::Error::from)?;
     writeln!(out)
 }
 
