@@ -79,14 +79,18 @@ fn git(dir: &Path) -> Command {
 /// Copies this repository's working tree (without build output and git data) into `to`, so
 /// that the test sees the source as it is, committed or not. `.git` is left out whether it is
 /// a directory or, in a linked worktree, a file pointing at the real repository: copied, that
-/// file would make the scratch copy's commits land in the real repository.
+/// file would make the scratch copy's commits land in the real repository. `fuzz/` is left out
+/// too: the hook does not build it, and a running fuzzer adds and removes corpus files while
+/// the copy is made.
 fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let n = e.file_name();
-            n != ".git" && !(e.file_type().is_dir() && n == "target")
+            n != ".git"
+                && !(e.file_type().is_dir() && n == "target")
+                && !(e.depth() == 1 && n == "fuzz")
         })
     {
         let entry = entry.unwrap();
