@@ -360,8 +360,21 @@ fn options(
     } else if let Some(file) = &cli.config {
         Some(config::load(file)?)
     } else {
+        // From the first path named (its directory, for a file), like clippy reading the
+        // crate's `clippy.toml`: `lockscan path/to/crate` uses that crate's configuration.
         let here = std::env::current_dir()?;
-        config::discover(&here)?
+        let start = match cli.paths.first() {
+            Some(p) => {
+                let abs = here.join(p);
+                let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+                match abs.parent() {
+                    Some(parent) if !abs.is_dir() => parent.to_path_buf(),
+                    _ => abs,
+                }
+            }
+            None => here,
+        };
+        config::discover(&start)?
     };
     let config = config.unwrap_or_default();
 

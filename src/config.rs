@@ -1,8 +1,9 @@
 //! Configuration: `lockscan.toml`, or `[workspace.metadata.lockscan]` /
 //! `[package.metadata.lockscan]` in a `Cargo.toml`.
 //!
-//! lockscan reads the configuration of the directory it runs in: from the working directory
-//! upwards, the first directory with a `lockscan.toml`, or with a `Cargo.toml` that has
+//! lockscan reads the configuration of the code it is pointed at: from the first path given
+//! (its directory, for a file; the working directory when none is given) upwards, the first
+//! directory with a `lockscan.toml`, or with a `Cargo.toml` that has
 //! lockscan metadata, wins (`lockscan.toml` first when a directory has both). The search stops
 //! at the repository root (a directory with `.git`). `--config FILE` names the file instead;
 //! `--no-config` reads none. Settings are not merged across files.

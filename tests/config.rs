@@ -151,6 +151,27 @@ fn fail_on_from_the_configuration() {
 }
 
 #[test]
+fn the_configuration_of_the_crate_named_applies_wherever_lockscan_runs() {
+    let dir = krate(&[
+        ("src/lib.rs", SLEEPY),
+        (
+            "lockscan.toml",
+            "fail-on = \"error\"\n[rules]\nguard_across_sleep = \"allow\"\n",
+        ),
+    ]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(elsewhere.path().join(".git")).unwrap();
+    for path in [dir.path().to_path_buf(), dir.path().join("src/lib.rs")] {
+        let out = lockscan(
+            elsewhere.path(),
+            &["--format", "short", path.to_str().unwrap()],
+        );
+        assert_eq!(rules_of(&out), Vec::<String>::new(), "{}", stdout(&out));
+        assert_eq!(out.status.code(), Some(0));
+    }
+}
+
+#[test]
 fn excluded_paths_are_not_read() {
     let dir = krate(&[
         ("src/lib.rs", "mod gen;\nmod a;\n"),
