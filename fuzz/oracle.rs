@@ -102,6 +102,8 @@ pub fn check(data: &[u8], scratch: &Path) {
         "--diff",
         std::str::from_utf8(&out).expect("output is UTF-8"),
     );
+    // A crash leaves the input behind; a pass does not.
+    let _ = std::fs::remove_file(scratch);
 }
 
 fn assert_safe(what: &str, text: &str) {
