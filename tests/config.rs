@@ -235,6 +235,34 @@ pub struct Chan;
     );
 }
 
+#[test]
+fn a_configured_lock_method_thrown_away_is_a_lost_guard() {
+    let code = "pub struct Pool { inner: Gate }
+pub struct Gate;
+impl Pool {
+    pub fn touch(&self) {
+        let _ = self.inner.acquire();
+        self.inner.acquire();
+        let _permit = self.inner.acquire();
+    }
+}
+";
+    let dir = krate(&[("src/lib.rs", code)]);
+    assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
+    std::fs::write(
+        dir.path().join("lockscan.toml"),
+        "lock-methods = [\"acquire\"]\n",
+    )
+    .unwrap();
+    let out = lockscan(dir.path(), &["--format", "short"]);
+    assert_eq!(
+        rules_of(&out),
+        ["let_underscore_guard", "let_underscore_guard"],
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// What configuration adds is part of each function's summary, so it is seen through calls,
 /// as what lockscan knows is: a helper that sleeps, blocks or takes a configured lock makes
 /// its caller do so.

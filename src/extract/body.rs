@@ -266,6 +266,11 @@ fn has_cfg(stmt: &syn::Stmt) -> bool {
     attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
+/// A lock method lockscan knows without configuration (not one of `lock-methods`).
+pub fn is_builtin_lock_method(name: Sym) -> bool {
+    is_lock_method(name, 0, &[]) || is_lock_method(name, 1, &[])
+}
+
 fn is_lock_method(name: Sym, argc: usize, extra: &[Sym]) -> bool {
     match argc {
         0 => {

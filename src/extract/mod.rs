@@ -5,6 +5,7 @@
 //! across files or decides whether something is a hazard.
 
 mod body;
+pub use body::is_builtin_lock_method;
 pub mod comments;
 mod macros;
 pub mod outline;

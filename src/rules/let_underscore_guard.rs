@@ -64,9 +64,13 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             // `lock()` that is unwrapped or awaited (not both: async locks return no `Result`)
             // is taken for a lock: `index.write().unwrap()` (git2) writes a file, and
             // `conn.lock().await?` (sqlx) takes a database lock and returns `()`.
+            // A method the configuration names (`lock-methods`) is a lock by the user's word.
+            let configured = matches!(holder.kind, HolderKind::Lock { method, .. }
+                if !crate::extract::is_builtin_lock_method(method));
             let is_lock_method =
                 matches!(holder.kind, HolderKind::Lock { method, .. } if method.as_str() == "lock");
-            let looks_like_lock = is_lock_method && holder.unwrapped != holder.awaited;
+            let looks_like_lock =
+                configured || (is_lock_method && holder.unwrapped != holder.awaited);
             if lock.is_try || !(lock.typed || looks_like_lock) {
                 continue;
             }
