@@ -791,6 +791,20 @@ impl Walker<'_, '_> {
         syn::visit::Visit::visit_expr(&mut V { w: self, out }, e);
     }
 
+    /// The locals of this body that an expression mentions.
+    fn own_locals_of(&self, e: &syn::Expr) -> Vec<LocalIdx> {
+        let mut bases = vec![];
+        self.bases_of(e, &mut bases);
+        let fn_ = self.cur.fn_;
+        bases
+            .into_iter()
+            .filter_map(|b| match b {
+                Base::Local { fn_: f, local } if f == fn_ => Some(local),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn record_ordering(&mut self, span: Span, exprs: &[&syn::Expr]) {
         let mut bases = vec![];
         for e in exprs {
@@ -2054,16 +2068,7 @@ impl Walker<'_, '_> {
             },
             _ => ArgShape::Other,
         };
-        let mut bases = vec![];
-        self.bases_of(e, &mut bases);
-        let fn_ = self.cur.fn_;
-        let locals = bases
-            .into_iter()
-            .filter_map(|b| match b {
-                Base::Local { fn_: f, local } if f == fn_ => Some(local),
-                _ => None,
-            })
-            .collect();
+        let locals = self.own_locals_of(e);
         ArgFact {
             span: expr_span(a),
             shape,
@@ -2447,16 +2452,7 @@ impl Walker<'_, '_> {
 
     /// Starts a [`Branch`] fact for a construct whose condition is about to be walked.
     fn open_branch(&mut self, kind: BranchKind, span: Span, cond: &syn::Expr) -> usize {
-        let mut bases = vec![];
-        self.bases_of(cond, &mut bases);
-        let fn_ = self.cur.fn_;
-        let locals = bases
-            .into_iter()
-            .filter_map(|b| match b {
-                Base::Local { fn_: f, local } if f == fn_ => Some(local),
-                _ => None,
-            })
-            .collect();
+        let locals = self.own_locals_of(cond);
         let now = self.now();
         self.cur.body.branches.push(Branch {
             kind,
