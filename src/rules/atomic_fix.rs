@@ -2,10 +2,31 @@
 //! the atomic type for a primitive, the `use` a module needs, and rewriting one access.
 
 use crate::diag::Edit;
-use crate::facts::{Access, ArithOp, ExprPos};
+use crate::facts::{Access, ArithOp, ExprPos, StaticFacts};
 use crate::index::Index;
 use crate::intern::Sym;
 use crate::span::{FileId, Loc, Pos, Span};
+
+/// The edits that declare a static as `atomic`, initialised with `value`:
+/// `X: u64 = 0` → `X: AtomicU64 = AtomicU64::new(0)`.
+pub fn retype_static(file: FileId, s: &StaticFacts, atomic: &str, value: &str) -> [Edit; 2] {
+    [
+        Edit {
+            loc: Loc {
+                file,
+                span: s.ty_span,
+            },
+            replacement: atomic.to_string(),
+        },
+        Edit {
+            loc: Loc {
+                file,
+                span: s.init_span,
+            },
+            replacement: format!("{atomic}::new({value})"),
+        },
+    ]
+}
 
 /// The `std::sync::atomic` type for a primitive type name.
 pub fn atomic_for(prim: &str) -> Option<&'static str> {

@@ -1,8 +1,10 @@
 //! `mutex_of_primitive`: a `Mutex<bool>` or `Mutex<integer>` used as a flag or a counter.
 
-use super::atomic_fix::{Site, atomic_for, ctor_arg, fetch_method, import, rewrite_access};
+use super::atomic_fix::{
+    Site, atomic_for, ctor_arg, fetch_method, import, retype_static, rewrite_access,
+};
 use super::{FixAvailability, Rule};
-use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{
     Access, Base, Body, EventKind, Held, HolderKind, Operand, StaticOrigin, TypeFact,
 };
@@ -300,22 +302,7 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         return None;
     }
     const ORDERING: &str = "Ordering::SeqCst";
-    let mut edits = vec![
-        Edit {
-            loc: Loc {
-                file,
-                span: s.ty_span,
-            },
-            replacement: atomic.to_string(),
-        },
-        Edit {
-            loc: Loc {
-                file,
-                span: s.init_span,
-            },
-            replacement: format!("{atomic}::new({arg})"),
-        },
-    ];
+    let mut edits = retype_static(file, s, atomic, arg).to_vec();
     for u in uses {
         let body = ix.func(u.r.f).body.as_ref()?;
         let a = &body.guard_accesses[u.access?];

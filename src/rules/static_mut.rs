@@ -1,6 +1,6 @@
 //! `static_mut`: mutable statics, and every access to them.
 
-use super::atomic_fix::{Site, atomic_for, import, rewrite_access};
+use super::atomic_fix::{Site, atomic_for, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Access, StaticFacts, StaticOrigin, StaticRef, TypeFact};
@@ -147,32 +147,17 @@ fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fi
     let is_bool = atomic == "AtomicBool";
     let mut_span = s.mut_span?;
     const ORDERING: &str = "Ordering::Relaxed";
-    let mut edits = vec![
-        Edit {
-            loc: Loc {
-                file,
-                span: crate::span::Span {
-                    lo: mut_span.lo,
-                    hi: s.span.lo,
-                },
+    let mut edits = vec![Edit {
+        loc: Loc {
+            file,
+            span: crate::span::Span {
+                lo: mut_span.lo,
+                hi: s.span.lo,
             },
-            replacement: String::new(),
         },
-        Edit {
-            loc: Loc {
-                file,
-                span: s.ty_span,
-            },
-            replacement: atomic.to_string(),
-        },
-        Edit {
-            loc: Loc {
-                file,
-                span: s.init_span,
-            },
-            replacement: format!("{atomic}::new({})", s.init_text.trim()),
-        },
-    ];
+        replacement: String::new(),
+    }];
+    edits.extend(retype_static(file, s, atomic, s.init_text.trim()));
     let mut modules: Vec<(u32, u32)> = vec![];
     for (fi, r) in refs {
         let target = crate::span::Span {
