@@ -1,6 +1,10 @@
 //! `--write-baseline` and `--baseline`: known findings stay quiet, moved code stays known, new
 //! findings show, and a bad baseline file stops the run with exit code 2.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
+use scratch::lib_crate;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -22,18 +26,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn krate(lib: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
-    dir
-}
-
 const TWO: &str = "use std::sync::Mutex;
 pub static mut HITS: u32 = 0;
 pub fn wait(m: &Mutex<Vec<u8>>) {
@@ -45,7 +37,7 @@ pub fn wait(m: &Mutex<Vec<u8>>) {
 
 #[test]
 fn recorded_findings_are_not_reported_again() {
-    let dir = krate(TWO);
+    let dir = lib_crate(TWO);
     let out = lockscan(dir.path(), &["--write-baseline", "lockscan-baseline.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -77,7 +69,7 @@ fn recorded_findings_are_not_reported_again() {
 
 #[test]
 fn moving_code_keeps_findings_known_and_new_ones_show() {
-    let dir = krate(TWO);
+    let dir = lib_crate(TWO);
     lockscan(dir.path(), &["--write-baseline", "base.json"]);
     // Moved down, re-indented, with a new hazard at the end.
     let moved = format!(
@@ -98,7 +90,7 @@ fn moving_code_keeps_findings_known_and_new_ones_show() {
 
 #[test]
 fn the_baseline_file_is_stable() {
-    let dir = krate(TWO);
+    let dir = lib_crate(TWO);
     lockscan(dir.path(), &["--write-baseline", "a.json"]);
     std::fs::write(
         dir.path().join("src/lib.rs"),
@@ -114,7 +106,7 @@ fn the_baseline_file_is_stable() {
 
 #[test]
 fn a_bad_baseline_is_an_error() {
-    let dir = krate(TWO);
+    let dir = lib_crate(TWO);
     let cases: &[(&str, &str)] = &[
         (
             "{\"version\":1,",
@@ -156,7 +148,7 @@ fn a_bad_baseline_is_an_error() {
 
 #[test]
 fn lockscan_writes_nothing_else() {
-    let dir = krate(TWO);
+    let dir = lib_crate(TWO);
     let before: Vec<_> = walkdir::WalkDir::new(dir.path())
         .sort_by_file_name()
         .into_iter()
@@ -176,7 +168,7 @@ fn lockscan_writes_nothing_else() {
 #[test]
 fn naming_files_does_not_change_fingerprints() {
     // A pre-commit run names a few files; the baseline was written from a full run.
-    let dir = krate("pub mod a;\npub mod b;\n");
+    let dir = lib_crate("pub mod a;\npub mod b;\n");
     std::fs::write(dir.path().join("src/a.rs"), TWO).unwrap();
     std::fs::write(dir.path().join("src/b.rs"), TWO).unwrap();
     lockscan(dir.path(), &["--write-baseline", "base.json"]);

@@ -4,9 +4,13 @@
 //! a file changed on disk is left alone, overlapping fixes are skipped, and a fix that would
 //! break the parse is rolled back.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use lockscan::diag::{Applicability, Edit, Fix};
 use lockscan::driver::{self, Options};
 use lockscan::fix::{self, SkipReason};
+use scratch::lib_crate;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -15,19 +19,6 @@ fn input(rule: &str) -> String {
         .join("tests/fix_inputs")
         .join(format!("{rule}.rs"));
     std::fs::read_to_string(p).unwrap()
-}
-
-/// A throwaway crate whose `src/lib.rs` is `text`.
-fn krate(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(dir.path().join("src/lib.rs"), text).unwrap();
-    dir
 }
 
 fn lockscan(dir: &Path, args: &[&str]) -> Output {
@@ -78,7 +69,7 @@ fn compiles(file: &Path) -> Result<(), String> {
 /// Fixes the rule's input and checks everything a fix promises; returns the fixed text.
 fn fixed(rule: &str, unsafe_fixes: bool) -> String {
     let original = input(rule);
-    let dir = krate(&original);
+    let dir = lib_crate(&original);
     let lib: PathBuf = dir.path().join("src/lib.rs");
     compiles(&lib).unwrap_or_else(|e| panic!("the input for {rule} compiles:\n{e}"));
     assert!(
@@ -141,7 +132,7 @@ fn mutex_of_primitive_fix() {
 
 #[test]
 fn safe_fixes_leave_unsafe_ones() {
-    let dir = krate(&input("let_underscore_guard"));
+    let dir = lib_crate(&input("let_underscore_guard"));
     let out = lockscan(dir.path(), &["--fix", "--fail-on", "never"]);
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
@@ -161,7 +152,7 @@ fn safe_fixes_leave_unsafe_ones() {
 #[test]
 fn diff_shows_and_writes_nothing() {
     let original = input("forgotten_guard");
-    let dir = krate(&original);
+    let dir = lib_crate(&original);
     let out = lockscan(dir.path(), &["--diff", "--unsafe-fixes"]);
     let diff = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -190,7 +181,7 @@ fn report_of(dir: &Path) -> driver::Report {
 
 #[test]
 fn a_file_changed_since_it_was_read_is_left_alone() {
-    let dir = krate(&input("forgotten_guard"));
+    let dir = lib_crate(&input("forgotten_guard"));
     let report = report_of(dir.path());
     std::fs::write(dir.path().join("src/lib.rs"), "// edited meanwhile\n").unwrap();
     let plan = fix::plan(&report, Applicability::Unsafe);
@@ -208,7 +199,7 @@ fn a_file_changed_since_it_was_read_is_left_alone() {
 
 #[test]
 fn overlapping_fixes_are_skipped_and_broken_results_rolled_back() {
-    let dir = krate(&input("forgotten_guard"));
+    let dir = lib_crate(&input("forgotten_guard"));
     let mut report = report_of(dir.path());
     let first = report
         .diagnostics
@@ -257,8 +248,8 @@ fn fixes_land_in_the_same_place_on_a_file_with_a_bom_and_crlf_line_ends() {
         "atomic_load_store_race",
         "let_underscore_guard",
     ] {
-        let plain = krate(&input(rule));
-        let windows = krate(&format!("\u{feff}{}", input(rule).replace('\n', "\r\n")));
+        let plain = lib_crate(&input(rule));
+        let windows = lib_crate(&format!("\u{feff}{}", input(rule).replace('\n', "\r\n")));
         for dir in [&plain, &windows] {
             let out = lockscan(
                 dir.path(),

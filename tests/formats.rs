@@ -2,6 +2,10 @@
 //! workflow commands reserve, control characters, and many findings whose fingerprints must
 //! not collide.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
+use scratch::krate;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -12,21 +16,6 @@ fn lockscan(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("lockscan runs")
-}
-
-fn krate(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    for (name, text) in files {
-        let p = dir.path().join("src").join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 /// Undoes GitHub's escaping.

@@ -1,6 +1,10 @@
 //! `// lockscan: allow(rule) -- reason` as users write it: on the line, on the line above, above
 //! an item; and what is reported about suppressions that do nothing or cannot work.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
+use scratch::krate;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -18,21 +22,6 @@ fn lines(o: &Output) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
-}
-
-fn krate(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    for (name, text) in files {
-        let p = dir.path().join("src").join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
 }
 
 /// `double_lock` at line 6 unless suppressed; `{above}` goes on line 5, `{trailing}` at the
