@@ -207,7 +207,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             };
             // A type named as a synchronisation primitive is one, built on a cell (an
             // `AtomicU64` polyfill on a `Cell` or an `UnsafeCell` driven by atomic instructions).
-            if !send && sync_name(ix.struct_facts(id).0.name.as_str()) {
+            let (s, _) = ix.struct_facts(id);
+            if !send && sync_name(s.name.as_str()) {
                 continue;
             }
             let mut w = Walk {
@@ -221,7 +222,6 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             if w.out.hazards.is_empty() || (!send && w.out.synced) {
                 continue;
             }
-            let (s, _) = ix.struct_facts(id);
             let tr_name = if send { "Send" } else { "Sync" };
             let (field, what, _, _) = &w.out.hazards[0];
             let message = if send {
