@@ -12,8 +12,6 @@ use crate::config::{self, Config};
 use crate::diag::{Applicability, Severity};
 use crate::driver::{self, Options};
 use crate::fix;
-use crate::index::model::ModelOptions;
-use crate::intern::Sym;
 use crate::render::{self, Format, RenderOptions};
 use crate::rules;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -403,27 +401,22 @@ fn options(
         .chain(cli.exclude.iter().map(|p| (here.clone(), p.clone())))
         .collect();
 
-    let mut model = ModelOptions::default();
-    for (list, fns, methods) in [
-        (
-            &config.sleep_functions,
-            &mut model.sleep_fns,
-            &mut model.sleep_methods,
-        ),
-        (
-            &config.blocking_functions,
-            &mut model.blocking_fns,
-            &mut model.blocking_methods,
-        ),
-    ] {
-        for entry in list {
-            let segs = config::split_path(entry).unwrap_or_default();
-            match segs.as_slice() {
-                [name] => methods.push(Sym::new(name)),
-                _ => fns.push(segs.iter().map(|s| Sym::new(s)).collect()),
-            }
-        }
-    }
+    let split = |list: &[String]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|entry| {
+                config::split_path(entry)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .collect()
+    };
+    let api = crate::known::Api::default().configure(
+        &config.lock_methods,
+        &split(&config.sleep_functions),
+        &split(&config.blocking_functions),
+    );
 
     let baseline = match &cli.baseline {
         Some(path) if cli.write_baseline.is_none() => Some(baseline::read(path)?),
@@ -436,8 +429,7 @@ fn options(
             no_ignore: cli.no_ignore,
             exclude,
         },
-        extra_lock_methods: config.lock_methods.clone(),
-        model,
+        api,
         levels: rule_levels,
         baseline,
     };

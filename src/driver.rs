@@ -10,8 +10,8 @@ use crate::facts::FileFacts;
 use crate::facts::ItemExtent;
 use crate::fingerprint::{self, Key};
 use crate::index::Index;
-use crate::index::model::{Model, ModelOptions};
-use crate::intern::Sym;
+use crate::index::model::Model;
+use crate::known::Api;
 use crate::parse::{self, Outcome};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::rules;
@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Default)]
@@ -29,10 +30,9 @@ pub struct Options {
     /// Worker threads; all cores when `None`.
     pub threads: Option<usize>,
     pub discover: DiscoverOptions,
-    /// Methods that acquire a lock besides the known ones.
-    pub extra_lock_methods: Vec<String>,
-    /// Functions and methods that sleep or block besides the known ones.
-    pub model: ModelOptions,
+    /// What lockscan knows about APIs, with what the configuration adds (lock methods,
+    /// functions and methods that sleep or block).
+    pub api: Api,
     /// Rule levels that differ from the defaults (`None`: the rule is off).
     pub levels: BTreeMap<String, Option<Severity>>,
     /// Known findings: those whose fingerprint is in it are not reported.
@@ -90,18 +90,14 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     let pool = builder
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let extra: Vec<Sym> = opts
-        .extra_lock_methods
-        .iter()
-        .map(|s| Sym::new(s))
-        .collect();
+    let api = Arc::new(opts.api.clone());
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
     let per_unit: Vec<UnitResult> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
-            .map(|unit| analyse_unit(&project, unit, opts, &extra))
+            .map(|unit| analyse_unit(&project, unit, opts, &api))
             .collect()
     });
     let mut diagnostics = vec![];
@@ -152,7 +148,7 @@ type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
 /// gives each finding its fingerprint, and keeps what touches the files the user asked about.
-fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> UnitResult {
+fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) -> UnitResult {
     let files = &project.units[unit as usize].files;
     let outcomes: Vec<(FileId, Outcome)> = files
         .par_iter()
@@ -163,7 +159,7 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> 
                     .package
                     .map(|p| project.packages[p as usize].edition)
                     .unwrap_or_default(),
-                extra_lock_methods: extra.to_vec(),
+                api: api.clone(),
             };
             let outcome = match &src.unreadable {
                 Some(why) => Outcome::Failed(parse::unreadable_directory(why)),
@@ -215,7 +211,7 @@ fn analyse_outcomes(
     }
     let hashes = parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
     let index = Index::build(project, unit, parsed);
-    let model = Model::with_options(&index, opts.model.clone());
+    let model = Model::new(&index, &opts.api);
     diags.extend(rules::run(&model));
     drop(model);
     drop(index);
@@ -302,7 +298,7 @@ pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Dia
     let project = Project::one_file(PathBuf::from("input.rs"), "input.rs".into());
     let extract = ExtractOptions {
         edition,
-        extra_lock_methods: vec![],
+        api: Arc::default(),
     };
     let outcome = parse::parse_bytes(bytes, &extract);
     let texts = FxHashMap::from_iter([(id, fingerprint_text(bytes))]);

@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod fix;
 pub mod index;
 pub mod intern;
+pub mod known;
 pub mod parse;
 pub mod project;
 pub mod render;

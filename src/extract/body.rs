@@ -27,6 +27,7 @@ use super::types::{ctor_type, type_fact};
 use super::{Edition, FileCx, syms_of};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
+use crate::known::{Origin, atomics, collections, executors, flow, locks};
 use crate::span::Span;
 
 type VarKey = (FnIdx, LocalIdx);
@@ -240,12 +241,6 @@ pub(super) fn walk_static_closure(
     fx.facts.fns[idx as usize].body = Some(body);
 }
 
-/// Calls whose closure arguments run somewhere else, later: on another thread or task. A
-/// future under `timeout` is counted with them: it gives up instead of waiting forever.
-fn is_spawner(name: &str) -> bool {
-    name.starts_with("spawn") || matches!(name, "execute" | "submit" | "timeout" | "timeout_at")
-}
-
 fn has_cfg(stmt: &syn::Stmt) -> bool {
     let attrs: &[syn::Attribute] = match stmt {
         syn::Stmt::Local(l) => &l.attrs,
@@ -266,123 +261,6 @@ fn has_cfg(stmt: &syn::Stmt) -> bool {
     attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
-/// A lock method lockscan knows without configuration (not one of `lock-methods`).
-pub fn is_builtin_lock_method(name: Sym) -> bool {
-    is_lock_method(name, 0, &[]) || is_lock_method(name, 1, &[])
-}
-
-fn is_lock_method(name: Sym, argc: usize, extra: &[Sym]) -> bool {
-    match argc {
-        0 => {
-            matches!(
-                name,
-                sym::LOCK
-                    | sym::READ
-                    | sym::WRITE
-                    | sym::TRY_LOCK
-                    | sym::TRY_READ
-                    | sym::TRY_WRITE
-                    | sym::BLOCKING_LOCK
-                    | sym::BLOCKING_READ
-                    | sym::BLOCKING_WRITE
-                    | sym::LOCK_BLOCKING
-                    | sym::READ_BLOCKING
-                    | sym::WRITE_BLOCKING
-                    | sym::LOCK_OWNED
-                    | sym::READ_OWNED
-                    | sym::WRITE_OWNED
-                    | sym::TRY_LOCK_OWNED
-                    | sym::LOCK_ARC
-                    | sym::READ_ARC
-                    | sym::WRITE_ARC
-                    | sym::UPGRADABLE_READ
-                    | sym::READ_RECURSIVE
-            ) || extra.contains(&name)
-        }
-        1 => matches!(
-            name,
-            sym::TRY_LOCK_FOR
-                | sym::TRY_LOCK_UNTIL
-                | sym::TRY_READ_FOR
-                | sym::TRY_WRITE_FOR
-                | sym::TRY_READ_UNTIL
-                | sym::TRY_WRITE_UNTIL
-        ),
-        _ => false,
-    }
-}
-
-/// Methods that pass a guard through unchanged: `m.lock().unwrap()` is still the guard.
-fn is_guard_adapter(name: Sym) -> bool {
-    matches!(
-        name,
-        sym::UNWRAP
-            | sym::EXPECT
-            | sym::UNWRAP_OR_ELSE
-            | sym::UNWRAP_UNCHECKED
-            | sym::MAP_ERR
-            | sym::OK
-            | sym::INTO_INNER
-    )
-}
-
-/// Methods that return (a handle to) the same lock: `a.clone().lock()` locks `a`'s mutex.
-fn is_place_adapter(name: Sym, argc: usize) -> bool {
-    match argc {
-        0 => matches!(
-            name,
-            sym::CLONE
-                | sym::AS_REF
-                | sym::AS_MUT
-                | sym::BORROW
-                | sym::DEREF
-                | sym::DEREF_MUT
-                | sym::GET
-                | sym::GET_MUT
-                | sym::FORCE
-                | sym::AS_DEREF
-                | sym::UNWRAP
-                | sym::EXPECT
-        ),
-        1 => matches!(name, sym::GET_OR_INIT | sym::EXPECT),
-        _ => false,
-    }
-}
-
-fn is_condvar_wait(name: Sym) -> bool {
-    matches!(
-        name,
-        sym::WAIT
-            | sym::WAIT_TIMEOUT
-            | sym::WAIT_WHILE
-            | sym::WAIT_TIMEOUT_WHILE
-            | sym::WAIT_TIMEOUT_MS
-    )
-}
-
-/// The atomic types' methods, and the integer methods a read-modify-write is spelled with.
-fn is_atomic_like(name: &str) -> bool {
-    matches!(
-        name,
-        "load"
-            | "store"
-            | "swap"
-            | "compare_exchange"
-            | "compare_exchange_weak"
-            | "compare_and_swap"
-            | "fetch_add"
-            | "fetch_sub"
-            | "fetch_or"
-            | "fetch_and"
-            | "fetch_xor"
-            | "fetch_max"
-            | "fetch_min"
-            | "fetch_update"
-            | "wrapping_add"
-            | "wrapping_sub"
-    )
-}
-
 fn is_assign_op(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
@@ -397,25 +275,6 @@ fn is_assign_op(op: &syn::BinOp) -> bool {
             | BitOrAssign(_)
             | ShlAssign(_)
             | ShrAssign(_)
-    )
-}
-
-fn is_ordering_method(name: Sym) -> bool {
-    matches!(
-        name,
-        sym::CMP
-            | sym::PARTIAL_CMP
-            | sym::MIN
-            | sym::MAX
-            | sym::MIN_BY_KEY
-            | sym::MAX_BY_KEY
-            | sym::MINMAX
-            | sym::SORT
-            | sym::SORT_UNSTABLE
-            | sym::SORT_BY
-            | sym::SORT_BY_KEY
-            | sym::SORT_UNSTABLE_BY
-            | sym::SORT_UNSTABLE_BY_KEY
     )
 }
 
@@ -854,6 +713,7 @@ impl Walker<'_, '_> {
             stmt_span: Span::default(),
             discard: None,
             loop_depth: self.loop_depth(),
+            configured: false,
         });
         self.cur.intervals.push(vec![]);
         h
@@ -1370,7 +1230,7 @@ impl Walker<'_, '_> {
                     .path
                     .segments
                     .last()
-                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Some" || s.ident == "Err")
+                    .is_some_and(|s| flow::is_wrapping_variant(&s.ident.to_string()))
                     && ts.elems.len() == 1;
                 let mut v = Some(v);
                 for p in &ts.elems {
@@ -1896,7 +1756,12 @@ impl Walker<'_, '_> {
 
     // ---------------------------------------------------------------- calls
 
-    fn lock_call(&mut self, mc: &syn::ExprMethodCall, await_span: Option<Span>) -> Val {
+    fn lock_call(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        await_span: Option<Span>,
+        origin: Origin,
+    ) -> Val {
         let recv = self.expr_access(&mc.receiver, Access::Method);
         for a in &mc.args {
             self.expr(a);
@@ -1918,6 +1783,7 @@ impl Walker<'_, '_> {
             await_span.is_some(),
             mc.args.len(),
         );
+        self.cur.body.holders[h as usize].configured = origin == Origin::Configured;
         self.push_event(EventKind::Acquire(h), span);
         let owner = self.cur_temp();
         self.own(h, owner);
@@ -1927,12 +1793,12 @@ impl Walker<'_, '_> {
     fn method_call(&mut self, mc: &syn::ExprMethodCall, await_span: Option<Span>) -> Val {
         let name = Sym::new(&mc.method.to_string());
         let argc = mc.args.len();
-        if is_lock_method(name, argc, &self.fx.opts.extra_lock_methods) {
-            return self.lock_call(mc, await_span);
+        if let Some(origin) = self.fx.opts.api.lock_method(name, argc) {
+            return self.lock_call(mc, await_span, origin);
         }
         let recv = self.expr_access(&mc.receiver, Access::Method);
         // `m.lock().unwrap()` is the guard; `self.state().unwrap()` is still the call's value.
-        if is_guard_adapter(name) {
+        if locks::is_guard_adapter(name) {
             match recv {
                 Val::Guard(h) => {
                     for a in &mc.args {
@@ -1958,7 +1824,7 @@ impl Walker<'_, '_> {
                 _ => {}
             }
         }
-        if is_place_adapter(name, argc)
+        if locks::is_place_adapter(name, argc)
             && let Val::Place(..) = recv
         {
             for a in &mc.args {
@@ -1990,7 +1856,7 @@ impl Walker<'_, '_> {
             p.proj.push(Proj::Index(key));
             return Val::Place(p, None);
         }
-        if is_ordering_method(name) {
+        if collections::is_ordering_method(name) {
             let span = between(mc.dot_token.span, mc.paren_token.span.close());
             let mut exprs: Vec<&syn::Expr> = vec![&mc.receiver];
             exprs.extend(mc.args.iter());
@@ -1998,14 +1864,14 @@ impl Walker<'_, '_> {
         }
         let receiver = self.operand(recv, false);
         // A condition variable's wait gives the guard back.
-        let wait_guard = if is_condvar_wait(name) && argc >= 1 {
+        let wait_guard = if locks::is_condvar_wait(name) && argc >= 1 {
             self.guard_of_arg(&mc.args[0])
         } else {
             None
         };
         let method = mc.method.to_string();
-        let spawner = is_spawner(&method);
-        let shapes = is_atomic_like(&method);
+        let spawner = executors::is_spawner(&method);
+        let shapes = atomics::is_atomic_like(&method);
         let mut args = Vec::with_capacity(argc);
         let mut arg_facts = vec![];
         for a in &mc.args {
@@ -2192,10 +2058,6 @@ impl Walker<'_, '_> {
             .unwrap_or(span);
         let segs = &fp.path.segments;
         let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let first = segs
-            .first()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
         let argc = c.args.len();
 
         // Calls through a local or a parameter.
@@ -2216,23 +2078,22 @@ impl Walker<'_, '_> {
             return Val::Call(cidx);
         }
 
-        let is_mem = segs.len() == 1 || matches!(first.as_str(), "mem" | "std" | "core");
+        let owned = path_names(&fp.path);
+        let names: Vec<&str> = owned.iter().map(String::as_str).collect();
         // Ending a guard: `drop(g)`, `mem::forget(g)`, `ManuallyDrop::new(g)`, `Box::leak(..)`.
         let callee_span = expr_span(func);
-        if argc == 1 && is_mem && (last == "drop" || last == "forget") {
+        if argc == 1
+            && let Some(end) = flow::guard_end(&names)
+        {
             let v = self.expr(&c.args[0]);
-            let kind = if last == "drop" {
-                GuardOpKind::Drop
-            } else {
-                GuardOpKind::Forget
+            let kind = match end {
+                flow::GuardEnd::Drop => GuardOpKind::Drop,
+                flow::GuardEnd::Forget => GuardOpKind::Forget,
             };
             self.end_guards(v, kind, span, syms_of(&fp.path), callee_span);
             return Val::None;
         }
-        if argc == 1
-            && ((last == "new" && segs.len() >= 2 && segs[segs.len() - 2].ident == "ManuallyDrop")
-                || (last == "leak" && segs.len() >= 2 && segs[segs.len() - 2].ident == "Box"))
-        {
+        if argc == 1 && flow::keeps_without_drop(&names) {
             let v = self.expr(&c.args[0]);
             let mut guards = vec![];
             v.guards(&mut guards);
@@ -2249,7 +2110,7 @@ impl Walker<'_, '_> {
             };
         }
         // `Arc::clone(&a)` is `a`.
-        if argc == 1 && last == "clone" && segs.len() >= 2 {
+        if argc == 1 && flow::is_handle_clone(&names) {
             let v = self.expr(&c.args[0]);
             return match v {
                 Val::Place(p, _) => Val::Place(p, None),
@@ -2257,14 +2118,7 @@ impl Walker<'_, '_> {
             };
         }
         // Wrapping constructors carry the value: `Some(m.lock())`, `Box::new(g)`.
-        let wraps = (segs.len() == 1 && matches!(last.as_str(), "Some" | "Ok" | "Err"))
-            || (last == "new"
-                && segs.len() >= 2
-                && matches!(
-                    segs[segs.len() - 2].ident.to_string().as_str(),
-                    "Box" | "Arc" | "Rc" | "Pin"
-                ));
-        if wraps && argc == 1 {
+        if argc == 1 && flow::wraps_value(&names) {
             let v = self.expr(&c.args[0]);
             return match self.moved_value(v) {
                 v @ (Val::Guard(_) | Val::Agg(_)) => v,
@@ -2272,7 +2126,7 @@ impl Walker<'_, '_> {
             };
         }
         // `MutexGuard::unlocked(&mut g, || ..)`: the lock is released while the closure runs.
-        if (last == "unlocked" || last == "unlocked_fair") && argc == 2 {
+        if flow::unlocks_during(&last) && argc == 2 {
             let released = self.guard_of_arg(&c.args[0]);
             let owner = released.and_then(|h| {
                 self.cur
@@ -2292,14 +2146,13 @@ impl Walker<'_, '_> {
             }
             return Val::Call(cidx);
         }
-        if matches!(last.as_str(), "min" | "max") && argc == 2 {
+        if collections::is_min_max_fn(&last) && argc == 2 {
             self.record_ordering(span, &[&c.args[0], &c.args[1]]);
         }
-        let spawner = is_spawner(&last);
+        let spawner = executors::is_spawner(&last);
         let args: Vec<Operand> = c.args.iter().map(|a| self.arg(a, spawner)).collect();
         let cidx = self.call_event(Callee::Path(syms_of(&fp.path)), None, args, span, name_span);
-        if matches!(last.as_str(), "exit" | "abort") && matches!(first.as_str(), "process" | "std")
-        {
+        if flow::exits_process(&names) {
             self.diverge();
         }
         Val::Call(cidx)
@@ -2799,11 +2652,7 @@ impl Walker<'_, '_> {
         let collection = match strip_parens(e) {
             syn::Expr::Reference(_) | syn::Expr::Path(_) | syn::Expr::Field(_) => true,
             syn::Expr::MethodCall(mc) => {
-                mc.args.is_empty()
-                    && matches!(
-                        mc.method.to_string().as_str(),
-                        "iter" | "iter_mut" | "values" | "values_mut" | "into_iter"
-                    )
+                mc.args.is_empty() && collections::is_element_iter(&mc.method.to_string())
             }
             _ => false,
         };
@@ -2835,17 +2684,7 @@ impl Walker<'_, '_> {
         for _ in 0..4 {
             match e {
                 syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
-                    syn::Expr::Path(p)
-                        if p.path.segments.len() >= 2
-                            && p.path.segments.last().is_some_and(|s| s.ident == "new")
-                            && matches!(
-                                p.path.segments[p.path.segments.len() - 2]
-                                    .ident
-                                    .to_string()
-                                    .as_str(),
-                                "Arc" | "Box" | "Rc"
-                            ) =>
-                    {
+                    syn::Expr::Path(p) if with_names(&p.path, flow::is_pointer_new) => {
                         e = strip_parens(&c.args[0])
                     }
                     _ => break,
@@ -2870,12 +2709,17 @@ impl Walker<'_, '_> {
     /// The place a handle expression refers to: `x`, `&x`, `x.clone()`, `Arc::clone(&x)`.
     fn handle_place(&self, e: &syn::Expr) -> Option<Place> {
         match strip_parens(e) {
-            syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "clone" => {
+            syn::Expr::MethodCall(mc)
+                if mc.args.is_empty() && flow::is_clone_method(&mc.method.to_string()) =>
+            {
                 self.handle_place(&mc.receiver)
             }
             syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
                 syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "clone") =>
+                    if p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| flow::is_clone_method(&s.ident.to_string())) =>
                 {
                     self.handle_place(&c.args[0])
                 }
@@ -3068,7 +2912,7 @@ fn pattern_binds_value(p: &syn::Pat) -> bool {
                     .path
                     .segments
                     .last()
-                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Some" || s.ident == "Err")
+                    .is_some_and(|s| flow::is_wrapping_variant(&s.ident.to_string()))
                 && ts.elems.first().is_some_and(pattern_binds_value)
         }
         syn::Pat::Paren(p) => pattern_binds_value(&p.pat),
@@ -3085,4 +2929,16 @@ fn between_expr_semi(e: &syn::Expr, semi: Option<&syn::Token![;]>) -> Span {
         },
         None => s,
     }
+}
+
+/// A path's segment names, for the tables of [`crate::known`].
+fn path_names(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// Asks a table of [`crate::known`] about a path, by its segment names.
+fn with_names<R>(p: &syn::Path, f: impl FnOnce(&[&str]) -> R) -> R {
+    let owned = path_names(p);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    f(&names)
 }

@@ -5,7 +5,6 @@
 //! across files or decides whether something is a hazard.
 
 mod body;
-pub use body::is_builtin_lock_method;
 pub mod comments;
 mod macros;
 pub mod outline;
@@ -43,8 +42,8 @@ impl Edition {
 #[derive(Clone, Debug, Default)]
 pub struct ExtractOptions {
     pub edition: Edition,
-    /// Methods the user declared to be lock acquisitions (config `lock-methods`).
-    pub extra_lock_methods: Vec<Sym>,
+    /// The API tables, with the lock methods the configuration adds (`lock-methods`).
+    pub api: std::sync::Arc<crate::known::Api>,
 }
 
 /// Extracts the facts of one parsed file; `src` is the text it was parsed from.

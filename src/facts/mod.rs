@@ -367,6 +367,9 @@ pub struct Holder {
     pub discard: Option<Discard>,
     /// Loops (`loop`, `while`, `for`) around the acquisition, in this body.
     pub loop_depth: u8,
+    /// The lock method is one the configuration names (`lock-methods`): a lock by the user's
+    /// word, whatever its receiver looks like.
+    pub configured: bool,
 }
 
 /// The form of a statement that drops a guard at once.

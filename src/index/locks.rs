@@ -5,11 +5,11 @@
 //! acquisitions deadlock a thread by themselves only on the same instance; lock order is a
 //! property of classes.
 
-use super::known::{self, LockKind, LockLib, LockType};
 use super::types::Ty;
 use super::{FnId, Index, StaticId, StructId};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
+use crate::known::{self, LockKind, LockLib, LockType};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockClass {
@@ -423,7 +423,7 @@ impl Index {
         let call = &body.calls[c as usize];
         if let Callee::Path(p) = &call.callee
             && p.last()
-                .is_some_and(|n| known::is_std_stream_fn(n.as_str()))
+                .is_some_and(|n| known::locks::is_std_stream_fn(n.as_str()))
         {
             return Ty::External(
                 [sym::STD, Sym::new("io"), Sym::new("Stdout")].into(),
@@ -538,7 +538,7 @@ impl Index {
             && let Some(body) = self.func(f).body.as_ref()
             && let Callee::Path(p) = &body.calls[c as usize].callee
             && p.last()
-                .is_some_and(|n| known::is_std_stream_fn(n.as_str()))
+                .is_some_and(|n| known::locks::is_std_stream_fn(n.as_str()))
         {
             return None;
         }

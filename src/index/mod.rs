@@ -7,7 +7,6 @@
 
 pub mod calls;
 pub mod graph;
-pub mod known;
 pub mod locks;
 pub mod model;
 pub mod summary;
@@ -16,6 +15,7 @@ pub mod types;
 use crate::extract::Edition;
 use crate::facts::*;
 use crate::intern::{Sym, sym};
+use crate::known;
 use crate::project::{Project, TargetKind};
 use crate::span::FileId;
 use rustc_hash::FxHashMap;
@@ -869,7 +869,9 @@ impl Index {
                         // Only names that resolve to something we know are worth guessing.
                         let mut full = p.to_vec();
                         full.push(name);
-                        if known::lock_type(&full).is_some() || known::is_guard_type(&full) {
+                        if known::locks::lock_type(&full).is_some()
+                            || known::locks::is_guard_type(&full)
+                        {
                             out.push(Res::External(full.into()));
                         }
                     }

@@ -10,13 +10,13 @@
 //! 4. the guards a closure inherits from where it runs;
 //! 5. function summaries, to a fixpoint over the reverse call graph.
 
-use super::known;
 use super::locks::{HeldLock, Instance, InstanceBase, LockClass};
 use super::summary::{self, ParamCall, Step, SumLock, Summary, Trace};
 use super::types::Ty;
 use super::{FnId, Index};
 use crate::facts::*;
 use crate::intern::Sym;
+use crate::known::{self, Api};
 use crate::span::{FileId, Loc, Span};
 
 /// A guard held somewhere: holder `h` of function `f`.
@@ -35,23 +35,6 @@ pub enum CallKind {
     Other,
 }
 
-/// What the user's configuration adds to [`known`]: functions and methods that sleep or block.
-#[derive(Clone, Debug, Default)]
-pub struct ModelOptions {
-    /// Canonical paths of functions that sleep (config `sleep-functions`).
-    pub sleep_fns: Vec<Box<[Sym]>>,
-    /// Method names that sleep, awaited or not.
-    pub sleep_methods: Vec<Sym>,
-    /// Canonical paths of functions that block (config `blocking-functions`).
-    pub blocking_fns: Vec<Box<[Sym]>>,
-    /// Method names that block when not awaited.
-    pub blocking_methods: Vec<Sym>,
-}
-
-/// How a configured blocking call is described in messages ("blocks on …", "a blocking call
-/// (…)"), like the known ones ("file-system call").
-pub const CONFIGURED_BLOCKING: &str = "a call listed in `blocking-functions`";
-
 /// A lock taken at an event: directly, or inside a function called there.
 #[derive(Clone, Debug)]
 pub struct Acquisition {
@@ -66,7 +49,8 @@ pub struct Acquisition {
 
 pub struct Model<'i> {
     pub ix: &'i Index,
-    opts: ModelOptions,
+    /// The API tables of the run, with what the configuration adds.
+    api: &'i Api,
     /// Per function (by `FnId`), the lock of each holder, if it is a guard.
     locks: Vec<Vec<Option<HeldLock>>>,
     /// Per closure, guards of the enclosing function held whenever it runs.
@@ -79,15 +63,11 @@ pub struct Model<'i> {
 }
 
 impl<'i> Model<'i> {
-    pub fn new(ix: &'i Index) -> Model<'i> {
-        Model::with_options(ix, ModelOptions::default())
-    }
-
-    pub fn with_options(ix: &'i Index, opts: ModelOptions) -> Model<'i> {
+    pub fn new(ix: &'i Index, api: &'i Api) -> Model<'i> {
         let n = ix.fns.len();
         let mut m = Model {
             ix,
-            opts,
+            api,
             locks: Vec::with_capacity(n),
             inherited: vec![vec![]; n],
             resolved: Vec::with_capacity(n),
@@ -730,44 +710,45 @@ impl<'i> Model<'i> {
                 let Some(path) = self.ix.external_path(f, c) else {
                     return CallKind::Other;
                 };
-                if known::is_sleep(&path) || self.opts.sleep_fns.iter().any(|p| **p == *path) {
+                if self.api.sleep_fn(&path).is_some() {
                     return CallKind::Sleep;
                 }
-                if let Some(what) = known::is_blocking_fn(&path) {
+                if let Some((what, _)) = self.api.blocking_fn(&path) {
                     return CallKind::Blocking(what);
-                }
-                if self.opts.blocking_fns.iter().any(|p| **p == *path) {
-                    return CallKind::Blocking(CONFIGURED_BLOCKING);
                 }
                 CallKind::Other
             }
             Callee::Method(name) => {
                 let unresolved = self.callees(f, c).is_empty();
-                if unresolved && self.opts.sleep_methods.contains(name) {
+                if unresolved && self.api.configured_sleep_method(*name) {
                     return CallKind::Sleep;
                 }
-                if unresolved && !call.awaited && self.opts.blocking_methods.contains(name) {
-                    return CallKind::Blocking(CONFIGURED_BLOCKING);
+                if unresolved && !call.awaited && self.api.configured_blocking_method(*name) {
+                    return CallKind::Blocking(known::CONFIGURED_BLOCKING);
                 }
                 if call.awaited || !unresolved {
                     return CallKind::Other;
                 }
                 let recv_ty = self.receiver_type(f, c);
-                if let Some(what) = known::blocking_method(name.as_str(), call.args.len()) {
+                if let Some(what) = known::blocking::blocking_method(name.as_str(), call.args.len())
+                {
                     // A type of ours, or a receiver that is not what the name suggests.
                     return match recv_ty.peel() {
                         Ty::Struct(..) | Ty::Container(_) | Ty::Lock(..) => CallKind::Other,
-                        Ty::External(p, _) if !blocking_receiver(name.as_str(), p) => {
+                        Ty::External(p, _)
+                            if !known::blocking::blocking_receiver(name.as_str(), p) =>
+                        {
                             CallKind::Other
                         }
                         _ => CallKind::Blocking(what),
                     };
                 }
-                if known::io_method(name.as_str())
+                if known::blocking::io_method(name.as_str())
                     && let Ty::External(p, _) = recv_ty.peel()
-                    && p.last().is_some_and(|n| known::io_receiver(n.as_str()))
+                    && p.last()
+                        .is_some_and(|n| known::blocking::io_receiver(n.as_str()))
                 {
-                    return CallKind::Blocking(io_what(name.as_str()));
+                    return CallKind::Blocking(known::blocking::io_what(name.as_str()));
                 }
                 CallKind::Other
             }
@@ -819,47 +800,5 @@ impl<'i> Model<'i> {
             }
         }
         None
-    }
-}
-
-/// Whether a known external receiver type makes a blocking-by-name method really block.
-fn blocking_receiver(method: &str, path: &[Sym]) -> bool {
-    let name = path.last().map(|s| s.as_str()).unwrap_or("");
-    // Async runtimes' channels and handles are awaited, not blocked on.
-    let krate = path
-        .iter()
-        .map(|s| s.as_str())
-        .find(|s| !s.is_empty())
-        .unwrap_or("");
-    if matches!(
-        krate,
-        "tokio"
-            | "async_std"
-            | "futures"
-            | "futures_util"
-            | "async_channel"
-            | "smol"
-            | "async_broadcast"
-    ) {
-        return false;
-    }
-    match method {
-        "join" => name.contains("JoinHandle") || name == "ScopedJoinHandle",
-        "recv" | "recv_timeout" | "recv_deadline" => name.contains("Receiver"),
-        "wait" => matches!(name, "Barrier" | "Child" | "WaitGroup"),
-        "accept" => name.contains("Listener"),
-        "read_line" => matches!(name, "Stdin" | "StdinLock" | "BufReader"),
-        "blocking_recv" | "blocking_send" => true,
-        "block_on" => true,
-        _ => false,
-    }
-}
-
-fn io_what(method: &str) -> &'static str {
-    match method {
-        "output" | "status" | "wait" | "wait_with_output" => "process wait",
-        "accept" | "connect" | "incoming" => "network call",
-        "recv" | "recv_from" | "send" | "send_to" => "socket I/O",
-        _ => "blocking I/O",
     }
 }

@@ -1,10 +1,10 @@
 //! Types as the index understands them: written types resolved against the unit, and the type
 //! of a place (`self.inner.state`, a local, a static, a call's result).
 
-use super::known::{self, LockType};
 use super::{FnId, Index, ModId, Ns, Res, StructId};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
+use crate::known::{self, LockType};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ty {
@@ -12,7 +12,7 @@ pub enum Ty {
     Lock(LockType, Box<Ty>),
     /// A guard type; the payload is what it dereferences to.
     Guard(Box<Ty>),
-    /// `Arc<T>`, `Box<T>`, `Option<T>`, `OnceLock<T>`, … (see [`known::is_transparent`]).
+    /// `Arc<T>`, `Box<T>`, `Option<T>`, `OnceLock<T>`, … (see [`known::locks::is_transparent`]).
     Wrapper(Sym, Box<Ty>),
     /// `Vec<T>`, `HashMap<K, V>`, arrays and slices: indexing gives the element.
     Container(Box<Ty>),
@@ -138,7 +138,7 @@ impl Index {
     fn external_type(&self, path: &[Sym], args: Vec<Ty>, written_raw: Option<Sym>) -> Ty {
         let name = path.last().map(|s| s.as_str()).unwrap_or("");
         let first_arg = || args.first().cloned().unwrap_or(Ty::Unknown);
-        if let Some(mut lt) = known::lock_type(path) {
+        if let Some(mut lt) = known::locks::lock_type(path) {
             // `lock_api::RwLock<RawLock, T>`: the raw lock comes first, the payload last.
             if lt.lib == known::LockLib::LockApi {
                 if written_raw.is_some_and(|r| r.as_str().contains("Recursive")) {
@@ -164,13 +164,13 @@ impl Index {
                 Box::new(first_arg()),
             );
         }
-        if known::is_guard_type(path) {
+        if known::locks::is_guard_type(path) {
             return Ty::Guard(Box::new(first_arg()));
         }
-        if known::is_transparent(name) {
+        if known::locks::is_transparent(name) {
             return Ty::Wrapper(Sym::new(name), Box::new(first_arg()));
         }
-        if known::is_container(name) {
+        if known::collections::is_container(name) {
             return Ty::Container(Box::new(args.last().cloned().unwrap_or(Ty::Unknown)));
         }
         Ty::External(path.into(), args)

@@ -5,6 +5,7 @@ use crate::diag::Edit;
 use crate::facts::{Access, ArithOp, ExprPos, StaticFacts};
 use crate::index::Index;
 use crate::intern::Sym;
+use crate::known::atomics;
 use crate::span::{FileId, Loc, Pos, Span};
 
 /// The edits that declare a static as `atomic`, initialised with `value`:
@@ -26,36 +27,6 @@ pub fn retype_static(file: FileId, s: &StaticFacts, atomic: &str, value: &str) -
             replacement: format!("{atomic}::new({value})"),
         },
     ]
-}
-
-/// The `std::sync::atomic` type for a primitive type name.
-pub fn atomic_for(prim: &str) -> Option<&'static str> {
-    Some(match prim {
-        "bool" => "AtomicBool",
-        "u8" => "AtomicU8",
-        "u16" => "AtomicU16",
-        "u32" => "AtomicU32",
-        "u64" => "AtomicU64",
-        "usize" => "AtomicUsize",
-        "i8" => "AtomicI8",
-        "i16" => "AtomicI16",
-        "i32" => "AtomicI32",
-        "i64" => "AtomicI64",
-        "isize" => "AtomicIsize",
-        _ => return None,
-    })
-}
-
-/// The atomic method doing `x op= v` in one step.
-pub fn fetch_method(op: ArithOp, is_bool: bool) -> Option<&'static str> {
-    Some(match op {
-        ArithOp::Add if !is_bool => "fetch_add",
-        ArithOp::Sub if !is_bool => "fetch_sub",
-        ArithOp::BitOr => "fetch_or",
-        ArithOp::BitAnd => "fetch_and",
-        ArithOp::BitXor => "fetch_xor",
-        _ => return None,
-    })
 }
 
 fn at(file: FileId, lo: Pos, hi: Pos) -> Loc {
@@ -116,7 +87,7 @@ pub fn rewrite_access(
             }
             let (method, returns) = match access {
                 Access::Assign => ("store", false),
-                _ => (fetch_method(op?, is_bool)?, true),
+                _ => (atomics::fetch_method(op?, is_bool)?, true),
             };
             // `fetch_*` returns the old value where `op=` returned `()`.
             let (open, close) = match (returns, pos) {
@@ -181,7 +152,7 @@ pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Vec<
                 .map(|s| s.as_str())
                 .filter(|s| !s.is_empty())
                 .collect();
-            matches!(p.as_slice(), ["std" | "core", "sync", "atomic", n] if *n == name)
+            atomics::is_atomic_path(&p, name)
         });
         if !ok {
             return None;

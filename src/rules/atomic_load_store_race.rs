@@ -7,6 +7,7 @@ use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase};
 use crate::index::model::Model;
 use crate::index::types::Ty;
+use crate::known::atomics;
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -67,15 +68,15 @@ struct Op {
     span: Span,
 }
 
-const ORDERINGS: &[&str] = &["Relaxed", "Release", "Acquire", "AcqRel", "SeqCst"];
-
 fn ordering_of(body: &Body, c: CallIdx, arg: usize) -> Option<(&str, Span, &[crate::intern::Sym])> {
     let ca = body.call_args.iter().find(|a| a.call == c)?;
     let a = ca.args.get(arg)?;
     match &a.shape {
         ArgShape::Path(p) => {
             let last = p.last()?.as_str();
-            ORDERINGS.contains(&last).then_some((last, a.span, &p[..]))
+            atomics::ORDERINGS
+                .contains(&last)
+                .then_some((last, a.span, &p[..]))
         }
         _ => None,
     }
@@ -106,7 +107,7 @@ fn ops(m: &Model, f: FnId, body: &Body, method: &str, argc: usize) -> Vec<Op> {
         let atomic = match info.ty.peel() {
             Ty::External(path, _) => path
                 .last()
-                .is_some_and(|n| n.as_str().starts_with("Atomic")),
+                .is_some_and(|n| atomics::is_atomic_type(n.as_str())),
             Ty::Unknown => true,
             _ => false,
         };
@@ -162,12 +163,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         // Code that uses `compare_exchange`, `swap` or `fetch_*` knows the one-step forms: its
         // separate loads and stores are deliberate (a slot reserved by a CAS, an owner's
         // fast path).
-        let uses_rmw = body.calls.iter().any(|c| {
-            matches!(&c.callee, Callee::Method(n) if {
-                let n = n.as_str();
-                n.starts_with("compare_exchange") || n.starts_with("fetch_") || n == "swap" || n == "compare_and_swap"
-            })
-        });
+        let uses_rmw = body
+            .calls
+            .iter()
+            .any(|c| matches!(&c.callee, Callee::Method(n) if atomics::is_rmw_method(n.as_str())));
         if uses_rmw {
             continue;
         }
@@ -275,21 +274,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 /// `c` is `<load>.wrapping_add(k)` or `.wrapping_sub(k)`.
 fn wraps(body: &Body, c: CallIdx, load: CallIdx) -> bool {
     let call = &body.calls[c as usize];
-    matches!(&call.callee, Callee::Method(n) if matches!(n.as_str(), "wrapping_add" | "wrapping_sub"))
+    matches!(&call.callee, Callee::Method(n) if atomics::wrapping_fetch(n.as_str()).is_some())
         && matches!(&call.receiver, Some(Operand::Place(p))
             if body.places[*p as usize].base == Base::Call(load) && body.places[*p as usize].proj.is_empty())
-}
-
-/// The ordering of a read-modify-write that reads like `load` and writes like `store`.
-fn combined(load: &str, store: &str) -> Option<&'static str> {
-    Some(match (load, store) {
-        ("SeqCst", _) | (_, "SeqCst") => "SeqCst",
-        ("Relaxed", "Relaxed") => "Relaxed",
-        ("Relaxed", "Release") => "Release",
-        ("Acquire", "Relaxed") => "Acquire",
-        ("Acquire", "Release") => "AcqRel",
-        _ => return None,
-    })
 }
 
 /// `X.store(X.load(o) + k, o)` → `X.fetch_add(k, o)`, when `k` has no side effects.
@@ -303,7 +290,7 @@ fn fetch_fix(m: &Model, f: FnId, body: &Body, st: &Op, ld: &Op, dep: &Dep) -> Op
     let (_, _, _) = ordering_of(body, st.call, 1)?;
     let (lo_name, _, _) = ordering_of(body, ld.call, 0)?;
     let (so_name, so_span, so_path) = ordering_of(body, st.call, 1)?;
-    let ordering = combined(lo_name, so_name)?;
+    let ordering = atomics::combined_ordering(lo_name, so_name)?;
     let mut edits = vec![];
     let method = match (dep, &value.shape) {
         (Dep::Operand, ArgShape::Binary { op, lhs, rhs }) => {
@@ -312,14 +299,11 @@ fn fetch_fix(m: &Model, f: FnId, body: &Body, st: &Op, ld: &Op, dep: &Dep) -> Op
             if !other.pure {
                 return None;
             }
-            let method = match op {
-                ArithOp::Add => "fetch_add",
-                ArithOp::Sub if load_left => "fetch_sub",
-                ArithOp::BitOr => "fetch_or",
-                ArithOp::BitAnd => "fetch_and",
-                ArithOp::BitXor => "fetch_xor",
-                _ => return None,
-            };
+            // `k - load` is no `fetch_sub`.
+            if *op == ArithOp::Sub && !load_left {
+                return None;
+            }
+            let method = atomics::fetch_method(*op, false)?;
             // Delete the load and the operator, keeping the other operand.
             let gone = if load_left {
                 Span {
@@ -346,8 +330,8 @@ fn fetch_fix(m: &Model, f: FnId, body: &Body, st: &Op, ld: &Op, dep: &Dep) -> Op
                 return None;
             }
             let method = match &body.calls[*w as usize].callee {
-                Callee::Method(n) if n.as_str() == "wrapping_add" => "fetch_add",
-                _ => "fetch_sub",
+                Callee::Method(n) => atomics::wrapping_fetch(n.as_str())?,
+                _ => return None,
             };
             edits.push(Edit {
                 loc: m.loc(

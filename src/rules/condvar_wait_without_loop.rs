@@ -5,6 +5,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Base, Callee, EventKind, Operand};
 use crate::index::model::{HeldRef, Model};
 use crate::index::types::Ty;
+use crate::known::locks;
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -69,10 +70,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let name = name.as_str();
-            if !matches!(
-                name,
-                "wait" | "wait_timeout" | "wait_timeout_ms" | "wait_for" | "wait_until"
-            ) || call.loop_depth > 0
+            if !locks::is_condvar_wait_needing_loop(name)
+                || call.loop_depth > 0
                 || call.args.is_empty()
                 || call.awaited
             {
@@ -84,7 +83,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let recv_place = &body.places[*recv as usize];
             let info = m.ix.place_info(f, recv_place);
             let condvar = match info.ty.peel() {
-                Ty::External(p, _) => p.last().is_some_and(|n| n.as_str() == "Condvar"),
+                Ty::External(p, _) => p.last().is_some_and(|n| locks::is_condvar_type(n.as_str())),
                 _ => false,
             };
             // Without a visible type, a guard handed to `wait` says it is a condition variable.

@@ -5,9 +5,9 @@ use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Held, Holder};
 use crate::index::FnId;
-use crate::index::known::LockKind;
 use crate::index::locks::{HeldLock, Mode};
 use crate::index::model::{Acquisition, Model};
+use crate::known::LockKind;
 use crate::span::Loc;
 
 pub const RULE: Rule = Rule {

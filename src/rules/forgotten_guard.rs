@@ -5,6 +5,7 @@ use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Callee, GuardOpKind, Operand};
 use crate::index::locks::LockClass;
 use crate::index::model::{HeldRef, Model};
+use crate::known::flow;
 
 pub const RULE: Rule = Rule {
     name: "forgotten_guard",
@@ -63,9 +64,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let manually_dropped = via == "new"
                 && body.calls.iter().any(|c| match &c.callee {
                     Callee::Path(p) => {
-                        p.len() >= 2
-                            && p[p.len() - 2].as_str() == "ManuallyDrop"
-                            && matches!(p[p.len() - 1].as_str(), "drop" | "into_inner" | "take")
+                        let names: Vec<&str> = p.iter().map(|s| s.as_str()).collect();
+                        flow::releases_manually_dropped(&names)
                     }
                     _ => false,
                 });

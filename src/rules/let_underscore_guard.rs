@@ -4,6 +4,7 @@ use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Discard, EventKind, Held, HolderKind};
 use crate::index::model::{HeldRef, Model};
+use crate::known::locks;
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -65,10 +66,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             // is taken for a lock: `index.write().unwrap()` (git2) writes a file, and
             // `conn.lock().await?` (sqlx) takes a database lock and returns `()`.
             // A method the configuration names (`lock-methods`) is a lock by the user's word.
-            let configured = matches!(holder.kind, HolderKind::Lock { method, .. }
-                if !crate::extract::is_builtin_lock_method(method));
-            let is_lock_method =
-                matches!(holder.kind, HolderKind::Lock { method, .. } if method.as_str() == "lock");
+            let configured = holder.configured;
+            let is_lock_method = matches!(holder.kind, HolderKind::Lock { method, .. }
+                if locks::is_plain_lock(method));
             let looks_like_lock =
                 configured || (is_lock_method && holder.unwrapped != holder.awaited);
             if lock.is_try || !(lock.typed || looks_like_lock) {

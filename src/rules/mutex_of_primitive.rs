@@ -1,18 +1,16 @@
 //! `mutex_of_primitive`: a `Mutex<bool>` or `Mutex<integer>` used as a flag or a counter.
 
-use super::atomic_fix::{
-    Site, atomic_for, ctor_arg, fetch_method, import, retype_static, rewrite_access,
-};
+use super::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{
     Access, Base, Body, EventKind, Held, HolderKind, Operand, StaticOrigin, TypeFact,
 };
-use crate::index::known::LockKind;
 use crate::index::locks::LockClass;
 use crate::index::model::{HeldRef, Model};
 use crate::index::{FnId, StaticId};
 use crate::intern::Sym;
+use crate::known::{LockKind, atomics};
 use crate::span::{Loc, Span};
 use std::collections::BTreeMap;
 
@@ -149,22 +147,7 @@ fn one_step(f: FnId, body: &Body, h: u32) -> Option<Use> {
 }
 
 fn prim_name(payload: Option<Sym>) -> Option<&'static str> {
-    match payload {
-        Some(p) => atomic_for(p.as_str()).map(|_| match p.as_str() {
-            "bool" => "bool",
-            "u8" => "u8",
-            "u16" => "u16",
-            "u32" => "u32",
-            "u64" => "u64",
-            "usize" => "usize",
-            "i8" => "i8",
-            "i16" => "i16",
-            "i32" => "i32",
-            "i64" => "i64",
-            _ => "isize",
-        }),
-        _ => None,
-    }
+    atomics::primitive(payload?.as_str())
 }
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
@@ -206,7 +189,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         if !uses.iter().any(|u| u.writes) {
             continue;
         }
-        let Some(atomic) = atomic_for(prim) else {
+        let Some(atomic) = atomics::atomic_for(prim) else {
             continue;
         };
         let is_bool = prim == "bool";
@@ -307,7 +290,7 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         let body = ix.func(u.r.f).body.as_ref()?;
         let a = &body.guard_accesses[u.access?];
         if let Some(op) = a.op
-            && fetch_method(op, is_bool).is_none()
+            && atomics::fetch_method(op, is_bool).is_none()
         {
             return None;
         }

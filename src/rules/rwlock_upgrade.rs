@@ -5,9 +5,9 @@ use super::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::Held;
-use crate::index::known::LockLib;
 use crate::index::locks::Mode;
 use crate::index::model::Model;
+use crate::known::LockLib;
 
 pub const RULE: Rule = Rule {
     name: "rwlock_upgrade",

@@ -8,6 +8,7 @@ use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
 use crate::index::model::{HeldRef, Model};
 use crate::index::summary::Step;
+use crate::known::collections;
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -175,10 +176,7 @@ fn rechecks(body: &Body, h: u32) -> bool {
             _ => false,
         };
         on_guard
-            && matches!(&c.callee, Callee::Method(n) if matches!(n.as_str(),
-                "entry" | "or_insert" | "or_insert_with" | "get_or_insert_with" | "contains_key"
-                | "contains" | "get" | "get_mut" | "is_none" | "is_some" | "is_empty" | "len"
-                | "retain" | "try_insert"))
+            && matches!(&c.callee, Callee::Method(n) if collections::is_checking_method(n.as_str()))
     })
 }
 
@@ -196,10 +194,7 @@ fn writes(body: &Body, h: u32) -> bool {
                 _ => false,
             };
             on_guard
-                && matches!(&c.callee, Callee::Method(n) if matches!(n.as_str(),
-                    "insert" | "push" | "push_back" | "push_front" | "remove" | "pop" | "pop_front"
-                    | "pop_back" | "clear" | "retain" | "entry" | "extend" | "truncate" | "drain"
-                    | "append" | "swap_remove" | "take" | "replace" | "set" | "get_mut"))
+                && matches!(&c.callee, Callee::Method(n) if collections::is_mutating_method(n.as_str()))
         })
 }
 

@@ -1,12 +1,13 @@
 //! `static_mut`: mutable statics, and every access to them.
 
-use super::atomic_fix::{Site, atomic_for, import, retype_static, rewrite_access};
+use super::atomic_fix::{Site, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Access, StaticFacts, StaticOrigin, StaticRef, TypeFact};
 use crate::index::model::Model;
 use crate::index::{Index, StaticId};
 use crate::intern::Sym;
+use crate::known::atomics;
 use crate::span::Loc;
 use std::collections::BTreeMap;
 
@@ -143,7 +144,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fix> {
     let (s, _, file) = ix.static_facts(id);
     let (sfile, _) = ix.statics[id.0 as usize];
-    let atomic = atomic_for(type_name(&s.ty)?)?;
+    let atomic = atomics::atomic_for(type_name(&s.ty)?)?;
     let is_bool = atomic == "AtomicBool";
     let mut_span = s.mut_span?;
     const ORDERING: &str = "Ordering::Relaxed";

@@ -3,9 +3,10 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{TypeFact, TypePath};
+use crate::facts::TypeFact;
 use crate::index::model::Model;
 use crate::index::{Index, ModId, StructId};
+use crate::known::cells;
 use crate::span::{Loc, Span};
 
 pub const RULE: Rule = Rule {
@@ -69,45 +70,6 @@ struct Found {
     synced: bool,
 }
 
-fn unsync_name(p: &TypePath) -> Option<&'static str> {
-    let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
-    let last = *names.last()?;
-    // `once_cell::sync::OnceCell` and `std::sync::…` are thread-safe.
-    if names.contains(&"sync") {
-        return None;
-    }
-    Some(match last {
-        "Cell" => "Cell",
-        "RefCell" => "RefCell",
-        "UnsafeCell" => "UnsafeCell",
-        "OnceCell" => "OnceCell",
-        "Rc" => "Rc",
-        _ => return None,
-    })
-}
-
-fn sync_name(name: &str) -> bool {
-    name.starts_with("Atomic")
-        || matches!(
-            name,
-            "Mutex"
-                | "RwLock"
-                | "ReentrantMutex"
-                | "ReentrantLock"
-                | "FairMutex"
-                | "SpinMutex"
-                | "Condvar"
-                | "Once"
-                | "OnceLock"
-                | "LazyLock"
-                | "Barrier"
-                | "Semaphore"
-                | "SeqLock"
-                | "ShardedLock"
-                | "ThreadLocal"
-        )
-}
-
 struct Walk<'a> {
     ix: &'a Index,
     send: bool,
@@ -126,20 +88,16 @@ impl Walk<'_> {
             TypeFact::Path(p) => {
                 let Some(last) = p.last() else { return };
                 let name = last.name.as_str();
-                if name == "PhantomData" {
+                if cells::is_marker(name) {
                     return;
                 }
-                if sync_name(name) {
+                if cells::is_sync_primitive(name) {
                     self.out.synced = true;
                     return;
                 }
+                let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
                 let hazard = if self.send {
-                    let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
-                    match name {
-                        "Rc" => Some("Rc"),
-                        "Weak" if names.contains(&"rc") => Some("rc::Weak"),
-                        _ => None,
-                    }
+                    cells::not_send(&names)
                 } else {
                     // `UnsafeCell<T>` in a generic type is how synchronisation primitives are
                     // built (their own `Mutex`, `AtomicCell`, `SyncUnsafeCell`); in a concrete
@@ -147,7 +105,8 @@ impl Walk<'_> {
                     // A cell of `()` holds nothing to share: a marker (`UnsafeCell<()>` makes a
                     // type `!RefUnwindSafe`).
                     let unit = matches!(&last.args[..], [TypeFact::Tuple(ts)] if ts.is_empty());
-                    unsync_name(p).filter(|h| !unit && (*h != "UnsafeCell" || !self.generic))
+                    cells::unsync_cell(&names)
+                        .filter(|h| !unit && (*h != "UnsafeCell" || !self.generic))
                 };
                 if let Some(h) = hazard {
                     self.out.hazards.push((field.to_string(), h, span, file));
@@ -196,11 +155,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(tr) = &imp.trait_path else { continue };
-            let send = match tr.last().map(|s| s.name.as_str()) {
-                Some("Sync") => false,
-                Some("Send") => true,
-                _ => continue,
+            let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
+                continue;
             };
+            let send = tt == cells::ThreadTrait::Send;
             let module = file.mods[imp.module as usize];
             let Some(id) = ix.struct_of_type(&imp.self_ty, module) else {
                 continue;
@@ -208,7 +166,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             // A type named as a synchronisation primitive is one, built on a cell (an
             // `AtomicU64` polyfill on a `Cell` or an `UnsafeCell` driven by atomic instructions).
             let (s, _) = ix.struct_facts(id);
-            if !send && sync_name(s.name.as_str()) {
+            if !send && cells::is_sync_primitive(s.name.as_str()) {
                 continue;
             }
             let mut w = Walk {

@@ -1,8 +1,8 @@
 //! Shared wording: how a guard is kept alive, and what to do about it.
 
 use crate::facts::{Held, Holder, ScrutineeKind};
-use crate::index::known::LockType;
 use crate::index::locks::HeldLock;
+use crate::known::LockType;
 
 /// "the `std::sync::Mutex`", "a `tokio::sync::RwLock`", for notes.
 pub fn lock_kind(ty: LockType) -> String {
@@ -11,10 +11,10 @@ pub fn lock_kind(ty: LockType) -> String {
         format!("`{}`", ty.name())
     } else {
         let module = match ty.lib {
-            crate::index::known::LockLib::Std
-            | crate::index::known::LockLib::Tokio
-            | crate::index::known::LockLib::AsyncStd => "::sync",
-            crate::index::known::LockLib::Futures => "::lock",
+            crate::known::LockLib::Std
+            | crate::known::LockLib::Tokio
+            | crate::known::LockLib::AsyncStd => "::sync",
+            crate::known::LockLib::Futures => "::lock",
             _ => "",
         };
         format!("`{}{module}::{}`", lib.replace('-', "_"), ty.name())

@@ -1,10 +1,11 @@
-//! What lockscan knows about std and the ecosystem: lock types and their libraries, guard types,
-//! transparent wrappers, and functions that sleep or block.
+//! Locks and guards, per library: which types are locks (std, parking_lot, lock_api, spin,
+//! tokio, async-std, async-lock, futures), which methods take them, which types are guards,
+//! which methods pass a guard or a lock through unchanged, and condition variables.
 //!
 //! Paths here are canonical (`std::sync::Mutex`); the index resolves `use` declarations to
 //! them first.
 
-use crate::intern::Sym;
+use crate::intern::{Sym, sym};
 
 /// Where a lock type comes from. It decides whether its guard may be held across `.await`
 /// (only async-aware locks) and whether re-locking deadlocks (not for reentrant ones).
@@ -157,142 +158,114 @@ pub fn is_transparent(name: &str) -> bool {
     )
 }
 
-/// Containers whose indexing (`v[i]`, `map.get(k)`, iteration) yields their last type
-/// argument.
-pub fn is_container(name: &str) -> bool {
-    matches!(
-        name,
-        "Vec"
-            | "VecDeque"
-            | "HashMap"
-            | "BTreeMap"
-            | "IndexMap"
-            | "DashMap"
-            | "SmallVec"
-            | "ArrayVec"
-            | "HashSet"
-            | "BTreeSet"
-            | "Slab"
-    )
-}
-
-/// Functions that put the thread (or task) to sleep.
-pub fn is_sleep(path: &[Sym]) -> bool {
-    let p: Vec<&str> = path
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
-    match p.as_slice() {
-        [
-            ..,
-            "thread",
-            "sleep" | "sleep_ms" | "park_timeout" | "sleep_until",
-        ] => true,
-        ["tokio", .., "time", "sleep" | "sleep_until"] => true,
-        ["async_std", "task", "sleep"] => true,
-        ["futures_timer", "Delay", "new"] => true,
-        ["smol" | "async_io", "Timer", "after" | "at"] => true,
-        ["std" | "core", ..] => false,
+/// A method lockscan knows takes a lock and returns its guard (configured ones are added by
+/// [`super::Api::lock_method`]).
+pub fn is_lock_method(name: Sym, argc: usize) -> bool {
+    match argc {
+        0 => {
+            matches!(
+                name,
+                sym::LOCK
+                    | sym::READ
+                    | sym::WRITE
+                    | sym::TRY_LOCK
+                    | sym::TRY_READ
+                    | sym::TRY_WRITE
+                    | sym::BLOCKING_LOCK
+                    | sym::BLOCKING_READ
+                    | sym::BLOCKING_WRITE
+                    | sym::LOCK_BLOCKING
+                    | sym::READ_BLOCKING
+                    | sym::WRITE_BLOCKING
+                    | sym::LOCK_OWNED
+                    | sym::READ_OWNED
+                    | sym::WRITE_OWNED
+                    | sym::TRY_LOCK_OWNED
+                    | sym::LOCK_ARC
+                    | sym::READ_ARC
+                    | sym::WRITE_ARC
+                    | sym::UPGRADABLE_READ
+                    | sym::READ_RECURSIVE
+            )
+        }
+        1 => matches!(
+            name,
+            sym::TRY_LOCK_FOR
+                | sym::TRY_LOCK_UNTIL
+                | sym::TRY_READ_FOR
+                | sym::TRY_WRITE_FOR
+                | sym::TRY_READ_UNTIL
+                | sym::TRY_WRITE_UNTIL
+        ),
         _ => false,
     }
 }
 
-/// Free functions (canonical paths) that block the calling thread on I/O or another thread.
-pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
-    let p: Vec<&str> = path
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
-    Some(match p.as_slice() {
-        [
-            "std",
-            "fs",
-            "read" | "read_to_string" | "write" | "copy" | "create_dir_all" | "create_dir"
-            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir" | "metadata"
-            | "canonicalize" | "hard_link" | "read_link" | "set_permissions",
-        ] => "file-system call",
-        ["std", "fs", "File", "open" | "create" | "create_new"] => "file-system call",
-        ["std", "net", "TcpStream", "connect" | "connect_timeout"] => "network connect",
-        ["std", "thread", "park"] => "thread park",
-        ["std", "io", "copy"] => "I/O copy",
-        ["reqwest", "blocking", ..] => "blocking HTTP request",
-        ["ureq", ..] => "blocking HTTP request",
-        ["futures" | "futures_executor", "executor", "block_on"] => "`block_on`",
-        ["futures" | "futures_executor" | "pollster", "block_on"] => "`block_on`",
-        _ => return None,
-    })
-}
-
-/// What a zero- or few-argument method name means as a blocking call, regardless of receiver
-/// (only names with no common non-blocking meaning), when the call is not awaited.
-pub fn blocking_method(name: &str, argc: usize) -> Option<&'static str> {
-    Some(match (name, argc) {
-        ("join", 0) => "`join`",
-        ("recv", 0) => "channel `recv`",
-        ("recv_timeout", 1) => "channel `recv_timeout`",
-        ("recv_deadline", 1) => "channel `recv_deadline`",
-        ("block_on", 1) => "`block_on`",
-        ("wait", 0) => "`wait`",
-        ("read_line", 1) => "blocking read",
-        ("accept", 0) => "`accept`",
-        ("blocking_recv", 0) => "channel `blocking_recv`",
-        ("blocking_send", 1) => "channel `blocking_send`",
-        _ => return None,
-    })
-}
-
-/// Methods that block when the receiver is a known I/O type (`File`, `TcpStream`, `Child`,
-/// `Command`, …), named by its canonical path's last segment.
-pub fn io_receiver(ty_name: &str) -> bool {
-    matches!(
-        ty_name,
-        "File"
-            | "TcpStream"
-            | "TcpListener"
-            | "UdpSocket"
-            | "UnixStream"
-            | "UnixListener"
-            | "UnixDatagram"
-            | "Stdin"
-            | "StdinLock"
-            | "Child"
-            | "ChildStdout"
-            | "ChildStderr"
-            | "ChildStdin"
-            | "Command"
-            | "BufReader"
-            | "BufWriter"
-    )
-}
-
-pub fn io_method(name: &str) -> bool {
+/// Methods that pass a guard through unchanged: `m.lock().unwrap()` is still the guard.
+pub fn is_guard_adapter(name: Sym) -> bool {
     matches!(
         name,
-        "read"
-            | "read_to_end"
-            | "read_to_string"
-            | "read_exact"
-            | "read_line"
-            | "write"
-            | "write_all"
-            | "flush"
-            | "sync_all"
-            | "sync_data"
-            | "output"
-            | "status"
-            | "wait"
-            | "wait_with_output"
-            | "accept"
-            | "recv"
-            | "recv_from"
-            | "send"
-            | "send_to"
-            | "connect"
-            | "incoming"
-            | "lines"
+        sym::UNWRAP
+            | sym::EXPECT
+            | sym::UNWRAP_OR_ELSE
+            | sym::UNWRAP_UNCHECKED
+            | sym::MAP_ERR
+            | sym::OK
+            | sym::INTO_INNER
     )
+}
+
+/// Methods that return (a handle to) the same lock: `a.clone().lock()` locks `a`'s mutex.
+pub fn is_place_adapter(name: Sym, argc: usize) -> bool {
+    match argc {
+        0 => matches!(
+            name,
+            sym::CLONE
+                | sym::AS_REF
+                | sym::AS_MUT
+                | sym::BORROW
+                | sym::DEREF
+                | sym::DEREF_MUT
+                | sym::GET
+                | sym::GET_MUT
+                | sym::FORCE
+                | sym::AS_DEREF
+                | sym::UNWRAP
+                | sym::EXPECT
+        ),
+        1 => matches!(name, sym::GET_OR_INIT | sym::EXPECT),
+        _ => false,
+    }
+}
+
+pub fn is_condvar_wait(name: Sym) -> bool {
+    matches!(
+        name,
+        sym::WAIT
+            | sym::WAIT_TIMEOUT
+            | sym::WAIT_WHILE
+            | sym::WAIT_TIMEOUT_WHILE
+            | sym::WAIT_TIMEOUT_MS
+    )
+}
+
+/// `Condvar::wait` and the waits that return when notified, which a caller must re-check
+/// (`wait_while` re-checks by itself).
+pub fn is_condvar_wait_needing_loop(name: &str) -> bool {
+    matches!(
+        name,
+        "wait" | "wait_timeout" | "wait_timeout_ms" | "wait_for" | "wait_until"
+    )
+}
+
+/// A condition variable's type name.
+pub fn is_condvar_type(name: &str) -> bool {
+    name == "Condvar"
+}
+
+/// The plain `lock()` (not `read()`, `write()` or a configured method).
+pub fn is_plain_lock(method: Sym) -> bool {
+    method == sym::LOCK
 }
 
 /// `stdout()` and friends: their `lock()` is a reentrant stream lock, not a mutex.

@@ -1,0 +1,77 @@
+//! How values (and the guards in them) move through std's functions: wrappers that carry a
+//! value, calls that end a guard, clones of a handle, and calls that never return. Paths are
+//! as written (`mem::forget`, `Arc::new`), by segment name.
+
+/// How a call ends a guard it is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardEnd {
+    /// `drop(g)`, `mem::drop(g)`: released now.
+    Drop,
+    /// `mem::forget(g)`: never released.
+    Forget,
+}
+
+/// `drop(g)`, `mem::drop(g)`, `std::mem::forget(g)`: a one-argument call that ends a guard.
+pub fn guard_end(segs: &[&str]) -> Option<GuardEnd> {
+    let (Some(&first), Some(&last)) = (segs.first(), segs.last()) else {
+        return None;
+    };
+    if segs.len() > 1 && !matches!(first, "mem" | "std" | "core") {
+        return None;
+    }
+    match last {
+        "drop" => Some(GuardEnd::Drop),
+        "forget" => Some(GuardEnd::Forget),
+        _ => None,
+    }
+}
+
+/// `ManuallyDrop::new(g)`, `Box::leak(..)`: the value is kept and its destructor never runs.
+pub fn keeps_without_drop(segs: &[&str]) -> bool {
+    matches!(segs, [.., "ManuallyDrop", "new"] | [.., "Box", "leak"])
+}
+
+/// `ManuallyDrop::drop(&mut x)`, `ManuallyDrop::into_inner(x)`, `ManuallyDrop::take(&mut x)`:
+/// what a `ManuallyDrop` was kept for is released after all.
+pub fn releases_manually_dropped(segs: &[&str]) -> bool {
+    matches!(segs, [.., "ManuallyDrop", "drop" | "into_inner" | "take"])
+}
+
+/// `Arc::clone(&a)`, `Rc::clone(&a)`: the same object.
+pub fn is_handle_clone(segs: &[&str]) -> bool {
+    segs.len() >= 2 && segs.last() == Some(&"clone")
+}
+
+/// `x.clone()`: the same object, for a shared handle.
+pub fn is_clone_method(name: &str) -> bool {
+    name == "clone"
+}
+
+/// Constructors whose value carries their argument: `Some(g)`, `Ok(g)`, `Box::new(g)`.
+pub fn wraps_value(segs: &[&str]) -> bool {
+    matches!(segs, ["Some" | "Ok" | "Err"])
+        || matches!(segs, [.., "Box" | "Arc" | "Rc" | "Pin", "new"])
+}
+
+/// `Arc::new(..)`, `Box::new(..)`, `Rc::new(..)`: a pointer to the value built inside.
+pub fn is_pointer_new(segs: &[&str]) -> bool {
+    matches!(segs, [.., "Arc" | "Box" | "Rc", "new"])
+}
+
+/// A pattern `Ok(x)`, `Some(x)`, `Err(x)` binds the value it wraps.
+pub fn is_wrapping_variant(name: &str) -> bool {
+    matches!(name, "Ok" | "Some" | "Err")
+}
+
+/// `MutexGuard::unlocked(&mut g, || ..)`: the lock is released while the closure runs.
+pub fn unlocks_during(name: &str) -> bool {
+    matches!(name, "unlocked" | "unlocked_fair")
+}
+
+/// `process::exit(..)`, `std::process::abort()`: the call never returns.
+pub fn exits_process(segs: &[&str]) -> bool {
+    matches!(
+        (segs.first(), segs.last()),
+        (Some(&("process" | "std")), Some(&("exit" | "abort")))
+    )
+}
