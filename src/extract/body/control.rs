@@ -1,0 +1,379 @@
+//! Control flow: `if`, `match`, loops, `break`/`continue`, and the branch facts.
+
+use super::*;
+
+impl Walker<'_, '_> {
+    /// Starts a [`Branch`] fact for a construct whose condition is about to be walked.
+    pub(super) fn open_branch(&mut self, kind: BranchKind, span: Span, cond: &syn::Expr) -> usize {
+        let locals = self.own_locals_of(cond);
+        let now = self.now();
+        self.cur.body.branches.push(Branch {
+            kind,
+            span,
+            cond: Interval {
+                start: now,
+                end: now,
+            },
+            body: Interval {
+                start: now,
+                end: now,
+            },
+            exits: false,
+            locals,
+        });
+        self.cur.body.branches.len() - 1
+    }
+
+    pub(super) fn cond_done(&mut self, b: usize) {
+        let now = self.now();
+        if let Some(br) = self.cur.body.branches.get_mut(b) {
+            br.cond.end = now;
+            br.body = Interval {
+                start: now,
+                end: now,
+            };
+        }
+    }
+
+    pub(super) fn close_branch(&mut self, b: usize, exits: bool) {
+        let now = self.now();
+        if let Some(br) = self.cur.body.branches.get_mut(b) {
+            br.body.end = now;
+            br.exits = exits;
+        }
+    }
+
+    pub(super) fn if_expr(&mut self, i: &syn::ExprIf) -> Val {
+        let with_let = has_let(&i.cond);
+        let kind = if with_let {
+            BranchKind::IfLet
+        } else {
+            BranchKind::If
+        };
+        let br = self.open_branch(
+            kind,
+            between(i.if_token.span, i.then_branch.brace_token.span.close()),
+            &i.cond,
+        );
+        let edition_2024 = self.fx.opts.edition >= Edition::E2024;
+        self.push_frame();
+        // A plain condition is a temporary scope of its own; an `if let` scrutinee's
+        // temporaries belong to the enclosing statement (edition 2021) or last to the `else`
+        // (edition 2024).
+        let own_scope = !with_let || edition_2024;
+        let t = if own_scope {
+            Some(self.open_temp())
+        } else {
+            None
+        };
+        self.condition(&i.cond);
+        self.cond_done(br);
+        if let (Some(t), false) = (t, with_let) {
+            self.close_temp(t);
+        }
+        let bound: Vec<VarKey> = self
+            .env
+            .last()
+            .map(|f| {
+                f.vars
+                    .iter()
+                    .filter_map(|v| match v.kind {
+                        VarKind::Local { key, .. } => Some(key),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let after_cond = self.snapshot();
+        let then_v = self.block_inner(&i.then_branch.stmts);
+        if let (Some(t), true) = (t, with_let) {
+            self.kill_owner(Owner::Temp(t));
+        }
+        let then_state = self.snapshot();
+        // The else branch runs when the pattern did not match: no binding holds anything.
+        let mut else_entry = after_cond;
+        else_entry.live.retain(|l| match l.owner {
+            Owner::Var(k) => !bound.contains(&k),
+            Owner::Temp(x) => !(with_let && t == Some(x)),
+        });
+        self.restore(else_entry);
+        if let Some(t) = t {
+            self.pop_temp(t);
+        }
+        // Pattern bindings are not visible in the else branch.
+        let frame = self.env.pop();
+        let else_v = match &i.else_branch {
+            Some((_, e)) => self.expr(e),
+            None => Val::None,
+        };
+        if let Some(frame) = frame {
+            self.env.push(frame);
+        }
+        let else_state = self.snapshot();
+        self.close_branch(br, then_state.diverged || else_state.diverged);
+        self.restore(Self::join(vec![then_state, else_state]));
+        self.pop_frame();
+        join_vals(then_v, else_v)
+    }
+
+    /// Evaluates an `if`/`while` condition, binding `let` patterns into the current frame.
+    pub(super) fn condition(&mut self, cond: &syn::Expr) {
+        match strip_parens(cond) {
+            syn::Expr::Let(l) => {
+                let prev = self.cur.scrutinee.replace(ScrutineeKind::IfLet);
+                let v = self.expr(&l.expr);
+                self.cur.scrutinee = prev;
+                self.bind(&l.pat, v, None, None, false);
+            }
+            syn::Expr::Binary(b) if is_bool_and(&b.op) => {
+                self.condition(&b.left);
+                self.condition(&b.right);
+            }
+            e => {
+                self.expr(e);
+            }
+        }
+    }
+
+    pub(super) fn match_expr(&mut self, m: &syn::ExprMatch) -> Val {
+        let br = self.open_branch(
+            BranchKind::Match,
+            between(m.match_token.span, m.brace_token.span.open()),
+            &m.expr,
+        );
+        let prev = self.cur.scrutinee.replace(ScrutineeKind::Match);
+        let scrut = self.expr(&m.expr);
+        self.cur.scrutinee = prev;
+        self.cond_done(br);
+        // A `try_lock` result that no arm binds holds nothing (`None`, `Err(_)`).
+        let try_guard = match &scrut {
+            Val::Guard(h) => match self.cur.body.holders[*h as usize].kind {
+                HolderKind::Lock { method, .. } => method.as_str().starts_with("try_"),
+                _ => false,
+            },
+            _ => false,
+        };
+        let entry = self.snapshot();
+        let mut ends = vec![];
+        let mut value = Val::None;
+        for arm in &m.arms {
+            self.restore(entry.clone());
+            self.push_frame();
+            let (pat, guard) = match &arm.pat {
+                syn::Pat::Guard(g) => (&*g.pat, Some(&g.guard)),
+                p => (p, None),
+            };
+            let binds_guard = pattern_binds_value(pat);
+            if try_guard
+                && !binds_guard
+                && let Val::Guard(h) = &scrut
+            {
+                self.kill_holder(*h);
+            }
+            self.bind(
+                pat,
+                if binds_guard {
+                    scrut.clone()
+                } else {
+                    Val::None
+                },
+                None,
+                None,
+                false,
+            );
+            if let Some(g) = guard {
+                let t = self.open_temp();
+                self.expr(g);
+                self.close_temp(t);
+            }
+            let v = self.expr(&arm.body);
+            let to = self.cur_temp();
+            let v = self.lift(v, to);
+            self.pop_frame();
+            value = join_vals(value, v);
+            ends.push(self.snapshot());
+        }
+        if m.arms.is_empty() {
+            ends.push(entry);
+        }
+        self.close_branch(br, ends.iter().any(|s| s.diverged));
+        self.restore(Self::join(ends));
+        value
+    }
+
+    pub(super) fn enter_loop(&mut self, label: Option<Sym>, is_block: bool) {
+        let entry = self.snapshot();
+        let start_ev = self.now();
+        let (frame_depth, temp_depth) = (self.env.len(), self.cur.temps.len());
+        self.cur.loops.push(LoopCx {
+            label,
+            frame_depth,
+            temp_depth,
+            is_block,
+            start_ev,
+            entry,
+            breaks: vec![],
+            continues: vec![],
+            first_kill: vec![],
+        });
+    }
+
+    /// Leaves the loop: the state after it joins every `break` (and, for `while` and `for`,
+    /// the normal exit). Guards a binding carries from one iteration into the next are alive
+    /// from the top of the body until the binding is first overwritten or moved.
+    pub(super) fn exit_loop(&mut self, natural_exit: bool) {
+        let Some(cx) = self.cur.loops.pop() else {
+            return;
+        };
+        let end = self.snapshot();
+        if !cx.is_block {
+            let now = self.now();
+            let mut carried: Vec<Live> = vec![];
+            for s in std::iter::once(&end).chain(cx.continues.iter()) {
+                if s.diverged {
+                    continue;
+                }
+                for l in &s.live {
+                    if matches!(l.owner, Owner::Var(_))
+                        && !cx.entry.live.iter().any(|e| e.holder == l.holder)
+                        && !carried.contains(l)
+                    {
+                        carried.push(*l);
+                    }
+                }
+            }
+            for l in carried {
+                let Owner::Var(v) = l.owner else { continue };
+                let until = cx
+                    .first_kill
+                    .iter()
+                    .find(|(k, _)| *k == v)
+                    .map(|(_, at)| *at)
+                    .unwrap_or(now);
+                self.push_interval(l.holder, cx.start_ev, until);
+            }
+        }
+        let mut exits = cx.breaks;
+        if cx.is_block {
+            exits.push(end);
+        } else if natural_exit {
+            exits.push(cx.entry);
+            exits.push(end);
+            exits.extend(cx.continues);
+        }
+        self.restore(Self::join(exits));
+    }
+
+    pub(super) fn leave_loop(&mut self, label: Option<Sym>, is_continue: bool) {
+        let target = self.cur.loops.iter().rposition(|l| match label {
+            Some(name) => l.label == Some(name),
+            None => !l.is_block,
+        });
+        // Leaving the loop body ends the bindings and temporaries made inside it.
+        if let Some(t) = target {
+            let (frame_depth, temp_depth) =
+                (self.cur.loops[t].frame_depth, self.cur.loops[t].temp_depth);
+            let inner_vars: Vec<VarKey> = self.env[frame_depth.min(self.env.len())..]
+                .iter()
+                .flat_map(|f| f.vars.iter())
+                .filter_map(|v| match v.kind {
+                    VarKind::Local { key, .. } if key.0 == self.cur.fn_ => Some(key),
+                    _ => None,
+                })
+                .collect();
+            let inner_temps: Vec<u32> =
+                self.cur.temps[temp_depth.min(self.cur.temps.len())..].to_vec();
+            self.cur.live.retain(|l| match l.owner {
+                Owner::Var(k) => !inner_vars.contains(&k),
+                Owner::Temp(t) => !inner_temps.contains(&t),
+            });
+            self.sync_open();
+        }
+        let state = self.snapshot();
+        if let Some(target) = target.map(|t| &mut self.cur.loops[t]) {
+            if is_continue {
+                target.continues.push(state);
+            } else {
+                target.breaks.push(state);
+            }
+        }
+        self.diverge();
+    }
+
+    pub(super) fn while_expr(&mut self, w: &syn::ExprWhile) -> Val {
+        self.enter_loop(w.label.as_ref().map(|l| label_sym(&l.name)), false);
+        let with_let = has_let(&w.cond);
+        let br = self.open_branch(
+            if with_let {
+                BranchKind::WhileLet
+            } else {
+                BranchKind::While
+            },
+            between(w.while_token.span, w.body.brace_token.span.open()),
+            &w.cond,
+        );
+        self.push_frame();
+        // The scrutinee of `while let` lives through each iteration; a plain condition does not.
+        let t = self.open_temp();
+        if with_let {
+            let prev = self.cur.scrutinee.replace(ScrutineeKind::WhileLet);
+            self.condition(&w.cond);
+            self.cur.scrutinee = prev;
+        } else {
+            self.condition(&w.cond);
+            self.kill_owner(Owner::Temp(t));
+        }
+        self.cond_done(br);
+        self.block_inner(&w.body.stmts);
+        self.close_branch(br, false);
+        self.close_temp(t);
+        self.pop_frame();
+        self.exit_loop(true);
+        Val::None
+    }
+
+    pub(super) fn for_expr(&mut self, f: &syn::ExprForLoop) -> Val {
+        // The iterator's temporaries live through the whole loop.
+        let prev = self.cur.scrutinee.replace(ScrutineeKind::For);
+        let iter = self.expr(&f.expr);
+        self.cur.scrutinee = prev;
+        let elem = self.element_of(&f.expr, iter);
+        self.enter_loop(f.label.as_ref().map(|l| label_sym(&l.name)), false);
+        self.push_frame();
+        self.bind(&f.pat, elem, None, None, true);
+        self.block_inner(&f.body.stmts);
+        self.pop_frame();
+        self.exit_loop(true);
+        Val::None
+    }
+
+    /// `for x in &self.shards` / `.iter()` / `.iter_mut()` / `.values()`: `x` is an element.
+    pub(super) fn element_of(&mut self, e: &syn::Expr, iter: Val) -> Val {
+        let collection = match strip_parens(e) {
+            syn::Expr::Reference(_) | syn::Expr::Path(_) | syn::Expr::Field(_) => true,
+            syn::Expr::MethodCall(mc) => {
+                mc.args.is_empty() && collections::is_element_iter(&mc.method.to_string())
+            }
+            _ => false,
+        };
+        if !collection {
+            return Val::None;
+        }
+        let place = match strip_parens(e) {
+            syn::Expr::MethodCall(mc) => {
+                let v = self.peek_place(&mc.receiver);
+                match v {
+                    Some(p) => p,
+                    None => return Val::None,
+                }
+            }
+            _ => match iter {
+                Val::Place(p, _) => p,
+                _ => return Val::None,
+            },
+        };
+        let mut p = place;
+        p.proj.push(Proj::Index(None));
+        Val::Place(p, None)
+    }
+}

@@ -1,0 +1,274 @@
+//! Recording facts: places, events, holders, call operands, statics and guard accesses.
+
+use super::*;
+
+impl Walker<'_, '_> {
+    pub(super) fn push_place(&mut self, p: Place) -> PlaceIdx {
+        let idx = self.cur.body.places.len() as PlaceIdx;
+        self.cur.body.places.push(p);
+        idx
+    }
+
+    pub(super) fn push_event(&mut self, kind: EventKind, span: Span) -> u32 {
+        let idx = self.now();
+        self.cur.body.events.push(Event { kind, span });
+        idx
+    }
+
+    pub(super) fn new_holder(
+        &mut self,
+        kind: HolderKind,
+        span: Span,
+        awaited: bool,
+        argc: usize,
+    ) -> HolderIdx {
+        let h = self.cur.body.holders.len() as HolderIdx;
+        self.cur.body.holders.push(Holder {
+            kind,
+            span,
+            held: match self.cur.scrutinee {
+                Some(k) => Held::Scrutinee(k),
+                None => Held::Temporary,
+            },
+            binding: None,
+            local: None,
+            live: (0, 0),
+            awaited,
+            unwrapped: false,
+            in_unsafe: self.cur.unsafe_depth > 0,
+            argc: argc.min(255) as u8,
+            stmt_span: Span::default(),
+            discard: None,
+            loop_depth: self.loop_depth(),
+            configured: false,
+        });
+        self.cur.intervals.push(vec![]);
+        h
+    }
+
+    pub(super) fn record_return(&mut self, v: Val) {
+        let op = match v {
+            Val::None | Val::Agg(_) => return,
+            v => self.operand(v, false),
+        };
+        self.cur.body.returns.push(op);
+    }
+
+    /// The place an expression's value denotes, for a receiver or a projection.
+    pub(super) fn place_of(&mut self, v: Val) -> Place {
+        match v {
+            Val::Place(p, var) => {
+                if let Some(var) = var
+                    && let Some(h) = self.owned_lock(var)
+                {
+                    return Place {
+                        base: Base::Guard(h),
+                        proj: vec![],
+                        span: p.span,
+                    };
+                }
+                p
+            }
+            Val::Guard(h) => Place {
+                base: Base::Guard(h),
+                proj: vec![],
+                span: Span::default(),
+            },
+            Val::Call(c) => Place {
+                base: Base::Call(c),
+                proj: vec![],
+                span: Span::default(),
+            },
+            _ => Place {
+                base: Base::Unknown,
+                proj: vec![],
+                span: Span::default(),
+            },
+        }
+    }
+
+    /// Turns a value into a call operand. `moved`: passed by value, so a binding's guards go
+    /// with it.
+    pub(super) fn operand(&mut self, v: Val, moved: bool) -> Operand {
+        match v {
+            Val::Guard(h) => Operand::Guard(h),
+            Val::Place(p, var) => {
+                if let Some(var) = var {
+                    if let Some(h) = self.owned_lock(var) {
+                        if moved {
+                            self.end_binding(var);
+                        }
+                        return Operand::Guard(h);
+                    }
+                    if moved {
+                        self.end_binding(var);
+                    }
+                    if let Some(c) = self.closure_of(var) {
+                        return Operand::Closure(c);
+                    }
+                }
+                Operand::Place(self.push_place(p))
+            }
+            Val::Closure(c) => Operand::Closure(c),
+            Val::Call(c) => Operand::Place(self.push_place(Place {
+                base: Base::Call(c),
+                proj: vec![],
+                span: Span::default(),
+            })),
+            Val::Agg(_) | Val::None => Operand::Other,
+        }
+    }
+
+    pub(super) fn call_event(
+        &mut self,
+        callee: Callee,
+        receiver: Option<Operand>,
+        args: Vec<Operand>,
+        span: Span,
+        name_span: Span,
+    ) -> CallIdx {
+        let c = self.cur.body.calls.len() as CallIdx;
+        self.cur.body.calls.push(CallFact {
+            callee,
+            receiver,
+            args,
+            awaited: false,
+            name_span,
+            loop_depth: self.loop_depth(),
+            starts_stmt: false,
+        });
+        self.push_event(EventKind::Call(c), span);
+        self.settle_closure_takes();
+        c
+    }
+
+    /// Loops around the current point of this body (labeled blocks are not loops).
+    pub(super) fn loop_depth(&self) -> u8 {
+        self.cur
+            .loops
+            .iter()
+            .filter(|l| !l.is_block)
+            .count()
+            .min(255) as u8
+    }
+
+    pub(super) fn static_ref(&mut self, path: Box<[Sym]>, span: Span, access: Access) {
+        self.fx.facts.static_refs.push(StaticRef {
+            module: self.module,
+            fn_: Some(self.cur.fn_),
+            path,
+            span,
+            access,
+            expr: span,
+            value: None,
+            op: None,
+            pos: ExprPos::Inner,
+        });
+    }
+
+    /// `X = v` / `X += v` where `X` is the static just recorded: the whole expression.
+    pub(super) fn static_write(
+        &mut self,
+        lhs: &syn::Expr,
+        whole: Span,
+        value: Span,
+        op: Option<ArithOp>,
+    ) {
+        let syn::Expr::Path(p) = strip_parens(lhs) else {
+            return;
+        };
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        if !looks_static(&last.ident.to_string()) {
+            return;
+        }
+        let span = sp(last.ident.span());
+        if let Some(r) = self.recent_static_ref(|r| r.span == span) {
+            r.expr = whole;
+            r.value = Some(value);
+            r.op = op;
+        }
+    }
+
+    /// One of the static references recorded last (by the statement being walked).
+    pub(super) fn recent_static_ref(
+        &mut self,
+        pred: impl Fn(&StaticRef) -> bool,
+    ) -> Option<&mut StaticRef> {
+        self.fx
+            .facts
+            .static_refs
+            .iter_mut()
+            .rev()
+            .take(64)
+            .find(|r| pred(r))
+    }
+
+    /// A read or write through `*` of a guard (a lock call's value, or a binding that owns
+    /// one).
+    pub(super) fn guard_access(
+        &mut self,
+        v: &Val,
+        access: Access,
+        op: Option<ArithOp>,
+        span: Span,
+        value: Option<Span>,
+    ) {
+        let holder = match v {
+            Val::Guard(h) => Some(*h),
+            Val::Place(p, Some(var)) if p.proj.is_empty() => self.owned_lock(*var),
+            Val::Place(p, None) if p.proj.is_empty() => match p.base {
+                Base::Guard(h) => Some(h),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(holder) = holder {
+            self.cur.body.guard_accesses.push(ValueAccess {
+                holder,
+                access,
+                op,
+                span,
+                value,
+                pos: ExprPos::Inner,
+            });
+        }
+    }
+
+    /// Records a write through a projection of a guard (`g.count += 1`, `g.items[i] = x`).
+    pub(super) fn guard_field_write(&mut self, target: &Val) {
+        let holder = match target {
+            Val::Place(p, Some(var)) if !p.proj.is_empty() => self.owned_lock(*var),
+            Val::Place(p, None) if !p.proj.is_empty() => match p.base {
+                Base::Guard(h) => Some(h),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(h) = holder
+            && !self.cur.body.guard_field_writes.contains(&h)
+        {
+            self.cur.body.guard_field_writes.push(h);
+        }
+    }
+
+    /// Marks the accesses whose expression is exactly `e` as standing at `pos`.
+    pub(super) fn mark_pos(&mut self, e: &syn::Expr, pos: ExprPos) {
+        if !matches!(
+            strip_parens(e),
+            syn::Expr::Binary(_) | syn::Expr::Assign(_) | syn::Expr::Unary(_) | syn::Expr::Path(_)
+        ) {
+            return;
+        }
+        let span = expr_span(e);
+        if let Some(a) = self.cur.body.guard_accesses.last_mut()
+            && a.span == span
+        {
+            a.pos = pos;
+        }
+        if let Some(r) = self.recent_static_ref(|r| r.expr == span) {
+            r.pos = pos;
+        }
+    }
+}
