@@ -20,7 +20,8 @@ fn main() {
             })
             .collect();
         let ix = Index::build(&project, unit, parsed);
-        let m = Model::new(&ix);
+        let api = lockscan::known::Api::default();
+        let m = Model::new(&ix, &api);
         if std::env::var_os("SUMMARIES").is_some() {
             for i in 0..ix.fns.len() as u32 {
                 let f = FnId(i);

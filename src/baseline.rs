@@ -8,7 +8,8 @@
 //! there for the people who review the file. Entries are sorted by file, rule and fingerprint,
 //! so that re-recording an unchanged codebase gives the same file, whatever moved inside it.
 
-use crate::driver::Report;
+use crate::diag::Diagnostic;
+use crate::span::FileId;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -151,15 +152,14 @@ struct File<'a> {
     findings: Vec<Entry<'a>>,
 }
 
-/// The baseline text for `report`'s findings.
-pub fn to_json(report: &Report) -> String {
-    let mut findings: Vec<Entry> = report
-        .diagnostics
+/// The baseline text for these findings; `display` gives a file's path as the user sees it.
+pub fn to_json<'a>(diagnostics: &'a [Diagnostic], display: impl Fn(FileId) -> &'a str) -> String {
+    let mut findings: Vec<Entry> = diagnostics
         .iter()
         .map(|d| Entry {
             fingerprint: &d.fingerprint,
             rule: d.rule,
-            file: report.display_path(d.primary.file),
+            file: display(d.primary.file),
             message: &d.message,
         })
         .collect();
@@ -174,11 +174,15 @@ pub fn to_json(report: &Report) -> String {
     s
 }
 
-/// Writes `report`'s findings to `path` (the one file lockscan writes, where the user says).
-pub fn write(report: &Report, path: &Path) -> Result<usize, BaselineError> {
-    std::fs::write(path, to_json(report))
+/// Writes the findings to `path` (the one file lockscan writes, where the user says).
+pub fn write<'a>(
+    diagnostics: &'a [Diagnostic],
+    display: impl Fn(FileId) -> &'a str,
+    path: &Path,
+) -> Result<usize, BaselineError> {
+    std::fs::write(path, to_json(diagnostics, display))
         .map_err(|e| BaselineError::Write(path.to_path_buf(), e))?;
-    Ok(report.diagnostics.len())
+    Ok(diagnostics.len())
 }
 
 #[cfg(test)]

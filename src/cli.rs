@@ -231,7 +231,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         }
     };
     if let Some(path) = &cli.write_baseline {
-        return match baseline::write(&report, path) {
+        return match baseline::write(&report.diagnostics, |f| report.display_path(f), path) {
             Ok(n) => {
                 let findings = if n == 1 { "finding" } else { "findings" };
                 eprintln!(

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod graph;
 pub mod locks;
 pub mod model;
+pub mod queries;
 pub mod summary;
 pub mod types;
 

@@ -48,7 +48,7 @@ pub struct Acquisition {
 }
 
 pub struct Model<'i> {
-    pub ix: &'i Index,
+    pub(super) ix: &'i Index,
     /// The API tables of the run, with what the configuration adds.
     api: &'i Api,
     /// Per function (by `FnId`), the lock of each holder, if it is a guard.

@@ -268,6 +268,12 @@ pub fn is_plain_lock(method: Sym) -> bool {
     method == sym::LOCK
 }
 
+/// `force_unlock()` and friends (parking_lot, lock_api): a guard forgotten on purpose is released
+/// by hand.
+pub fn is_force_unlock(name: &str) -> bool {
+    name.starts_with("force_unlock")
+}
+
 /// `stdout()` and friends: their `lock()` is a reentrant stream lock, not a mutex.
 pub fn is_std_stream_fn(name: &str) -> bool {
     matches!(name, "stdout" | "stderr" | "stdin")

@@ -3,7 +3,8 @@
 
 use crate::diag::Edit;
 use crate::facts::{Access, ArithOp, ExprPos, StaticFacts};
-use crate::index::Index;
+use crate::index::model::Model;
+use crate::index::queries::ModuleRef;
 use crate::intern::Sym;
 use crate::known::atomics;
 use crate::span::{FileId, Loc, Pos, Span};
@@ -121,25 +122,15 @@ pub fn rewrite_access(
 /// The edits that make `names` (from `std::sync::atomic`) usable in a module: one `use` line
 /// per missing name, so that two fixes needing the same name make the same edit (made once);
 /// `None` when a name is taken by something else there.
-pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Vec<Edit>> {
-    let uf = &ix.files[file as usize];
-    let facts = &uf.facts;
-    let m = facts.modules.get(module as usize)?;
+pub fn import(m: &Model, module: ModuleRef, names: &[&str]) -> Option<Vec<Edit>> {
+    let uses = m.module_uses(module);
     let mut missing = vec![];
     for &name in names {
         let sym = Sym::new(name);
-        let bound: Vec<_> = m
-            .uses
-            .iter()
-            .filter(|u| u.alias == sym && !u.glob)
-            .collect();
+        let bound: Vec<_> = uses.iter().filter(|u| u.alias == sym && !u.glob).collect();
         if bound.is_empty() {
             // A type of the module's own with that name would clash with the `use`.
-            if facts
-                .structs
-                .iter()
-                .any(|s| s.module == module && s.name == sym)
-            {
+            if m.module_declares_struct(module, sym) {
                 return None;
             }
             missing.push(name);
@@ -161,14 +152,14 @@ pub fn import(ix: &Index, file: u32, module: u32, names: &[&str]) -> Option<Vec<
     if missing.is_empty() {
         return Some(vec![]);
     }
-    let first = m.first_item?;
+    let first = m.module_first_item(module)?;
     let indent = " ".repeat(first.col.saturating_sub(1) as usize);
     Some(
         missing
             .into_iter()
             .map(|name| Edit {
                 loc: Loc {
-                    file: uf.id,
+                    file: m.module_file(module),
                     span: Span {
                         lo: first,
                         hi: first,

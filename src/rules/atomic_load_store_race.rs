@@ -103,7 +103,7 @@ fn ops(m: &Model, f: FnId, body: &Body, method: &str, argc: usize) -> Vec<Op> {
             continue;
         };
         let place = &body.places[*p as usize];
-        let info = m.ix.place_info(f, place);
+        let info = m.place_info(f, place);
         let atomic = match info.ty.peel() {
             Ty::External(path, _) => path
                 .last()
@@ -156,10 +156,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         }
         let stores = ops(m, f, body, "store", 2);
         // `&mut self` or `self`: nobody else can reach `self`'s atomics meanwhile.
-        let exclusive_self = matches!(
-            m.ix.func(m.ix.outer_fn(f)).receiver,
-            Some(Receiver::RefMut | Receiver::Value)
-        );
+        let exclusive_self = matches!(m.receiver(f), Some(Receiver::RefMut | Receiver::Value));
         // Code that uses `compare_exchange`, `swap` or `fetch_*` knows the one-step forms: its
         // separate loads and stores are deliberate (a slot reserved by a CAS, an owner's
         // fast path).

@@ -58,7 +58,7 @@ fn consume(&self) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for (f, body) in m.bodies() {
         // Tests drive condition variables step by step, on purpose.
-        if m.ix.func(f).is_test {
+        if m.is_test(f) {
             continue;
         }
         for (e, ev) in body.events.iter().enumerate() {
@@ -81,7 +81,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let recv_place = &body.places[*recv as usize];
-            let info = m.ix.place_info(f, recv_place);
+            let info = m.place_info(f, recv_place);
             let condvar = match info.ty.peel() {
                 Ty::External(p, _) => p.last().is_some_and(|n| locks::is_condvar_type(n.as_str())),
                 _ => false,

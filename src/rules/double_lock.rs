@@ -161,7 +161,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 
 fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic {
     let l2 = &r.second.lock;
-    let steps = &m.ix.trace_text(&r.second.trace);
+    let steps = &m.trace_text(&r.second.trace);
     let (primary, primary_what) = steps[0].clone();
     let direct = steps.len() == 1;
     let message = match (direct, recursive_read) {
@@ -198,7 +198,7 @@ fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic 
         .primary_label(primary_label)
         .label(r.first.loc, r.first.label.clone());
     d = trace_labels(d, &steps[1..]);
-    if m.ix.outer_fn(r.f) != r.f {
+    if m.is_closure(r.f) {
         d = d.note("the closure runs while the first guard is held");
     }
     let help = match r.first.holder.map(|h| (h.held, h.binding)) {

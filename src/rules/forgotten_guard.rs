@@ -5,7 +5,7 @@ use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Callee, GuardOpKind, Operand};
 use crate::index::locks::LockClass;
 use crate::index::model::{HeldRef, Model};
-use crate::known::flow;
+use crate::known::{flow, locks};
 
 pub const RULE: Rule = Rule {
     name: "forgotten_guard",
@@ -117,11 +117,11 @@ fn force_unlocked(m: &Model) -> Vec<LockClass> {
             let Callee::Method(name) = &c.callee else {
                 continue;
             };
-            if !name.as_str().starts_with("force_unlock") {
+            if !locks::is_force_unlock(name.as_str()) {
                 continue;
             }
             if let Some(Operand::Place(p)) = &c.receiver
-                && let Some(class) = m.ix.place_info(f, &body.places[*p as usize]).class
+                && let Some(class) = m.place_info(f, &body.places[*p as usize]).class
                 && !out.contains(&class)
             {
                 out.push(class);

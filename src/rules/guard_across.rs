@@ -74,6 +74,6 @@ pub(super) fn via_callee(
 ) -> Option<Vec<(Loc, String)>> {
     m.callees(f, c).iter().find_map(|&g| {
         let t = pick(m.summary(g))?;
-        Some(m.ix.trace_text(&t.through(call, g)))
+        Some(m.trace_text(&t.through(call, g)))
     })
 }

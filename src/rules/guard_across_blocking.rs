@@ -80,7 +80,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             Some(Picked {
                 what: *what,
                 exempt: m.receiver_guard(f, c),
-                steps: m.ix.trace_text(&trace.through(m.loc(f, ev.span), *g)),
+                steps: m.trace_text(&trace.through(m.loc(f, ev.span), *g)),
             })
         },
         |r, _| m.lock(r).is_some_and(|l| !l.guards_a_section()),

@@ -4,7 +4,7 @@ use super::guard_across::{Picked, count, guards_across, via_callee};
 use super::words::{end_it, trace_labels};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{EventKind, FnOwner, Held};
+use crate::facts::{EventKind, Held};
 use crate::index::model::{CallKind, HeldRef, Model};
 use crate::span::{Loc, Span};
 
@@ -64,11 +64,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 return None;
             };
             if *m.call_kind(f, c) == CallKind::Sleep {
-                let awaited =
-                    m.ix.func(f)
-                        .body
-                        .as_ref()
-                        .is_some_and(|b| b.calls[c as usize].awaited);
+                let awaited = m.body(f).is_some_and(|b| b.calls[c as usize].awaited);
                 return Some(Picked {
                     what: awaited,
                     exempt: None,
@@ -140,7 +136,7 @@ fn drop_before(m: &Model, r: HeldRef, sleep: Loc) -> Option<Fix> {
     if m.file_of(r.f) != sleep.file {
         return None;
     }
-    let body = m.ix.func(r.f).body.as_ref()?;
+    let body = m.body(r.f)?;
     let call = body.events.iter().find_map(|e| match e.kind {
         EventKind::Call(c) if e.span == sleep.span => Some(&body.calls[c as usize]),
         _ => None,
@@ -158,13 +154,7 @@ fn drop_before(m: &Model, r: HeldRef, sleep: Loc) -> Option<Fix> {
         return None;
     }
     // No closure of this function captures the binding.
-    let idx = m.ix.fns[r.f.0 as usize].idx;
-    let captured = m.bodies().any(|(g, b)| {
-        matches!(m.ix.func(g).owner, FnOwner::Closure { .. })
-            && m.file_of(g) == sleep.file
-            && b.captures.contains(&(idx, local))
-    });
-    if captured {
+    if m.captured_by_closure(r.f, local) {
         return None;
     }
     let at = sleep.span.lo;

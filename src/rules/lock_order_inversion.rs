@@ -70,7 +70,7 @@ fn name(m: &Model, e: &Edge, from: bool) -> String {
     } else {
         (&e.to, &e.witness.acquired.text)
     };
-    m.ix.class_name(class, text)
+    m.class_name(class, text)
 }
 
 fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
@@ -97,7 +97,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
         )
     };
     let first = &edges[0].witness;
-    let first_steps = m.ix.trace_text(&first.trace);
+    let first_steps = m.trace_text(&first.trace);
     let (primary, primary_what) = first_steps[0].clone();
     let mut d = Diagnostic::new(RULE.name, RULE.level, primary, message).primary_label(
         if first_steps.len() == 1 {
@@ -122,14 +122,10 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
                     w.held.text
                 )
             } else {
-                format!(
-                    "{} takes `{}` first",
-                    m.ix.fn_phrase(w.held_fn),
-                    w.held.text
-                )
+                format!("{} takes `{}` first", m.fn_phrase(w.held_fn), w.held.text)
             },
         );
-        let all = m.ix.trace_text(&w.trace);
+        let all = m.trace_text(&w.trace);
         let steps = if i == 0 { &all[1..] } else { &all[..] };
         for (j, (loc, what)) in steps.iter().enumerate() {
             let last = j + 1 == steps.len();
@@ -155,7 +151,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
             format!(
                 "thread {} in {} holds `{}` and waits for `{}`",
                 i + 1,
-                m.ix.fn_phrase(e.witness.held_fn),
+                m.fn_phrase(e.witness.held_fn),
                 name(m, e, true),
                 name(m, e, false)
             )
@@ -166,7 +162,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
     d.help(format!(
         "take these locks in one order everywhere, e.g. {}: in {}, take `{}` before `{}`",
         order.join(" before "),
-        m.ix.fn_phrase(last.witness.f),
+        m.fn_phrase(last.witness.f),
         names[0],
         name(m, last, true)
     ))

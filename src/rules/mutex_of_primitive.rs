@@ -195,15 +195,14 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         let is_bool = prim == "bool";
         let (decl, name) = match &class {
             LockClass::Static(id) => {
-                let (s, _, file) = m.ix.static_facts(*id);
+                let (s, file) = m.static_decl(*id);
                 (Loc { file, span: s.span }, s.name.to_string())
             }
             LockClass::Field { owner, field, .. } => {
-                let (s, _) = m.ix.struct_facts(*owner);
+                let (s, file) = m.struct_decl(*owner);
                 let Some(fld) = s.fields.iter().find(|x| x.name == *field) else {
                     continue;
                 };
-                let file = m.ix.files[m.ix.structs[owner.0 as usize].0 as usize].id;
                 (
                     Loc {
                         file,
@@ -223,7 +222,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         )
         .primary_label(format!("`{lock_ty}<{prim}>` declared here"));
         for u in uses.iter().take(4) {
-            let body = m.ix.func(u.r.f).body.as_ref().expect("a use has a body");
+            let body = m.body(u.r.f).expect("a use has a body");
             let span = match u.access {
                 Some(i) => body.guard_accesses[i].span,
                 None => body.holders[u.r.h as usize].span,
@@ -251,9 +250,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 /// AtomicBool::new(false)`, with every acquisition rewritten; `None` unless every mention of
 /// the static is one of them.
 fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]) -> Option<Fix> {
-    let ix = m.ix;
-    let (s, _, file) = ix.static_facts(id);
-    let (sfile, _) = ix.statics[id.0 as usize];
+    let (s, file) = m.static_decl(id);
     if s.origin != StaticOrigin::Item || s.mutable {
         return None;
     }
@@ -266,28 +263,20 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         return None;
     }
     // Every mention of the static must be one of the acquisitions rewritten.
-    let mut mentions = 0;
-    let mut modules: Vec<(u32, u32)> = vec![(sfile, s.module)];
-    for (fi, f) in ix.files.iter().enumerate() {
-        for r in &f.facts.static_refs {
-            if r.path.last() != Some(&s.name) {
-                continue;
-            }
-            if ix.resolve_static(f.mods[r.module as usize], &r.path) == Some(id) {
-                mentions += 1;
-                if !modules.contains(&(fi as u32, r.module)) {
-                    modules.push((fi as u32, r.module));
-                }
-            }
+    let mentions = m.static_mentions(&[id]).remove(&id).unwrap_or_default();
+    let mut modules = vec![m.static_module(id)];
+    for mention in &mentions {
+        if !modules.contains(&mention.module) {
+            modules.push(mention.module);
         }
     }
-    if mentions != uses.len() {
+    if mentions.len() != uses.len() {
         return None;
     }
     const ORDERING: &str = "Ordering::SeqCst";
     let mut edits = retype_static(file, s, atomic, arg).to_vec();
     for u in uses {
-        let body = ix.func(u.r.f).body.as_ref()?;
+        let body = m.body(u.r.f)?;
         let a = &body.guard_accesses[u.access?];
         if let Some(op) = a.op
             && atomics::fetch_method(op, is_bool).is_none()
@@ -309,13 +298,13 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         };
         edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
     }
-    for (i, (fi, module)) in modules.iter().enumerate() {
+    for (i, module) in modules.iter().enumerate() {
         let names: &[&str] = if i == 0 {
             &[atomic, "Ordering"]
         } else {
             &["Ordering"]
         };
-        edits.extend(import(ix, *fi, *module, names)?);
+        edits.extend(import(m, *module, names)?);
     }
     Some(Fix {
         applicability: Applicability::Unsafe,

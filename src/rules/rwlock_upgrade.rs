@@ -63,7 +63,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         if !(l1.mode.is_read() && l2.mode == Mode::Write) {
             continue;
         }
-        let steps = &m.ix.trace_text(&r.second.trace);
+        let steps = &m.trace_text(&r.second.trace);
         let (primary, primary_what) = steps[0].clone();
         let direct = steps.len() == 1;
         let recheck = "then take the write lock and check the state again: another thread may have changed it in between";

@@ -115,7 +115,7 @@ fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
                 continue;
             };
             if *g == f
-                || m.ix.outer_fn(*g) == m.ix.outer_fn(f)
+                || m.outer_fn(*g) == m.outer_fn(f)
                 || a.lock.is_try
                 || a.lock.guards_a_section()
                 || a.trace.steps.len() != 2
@@ -133,7 +133,7 @@ fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
                 holder: None,
                 span: ev.span,
                 text: a.lock.text.clone(),
-                via: Some(m.ix.func(m.ix.outer_fn(*g)).name.to_string()),
+                via: Some(m.fn_name(*g).to_string()),
             });
         }
     }
@@ -241,7 +241,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         sites.sort_by_key(|s| s.event);
-        let exclusive_self = matches!(m.ix.func(m.ix.outer_fn(f)).receiver, Some(Receiver::RefMut));
+        let exclusive_self = matches!(m.receiver(f), Some(Receiver::RefMut));
         let mut reported: Vec<u32> = vec![];
         for (i, first) in sites.iter().enumerate() {
             for second in &sites[i + 1..] {

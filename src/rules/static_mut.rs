@@ -3,13 +3,12 @@
 use super::atomic_fix::{Site, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{Access, StaticFacts, StaticOrigin, StaticRef, TypeFact};
+use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
+use crate::index::StaticId;
 use crate::index::model::Model;
-use crate::index::{Index, StaticId};
-use crate::intern::Sym;
+use crate::index::queries::{ModuleRef, StaticMention};
 use crate::known::atomics;
 use crate::span::Loc;
-use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
     name: "static_mut",
@@ -67,45 +66,33 @@ fn increment() {
 const MAX_LABELS: usize = 8;
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
-    let ix = m.ix;
-    let names: Vec<Sym> = (0..ix.statics.len() as u32)
-        .map(|i| ix.static_facts(StaticId(i)).0)
-        .filter(|s| s.mutable)
-        .map(|s| s.name)
+    let mutable: Vec<StaticId> = m
+        .statics()
+        .filter(|(_, s, _)| s.mutable)
+        .map(|(id, _, _)| id)
         .collect();
-    if names.is_empty() {
+    if mutable.is_empty() {
         return;
     }
     // Every access, by the static it resolves to.
-    let mut accesses: BTreeMap<StaticId, Vec<(Loc, Access)>> = BTreeMap::new();
-    let mut refs: BTreeMap<StaticId, Vec<(u32, &StaticRef)>> = BTreeMap::new();
-    for (fi, file) in ix.files.iter().enumerate() {
-        for r in &file.facts.static_refs {
-            if !r.path.last().is_some_and(|n| names.contains(n)) {
-                continue;
-            }
-            let module = file.mods[r.module as usize];
-            if let Some(id) = ix.resolve_static(module, &r.path)
-                && ix.static_facts(id).0.mutable
-            {
-                accesses.entry(id).or_default().push((
-                    Loc {
-                        file: file.id,
-                        span: r.span,
-                    },
-                    r.access,
-                ));
-                refs.entry(id).or_default().push((fi as u32, r));
-            }
-        }
-    }
-    for (i, _) in ix.statics.iter().enumerate() {
-        let id = StaticId(i as u32);
-        let (s, _, file) = ix.static_facts(id);
+    let mentions = m.static_mentions(&mutable);
+    for (id, s, file) in m.statics() {
         if !s.mutable || s.origin != StaticOrigin::Item {
             continue;
         }
-        let mut found = accesses.remove(&id).unwrap_or_default();
+        let refs = mentions.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let mut found: Vec<(Loc, Access)> = refs
+            .iter()
+            .map(|r| {
+                (
+                    Loc {
+                        file: r.file,
+                        span: r.r.span,
+                    },
+                    r.r.access,
+                )
+            })
+            .collect();
         found.sort_by_key(|(loc, _)| *loc);
         let mut d = Diagnostic::new(
             RULE.name,
@@ -130,9 +117,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 found.len() - MAX_LABELS
             ));
         }
-        d = d.help(replacement(ix, s, &found));
+        d = d.help(replacement(s, &found));
         d = d.note("accesses from two threads, one of them a write, are a data race: undefined behaviour, not just a lost update");
-        if let Some(fix) = atomic_fix(ix, id, refs.get(&id).map(Vec::as_slice).unwrap_or(&[])) {
+        if let Some(fix) = atomic_fix(m, id, refs) {
             d = d.fix(fix);
         }
         out.push(d);
@@ -141,9 +128,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 
 /// `static mut X: u64 = 0` → `static X: AtomicU64 = AtomicU64::new(0)`, with every access
 /// rewritten; `None` unless every access can be.
-fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fix> {
-    let (s, _, file) = ix.static_facts(id);
-    let (sfile, _) = ix.statics[id.0 as usize];
+fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
+    let (s, file) = m.static_decl(id);
     let atomic = atomics::atomic_for(type_name(&s.ty)?)?;
     let is_bool = atomic == "AtomicBool";
     let mut_span = s.mut_span?;
@@ -159,13 +145,14 @@ fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fi
         replacement: String::new(),
     }];
     edits.extend(retype_static(file, s, atomic, s.init_text.trim()));
-    let mut modules: Vec<(u32, u32)> = vec![];
-    for (fi, r) in refs {
+    let mut modules: Vec<ModuleRef> = vec![];
+    for mention in refs {
+        let r = mention.r;
         let target = crate::span::Span {
             lo: r.expr.lo.min(r.span.lo),
             hi: r.span.hi,
         };
-        let fid = ix.files[*fi as usize].id;
+        let fid = mention.file;
         let site = Site {
             access: r.access,
             op: r.op,
@@ -175,16 +162,16 @@ fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fi
             pos: r.pos,
         };
         edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
-        if !modules.contains(&(*fi, r.module)) {
-            modules.push((*fi, r.module));
+        if !modules.contains(&mention.module) {
+            modules.push(mention.module);
         }
     }
-    let decl_module = (sfile, s.module);
+    let decl_module = m.static_module(id);
     if !modules.contains(&decl_module) {
         modules.push(decl_module);
     }
-    for (fi, module) in modules {
-        let names: Vec<&str> = if (fi, module) == decl_module {
+    for module in modules {
+        let names: Vec<&str> = if module == decl_module {
             if refs.is_empty() {
                 vec![atomic]
             } else {
@@ -193,7 +180,7 @@ fn atomic_fix(ix: &Index, id: StaticId, refs: &[(u32, &StaticRef)]) -> Option<Fi
         } else {
             vec!["Ordering"]
         };
-        edits.extend(import(ix, fi, module, &names)?);
+        edits.extend(import(m, module, &names)?);
     }
     Some(Fix {
         applicability: Applicability::Unsafe,
@@ -221,23 +208,10 @@ fn type_name(t: &TypeFact) -> Option<&'static str> {
 }
 
 /// The replacement that fits how the static is typed and used.
-fn replacement(_ix: &Index, s: &StaticFacts, accesses: &[(Loc, Access)]) -> String {
+fn replacement(s: &StaticFacts, accesses: &[(Loc, Access)]) -> String {
     let name = s.name;
     let init = s.init_text.trim();
-    let atomic = match type_name(&s.ty) {
-        Some("bool") => Some("AtomicBool"),
-        Some("u8") => Some("AtomicU8"),
-        Some("u16") => Some("AtomicU16"),
-        Some("u32") => Some("AtomicU32"),
-        Some("u64") => Some("AtomicU64"),
-        Some("usize") => Some("AtomicUsize"),
-        Some("i8") => Some("AtomicI8"),
-        Some("i16") => Some("AtomicI16"),
-        Some("i32") => Some("AtomicI32"),
-        Some("i64") => Some("AtomicI64"),
-        Some("isize") => Some("AtomicIsize"),
-        _ => None,
-    };
+    let atomic = type_name(&s.ty).and_then(atomics::atomic_for);
     if let Some(atomic) = atomic {
         let op = if accesses.iter().any(|(_, a)| *a == Access::Compound) {
             format!(

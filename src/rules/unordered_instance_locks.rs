@@ -4,11 +4,11 @@
 use super::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Base, Proj};
+use crate::facts::Proj;
 use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass};
 use crate::index::model::Model;
-use crate::intern::{Sym, sym};
+use crate::intern::Sym;
 use rustc_hash::FxHashSet;
 
 pub const RULE: Rule = Rule {
@@ -86,12 +86,12 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let held_loc = m.loc(r.f, m.holder(*r).span);
-                    let steps = m.ix.trace_text(&a.trace);
+                    let steps = m.trace_text(&a.trace);
                     let (primary, what) = steps[0].clone();
                     if !seen.insert((held_loc, primary)) {
                         continue;
                     }
-                    let class = m.ix.class_name(&a.lock.class, &a.lock.text);
+                    let class = m.class_name(&a.lock.class, &a.lock.text);
                     let direct = steps.len() == 1;
                     let mut d = Diagnostic::new(
                         RULE.name,
@@ -112,7 +112,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     d = d
                         .help(format!(
                             "lock the two in an order every thread agrees on, such as a stable id: `let (first, second) = if a.id < b.id {{ (a, b) }} else {{ (b, a) }};`, then lock `first` before `second` (and lock once when both are the same {})",
-                            m.ix.class_name(&a.lock.class, "").split("::").next().unwrap_or("object")
+                            m.class_name(&a.lock.class, "").split("::").next().unwrap_or("object")
                         ))
                         .note(format!(
                             "another thread running this code with the two swapped takes them the other way round: each holds one `{class}` and waits for the other"
@@ -129,16 +129,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 fn shared(m: &Model, i: &Instance) -> bool {
     match &i.base {
         InstanceBase::SelfValue | InstanceBase::Param(_) | InstanceBase::Guard(..) => true,
-        InstanceBase::Local(f, l) => {
-            let Some(body) = m.ix.func(*f).body.as_ref() else {
-                return false;
-            };
-            // A binding of a call's result or a loop element may be shared; a fresh value the
-            // function built (a constructor, a struct literal) is not, yet.
-            body.locals
-                .get(*l as usize)
-                .is_some_and(|local| local.ty.is_none())
-        }
+        // A binding of a call's result or a loop element may be shared; a fresh value the
+        // function built (a constructor, a struct literal) is not, yet.
+        InstanceBase::Local(f, l) => m.local(*f, *l).is_some_and(|local| local.ty.is_none()),
         _ => false,
     }
 }
@@ -146,31 +139,7 @@ fn shared(m: &Model, i: &Instance) -> bool {
 /// Names an instance is reached through: its base (`self`, a parameter, a local) and the
 /// index variables on the way (`accounts[i]`).
 fn names(m: &Model, f: FnId, i: &Instance) -> Vec<Sym> {
-    let mut out = vec![];
-    match &i.base {
-        InstanceBase::SelfValue => out.push(sym::SELF_VALUE),
-        InstanceBase::Param(p) => {
-            if let Some(n) =
-                m.ix.func(m.ix.outer_fn(f))
-                    .params
-                    .get(*p as usize)
-                    .and_then(|p| p.name)
-            {
-                out.push(n);
-            }
-        }
-        InstanceBase::Local(g, l) => {
-            if let Some(local) =
-                m.ix.func(*g)
-                    .body
-                    .as_ref()
-                    .and_then(|b| b.locals.get(*l as usize))
-            {
-                out.push(local.name);
-            }
-        }
-        _ => {}
-    }
+    let mut out: Vec<Sym> = m.instance_base_name(f, &i.base).into_iter().collect();
     for p in &i.path {
         if let Proj::Index(Some(k)) = p {
             out.push(*k);
@@ -184,32 +153,15 @@ fn names(m: &Model, f: FnId, i: &Instance) -> Vec<Sym> {
 fn ordered(m: &Model, f: FnId, a: &Instance, b: &Instance) -> bool {
     let mut wanted = names(m, f, a);
     wanted.extend(names(m, f, b));
-    let mut fns = vec![f, m.ix.outer_fn(f)];
+    let mut fns = vec![f, m.outer_fn(f)];
     fns.dedup();
     for g in fns {
-        let Some(body) = m.ix.func(g).body.as_ref() else {
+        let Some(body) = m.body(g) else {
             continue;
         };
-        let file = m.ix.fns[g.0 as usize].file;
         for o in &body.orderings {
             for base in &o.bases {
-                let name = match base {
-                    Base::SelfValue => Some(sym::SELF_VALUE),
-                    Base::Param(p) => {
-                        m.ix.func(m.ix.outer_fn(g))
-                            .params
-                            .get(*p as usize)
-                            .and_then(|p| p.name)
-                    }
-                    Base::Local { fn_, local } => {
-                        m.ix.func(m.ix.fn_id(file, *fn_))
-                            .body
-                            .as_ref()
-                            .and_then(|b| b.locals.get(*local as usize))
-                            .map(|l| l.name)
-                    }
-                    _ => None,
-                };
+                let name = m.base_name(g, base);
                 if name.is_some_and(|n| wanted.contains(&n)) {
                     return true;
                 }

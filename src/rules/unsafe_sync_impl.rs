@@ -4,10 +4,11 @@
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::TypeFact;
+use crate::index::StructId;
 use crate::index::model::Model;
-use crate::index::{Index, ModId, StructId};
+use crate::index::queries::{FieldType, UnsafeImpl};
 use crate::known::cells;
-use crate::span::{Loc, Span};
+use crate::span::{FileId, Loc, Span};
 
 pub const RULE: Rule = Rule {
     name: "unsafe_sync_impl",
@@ -65,13 +66,13 @@ struct Stats {
 /// What a field holds, as far as sharing goes.
 #[derive(Default)]
 struct Found {
-    /// (field path, type name) of each hazard.
-    hazards: Vec<(String, &'static str, Span, u32)>,
+    /// (field path, type name, field, its file) of each hazard.
+    hazards: Vec<(String, &'static str, Span, FileId)>,
     synced: bool,
 }
 
-struct Walk<'a> {
-    ix: &'a Index,
+struct Walk<'a, 'i> {
+    m: &'a Model<'i>,
     send: bool,
     /// The impl is generic (`unsafe impl<T> Sync for Cell<T>`).
     generic: bool,
@@ -79,8 +80,9 @@ struct Walk<'a> {
     out: Found,
 }
 
-impl Walk<'_> {
-    fn ty(&mut self, t: &TypeFact, field: &str, span: Span, file: u32, module: ModId, depth: u32) {
+impl Walk<'_, '_> {
+    /// A type inside the field `at` (named `field`, as a path from the struct).
+    fn ty(&mut self, t: &TypeFact, field: &str, at: &FieldType, depth: u32) {
         if depth > 6 {
             return;
         }
@@ -109,25 +111,25 @@ impl Walk<'_> {
                         .filter(|h| !unit && (*h != "UnsafeCell" || !self.generic))
                 };
                 if let Some(h) = hazard {
-                    self.out.hazards.push((field.to_string(), h, span, file));
+                    self.out
+                        .hazards
+                        .push((field.to_string(), h, at.span, at.file));
                 }
                 for a in &last.args {
-                    self.ty(a, field, span, file, module, depth + 1);
+                    self.ty(a, field, at, depth + 1);
                 }
                 // A struct of the unit: its own fields.
-                if let Some(id) = self.ix.struct_of_type(t, module)
+                if let Some(id) = self.m.struct_of_field_type(at, t)
                     && !self.seen.contains(&id)
                 {
                     self.seen.push(id);
                     self.fields(id, Some(field), depth + 1);
                 }
             }
-            TypeFact::Ref(t) | TypeFact::Array(t) => {
-                self.ty(t, field, span, file, module, depth + 1)
-            }
+            TypeFact::Ref(t) | TypeFact::Array(t) => self.ty(t, field, at, depth + 1),
             TypeFact::Tuple(ts) => {
                 for t in ts {
-                    self.ty(t, field, span, file, module, depth + 1);
+                    self.ty(t, field, at, depth + 1);
                 }
             }
             _ => {}
@@ -135,113 +137,98 @@ impl Walk<'_> {
     }
 
     fn fields(&mut self, id: StructId, prefix: Option<&str>, depth: u32) {
-        let (s, module) = self.ix.struct_facts(id);
-        let file = self.ix.structs[id.0 as usize].0;
-        for fld in &s.fields {
+        for (fname, at) in self.m.field_types(id) {
             let name = match prefix {
-                Some(p) => format!("{p}.{}", fld.name),
-                None => fld.name.to_string(),
+                Some(p) => format!("{p}.{fname}"),
+                None => fname.to_string(),
             };
-            self.ty(&fld.ty, &name, fld.span, file, module, depth);
+            self.ty(at.ty, &name, &at, depth);
         }
     }
 }
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
-    let ix = m.ix;
-    for file in &ix.files {
-        for imp in &file.facts.impls {
-            if !imp.is_unsafe {
-                continue;
-            }
-            let Some(tr) = &imp.trait_path else { continue };
-            let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
-                continue;
-            };
-            let send = tt == cells::ThreadTrait::Send;
-            let module = file.mods[imp.module as usize];
-            let Some(id) = ix.struct_of_type(&imp.self_ty, module) else {
-                continue;
-            };
-            // A type named as a synchronisation primitive is one, built on a cell (an
-            // `AtomicU64` polyfill on a `Cell` or an `UnsafeCell` driven by atomic instructions).
-            let (s, _) = ix.struct_facts(id);
-            if !send && cells::is_sync_primitive(s.name.as_str()) {
-                continue;
-            }
-            let mut w = Walk {
-                ix,
-                send,
-                generic: !imp.generics.is_empty(),
-                seen: vec![id],
-                out: Found::default(),
-            };
-            w.fields(id, None, 0);
-            if w.out.hazards.is_empty() || (!send && w.out.synced) {
-                continue;
-            }
-            let tr_name = if send { "Send" } else { "Sync" };
-            let (field, what, _, _) = &w.out.hazards[0];
-            let message = if send {
-                format!(
-                    "`unsafe impl Send for {}` moves a `{what}` (`{field}`) to another thread",
-                    s.name
-                )
-            } else {
-                format!(
-                    "`unsafe impl Sync for {}` shares a `{what}` (`{field}`) between threads with no lock",
-                    s.name
-                )
-            };
-            let mut d = Diagnostic::new(
-                RULE.name,
-                RULE.level,
-                Loc {
-                    file: file.id,
-                    span: imp.span,
-                },
-                message,
-            )
-            .primary_label(format!(
-                "promises the compiler that `{}` is {tr_name}",
-                s.name
-            ));
-            for (field, what, span, f) in &w.out.hazards {
-                let fid = ix.files[*f as usize].id;
-                let why = if send {
-                    match *what {
-                        "lock guard" => {
-                            "a guard must be dropped by the thread that locked".to_string()
-                        }
-                        _ => format!("`{what}` counts references without atomics"),
-                    }
-                } else {
-                    format!(
-                        "`{field}` is a `{what}`: it changes through `&self` with no synchronisation"
-                    )
-                };
-                d = d.label(
-                    Loc {
-                        file: fid,
-                        span: *span,
-                    },
-                    why,
-                );
-            }
-            d = d.help(if send {
-                "use `Arc` (and `sync::Weak`) instead of `Rc`, keep guards on the thread that took them, and remove the `unsafe impl` so the compiler can check the type".to_string()
-            } else {
-                format!(
-                    "make the fields thread-safe (a `Mutex`/`RwLock` around them, or atomics instead of `Cell`), then remove the `unsafe impl Sync for {}`: the compiler derives `Sync` when it holds",
-                    s.name
-                )
-            })
-            .note(if send {
-                "`Send` promises the value can be used on another thread; nothing checks an `unsafe impl`"
-            } else {
-                "two threads using `&T` at once race on these fields: undefined behaviour"
-            });
-            out.push(d);
+    for UnsafeImpl { imp, file, ty: id } in m.unsafe_impls() {
+        let Some(tr) = &imp.trait_path else { continue };
+        let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
+            continue;
+        };
+        let send = tt == cells::ThreadTrait::Send;
+        // A type named as a synchronisation primitive is one, built on a cell (an
+        // `AtomicU64` polyfill on a `Cell` or an `UnsafeCell` driven by atomic instructions).
+        let (s, _) = m.struct_decl(id);
+        if !send && cells::is_sync_primitive(s.name.as_str()) {
+            continue;
         }
+        let mut w = Walk {
+            m,
+            send,
+            generic: !imp.generics.is_empty(),
+            seen: vec![id],
+            out: Found::default(),
+        };
+        w.fields(id, None, 0);
+        if w.out.hazards.is_empty() || (!send && w.out.synced) {
+            continue;
+        }
+        let tr_name = if send { "Send" } else { "Sync" };
+        let (field, what, _, _) = &w.out.hazards[0];
+        let message = if send {
+            format!(
+                "`unsafe impl Send for {}` moves a `{what}` (`{field}`) to another thread",
+                s.name
+            )
+        } else {
+            format!(
+                "`unsafe impl Sync for {}` shares a `{what}` (`{field}`) between threads with no lock",
+                s.name
+            )
+        };
+        let mut d = Diagnostic::new(
+            RULE.name,
+            RULE.level,
+            Loc {
+                file,
+                span: imp.span,
+            },
+            message,
+        )
+        .primary_label(format!(
+            "promises the compiler that `{}` is {tr_name}",
+            s.name
+        ));
+        for (field, what, span, fid) in &w.out.hazards {
+            let why = if send {
+                match *what {
+                    "lock guard" => "a guard must be dropped by the thread that locked".to_string(),
+                    _ => format!("`{what}` counts references without atomics"),
+                }
+            } else {
+                format!(
+                    "`{field}` is a `{what}`: it changes through `&self` with no synchronisation"
+                )
+            };
+            d = d.label(
+                Loc {
+                    file: *fid,
+                    span: *span,
+                },
+                why,
+            );
+        }
+        d = d.help(if send {
+            "use `Arc` (and `sync::Weak`) instead of `Rc`, keep guards on the thread that took them, and remove the `unsafe impl` so the compiler can check the type".to_string()
+        } else {
+            format!(
+                "make the fields thread-safe (a `Mutex`/`RwLock` around them, or atomics instead of `Cell`), then remove the `unsafe impl Sync for {}`: the compiler derives `Sync` when it holds",
+                s.name
+            )
+        })
+        .note(if send {
+            "`Send` promises the value can be used on another thread; nothing checks an `unsafe impl`"
+        } else {
+            "two threads using `&T` at once race on these fields: undefined behaviour"
+        });
+        out.push(d);
     }
 }

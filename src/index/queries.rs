@@ -1,0 +1,304 @@
+//! What rules ask the model besides locks, guards and summaries (those are in `model.rs`):
+//! the functions, locals, statics, structs and modules of the unit, by name. Rules see the
+//! unit only through these; the index behind them stays private to the model.
+
+use super::locks::{InstanceBase, LockClass, PlaceInfo};
+use super::model::Model;
+use super::summary::Trace;
+use super::{FnId, ModId, StaticId, StructId};
+use crate::facts::*;
+use crate::intern::{Sym, sym};
+use crate::span::{FileId, Loc, Pos};
+
+/// A module of a file of the unit: where a fix adds a `use`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModuleRef {
+    /// The file, by its place in the unit.
+    file: u32,
+    local: ModIdx,
+}
+
+/// A mention of a static: the reference as written, the file and module it is written in.
+pub struct StaticMention<'i> {
+    pub file: FileId,
+    pub module: ModuleRef,
+    pub r: &'i StaticRef,
+}
+
+/// An `unsafe impl Send` or `unsafe impl Sync` for a struct of the unit.
+pub struct UnsafeImpl<'i> {
+    pub imp: &'i ImplFacts,
+    pub file: FileId,
+    pub ty: StructId,
+}
+
+/// A struct field, or a field of a struct held by a field, down from the struct of an
+/// `unsafe impl`: its type as written and where to resolve it.
+pub struct FieldType<'i> {
+    pub ty: &'i TypeFact,
+    pub span: crate::span::Span,
+    pub file: FileId,
+    module: ModId,
+}
+
+impl<'i> Model<'i> {
+    // ------------------------------------------------------------------ functions
+
+    /// The body of a function, method, closure or async block.
+    pub fn body(&self, f: FnId) -> Option<&'i Body> {
+        self.ix.func(f).body.as_ref()
+    }
+
+    /// The named function a closure is written in (the function itself when it is one).
+    pub fn outer_fn(&self, f: FnId) -> FnId {
+        self.ix.outer_fn(f)
+    }
+
+    /// A closure or async block, not a named function.
+    pub fn is_closure(&self, f: FnId) -> bool {
+        matches!(self.ix.func(f).owner, FnOwner::Closure { .. })
+    }
+
+    /// `#[test]`, or inside a `#[cfg(test)]` module.
+    pub fn is_test(&self, f: FnId) -> bool {
+        self.ix.func(f).is_test
+    }
+
+    /// How the named function `f` is written in takes `self`, if it does.
+    pub fn receiver(&self, f: FnId) -> Option<Receiver> {
+        self.ix.func(self.ix.outer_fn(f)).receiver
+    }
+
+    /// The name of the named function `f` is written in.
+    pub fn fn_name(&self, f: FnId) -> Sym {
+        self.ix.func(self.ix.outer_fn(f)).name
+    }
+
+    /// A function named for prose: "`Counter::increment`", "a closure in `main`".
+    pub fn fn_phrase(&self, f: FnId) -> String {
+        self.ix.fn_phrase(f)
+    }
+
+    /// Does a closure of the same file capture local `local` of body `f`?
+    pub fn captured_by_closure(&self, f: FnId, local: LocalIdx) -> bool {
+        let file = self.file_of(f);
+        let idx = self.ix.fns[f.0 as usize].idx;
+        self.bodies().any(|(g, b)| {
+            self.is_closure(g) && self.file_of(g) == file && b.captures.contains(&(idx, local))
+        })
+    }
+
+    // ------------------------------------------------------------------ places and names
+
+    /// The resolved type, lock class and instance of a place of body `f`.
+    pub fn place_info(&self, f: FnId, p: &Place) -> PlaceInfo {
+        self.ix.place_info(f, p)
+    }
+
+    /// A trace's steps in words: "calls `notify_change`", "locks `self.value`".
+    pub fn trace_text(&self, t: &Trace) -> Vec<(Loc, String)> {
+        self.ix.trace_text(t)
+    }
+
+    /// A lock class as users know it: `Account::balance`, `REGISTRY`, `shards[_]`.
+    pub fn class_name(&self, class: &LockClass, fallback: &str) -> String {
+        self.ix.class_name(class, fallback)
+    }
+
+    /// The name a base of body `f` is written with: `self`, a parameter, a local (of `f` or of
+    /// the function it is written in).
+    pub fn base_name(&self, f: FnId, base: &Base) -> Option<Sym> {
+        match base {
+            Base::SelfValue => Some(sym::SELF_VALUE),
+            Base::Param(p) => self.param_name(f, *p),
+            Base::Local { fn_, local } => {
+                let owner = self.ix.fn_id(self.ix.fns[f.0 as usize].file, *fn_);
+                self.body(owner)?
+                    .locals
+                    .get(*local as usize)
+                    .map(|l| l.name)
+            }
+            _ => None,
+        }
+    }
+
+    /// The name the base of a lock instance is written with.
+    pub fn instance_base_name(&self, f: FnId, base: &InstanceBase) -> Option<Sym> {
+        match base {
+            InstanceBase::SelfValue => Some(sym::SELF_VALUE),
+            InstanceBase::Param(p) => self.param_name(f, *p),
+            InstanceBase::Local(g, l) => self.local(*g, *l).map(|l| l.name),
+            _ => None,
+        }
+    }
+
+    /// Parameter `i` of the named function `f` is written in.
+    pub fn param_name(&self, f: FnId, i: u16) -> Option<Sym> {
+        self.ix
+            .func(self.ix.outer_fn(f))
+            .params
+            .get(i as usize)?
+            .name
+    }
+
+    /// Local `l` of body `f`.
+    pub fn local(&self, f: FnId, l: LocalIdx) -> Option<&'i LocalFacts> {
+        self.body(f)?.locals.get(l as usize)
+    }
+
+    // ------------------------------------------------------------------ statics
+
+    /// Every static of the unit, with the file it is declared in.
+    pub fn statics(&self) -> impl Iterator<Item = (StaticId, &'i StaticFacts, FileId)> + '_ {
+        (0..self.ix.statics.len() as u32).map(|i| {
+            let (s, _, file) = self.ix.static_facts(StaticId(i));
+            (StaticId(i), s, file)
+        })
+    }
+
+    /// A static's declaration and file.
+    pub fn static_decl(&self, id: StaticId) -> (&'i StaticFacts, FileId) {
+        let (s, _, file) = self.ix.static_facts(id);
+        (s, file)
+    }
+
+    /// The module a static is declared in.
+    pub fn static_module(&self, id: StaticId) -> ModuleRef {
+        let (file, i) = self.ix.statics[id.0 as usize];
+        ModuleRef {
+            file,
+            local: self.ix.files[file as usize].facts.statics[i as usize].module,
+        }
+    }
+
+    /// Every mention of the statics `wanted` anywhere in the unit, by static, in file order.
+    pub fn static_mentions(
+        &self,
+        wanted: &[StaticId],
+    ) -> std::collections::BTreeMap<StaticId, Vec<StaticMention<'i>>> {
+        let mut out: std::collections::BTreeMap<StaticId, Vec<StaticMention<'i>>> =
+            Default::default();
+        let names: Vec<Sym> = wanted
+            .iter()
+            .map(|&id| self.static_decl(id).0.name)
+            .collect();
+        let ix = self.ix;
+        for (fi, file) in ix.files.iter().enumerate() {
+            for r in &file.facts.static_refs {
+                if !r.path.last().is_some_and(|n| names.contains(n)) {
+                    continue;
+                }
+                let module = file.mods[r.module as usize];
+                if let Some(id) = ix.resolve_static(module, &r.path)
+                    && wanted.contains(&id)
+                {
+                    out.entry(id).or_default().push(StaticMention {
+                        file: file.id,
+                        module: ModuleRef {
+                            file: fi as u32,
+                            local: r.module,
+                        },
+                        r,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    // ------------------------------------------------------------------ structs and impls
+
+    /// A struct's declaration and file.
+    pub fn struct_decl(&self, id: StructId) -> (&'i StructFacts, FileId) {
+        let (s, _) = self.ix.struct_facts(id);
+        let file = self.ix.files[self.ix.structs[id.0 as usize].0 as usize].id;
+        (s, file)
+    }
+
+    /// Every `unsafe impl Send`/`Sync` (or other unsafe trait impl) for a struct of the unit.
+    pub fn unsafe_impls(&self) -> impl Iterator<Item = UnsafeImpl<'i>> + '_ {
+        let ix = self.ix;
+        ix.files.iter().flat_map(move |file| {
+            file.facts.impls.iter().filter_map(move |imp| {
+                if !imp.is_unsafe {
+                    return None;
+                }
+                let module = file.mods[imp.module as usize];
+                let ty = ix.struct_of_type(&imp.self_ty, module)?;
+                Some(UnsafeImpl {
+                    imp,
+                    file: file.id,
+                    ty,
+                })
+            })
+        })
+    }
+
+    /// The fields of a struct, with where their types are resolved.
+    pub fn field_types(&self, id: StructId) -> Vec<(Sym, FieldType<'i>)> {
+        let (s, module) = self.ix.struct_facts(id);
+        let file = self.ix.files[self.ix.structs[id.0 as usize].0 as usize].id;
+        s.fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name,
+                    FieldType {
+                        ty: &f.ty,
+                        span: f.span,
+                        file,
+                        module,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The struct of the unit a field's type (or a part of it) names.
+    pub fn struct_of_field_type(&self, field: &FieldType, ty: &TypeFact) -> Option<StructId> {
+        self.ix.struct_of_type(ty, field.module)
+    }
+
+    // ------------------------------------------------------------------ modules
+
+    /// The module a function is written in.
+    pub fn fn_module_ref(&self, f: FnId) -> ModuleRef {
+        ModuleRef {
+            file: self.ix.fns[f.0 as usize].file,
+            local: self.ix.func(f).module,
+        }
+    }
+
+    /// The file a module is in.
+    pub fn module_file(&self, m: ModuleRef) -> FileId {
+        self.ix.files[m.file as usize].id
+    }
+
+    /// The `use` declarations of a module.
+    pub fn module_uses(&self, m: ModuleRef) -> &'i [UseFacts] {
+        self.ix.files[m.file as usize]
+            .facts
+            .modules
+            .get(m.local as usize)
+            .map(|md| md.uses.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Does the module itself declare a type of this name?
+    pub fn module_declares_struct(&self, m: ModuleRef, name: Sym) -> bool {
+        self.ix.files[m.file as usize]
+            .facts
+            .structs
+            .iter()
+            .any(|s| s.module == m.local && s.name == name)
+    }
+
+    /// Where a module's first item starts: where a fix inserts a `use`.
+    pub fn module_first_item(&self, m: ModuleRef) -> Option<Pos> {
+        self.ix.files[m.file as usize]
+            .facts
+            .modules
+            .get(m.local as usize)?
+            .first_item
+    }
+}
