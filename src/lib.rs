@@ -14,6 +14,7 @@ pub mod fix;
 pub mod index;
 pub mod intern;
 pub mod known;
+pub mod lex;
 pub mod parse;
 pub mod project;
 pub mod render;

@@ -6,6 +6,7 @@
 
 use crate::extract::{self, ExtractOptions};
 use crate::facts::FileFacts;
+use crate::lex::{Kind, Lexer};
 use crate::span::{Pos, Span};
 use std::path::Path;
 
@@ -405,99 +406,11 @@ fn is_keyword(w: &[u8]) -> bool {
 /// pre-check lets through under a second.
 const COPYING_WEIGHT: u32 = 20;
 
-/// Skips whitespace and comments (nested block comments too) from `i`.
-fn skip_trivia(src: &[u8], mut i: usize) -> usize {
-    let n = src.len();
-    while i < n {
-        match src[i] {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'/' if src.get(i + 1) == Some(&b'/') => {
-                while i < n && src[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
-                let mut nest = 1;
-                i += 2;
-                while i < n && nest > 0 {
-                    if src[i] == b'/' && src.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 1;
-                    } else if src[i] == b'*' && src.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            _ => break,
-        }
-    }
-    i
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-/// Skips a string's body from just after its opening quote; returns the index after the
-/// closing quote (or the end).
-fn skip_string(src: &[u8], mut i: usize) -> usize {
-    while i < src.len() {
-        match src[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    src.len()
-}
-
-/// At the `#`s or `"` after `r`, `br` or `cr`: the index after the raw string, or `None` when
-/// this is no raw string (`r#ident`).
-fn skip_raw_string(src: &[u8], mut i: usize) -> Option<usize> {
-    let hashes = src[i..].iter().take_while(|&&b| b == b'#').count();
-    i += hashes;
-    if src.get(i) != Some(&b'"') {
-        return None;
-    }
-    i += 1;
-    while i < src.len() {
-        if src[i] == b'"' && src[i + 1..].iter().take(hashes).all(|&b| b == b'#') {
-            return Some((i + 1 + hashes).min(src.len()));
-        }
-        i += 1;
-    }
-    Some(src.len())
-}
-
-/// At a `'`: skips a character literal (`'a'`, `'\n'`, `'é'`) and returns the index after it,
-/// or returns the index after the `'` of a lifetime or label.
-fn skip_quote(src: &[u8], i: usize) -> usize {
-    match src.get(i + 1) {
-        Some(b'\\') => {
-            // The escaped character, then up to the closing quote (`'\u{1F600}'`).
-            let mut j = i + 3;
-            while j < src.len() && src[j] != b'\'' && src[j] != b'\n' {
-                j += 1;
-            }
-            (j + 1).min(src.len())
-        }
-        Some(&c) => {
-            let width = match c {
-                0xf0.. => 4,
-                0xe0.. => 3,
-                0x80.. => 2,
-                _ => 1,
-            };
-            if src.get(i + 1 + width) == Some(&b'\'') {
-                i + 2 + width
-            } else {
-                i + 1
-            }
-        }
-        None => i + 1,
-    }
+/// The first byte of the next token that is not a comment.
+fn next_code_byte(lx: &Lexer, src: &[u8]) -> Option<u8> {
+    lx.clone()
+        .find(|t| !matches!(t.kind, Kind::LineComment { .. } | Kind::BlockComment))
+        .map(|t| src[t.start])
 }
 
 /// A cheap lexical estimate of how deeply `syn` (and the walks over its tree) will recurse, an
@@ -511,7 +424,6 @@ fn skip_quote(src: &[u8], i: usize) -> usize {
 ///
 /// Stops at the first point deeper than `limit`, so that a pathological file costs little.
 pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
-    let n = src.len();
     let mut e = Estimator {
         levels: vec![],
         saved: 0,
@@ -519,133 +431,92 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
         best: 0,
         best_at: 0,
     };
-    let mut i = 0;
     // Just after a `}`: a word there starts a new statement or item, unless it is `else` or
     // `as` (which continue the expression the block ends).
     let mut after_brace = false;
-    loop {
-        i = skip_trivia(src, i);
-        if i >= n || e.best > limit {
+    let mut lx = Lexer::new(src);
+    while let Some(t) = lx.next() {
+        if e.best > limit {
             break;
         }
-        let b = src[i];
+        if matches!(t.kind, Kind::LineComment { .. } | Kind::BlockComment) {
+            continue;
+        }
         let was_after_brace = std::mem::replace(&mut after_brace, false);
-        let at = i;
-        match b {
-            b'"' => i = skip_string(src, i + 1),
-            b'\'' => {
-                let next = skip_quote(src, i);
-                if next == i + 1 && was_after_brace {
+        let at = t.start;
+        match t.kind {
+            Kind::Literal => {}
+            Kind::Lifetime => {
+                if was_after_brace {
                     // A label after a block: a new statement.
                     e.end_statement();
                 }
-                i = next;
             }
-            b if is_ident_byte(b) => {
-                let start = i;
-                while i < n && is_ident_byte(src[i]) {
-                    i += 1;
-                }
-                let word = &src[start..i];
-                if matches!(word, b"r" | b"br" | b"cr")
-                    && i < n
-                    && matches!(src[i], b'"' | b'#')
-                    && let Some(end) = skip_raw_string(src, i)
-                {
-                    i = end;
-                    continue;
-                }
-                if word == b"r" && i + 1 < n && src[i] == b'#' && is_ident_byte(src[i + 1]) {
-                    // A raw identifier, `r#match`: a name, not a keyword.
-                    i += 1;
-                    while i < n && is_ident_byte(src[i]) {
-                        i += 1;
-                    }
-                    if was_after_brace {
-                        e.end_statement();
-                    }
-                    continue;
-                }
+            Kind::Ident => {
+                let word = &src[t.start..t.end];
                 if was_after_brace && word != b"else" && word != b"as" {
                     e.end_statement();
                 }
-                if is_keyword(word) {
-                    let next = src.get(skip_trivia(src, i));
+                if !word.starts_with(b"r#") && is_keyword(word) {
+                    let next = next_code_byte(&lx, src);
                     let copies = match word {
                         b"box" | b"become" => true,
-                        b"dyn" => next == Some(&b'*'),
-                        b"unsafe" => next == Some(&b'<'),
+                        b"dyn" => next == Some(b'*'),
+                        b"unsafe" => next == Some(b'<'),
                         _ => false,
                     };
                     e.steps(if copies { COPYING_WEIGHT } else { 1 }, at);
                 }
             }
-            b'(' | b'[' | b'{' => {
-                e.open(Open::Real, at);
-                i += 1;
-            }
-            b')' | b']' => {
-                e.close_real(at);
-                i += 1;
-            }
-            b'}' => {
-                e.close_real(at);
-                after_brace = true;
-                i += 1;
-            }
-            b',' => {
-                e.chain = 0;
-                i += 1;
-            }
-            b';' => {
-                e.end_statement();
-                i += 1;
-            }
-            b'#' => {
-                if was_after_brace {
-                    e.end_statement();
+            // Skipped above.
+            Kind::LineComment { .. } | Kind::BlockComment => {}
+            Kind::Punct => {
+                let second = src.get(at + 1).copied();
+                match (src[at], second) {
+                    (b'(' | b'[' | b'{', _) => e.open(Open::Real, at),
+                    (b')' | b']', _) => e.close_real(at),
+                    (b'}', _) => {
+                        e.close_real(at);
+                        after_brace = true;
+                    }
+                    (b',', _) => e.chain = 0,
+                    (b';', _) => e.end_statement(),
+                    (b'#', _) => {
+                        if was_after_brace {
+                            e.end_statement();
+                        }
+                    }
+                    (b'=', Some(b'>')) => {
+                        e.end_statement();
+                        // The operator's second byte is the next token.
+                        lx.next();
+                    }
+                    (b'-', Some(b'>')) | (b'<', Some(b'=')) | (b'|', Some(b'|')) => {
+                        e.step(at);
+                        lx.next();
+                    }
+                    (b'<', _) => e.open(Open::Angle, at),
+                    (b'>', _) => {
+                        if !e.close_soft(Open::Angle, at) {
+                            e.step(at);
+                        }
+                    }
+                    (b'|', _) => {
+                        if !e.close_soft(Open::Pipe, at) {
+                            e.open(Open::Pipe, at);
+                        }
+                    }
+                    (
+                        b'.' | b'+' | b'-' | b'*' | b'&' | b'^' | b'!' | b'%' | b'?' | b'/' | b'@'
+                        | b'=',
+                        _,
+                    ) => e.step(at),
+                    _ => {}
                 }
-                i += 1;
             }
-            b'=' if src.get(i + 1) == Some(&b'>') => {
-                e.end_statement();
-                i += 2;
-            }
-            b'-' if src.get(i + 1) == Some(&b'>') => {
-                e.step(at);
-                i += 2;
-            }
-            b'<' if src.get(i + 1) == Some(&b'=') => {
-                e.step(at);
-                i += 2;
-            }
-            b'<' => {
-                e.open(Open::Angle, at);
-                i += 1;
-            }
-            b'>' => {
-                if !e.close_soft(Open::Angle, at) {
-                    e.step(at);
-                }
-                i += 1;
-            }
-            b'|' if src.get(i + 1) == Some(&b'|') => {
-                e.step(at);
-                i += 2;
-            }
-            b'|' => {
-                if !e.close_soft(Open::Pipe, at) {
-                    e.open(Open::Pipe, at);
-                }
-                i += 1;
-            }
-            b'.' | b'+' | b'-' | b'*' | b'&' | b'^' | b'!' | b'%' | b'?' | b'/' | b'@' | b'=' => {
-                e.step(at);
-                i += 1;
-            }
-            _ => i += 1,
         }
     }
+    let n = src.len();
     let at = e.best_at.min(n);
     let before = &src[..at];
     let line_start = before

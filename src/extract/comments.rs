@@ -1,8 +1,9 @@
 //! `// lockscan: allow(rule, …) -- reason` comments. Comments are not in the syntax tree, so
-//! the source text is scanned: a small lexer that skips string, raw string and character
+//! the source text is scanned with [`crate::lex`], which skips string, raw string and character
 //! literals and block comments, so that the directive is only found in real line comments.
 
 use crate::facts::{ItemExtent, SuppressionFact};
+use crate::lex::{Kind, Lexer};
 use crate::span::{Pos, Span};
 
 /// What every directive starts with, after `//` and blanks.
@@ -163,182 +164,55 @@ struct Scan<'s> {
     comment_only: Vec<u32>,
 }
 
-fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
 /// Finds the plain line comments of `src` (doc comments are code: attributes).
 fn scan(src: &str) -> Scan<'_> {
     let b = src.as_bytes();
-    let n = b.len();
-    let mut i = 0;
     let mut line = 1u32;
     let mut line_start = 0usize;
     let mut code_on_line = false;
     let mut comments = vec![];
     let mut comment_only = vec![];
-    let newline = |i: usize, line: &mut u32, line_start: &mut usize, code: &mut bool| {
-        *line += 1;
-        *line_start = i + 1;
-        *code = false;
-    };
-    while i < n {
-        match b[i] {
-            b'\n' => {
-                newline(i, &mut line, &mut line_start, &mut code_on_line);
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'/' if i + 1 < n && b[i + 1] == b'/' => {
-                let end = src[i..].find('\n').map_or(n, |e| i + e);
-                let text = &src[i + 2..end];
-                // `///` and `//!` are doc comments, but `////` is a plain one.
-                let doc =
-                    (text.starts_with('/') && !text.starts_with("//")) || text.starts_with('!');
-                if !doc {
-                    let before = &src[line_start..i];
-                    let col = before.chars().count() as u32 + 1;
-                    comments.push(LineComment {
-                        line,
-                        col,
-                        code_end: before.trim_end().chars().count() as u32 + 1,
-                        text: text.strip_suffix('\r').unwrap_or(text),
-                        trailing: code_on_line,
-                    });
-                    if !code_on_line {
-                        comment_only.push(line);
-                    }
-                } else {
-                    code_on_line = true;
-                }
-                i = end;
-            }
-            b'/' if i + 1 < n && b[i + 1] == b'*' => {
-                let mut depth = 1;
-                i += 2;
-                while i < n && depth > 0 {
-                    if b[i] == b'\n' {
-                        newline(i, &mut line, &mut line_start, &mut code_on_line);
-                        i += 1;
-                    } else if b[i] == b'/' && i + 1 < n && b[i + 1] == b'*' {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && i + 1 < n && b[i + 1] == b'/' {
-                        depth -= 1;
-                        i += 2;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'"' => {
-                code_on_line = true;
-                i += 1;
-                while i < n && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                        if i < n && b[i] == b'\n' {
-                            newline(i, &mut line, &mut line_start, &mut code_on_line);
-                            code_on_line = true;
-                        }
-                    } else if b[i] == b'\n' {
-                        newline(i, &mut line, &mut line_start, &mut code_on_line);
-                        code_on_line = true;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'r' if (i == 0 || !is_ident(b[i - 1]) || raw_prefix(b, i)) && raw_start(b, i + 1) => {
-                // r"…", r#"…"#, and with the `b`/`c` prefix (handled by `raw_prefix`).
-                code_on_line = true;
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while j < n && b[j] == b'#' {
-                    hashes += 1;
-                    j += 1;
-                }
-                j += 1; // the opening quote
-                loop {
-                    if j >= n {
-                        i = n;
-                        break;
-                    }
-                    if b[j] == b'\n' {
-                        newline(j, &mut line, &mut line_start, &mut code_on_line);
-                        code_on_line = true;
-                    }
-                    if b[j] == b'"'
-                        && b[j + 1..]
-                            .iter()
-                            .take(hashes)
-                            .filter(|&&c| c == b'#')
-                            .count()
-                            == hashes
-                    {
-                        i = j + 1 + hashes;
-                        break;
-                    }
-                    j += 1;
-                }
-            }
-            b'\'' => {
-                code_on_line = true;
-                i += char_or_lifetime(src, i);
-            }
-            c => {
-                code_on_line = true;
-                if is_ident(c) {
-                    // Skip the whole identifier, so that `br` or `foo_r` cannot start a raw
-                    // string in the middle of a word.
-                    while i < n && is_ident(b[i]) {
-                        if b[i] == b'r' && raw_prefix(b, i) && raw_start(b, i + 1) {
-                            break;
-                        }
-                        i += 1;
-                    }
-                } else {
-                    i += 1;
-                }
+    let mut prev_end = 0;
+    for t in Lexer::new(b) {
+        for (k, &c) in b[prev_end..t.start].iter().enumerate() {
+            if c == b'\n' {
+                line += 1;
+                line_start = prev_end + k + 1;
+                code_on_line = false;
             }
         }
+        match t.kind {
+            Kind::LineComment { doc: false } => {
+                let text = &src[t.start + 2..t.end];
+                let before = &src[line_start..t.start];
+                comments.push(LineComment {
+                    line,
+                    col: before.chars().count() as u32 + 1,
+                    code_end: before.trim_end().chars().count() as u32 + 1,
+                    text: text.strip_suffix('\r').unwrap_or(text),
+                    trailing: code_on_line,
+                });
+                if !code_on_line {
+                    comment_only.push(line);
+                }
+            }
+            Kind::BlockComment => {}
+            // A doc comment is an attribute: code.
+            _ => code_on_line = true,
+        }
+        // Lines inside a literal hold code; lines inside a block comment start without.
+        for (k, &c) in b[t.start..t.end].iter().enumerate() {
+            if c == b'\n' {
+                line += 1;
+                line_start = t.start + k + 1;
+                code_on_line = t.kind != Kind::BlockComment;
+            }
+        }
+        prev_end = t.end;
     }
     Scan {
         comments,
         comment_only,
-    }
-}
-
-/// `b[i] == 'r'` is preceded by a `b` or `c` prefix that itself starts a token.
-fn raw_prefix(b: &[u8], i: usize) -> bool {
-    i >= 1 && (b[i - 1] == b'b' || b[i - 1] == b'c') && (i == 1 || !is_ident(b[i - 2]))
-}
-
-/// At `j`: `#`* followed by `"`.
-fn raw_start(b: &[u8], mut j: usize) -> bool {
-    while j < b.len() && b[j] == b'#' {
-        j += 1;
-    }
-    j < b.len() && b[j] == b'"'
-}
-
-/// Bytes taken by the character literal or lifetime starting with the `'` at `i`.
-fn char_or_lifetime(src: &str, i: usize) -> usize {
-    let rest = &src[i + 1..];
-    if rest.starts_with('\\') {
-        // An escaped character literal: up to the closing quote on this line.
-        let end = rest
-            .char_indices()
-            .skip(2)
-            .find(|&(_, c)| c == '\'' || c == '\n')
-            .map_or(rest.len(), |(k, c)| if c == '\'' { k + 1 } else { k });
-        return 1 + end;
-    }
-    let mut chars = rest.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), Some('\'')) => 1 + c.len_utf8() + 1,
-        // A lifetime or label: skip the quote, the name is an identifier.
-        _ => 1,
     }
 }
 
