@@ -10,7 +10,7 @@
 //! 4. the guards a closure inherits from where it runs;
 //! 5. function summaries, to a fixpoint over the reverse call graph.
 
-use super::locks::{HeldLock, Instance, InstanceBase, LockClass};
+use super::locks::{HeldLock, InstanceBase, LockClass};
 use super::summary::{self, ParamCall, Step, SumLock, Summary, Trace};
 use super::types::Ty;
 use super::{FnId, Index};
@@ -261,21 +261,18 @@ impl<'i> Model<'i> {
             let Some(r) = &self.summaries[g.0 as usize].returns else {
                 continue;
             };
-            let mut l = r.lock.clone();
-            if matches!(l.instance.base, InstanceBase::SelfValue) {
-                let mut path = info.instance.path.clone();
-                path.extend(l.instance.path.iter().cloned());
-                l.instance = Instance {
-                    base: info.instance.base.clone(),
-                    path,
-                };
-                let rest = l
-                    .text
-                    .split_once('.')
-                    .map(|(_, r)| format!(".{r}"))
-                    .unwrap_or_default();
-                l.text = format!("{}{rest}", info.text);
-            }
+            let l = if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
+                summary::rebase(
+                    &r.lock,
+                    summary::CallerBase {
+                        instance: info.instance.clone(),
+                        class: info.class.clone(),
+                        text: info.text.clone(),
+                    },
+                )
+            } else {
+                r.lock.clone()
+            };
             return Some(l);
         }
         None

@@ -136,36 +136,39 @@ impl Index {
     pub fn map_lock(&self, f: FnId, c: CallIdx, callee: FnId, l: &HeldLock) -> Option<HeldLock> {
         let body = self.func(f).body.as_ref()?;
         let call = &body.calls[c as usize];
-        let mut out = l.clone();
         // A closure of the same function sees the same `self` and parameters.
         if self.outer_fn(callee) == self.outer_fn(f) {
-            return Some(out);
+            return Some(l.clone());
         }
-        let operand_instance = |op: &Operand| -> Option<(Instance, Option<LockClass>, String)> {
+        let operand_base = |op: &Operand| -> Option<CallerBase> {
             match op {
                 Operand::Place(p) => {
                     let info = self.place_info(f, &body.places[*p as usize]);
-                    Some((info.instance, info.class, info.text))
+                    Some(CallerBase {
+                        instance: info.instance,
+                        class: info.class,
+                        text: info.text,
+                    })
                 }
-                Operand::Guard(h) => Some((
-                    Instance {
+                Operand::Guard(h) => Some(CallerBase {
+                    instance: Instance {
                         base: InstanceBase::Guard(f, *h),
                         path: vec![],
                     },
-                    None,
-                    body.holders[*h as usize]
+                    class: None,
+                    text: body.holders[*h as usize]
                         .binding
                         .map(|(n, _)| n.to_string())
                         .unwrap_or_else(|| "_".into()),
-                )),
+                }),
                 _ => None,
             }
         };
-        let (base_inst, base_class, base_text) = match &l.instance.base {
+        let base = match &l.instance.base {
             InstanceBase::SelfValue => match &call.callee {
-                Callee::Method(_) => operand_instance(call.receiver.as_ref()?)?,
+                Callee::Method(_) => operand_base(call.receiver.as_ref()?)?,
                 // `Type::method(&x, ..)`: the first argument is `self`.
-                Callee::Path(_) => operand_instance(call.args.first()?)?,
+                Callee::Path(_) => operand_base(call.args.first()?)?,
                 _ => return None,
             },
             InstanceBase::Param(i) => {
@@ -176,38 +179,53 @@ impl Index {
                     (Callee::Path(_), true) => *i as usize + 1,
                     _ => *i as usize,
                 };
-                operand_instance(call.args.get(idx)?)?
+                operand_base(call.args.get(idx)?)?
             }
-            InstanceBase::Static => return Some(out),
-            // A lock the callee made or reached on its own stays what it is.
-            _ => return Some(out),
+            // A static, or a lock the callee made or reached on its own, stays what it is.
+            _ => return Some(l.clone()),
         };
-        let mut path = base_inst.path.clone();
-        path.extend(l.instance.path.iter().cloned());
-        out.instance = Instance {
-            base: base_inst.base,
-            path,
-        };
-        // A lock passed in as the parameter is the argument's lock.
-        if let LockClass::Param(..) = l.class
-            && l.instance.path.is_empty()
-            && let Some(c) = base_class
-        {
-            out.class = c;
-        }
-        // Rewrite the text: `self.value` in the callee is `other.value` here.
-        let rest = l
-            .text
-            .split_once('.')
-            .map(|(_, r)| format!(".{r}"))
-            .unwrap_or_default();
-        out.text = if l.instance.path.is_empty() && matches!(l.class, LockClass::Param(..)) {
-            base_text
-        } else {
-            format!("{base_text}{rest}")
-        };
-        Some(out)
+        Some(rebase(l, base))
     }
+}
+
+/// What a caller has for the base (`self`, a parameter) a callee's lock is reached from: the
+/// receiver or argument's instance, lock class and text.
+pub struct CallerBase {
+    pub instance: Instance,
+    pub class: Option<LockClass>,
+    pub text: String,
+}
+
+/// Rewrites a lock described inside a callee, relative to its `self` or a parameter, into the
+/// caller's terms: `self.value` in `deposit` is `other.value` at `other.deposit(x)`. The one
+/// place a callee's lock becomes the caller's.
+pub fn rebase(l: &HeldLock, base: CallerBase) -> HeldLock {
+    let mut out = l.clone();
+    let mut path = base.instance.path;
+    path.extend(l.instance.path.iter().cloned());
+    out.instance = Instance {
+        base: base.instance.base,
+        path,
+    };
+    // A lock passed in as the parameter is the argument's lock.
+    if let LockClass::Param(..) = l.class
+        && l.instance.path.is_empty()
+        && let Some(c) = base.class
+    {
+        out.class = c;
+    }
+    // Rewrite the text: `self.value` in the callee is `other.value` here.
+    let rest = l
+        .text
+        .split_once('.')
+        .map(|(_, r)| format!(".{r}"))
+        .unwrap_or_default();
+    out.text = if l.instance.path.is_empty() && matches!(l.class, LockClass::Param(..)) {
+        base.text
+    } else {
+        format!("{}{rest}", base.text)
+    };
+    out
 }
 
 fn push_lock(v: &mut Vec<SumLock>, l: SumLock) -> bool {
