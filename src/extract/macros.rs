@@ -267,19 +267,21 @@ pub fn parse_static_block(tokens: &TokenStream, with_ref: bool) -> Vec<MacroStat
     Parser::parse2(parser, tokens.clone()).unwrap_or_default()
 }
 
+/// Tokens that are nothing but items, as items.
+fn parse_items(tokens: TokenStream) -> syn::Result<Vec<syn::Item>> {
+    let items = |input: ParseStream| {
+        let mut items = vec![];
+        while !input.is_empty() {
+            items.push(input.parse::<syn::Item>()?);
+        }
+        Ok(items)
+    };
+    Parser::parse2(items, tokens)
+}
+
 /// A macro body that is nothing but items (at least one), as items.
 pub fn as_items(tokens: &TokenStream) -> Option<Vec<syn::Item>> {
-    let items = Parser::parse2(
-        |input: ParseStream| {
-            let mut items = vec![];
-            while !input.is_empty() {
-                items.push(input.parse::<syn::Item>()?);
-            }
-            Ok(items)
-        },
-        tokens.clone(),
-    )
-    .ok()?;
+    let items = parse_items(tokens.clone()).ok()?;
     // A lone verbatim item is not really an item.
     (!items.is_empty() && !items.iter().any(|i| matches!(i, syn::Item::Verbatim(_))))
         .then_some(items)
@@ -292,17 +294,7 @@ pub fn braced_item_groups(tokens: &TokenStream) -> Vec<Vec<syn::Item>> {
         if let TokenTree::Group(g) = tt
             && g.delimiter() == Delimiter::Brace
         {
-            let parsed = Parser::parse2(
-                |input: ParseStream| {
-                    let mut items = vec![];
-                    while !input.is_empty() {
-                        items.push(input.parse::<syn::Item>()?);
-                    }
-                    Ok(items)
-                },
-                g.stream(),
-            );
-            if let Ok(items) = parsed {
+            if let Ok(items) = parse_items(g.stream()) {
                 out.push(items);
             }
         }

@@ -173,51 +173,18 @@ impl FileCx<'_> {
             }
             syn::Item::Struct(s) => {
                 let fields = self.fields(&s.fields, None);
-                self.facts.structs.push(StructFacts {
-                    module,
-                    name: ident_sym(&s.ident),
-                    span: sp(s.ident.span()),
-                    generics: generic_names(&s.generics),
-                    fields,
-                    is_enum: false,
-                });
+                self.push_struct(module, &s.ident, &s.generics, fields, false);
             }
             syn::Item::Enum(e) => {
                 let mut fields = vec![];
                 for v in &e.variants {
                     fields.extend(self.fields(&v.fields, Some(&v.ident)));
                 }
-                self.facts.structs.push(StructFacts {
-                    module,
-                    name: ident_sym(&e.ident),
-                    span: sp(e.ident.span()),
-                    generics: generic_names(&e.generics),
-                    fields,
-                    is_enum: true,
-                });
+                self.push_struct(module, &e.ident, &e.generics, fields, true);
             }
             syn::Item::Union(u) => {
-                let fields = u
-                    .fields
-                    .named
-                    .iter()
-                    .filter_map(|f| {
-                        Some(FieldFacts {
-                            name: ident_sym(f.ident.as_ref()?),
-                            ty: type_fact(&f.ty),
-                            span: sp(f.ident.as_ref()?.span()),
-                            ty_span: spans::sp(syn::spanned::Spanned::span(&f.ty)),
-                        })
-                    })
-                    .collect();
-                self.facts.structs.push(StructFacts {
-                    module,
-                    name: ident_sym(&u.ident),
-                    span: sp(u.ident.span()),
-                    generics: generic_names(&u.generics),
-                    fields,
-                    is_enum: false,
-                });
+                let fields = self.fields(&u.fields.named, None);
+                self.push_struct(module, &u.ident, &u.generics, fields, false);
             }
             syn::Item::Type(t) => self.facts.aliases.push(TypeAliasFacts {
                 module,
@@ -305,9 +272,31 @@ impl FileCx<'_> {
         self.src.get(start..end).unwrap_or("").into()
     }
 
-    fn fields(&self, fields: &syn::Fields, variant: Option<&syn::Ident>) -> Vec<FieldFacts> {
+    fn push_struct(
+        &mut self,
+        module: ModIdx,
+        ident: &syn::Ident,
+        generics: &syn::Generics,
+        fields: Vec<FieldFacts>,
+        is_enum: bool,
+    ) {
+        self.facts.structs.push(StructFacts {
+            module,
+            name: ident_sym(ident),
+            span: sp(ident.span()),
+            generics: generic_names(generics),
+            fields,
+            is_enum,
+        });
+    }
+
+    fn fields<'f>(
+        &self,
+        fields: impl IntoIterator<Item = &'f syn::Field>,
+        variant: Option<&syn::Ident>,
+    ) -> Vec<FieldFacts> {
         fields
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, f)| {
                 let (name, span) = match &f.ident {

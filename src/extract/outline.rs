@@ -101,6 +101,21 @@ fn push(
 impl Cx<'_> {
     fn item_extent(&self, item: &syn::Item, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
         use syn::Item;
+        // An item written `attrs vis KEYWORD … ;`: from its attributes or visibility or keyword
+        // to its semicolon.
+        macro_rules! leaf {
+            ($it:ident, $kind:ident, $kw:ident, $name:expr, $parent:expr) => {{
+                let lo = start(&$it.attrs, &[vis(&$it.vis), Some($it.$kw.span)]);
+                push(
+                    out,
+                    ItemKind::$kind,
+                    $name,
+                    lo,
+                    $it.semi_token.span,
+                    $parent,
+                );
+            }};
+        }
         match item {
             Item::Fn(f) => {
                 let mut tokens = vec![vis(&f.vis)];
@@ -162,15 +177,7 @@ impl Cx<'_> {
                             self.body_items(&f.block, m, out);
                         }
                         syn::ImplItem::Const(c) => {
-                            let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
-                            push(
-                                out,
-                                ItemKind::Const,
-                                self.ident(&c.ident),
-                                lo,
-                                c.semi_token.span,
-                                me,
-                            );
+                            leaf!(c, Const, const_token, self.ident(&c.ident), me)
                         }
                         _ => {}
                     }
@@ -250,39 +257,9 @@ impl Cx<'_> {
                 let hi = u.fields.brace_token.span.close();
                 push(out, ItemKind::Union, self.ident(&u.ident), lo, hi, parent);
             }
-            Item::Static(s) => {
-                let lo = start(&s.attrs, &[vis(&s.vis), Some(s.static_token.span)]);
-                push(
-                    out,
-                    ItemKind::Static,
-                    self.ident(&s.ident),
-                    lo,
-                    s.semi_token.span,
-                    parent,
-                );
-            }
-            Item::Const(c) => {
-                let lo = start(&c.attrs, &[vis(&c.vis), Some(c.const_token.span)]);
-                push(
-                    out,
-                    ItemKind::Const,
-                    self.ident(&c.ident),
-                    lo,
-                    c.semi_token.span,
-                    parent,
-                );
-            }
-            Item::Type(t) => {
-                let lo = start(&t.attrs, &[vis(&t.vis), Some(t.type_token.span)]);
-                push(
-                    out,
-                    ItemKind::Type,
-                    self.ident(&t.ident),
-                    lo,
-                    t.semi_token.span,
-                    parent,
-                );
-            }
+            Item::Static(s) => leaf!(s, Static, static_token, self.ident(&s.ident), parent),
+            Item::Const(c) => leaf!(c, Const, const_token, self.ident(&c.ident), parent),
+            Item::Type(t) => leaf!(t, Type, type_token, self.ident(&t.ident), parent),
             Item::Macro(m) => {
                 let first = m.mac.path.segments.first().map(|s| s.ident.span());
                 let name = match &m.ident {
@@ -303,28 +280,8 @@ impl Cx<'_> {
                 let lo = start(&m.attrs, &[first]);
                 push(out, ItemKind::Macro, name, lo, hi, parent);
             }
-            Item::Use(u) => {
-                let lo = start(&u.attrs, &[vis(&u.vis), Some(u.use_token.span)]);
-                push(
-                    out,
-                    ItemKind::Other,
-                    Sym::new("use"),
-                    lo,
-                    u.semi_token.span,
-                    parent,
-                );
-            }
-            Item::ExternCrate(e) => {
-                let lo = start(&e.attrs, &[vis(&e.vis), Some(e.extern_token.span)]);
-                push(
-                    out,
-                    ItemKind::Other,
-                    self.ident(&e.ident),
-                    lo,
-                    e.semi_token.span,
-                    parent,
-                );
-            }
+            Item::Use(u) => leaf!(u, Other, use_token, Sym::new("use"), parent),
+            Item::ExternCrate(e) => leaf!(e, Other, extern_token, self.ident(&e.ident), parent),
             Item::ForeignMod(f) => {
                 let lo = start(&f.attrs, &[Some(f.abi.extern_token.span)]);
                 push(
@@ -336,17 +293,7 @@ impl Cx<'_> {
                     parent,
                 );
             }
-            Item::TraitAlias(t) => {
-                let lo = start(&t.attrs, &[vis(&t.vis), Some(t.trait_token.span)]);
-                push(
-                    out,
-                    ItemKind::Trait,
-                    self.ident(&t.ident),
-                    lo,
-                    t.semi_token.span,
-                    parent,
-                );
-            }
+            Item::TraitAlias(t) => leaf!(t, Trait, trait_token, self.ident(&t.ident), parent),
             _ => {}
         }
     }

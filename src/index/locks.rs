@@ -139,21 +139,28 @@ pub struct PlaceInfo {
     pub text: String,
 }
 
+impl PlaceInfo {
+    /// A place nothing is known of.
+    pub fn unknown() -> PlaceInfo {
+        PlaceInfo {
+            ty: Ty::Unknown,
+            class: None,
+            instance: Instance {
+                base: InstanceBase::Unknown,
+                path: vec![],
+            },
+            text: "_".into(),
+        }
+    }
+}
+
 impl Index {
     /// Resolves place `p` of function `f`'s body.
     pub fn place_info(&self, f: FnId, p: &Place) -> PlaceInfo {
         const MAX_NESTING: u32 = 24;
         let depth = self.place_depth.get();
         if depth > MAX_NESTING {
-            return PlaceInfo {
-                ty: Ty::Unknown,
-                class: None,
-                instance: Instance {
-                    base: InstanceBase::Unknown,
-                    path: vec![],
-                },
-                text: "_".into(),
-            };
+            return PlaceInfo::unknown();
         }
         self.place_depth.set(depth + 1);
         let info = self.place_info_depth(f, p, 0);
@@ -162,15 +169,7 @@ impl Index {
     }
 
     fn place_info_depth(&self, f: FnId, p: &Place, depth: u32) -> PlaceInfo {
-        let unknown = || PlaceInfo {
-            ty: Ty::Unknown,
-            class: None,
-            instance: Instance {
-                base: InstanceBase::Unknown,
-                path: vec![],
-            },
-            text: "_".into(),
-        };
+        let unknown = PlaceInfo::unknown;
         if depth > 8 {
             return unknown();
         }

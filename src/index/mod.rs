@@ -483,48 +483,30 @@ impl Index {
     fn register_items(&mut self) {
         let mut adds: Vec<(ModId, Ns, Sym, Res)> = vec![];
         for (fi, f) in self.files.iter().enumerate() {
-            let m = |local: ModIdx| f.mods[local as usize];
-            for (i, s) in f.facts.structs.iter().enumerate() {
-                adds.push((
-                    m(s.module),
-                    Ns::Type,
-                    s.name,
-                    Res::Struct(StructId(self.struct_base[fi] + i as u32)),
-                ));
-            }
-            for (i, a) in f.facts.aliases.iter().enumerate() {
-                adds.push((
-                    m(a.module),
-                    Ns::Type,
-                    a.name,
-                    Res::Alias(fi as u32, i as u32),
-                ));
-            }
-            for (i, t) in f.facts.traits.iter().enumerate() {
-                adds.push((
-                    m(t.module),
-                    Ns::Type,
-                    t.name,
-                    Res::Trait(fi as u32, i as u32),
-                ));
-            }
-            for (i, s) in f.facts.statics.iter().enumerate() {
-                adds.push((
-                    m(s.module),
-                    Ns::Value,
-                    s.name,
-                    Res::Static(StaticId(self.static_base[fi] + i as u32)),
-                ));
-            }
-            for (i, func) in f.facts.fns.iter().enumerate() {
-                if func.owner == FnOwner::Free && func.name != sym::CLOSURE {
-                    adds.push((
-                        m(func.module),
-                        Ns::Value,
-                        func.name,
-                        Res::Fn(FnId(self.fn_base[fi] + i as u32)),
-                    ));
-                }
+            let (n, facts) = (fi as u32, &f.facts);
+            let (structs, statics, fns) =
+                (self.struct_base[fi], self.static_base[fi], self.fn_base[fi]);
+            let structs = (facts.structs.iter().zip(0..))
+                .map(|(s, i)| (s.module, s.name, Res::Struct(StructId(structs + i))));
+            let aliases =
+                (facts.aliases.iter().zip(0..)).map(|(a, i)| (a.module, a.name, Res::Alias(n, i)));
+            let traits =
+                (facts.traits.iter().zip(0..)).map(|(t, i)| (t.module, t.name, Res::Trait(n, i)));
+            let types = structs
+                .chain(aliases)
+                .chain(traits)
+                .map(|(m, name, res)| (m, Ns::Type, name, res));
+            let statics = (facts.statics.iter().zip(0..))
+                .map(|(s, i)| (s.module, s.name, Res::Static(StaticId(statics + i))));
+            let free = |func: &&FnFacts| func.owner == FnOwner::Free && func.name != sym::CLOSURE;
+            let fns = (facts.fns.iter().zip(0..))
+                .filter(|(func, _)| free(func))
+                .map(|(func, i)| (func.module, func.name, Res::Fn(FnId(fns + i))));
+            let values = statics
+                .chain(fns)
+                .map(|(m, name, res)| (m, Ns::Value, name, res));
+            for (module, ns, name, res) in types.chain(values) {
+                adds.push((f.mods[module as usize], ns, name, res));
             }
         }
         for (module, ns, name, res) in adds {

@@ -474,16 +474,7 @@ impl<'i> Model<'i> {
                         if let Some(Operand::Place(p)) = call.args.get(pc.param as usize)
                             && let Base::Param(j) = body.places[*p as usize].base
                         {
-                            let mapped: Vec<SumLock> = pc
-                                .held
-                                .iter()
-                                .filter_map(|h| {
-                                    Some(SumLock {
-                                        lock: self.ix.map_lock(f, c, g, &h.lock)?,
-                                        trace: h.trace.through(call_loc, name),
-                                    })
-                                })
-                                .collect();
+                            let mapped = self.through_call(f, c, g, call_loc, &pc.held);
                             s.param_calls.push(ParamCall {
                                 param: j,
                                 held: mapped,
@@ -495,6 +486,28 @@ impl<'i> Model<'i> {
             }
         }
         s
+    }
+
+    /// Locks of callee `g`'s summary, seen from call `c` of `f` (at `call_loc`): in `f`'s
+    /// terms, with the call as the first step of their traces. Those the call cannot follow
+    /// (an instance reached from an argument that is no known place) are left out.
+    fn through_call(
+        &self,
+        f: FnId,
+        c: CallIdx,
+        g: FnId,
+        call_loc: Loc,
+        locks: &[SumLock],
+    ) -> Vec<SumLock> {
+        locks
+            .iter()
+            .filter_map(|h| {
+                Some(SumLock {
+                    lock: self.ix.map_lock(f, c, g, &h.lock)?,
+                    trace: h.trace.through(call_loc, g),
+                })
+            })
+            .collect()
     }
 
     // ------------------------------------------------------------------ queries
@@ -610,16 +623,7 @@ impl<'i> Model<'i> {
                             continue;
                         };
                         let k = self.ix.fn_id(self.ix.fns[f.0 as usize].file, *k);
-                        let also: Vec<SumLock> = pc
-                            .held
-                            .iter()
-                            .filter_map(|h| {
-                                Some(SumLock {
-                                    lock: self.ix.map_lock(f, c, g, &h.lock)?,
-                                    trace: h.trace.through(call_loc, name),
-                                })
-                            })
-                            .collect();
+                        let also = self.through_call(f, c, g, call_loc, &pc.held);
                         if also.is_empty() {
                             continue;
                         }
@@ -640,6 +644,22 @@ impl<'i> Model<'i> {
             }
             EventKind::Await => vec![],
         }
+    }
+
+    /// Every event that takes a lock while its function holds guards (its own, or those held
+    /// where a closure runs): the function, the event, the guards held there and the locks
+    /// taken, in function and event order.
+    pub fn acquisitions_under_guards(
+        &self,
+    ) -> impl Iterator<Item = (FnId, u32, Vec<HeldRef>, Vec<Acquisition>)> + '_ {
+        self.bodies()
+            .filter(|&(f, _)| self.holds_anything(f))
+            .flat_map(move |(f, body)| {
+                (0..body.events.len() as u32).filter_map(move |e| {
+                    let acqs = self.acquisitions_at(f, e);
+                    (!acqs.is_empty()).then(|| (f, e, self.held_at(f, e), acqs))
+                })
+            })
     }
 
     /// Does anything in `f` (or where it runs) hold a guard at all? A cheap filter.

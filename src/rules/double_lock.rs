@@ -91,52 +91,41 @@ pub(super) struct Reacquisition<'m> {
 /// holds a guard on the same instance.
 pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
     let mut out = vec![];
-    for (f, body) in m.bodies() {
-        if !m.holds_anything(f) {
-            continue;
-        }
-        for e in 0..body.events.len() as u32 {
-            let acquisitions = m.acquisitions_at(f, e);
-            if acquisitions.is_empty() {
+    for (f, _, held, acquisitions) in m.acquisitions_under_guards() {
+        for a in acquisitions {
+            if a.lock.is_try || a.lock.ty.kind == LockKind::Reentrant {
                 continue;
             }
-            let held = m.held_at(f, e);
-            for a in acquisitions {
-                if a.lock.is_try || a.lock.ty.kind == LockKind::Reentrant {
-                    continue;
-                }
-                let mut firsts: Vec<First> = vec![];
-                for r in &held {
-                    let Some(l) = m.lock(*r) else { continue };
-                    let holder = m.holder(*r);
-                    firsts.push(First {
-                        lock: l.clone(),
-                        loc: m.loc(r.f, holder.span),
-                        holder: Some(holder),
-                        label: kept_by(holder, l),
+            let mut firsts: Vec<First> = vec![];
+            for r in &held {
+                let Some(l) = m.lock(*r) else { continue };
+                let holder = m.holder(*r);
+                firsts.push(First {
+                    lock: l.clone(),
+                    loc: m.loc(r.f, holder.span),
+                    holder: Some(holder),
+                    label: kept_by(holder, l),
+                });
+            }
+            for s in &a.also_held {
+                firsts.push(First {
+                    lock: s.lock.clone(),
+                    loc: s.trace.site(),
+                    holder: None,
+                    label: format!(
+                        "guard of `{}` taken here, held while the closure runs",
+                        s.lock.text
+                    ),
+                });
+            }
+            for first in firsts {
+                if first.lock.class == a.lock.class && first.lock.instance.same_as(&a.lock.instance)
+                {
+                    out.push(Reacquisition {
+                        f,
+                        first,
+                        second: a.clone(),
                     });
-                }
-                for s in &a.also_held {
-                    firsts.push(First {
-                        lock: s.lock.clone(),
-                        loc: s.trace.site(),
-                        holder: None,
-                        label: format!(
-                            "guard of `{}` taken here, held while the closure runs",
-                            s.lock.text
-                        ),
-                    });
-                }
-                for first in firsts {
-                    if first.lock.class == a.lock.class
-                        && first.lock.instance.same_as(&a.lock.instance)
-                    {
-                        out.push(Reacquisition {
-                            f,
-                            first,
-                            second: a.clone(),
-                        });
-                    }
                 }
             }
         }

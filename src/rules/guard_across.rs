@@ -1,7 +1,11 @@
 //! What the `guard_across_*` rules share: finding the guards held at certain events.
 
-use crate::facts::Event;
+use super::Rule;
+use super::words::trace_labels;
+use crate::diag::Diagnostic;
+use crate::facts::{CallIdx, Event, EventKind, Holder};
 use crate::index::FnId;
+use crate::index::locks::HeldLock;
 use crate::index::model::{HeldRef, Model};
 use crate::index::summary::Trace;
 use crate::span::Loc;
@@ -24,14 +28,54 @@ pub(super) struct Picked<W> {
     pub steps: Vec<(Loc, String)>,
 }
 
+/// A guard, and the events it is held across.
+pub(super) struct HeldAcross<'m, W> {
+    pub r: HeldRef,
+    pub lock: &'m HeldLock,
+    pub holder: &'m Holder,
+    pub events: Vec<Across<W>>,
+}
+
+impl<W> HeldAcross<'_, W> {
+    /// The finding, at the guard: "guard of `x` is held across {what}".
+    pub fn diagnostic(&self, m: &Model, rule: &Rule, what: &str) -> Diagnostic {
+        Diagnostic::new(
+            rule.name,
+            rule.level,
+            m.loc(self.r.f, self.holder.span),
+            format!("guard of `{}` is held across {what}", self.lock.text),
+        )
+    }
+
+    /// A label on each event: `here` where it happens in this function; where it happens in a
+    /// callee, `through` (given the call's step) at the call, then the steps down to it.
+    pub fn label_events(
+        &self,
+        mut d: Diagnostic,
+        here: impl Fn(&W) -> String,
+        through: impl Fn(&W, &str) -> String,
+    ) -> Diagnostic {
+        for e in &self.events {
+            match e.steps.split_first() {
+                None => d = d.label(e.loc, here(&e.what)),
+                Some(((call, what), rest)) => {
+                    d = d.label(*call, through(&e.what, what));
+                    d = trace_labels(d, rest);
+                }
+            }
+        }
+        d
+    }
+}
+
 /// For every guard, the events `pick` selects during which it is held. `pick` says what the
 /// event is, and which guard it does not count against (the receiver's own guard); `counts`
 /// filters the guards.
-pub(super) fn guards_across<W: Clone>(
-    m: &Model,
+pub(super) fn guards_across<'m, W: Clone>(
+    m: &'m Model,
     mut pick: impl FnMut(FnId, &Event) -> Option<Picked<W>>,
     mut counts: impl FnMut(HeldRef, &W) -> bool,
-) -> BTreeMap<HeldRef, Vec<Across<W>>> {
+) -> Vec<HeldAcross<'m, W>> {
     let mut out: BTreeMap<HeldRef, Vec<Across<W>>> = BTreeMap::new();
     for (f, body) in m.bodies() {
         if !m.holds_anything(f) {
@@ -52,7 +96,32 @@ pub(super) fn guards_across<W: Clone>(
             }
         }
     }
-    out
+    out.into_iter()
+        .filter_map(|(r, events)| {
+            Some(HeldAcross {
+                r,
+                lock: m.lock(r)?,
+                holder: m.holder(r),
+                events,
+            })
+        })
+        .collect()
+}
+
+/// [`guards_across`] for call events: `pick` says what call `c` (at `ev`) of `f` is.
+pub(super) fn guards_across_calls<'m, W: Clone>(
+    m: &'m Model,
+    mut pick: impl FnMut(FnId, CallIdx, &Event) -> Option<Picked<W>>,
+    counts: impl FnMut(HeldRef, &W) -> bool,
+) -> Vec<HeldAcross<'m, W>> {
+    guards_across(
+        m,
+        |f, ev| match ev.kind {
+            EventKind::Call(c) => pick(f, c, ev),
+            _ => None,
+        },
+        counts,
+    )
 }
 
 /// "`.await`", "2 `.await` points": a count in words for messages.
@@ -68,7 +137,7 @@ pub(super) fn count(n: usize, one: &str, many: &str) -> String {
 pub(super) fn via_callee(
     m: &Model,
     f: FnId,
-    c: crate::facts::CallIdx,
+    c: CallIdx,
     call: Loc,
     pick: impl Fn(&crate::index::summary::Summary) -> Option<&Trace>,
 ) -> Option<Vec<(Loc, String)>> {

@@ -61,25 +61,14 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         },
         |r, _| m.lock(r).is_some_and(|l| !l.ty.lib.is_async()),
     );
-    for (r, awaits) in found {
-        let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
-            continue;
-        };
-        let mut d = Diagnostic::new(
-            RULE.name,
-            RULE.level,
-            m.loc(r.f, holder.span),
-            format!(
-                "guard of `{}` is held across {}",
-                lock.text,
-                count(awaits.len(), "an `.await`", "`.await` points")
-            ),
-        )
-        .primary_label(format!(
+    for g in found {
+        let (lock, holder) = (g.lock, g.holder);
+        let what = count(g.events.len(), "an `.await`", "`.await` points");
+        let mut d = g.diagnostic(m, &RULE, &what).primary_label(format!(
             "guard of a blocking {} taken here",
             lock_kind(lock.ty)
         ));
-        for a in &awaits {
+        for a in &g.events {
             d = d.label(a.loc, "the task may be suspended here with the lock held");
         }
         d = d

@@ -1,10 +1,9 @@
 //! `guard_across_blocking`: a guard held while the thread blocks on something else.
 
-use super::guard_across::{Picked, count, guards_across};
-use super::words::{end_it, trace_labels};
+use super::guard_across::{Picked, count, guards_across_calls};
+use super::words::end_it;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::EventKind;
 use crate::index::model::{CallKind, Model};
 
 pub const RULE: Rule = Rule {
@@ -59,12 +58,9 @@ fn drain(&self, rx: &Receiver<Msg>) {
 "#;
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
-    let found = guards_across(
+    let found = guards_across_calls(
         m,
-        |f, ev| {
-            let EventKind::Call(c) = ev.kind else {
-                return None;
-            };
+        |f, c, ev| {
             if let CallKind::Blocking(what) = m.call_kind(f, c) {
                 return Some(Picked {
                     what: *what,
@@ -85,50 +81,26 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         },
         |r, _| m.lock(r).is_some_and(|l| !l.guards_a_section()),
     );
-    for (r, calls) in found {
-        let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
-            continue;
-        };
+    for g in found {
+        let (lock, holder, calls) = (g.lock, g.holder, &g.events);
         let what = if calls.iter().all(|c| c.what == calls[0].what) {
             calls[0].what.to_string()
         } else {
             "blocking calls".to_string()
         };
-        let mut d = Diagnostic::new(
-            RULE.name,
-            RULE.level,
-            m.loc(r.f, holder.span),
-            format!(
-                "guard of `{}` is held across {}",
-                lock.text,
-                count(
-                    calls.len(),
-                    &format!("a blocking call ({what})"),
-                    &format!("blocking calls ({what})")
-                )
-            ),
-        )
-        .primary_label("guard taken here");
-        for c in &calls {
-            match c.steps.split_first() {
-                None => {
-                    d = d.label(
-                        c.loc,
-                        format!("blocks on {} while the guard is held", c.what),
-                    )
-                }
-                Some(((call, what), rest)) => {
-                    d = d.label(
-                        *call,
-                        format!(
-                            "{what}, which blocks on {}, while the guard is held",
-                            c.what
-                        ),
-                    );
-                    d = trace_labels(d, rest);
-                }
-            }
-        }
+        let across = count(
+            calls.len(),
+            &format!("a blocking call ({what})"),
+            &format!("blocking calls ({what})"),
+        );
+        let mut d = g
+            .diagnostic(m, &RULE, &across)
+            .primary_label("guard taken here");
+        d = g.label_events(
+            d,
+            |what| format!("blocks on {what} while the guard is held"),
+            |what, call| format!("{call}, which blocks on {what}, while the guard is held"),
+        );
         d = d.help(end_it(holder, "the blocking call")).note(format!(
             "if whatever would unblock this call needs `{}`, both wait forever",
             lock.text

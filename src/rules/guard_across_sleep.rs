@@ -1,7 +1,7 @@
 //! `guard_across_sleep`: a guard held while the thread or task sleeps.
 
-use super::guard_across::{Picked, count, guards_across, via_callee};
-use super::words::{end_it, trace_labels};
+use super::guard_across::{Picked, count, guards_across_calls, via_callee};
+use super::words::end_it;
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{EventKind, Held};
@@ -57,12 +57,9 @@ fn vote(&self, option: u32) {
 "#;
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
-    let found = guards_across(
+    let found = guards_across_calls(
         m,
-        |f, ev| {
-            let EventKind::Call(c) = ev.kind else {
-                return None;
-            };
+        |f, c, ev| {
             if *m.call_kind(f, c) == CallKind::Sleep {
                 let awaited = m.body(f).is_some_and(|b| b.calls[c as usize].awaited);
                 return Some(Picked {
@@ -85,33 +82,17 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 .is_some_and(|l| (!awaited || l.ty.lib.is_async()) && !l.guards_a_section())
         },
     );
-    for (r, sleeps) in found {
-        let (Some(lock), holder) = (m.lock(r), m.holder(r)) else {
-            continue;
-        };
-        let mut d = Diagnostic::new(
-            RULE.name,
-            RULE.level,
-            m.loc(r.f, holder.span),
-            format!(
-                "guard of `{}` is held across {}",
-                lock.text,
-                count(sleeps.len(), "a sleep", "sleeps")
-            ),
-        )
-        .primary_label("guard taken here");
-        for s in &sleeps {
-            match s.steps.split_first() {
-                None => d = d.label(s.loc, "sleeps while the guard is held"),
-                Some(((call, what), rest)) => {
-                    d = d.label(
-                        *call,
-                        format!("{what}, which sleeps, while the guard is held"),
-                    );
-                    d = trace_labels(d, rest);
-                }
-            }
-        }
+    for g in found {
+        let (r, lock, holder, sleeps) = (g.r, g.lock, g.holder, &g.events);
+        let across = count(sleeps.len(), "a sleep", "sleeps");
+        let mut d = g
+            .diagnostic(m, &RULE, &across)
+            .primary_label("guard taken here");
+        d = g.label_events(
+            d,
+            |_| "sleeps while the guard is held".to_string(),
+            |_, call| format!("{call}, which sleeps, while the guard is held"),
+        );
         d = d.help(end_it(holder, "the sleep")).note(format!(
             "every other thread that needs `{}` waits out the whole sleep",
             lock.text

@@ -169,14 +169,18 @@ fn rechecks(body: &Body, h: u32) -> bool {
         return true;
     }
     // `guard.entry(k)…` and friends decide and act in one step.
+    calls_on_guard(body, h, collections::is_checking_method)
+}
+
+/// Does the section of guard `h` call a method `wanted` picks on the guarded value?
+fn calls_on_guard(body: &Body, h: u32, wanted: fn(&str) -> bool) -> bool {
     body.calls.iter().any(|c| {
         let on_guard = match &c.receiver {
             Some(Operand::Guard(g)) => *g == h,
             Some(Operand::Place(p)) => body.places[*p as usize].base == Base::Guard(h),
             _ => false,
         };
-        on_guard
-            && matches!(&c.callee, Callee::Method(n) if collections::is_checking_method(n.as_str()))
+        on_guard && matches!(&c.callee, Callee::Method(n) if wanted(n.as_str()))
     })
 }
 
@@ -187,15 +191,7 @@ fn writes(body: &Body, h: u32) -> bool {
             .guard_accesses
             .iter()
             .any(|a| a.holder == h && a.access != crate::facts::Access::Read)
-        || body.calls.iter().any(|c| {
-            let on_guard = match &c.receiver {
-                Some(Operand::Guard(g)) => *g == h,
-                Some(Operand::Place(p)) => body.places[*p as usize].base == Base::Guard(h),
-                _ => false,
-            };
-            on_guard
-                && matches!(&c.callee, Callee::Method(n) if collections::is_mutating_method(n.as_str()))
-        })
+        || calls_on_guard(body, h, collections::is_mutating_method)
 }
 
 /// Does the branch's condition read what `site` read?

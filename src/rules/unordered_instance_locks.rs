@@ -60,65 +60,55 @@ fn transfer(&self, other: &Account, amount: u64) {
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let mut seen: FxHashSet<(crate::span::Loc, crate::span::Loc)> = FxHashSet::default();
-    for (f, body) in m.bodies() {
-        if !m.holds_anything(f) {
-            continue;
-        }
-        for e in 0..body.events.len() as u32 {
-            let acqs = m.acquisitions_at(f, e);
-            if acqs.is_empty() {
+    for (f, _, held, acqs) in m.acquisitions_under_guards() {
+        for a in &acqs {
+            if a.lock.is_try || !matches!(a.lock.class, LockClass::Field { .. }) {
                 continue;
             }
-            let held = m.held_at(f, e);
-            for a in &acqs {
-                if a.lock.is_try || !matches!(a.lock.class, LockClass::Field { .. }) {
+            for r in &held {
+                let Some(h) = m.lock(*r) else { continue };
+                if h.class != a.lock.class
+                    || h.instance.same_as(&a.lock.instance)
+                    || h.instance == a.lock.instance
+                    || !shared(m, &h.instance)
+                    || !shared(m, &a.lock.instance)
+                    || ordered(m, f, &h.instance, &a.lock.instance)
+                {
                     continue;
                 }
-                for r in &held {
-                    let Some(h) = m.lock(*r) else { continue };
-                    if h.class != a.lock.class
-                        || h.instance.same_as(&a.lock.instance)
-                        || h.instance == a.lock.instance
-                        || !shared(m, &h.instance)
-                        || !shared(m, &a.lock.instance)
-                        || ordered(m, f, &h.instance, &a.lock.instance)
-                    {
-                        continue;
-                    }
-                    let held_loc = m.loc(r.f, m.holder(*r).span);
-                    let steps = m.trace_text(&a.trace);
-                    let (primary, what) = steps[0].clone();
-                    if !seen.insert((held_loc, primary)) {
-                        continue;
-                    }
-                    let class = m.class_name(&a.lock.class, &a.lock.text);
-                    let direct = steps.len() == 1;
-                    let mut d = Diagnostic::new(
-                        RULE.name,
-                        RULE.level,
-                        primary,
-                        format!(
-                            "two `{class}` locks are nested with no order between them: `{}`, then `{}`",
-                            h.text, a.lock.text
-                        ),
-                    )
-                    .primary_label(if direct {
-                        format!("then `{}`, while `{}` is held", a.lock.text, h.text)
-                    } else {
-                        format!("{what}, which locks `{}` while `{}` is held", a.lock.text, h.text)
-                    })
-                    .label(held_loc, format!("`{}` locked first", h.text));
-                    d = trace_labels(d, &steps[1..]);
-                    d = d
-                        .help(format!(
-                            "lock the two in an order every thread agrees on, such as a stable id: `let (first, second) = if a.id < b.id {{ (a, b) }} else {{ (b, a) }};`, then lock `first` before `second` (and lock once when both are the same {})",
-                            m.class_name(&a.lock.class, "").split("::").next().unwrap_or("object")
-                        ))
-                        .note(format!(
-                            "another thread running this code with the two swapped takes them the other way round: each holds one `{class}` and waits for the other"
-                        ));
-                    out.push(d);
+                let held_loc = m.loc(r.f, m.holder(*r).span);
+                let steps = m.trace_text(&a.trace);
+                let (primary, what) = steps[0].clone();
+                if !seen.insert((held_loc, primary)) {
+                    continue;
                 }
+                let class = m.class_name(&a.lock.class, &a.lock.text);
+                let direct = steps.len() == 1;
+                let mut d = Diagnostic::new(
+                    RULE.name,
+                    RULE.level,
+                    primary,
+                    format!(
+                        "two `{class}` locks are nested with no order between them: `{}`, then `{}`",
+                        h.text, a.lock.text
+                    ),
+                )
+                .primary_label(if direct {
+                    format!("then `{}`, while `{}` is held", a.lock.text, h.text)
+                } else {
+                    format!("{what}, which locks `{}` while `{}` is held", a.lock.text, h.text)
+                })
+                .label(held_loc, format!("`{}` locked first", h.text));
+                d = trace_labels(d, &steps[1..]);
+                d = d
+                    .help(format!(
+                        "lock the two in an order every thread agrees on, such as a stable id: `let (first, second) = if a.id < b.id {{ (a, b) }} else {{ (b, a) }};`, then lock `first` before `second` (and lock once when both are the same {})",
+                        m.class_name(&a.lock.class, "").split("::").next().unwrap_or("object")
+                    ))
+                    .note(format!(
+                        "another thread running this code with the two swapped takes them the other way round: each holds one `{class}` and waits for the other"
+                    ));
+                out.push(d);
             }
         }
     }

@@ -4,16 +4,54 @@ use super::*;
 
 impl Walker<'_, '_> {
     pub(super) fn closure(&mut self, c: &syn::ExprClosure, deferred: bool) -> Val {
-        let idx = self.fx.facts.fns.len() as FnIdx;
+        let span = between(c.inputs_begin.span, c.inputs_end.span);
         let is_async = c.asyncness.is_some();
+        self.nested_body(sym::CLOSURE, span, deferred, false, is_async, |w| {
+            w.push_frame();
+            for input in &c.inputs {
+                let (pat, ty) = match input {
+                    syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+                    p => (p, None),
+                };
+                match pat {
+                    syn::Pat::Ident(pi) => {
+                        w.declare(&pi.ident, ty.map(type_fact), None, true);
+                    }
+                    p => w.bind(p, Val::None, ty, None, false),
+                }
+            }
+            w.body_of(|w| w.expr(&c.body));
+            w.pop_frame();
+        })
+    }
+
+    pub(super) fn async_block(&mut self, ab: &syn::ExprAsync, deferred: bool) -> Val {
+        let span = sp(ab.async_token.span);
+        self.nested_body(sym::ASYNC_BLOCK, span, deferred, true, true, |w| {
+            w.body_of(|w| w.block_inner(&ab.block.stmts));
+        })
+    }
+
+    /// A closure or async block of the body being walked: a function of its own, whose body
+    /// `walk` walks with this walker's names in scope.
+    fn nested_body(
+        &mut self,
+        name: Sym,
+        span: Span,
+        deferred: bool,
+        is_async_block: bool,
+        is_async: bool,
+        walk: impl FnOnce(&mut Self),
+    ) -> Val {
+        let idx = self.fx.facts.fns.len() as FnIdx;
         self.fx.facts.fns.push(FnFacts {
             module: self.module,
-            name: sym::CLOSURE,
-            span: between(c.inputs_begin.span, c.inputs_end.span),
+            name,
+            span,
             owner: FnOwner::Closure {
                 parent: self.cur.fn_,
                 deferred,
-                is_async_block: false,
+                is_async_block,
             },
             is_async,
             is_test: self.in_test,
@@ -23,24 +61,7 @@ impl Walker<'_, '_> {
             body: None,
         });
         let saved = std::mem::replace(&mut self.cur, BodyState::new(idx));
-        self.push_frame();
-        for input in &c.inputs {
-            let (pat, ty) = match input {
-                syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
-                p => (p, None),
-            };
-            match pat {
-                syn::Pat::Ident(pi) => {
-                    self.declare(&pi.ident, ty.map(type_fact), None, true);
-                }
-                p => self.bind(p, Val::None, ty, None, false),
-            }
-        }
-        let t = self.open_temp();
-        let v = self.expr(&c.body);
-        self.record_return(v);
-        self.close_temp(t);
-        self.pop_frame();
+        walk(self);
         let done = std::mem::replace(&mut self.cur, saved);
         self.note_closure_takes(&done);
         let body = finish_state(done);
@@ -57,35 +78,5 @@ impl Walker<'_, '_> {
                 self.cur.taken_by_closure.push(var);
             }
         }
-    }
-
-    pub(super) fn async_block(&mut self, ab: &syn::ExprAsync, deferred: bool) -> Val {
-        let idx = self.fx.facts.fns.len() as FnIdx;
-        self.fx.facts.fns.push(FnFacts {
-            module: self.module,
-            name: sym::ASYNC_BLOCK,
-            span: sp(ab.async_token.span),
-            owner: FnOwner::Closure {
-                parent: self.cur.fn_,
-                deferred,
-                is_async_block: true,
-            },
-            is_async: true,
-            is_test: self.in_test,
-            receiver: None,
-            params: vec![],
-            ret: None,
-            body: None,
-        });
-        let saved = std::mem::replace(&mut self.cur, BodyState::new(idx));
-        let t = self.open_temp();
-        let v = self.block_inner(&ab.block.stmts);
-        self.record_return(v);
-        self.close_temp(t);
-        let done = std::mem::replace(&mut self.cur, saved);
-        self.note_closure_takes(&done);
-        let body = finish_state(done);
-        self.fx.facts.fns[idx as usize].body = Some(body);
-        Val::Closure(idx)
     }
 }

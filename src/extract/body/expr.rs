@@ -31,17 +31,7 @@ impl Walker<'_, '_> {
         if let Some(id) = p.path.get_ident() {
             let name = Sym::new(&id.to_string());
             if let Some(var) = self.lookup(name) {
-                let (base, key) = match var.kind {
-                    VarKind::SelfValue => (Base::SelfValue, None),
-                    VarKind::Param(i) => (Base::Param(i), None),
-                    VarKind::Local { key, .. } => (
-                        Base::Local {
-                            fn_: key.0,
-                            local: key.1,
-                        },
-                        Some(key),
-                    ),
-                };
+                let (base, key) = (var.base(), var.key());
                 if let Some(key) = key {
                     self.note_use(key, span);
                 }
@@ -491,15 +481,7 @@ impl Walker<'_, '_> {
         match strip_parens(e) {
             syn::Expr::Path(p) => {
                 let id = p.path.get_ident()?;
-                let var = self.lookup(Sym::new(&id.to_string()))?;
-                let base = match var.kind {
-                    VarKind::SelfValue => Base::SelfValue,
-                    VarKind::Param(i) => Base::Param(i),
-                    VarKind::Local { key, .. } => Base::Local {
-                        fn_: key.0,
-                        local: key.1,
-                    },
-                };
+                let base = self.lookup(Sym::new(&id.to_string()))?.base();
                 Some(Place {
                     base,
                     proj: vec![],

@@ -39,14 +39,7 @@ impl Walker<'_, '_> {
                         self.expr(g);
                     }
                 }
-                let span = between(
-                    mac.path
-                        .segments
-                        .first()
-                        .map(|s| s.ident.span())
-                        .unwrap_or_else(proc_macro2::Span::call_site),
-                    mac.bang_token.span,
-                );
+                let span = name_span(mac);
                 self.push_event(EventKind::Await, span);
                 let entry = self.snapshot();
                 let mut ends = vec![];
@@ -82,14 +75,7 @@ impl Walker<'_, '_> {
                 match kind {
                     MacroKind::Diverging => self.diverge(),
                     MacroKind::Join => {
-                        let span = between(
-                            mac.path
-                                .segments
-                                .first()
-                                .map(|s| s.ident.span())
-                                .unwrap_or_else(proc_macro2::Span::call_site),
-                            mac.bang_token.span,
-                        );
+                        let span = name_span(mac);
                         self.push_event(EventKind::Await, span);
                     }
                     _ => {}
@@ -98,4 +84,16 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// A macro call's name with its `!`: where the `.await` it stands for happens.
+fn name_span(mac: &syn::Macro) -> Span {
+    between(
+        mac.path
+            .segments
+            .first()
+            .map(|s| s.ident.span())
+            .unwrap_or_else(proc_macro2::Span::call_site),
+        mac.bang_token.span,
+    )
 }

@@ -69,6 +69,28 @@ struct Var {
     kind: VarKind,
 }
 
+impl Var {
+    /// The base of a place rooted at this name.
+    fn base(&self) -> Base {
+        match self.kind {
+            VarKind::SelfValue => Base::SelfValue,
+            VarKind::Param(i) => Base::Param(i),
+            VarKind::Local { key, .. } => Base::Local {
+                fn_: key.0,
+                local: key.1,
+            },
+        }
+    }
+
+    /// The binding, when the name is a local.
+    fn key(&self) -> Option<VarKey> {
+        match self.kind {
+            VarKind::Local { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Frame {
     vars: Vec<Var>,
@@ -171,6 +193,27 @@ pub(super) struct Walker<'a, 'o> {
     in_test: bool,
 }
 
+impl<'a, 'o> Walker<'a, 'o> {
+    fn new(fx: &'a mut FileCx<'o>, idx: FnIdx, module: ModIdx, in_test: bool) -> Self {
+        Walker {
+            fx,
+            env: vec![Frame::default()],
+            cur: BodyState::new(idx),
+            module,
+            in_test,
+        }
+    }
+
+    /// Walks a function's whole body: its value is what it returns, and the temporaries of
+    /// its tail end with it.
+    fn body_of(&mut self, walk: impl FnOnce(&mut Self) -> Val) {
+        let t = self.open_temp();
+        let v = walk(self);
+        self.record_return(v);
+        self.close_temp(t);
+    }
+}
+
 pub(super) fn walk_fn(
     fx: &mut FileCx,
     idx: FnIdx,
@@ -179,13 +222,7 @@ pub(super) fn walk_fn(
 ) -> Body {
     let module = fx.facts.fns[idx as usize].module;
     let in_test = fx.facts.fns[idx as usize].is_test;
-    let mut w = Walker {
-        fx,
-        env: vec![Frame::default()],
-        cur: BodyState::new(idx),
-        module,
-        in_test,
-    };
+    let mut w = Walker::new(fx, idx, module, in_test);
     let mut param = 0u16;
     for input in &sig.inputs {
         match input {
@@ -205,10 +242,7 @@ pub(super) fn walk_fn(
             }
         }
     }
-    let t = w.open_temp();
-    let v = w.block_inner(&block.stmts);
-    w.record_return(v);
-    w.close_temp(t);
+    w.body_of(|w| w.block_inner(&block.stmts));
     w.finish()
 }
 
@@ -232,17 +266,8 @@ pub(super) fn walk_static_closure(
         ret: None,
         body: None,
     });
-    let mut w = Walker {
-        fx,
-        env: vec![Frame::default()],
-        cur: BodyState::new(idx),
-        module,
-        in_test,
-    };
-    let t = w.open_temp();
-    let v = w.expr(&c.body);
-    w.record_return(v);
-    w.close_temp(t);
+    let mut w = Walker::new(fx, idx, module, in_test);
+    w.body_of(|w| w.expr(&c.body));
     let body = w.finish();
     fx.facts.fns[idx as usize].body = Some(body);
 }

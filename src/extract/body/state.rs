@@ -295,14 +295,7 @@ impl Walker<'_, '_> {
                 if let Some(id) = p.path.get_ident()
                     && let Some(var) = self.w.lookup(Sym::new(&id.to_string()))
                 {
-                    let base = match var.kind {
-                        VarKind::SelfValue => Base::SelfValue,
-                        VarKind::Param(i) => Base::Param(i),
-                        VarKind::Local { key, .. } => Base::Local {
-                            fn_: key.0,
-                            local: key.1,
-                        },
-                    };
+                    let base = var.base();
                     if !self.out.contains(&base) {
                         self.out.push(base);
                     }
