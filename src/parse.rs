@@ -481,11 +481,7 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
                     }
                     (b',', _) => e.chain = 0,
                     (b';', _) => e.end_statement(),
-                    (b'#', _) => {
-                        if was_after_brace {
-                            e.end_statement();
-                        }
-                    }
+                    (b'#', _) if was_after_brace => e.end_statement(),
                     (b'=', Some(b'>')) => {
                         e.end_statement();
                         // The operator's second byte is the next token.
@@ -496,16 +492,9 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
                         lx.next();
                     }
                     (b'<', _) => e.open(Open::Angle, at),
-                    (b'>', _) => {
-                        if !e.close_soft(Open::Angle, at) {
-                            e.step(at);
-                        }
-                    }
-                    (b'|', _) => {
-                        if !e.close_soft(Open::Pipe, at) {
-                            e.open(Open::Pipe, at);
-                        }
-                    }
+                    (b'>', _) if !e.close_soft(Open::Angle, at) => e.step(at),
+                    // A closing `|` of a closure's parameters, or an opening one.
+                    (b'|', _) if !e.close_soft(Open::Pipe, at) => e.open(Open::Pipe, at),
                     (
                         b'.' | b'+' | b'-' | b'*' | b'&' | b'^' | b'!' | b'%' | b'?' | b'/' | b'@'
                         | b'=',

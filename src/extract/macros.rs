@@ -293,10 +293,9 @@ pub fn braced_item_groups(tokens: &TokenStream) -> Vec<Vec<syn::Item>> {
     for tt in tokens.clone() {
         if let TokenTree::Group(g) = tt
             && g.delimiter() == Delimiter::Brace
+            && let Ok(items) = parse_items(g.stream())
         {
-            if let Ok(items) = parse_items(g.stream()) {
-                out.push(items);
-            }
+            out.push(items);
         }
     }
     out

@@ -22,9 +22,9 @@ pub fn unsync_cell(names: &[&str]) -> Option<&'static str> {
 
 /// A type that is not `Send`: `Rc` and `rc::Weak`.
 pub fn not_send(names: &[&str]) -> Option<&'static str> {
-    match names.last()? {
-        &"Rc" => Some("Rc"),
-        &"Weak" if names.contains(&"rc") => Some("rc::Weak"),
+    match *names.last()? {
+        "Rc" => Some("Rc"),
+        "Weak" if names.contains(&"rc") => Some("rc::Weak"),
         _ => None,
     }
 }

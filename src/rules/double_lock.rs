@@ -1,6 +1,6 @@
 //! `double_lock`: a lock taken again by the thread that already holds it.
 
-use super::words::{kept_by, lock_kind, trace_labels};
+use super::shared::words::{kept_by, lock_kind, trace_labels};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Held, Holder};

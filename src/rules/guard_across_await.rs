@@ -1,7 +1,7 @@
 //! `guard_across_await`: a blocking lock's guard held across an `.await`.
 
-use super::guard_across::{Picked, count, guards_across};
-use super::words::{end_it, lock_kind};
+use super::shared::guard_across::{Picked, count, guards_across};
+use super::shared::words::{end_it, lock_kind};
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::EventKind;

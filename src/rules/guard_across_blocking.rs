@@ -1,7 +1,7 @@
 //! `guard_across_blocking`: a guard held while the thread blocks on something else.
 
-use super::guard_across::{Picked, count, guards_across_calls};
-use super::words::end_it;
+use super::shared::guard_across::{Picked, count, guards_across_calls};
+use super::shared::words::end_it;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::index::model::{CallKind, Model};

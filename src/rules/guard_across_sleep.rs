@@ -1,7 +1,7 @@
 //! `guard_across_sleep`: a guard held while the thread or task sleeps.
 
-use super::guard_across::{Picked, count, guards_across_calls, via_callee};
-use super::words::end_it;
+use super::shared::guard_across::{Picked, count, guards_across_calls, via_callee};
+use super::shared::words::end_it;
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{EventKind, Held};

@@ -1,12 +1,10 @@
 //! The rule registry: every rule's name, default level, documentation and check, in one table
 //! that drives the run, `--list-rules`, `--explain`, SARIF's rule list and the README.
 
-mod atomic_fix;
 mod atomic_load_store_race;
 mod condvar_wait_without_loop;
 mod double_lock;
 mod forgotten_guard;
-mod guard_across;
 mod guard_across_await;
 mod guard_across_blocking;
 mod guard_across_sleep;
@@ -16,12 +14,12 @@ mod lock_order_inversion;
 mod mutex_of_primitive;
 mod parse_error;
 mod rwlock_upgrade;
+mod shared;
 mod split_critical_section;
 mod static_mut;
 mod unordered_instance_locks;
 mod unsafe_sync_impl;
 mod unused_suppression;
-mod words;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::index::model::Model;

@@ -1,6 +1,6 @@
 //! `mutex_of_primitive`: a `Mutex<bool>` or `Mutex<integer>` used as a flag or a counter.
 
-use super::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_access};
+use super::shared::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{

@@ -1,7 +1,7 @@
 //! `rwlock_upgrade`: a write lock requested while the same thread holds a read guard.
 
 use super::double_lock::reacquisitions;
-use super::words::trace_labels;
+use super::shared::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::Held;

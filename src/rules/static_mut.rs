@@ -1,6 +1,6 @@
 //! `static_mut`: mutable statics, and every access to them.
 
-use super::atomic_fix::{Site, import, retype_static, rewrite_access};
+use super::shared::atomic_fix::{Site, import, retype_static, rewrite_access};
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};

@@ -1,7 +1,7 @@
 //! `unordered_instance_locks`: one lock field taken on two instances while nested, in no
 //! agreed order (the bank-transfer deadlock).
 
-use super::words::trace_labels;
+use super::shared::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::Proj;

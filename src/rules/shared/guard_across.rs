@@ -1,6 +1,5 @@
 //! What the `guard_across_*` rules share: finding the guards held at certain events.
 
-use super::Rule;
 use super::words::trace_labels;
 use crate::diag::Diagnostic;
 use crate::facts::{CallIdx, Event, EventKind, Holder};
@@ -8,11 +7,12 @@ use crate::index::FnId;
 use crate::index::locks::HeldLock;
 use crate::index::model::{HeldRef, Model};
 use crate::index::summary::Trace;
+use crate::rules::Rule;
 use crate::span::Loc;
 use std::collections::BTreeMap;
 
 /// One event a guard is held across.
-pub(super) struct Across<W> {
+pub(crate) struct Across<W> {
     pub loc: Loc,
     pub what: W,
     /// When the event is a call to a function that does it inside: the steps from the call
@@ -21,7 +21,7 @@ pub(super) struct Across<W> {
 }
 
 /// What an event is, for a `guard_across_*` rule.
-pub(super) struct Picked<W> {
+pub(crate) struct Picked<W> {
     pub what: W,
     /// A guard the event does not count against (the receiver's own guard).
     pub exempt: Option<HeldRef>,
@@ -29,7 +29,7 @@ pub(super) struct Picked<W> {
 }
 
 /// A guard, and the events it is held across.
-pub(super) struct HeldAcross<'m, W> {
+pub(crate) struct HeldAcross<'m, W> {
     pub r: HeldRef,
     pub lock: &'m HeldLock,
     pub holder: &'m Holder,
@@ -71,7 +71,7 @@ impl<W> HeldAcross<'_, W> {
 /// For every guard, the events `pick` selects during which it is held. `pick` says what the
 /// event is, and which guard it does not count against (the receiver's own guard); `counts`
 /// filters the guards.
-pub(super) fn guards_across<'m, W: Clone>(
+pub(crate) fn guards_across<'m, W: Clone>(
     m: &'m Model,
     mut pick: impl FnMut(FnId, &Event) -> Option<Picked<W>>,
     mut counts: impl FnMut(HeldRef, &W) -> bool,
@@ -109,7 +109,7 @@ pub(super) fn guards_across<'m, W: Clone>(
 }
 
 /// [`guards_across`] for call events: `pick` says what call `c` (at `ev`) of `f` is.
-pub(super) fn guards_across_calls<'m, W: Clone>(
+pub(crate) fn guards_across_calls<'m, W: Clone>(
     m: &'m Model,
     mut pick: impl FnMut(FnId, CallIdx, &Event) -> Option<Picked<W>>,
     counts: impl FnMut(HeldRef, &W) -> bool,
@@ -125,7 +125,7 @@ pub(super) fn guards_across_calls<'m, W: Clone>(
 }
 
 /// "`.await`", "2 `.await` points": a count in words for messages.
-pub(super) fn count(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         one.to_string()
     } else {
@@ -134,7 +134,7 @@ pub(super) fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// A call to functions of ours that do something inside: the first callee's trace to it.
-pub(super) fn via_callee(
+pub(crate) fn via_callee(
     m: &Model,
     f: FnId,
     c: CallIdx,
