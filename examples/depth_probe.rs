@@ -8,7 +8,7 @@
 //!   nesting the pre-check lets through: a stack overflow aborts the probe, naming the shape.
 //! - `cargo run --release --example depth_probe -- files DIR E` writes every shape, as deep as
 //!   an estimate of E allows, into DIR (to measure the fuzz target's stack per level).
-#[path = "../tests/support/nesting.rs"]
+#[path = "../tests/it/support/nesting.rs"]
 mod nesting;
 
 use lockscan::parse::{self, MAX_DEPTH, Outcome};

@@ -1,10 +1,7 @@
 //! `--write-baseline` and `--baseline`: known findings stay quiet, moved code stays known, new
 //! findings show, and a bad baseline file stops the run with exit code 2.
 
-#[path = "support/scratch.rs"]
-mod scratch;
-
-use scratch::lib_crate;
+use crate::support::scratch::lib_crate;
 use std::path::Path;
 use std::process::{Command, Output};
 

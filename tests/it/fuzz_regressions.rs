@@ -2,7 +2,7 @@
 //! target's own checks (`fuzz/oracle.rs`): the whole per-file pipeline in both editions, then
 //! every output format. Each runs on a worker-sized stack, as in a real run.
 
-#[path = "../fuzz/oracle.rs"]
+#[path = "../../fuzz/oracle.rs"]
 mod oracle;
 
 use std::path::Path;

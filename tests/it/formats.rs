@@ -2,10 +2,7 @@
 //! workflow commands reserve, control characters, and many findings whose fingerprints must
 //! not collide.
 
-#[path = "support/scratch.rs"]
-mod scratch;
-
-use scratch::krate;
+use crate::support::scratch::krate;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,10 +1,7 @@
 //! `// lockscan: allow(rule) -- reason` as users write it: on the line, on the line above, above
 //! an item; and what is reported about suppressions that do nothing or cannot work.
 
-#[path = "support/scratch.rs"]
-mod scratch;
-
-use scratch::krate;
+use crate::support::scratch::krate;
 use std::path::Path;
 use std::process::{Command, Output};
 

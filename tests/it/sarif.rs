@@ -353,7 +353,7 @@ fn apply_sarif_fix(text: &str, replacements: &[serde_json::Value]) -> String {
 #[test]
 fn sarif_fixes_rewrite_files_as_the_fix_engine_does() {
     use lockscan::diag::Applicability;
-    let inputs = manifest_dir().join("tests/fix_inputs");
+    let inputs = manifest_dir().join("tests/data/fix_inputs");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&inputs)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -4,19 +4,16 @@
 //! a file changed on disk is left alone, overlapping fixes are skipped, and a fix that would
 //! break the parse is rolled back.
 
-#[path = "support/scratch.rs"]
-mod scratch;
-
 use lockscan::diag::{Applicability, Edit, Fix};
 use lockscan::driver::{self, Options};
 use lockscan::fix::{self, SkipReason};
-use scratch::lib_crate;
+use crate::support::scratch::lib_crate;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn input(rule: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fix_inputs")
+        .join("tests/data/fix_inputs")
         .join(format!("{rule}.rs"));
     std::fs::read_to_string(p).unwrap()
 }

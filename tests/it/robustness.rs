@@ -2,9 +2,7 @@
 //! or parse is reported and the run goes on, and text from the scanned code never reaches the
 //! terminal raw. Each test runs the real binary, with a time limit.
 
-#[path = "support/nesting.rs"]
-mod nesting;
-
+use crate::support::nesting;
 use clap::ValueEnum;
 use lockscan::render::Format;
 use std::io::Read;

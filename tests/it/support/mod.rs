@@ -1,0 +1,4 @@
+//! What the topics share.
+
+pub mod nesting;
+pub mod scratch;
