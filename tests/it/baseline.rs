@@ -1,27 +1,7 @@
 //! `--write-baseline` and `--baseline`: known findings stay quiet, moved code stays known, new
 //! findings show, and a bad baseline file stops the run with exit code 2.
 
-use crate::support::scratch::lib_crate;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .arg("--no-config")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("lockscan runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{lib_crate, lockscan, stderr, stdout};
 
 const TWO: &str = "use std::sync::Mutex;
 pub static mut HITS: u32 = 0;

@@ -1,61 +1,17 @@
 //! The command line as users meet it: exit codes, bad paths, bad files, and output formats.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::support::{DEADLOCK, krate, krate_bytes, lockscan, root, stderr, stdout};
+use std::path::Path;
+use std::process::Command;
 
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("lockscan runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A throwaway crate with the given `src/` files.
-fn krate(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    for (name, text) in files {
-        let p: PathBuf = dir.path().join("src").join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
-
-const CLEAN: &[u8] = b"use std::sync::Mutex;
+const CLEAN: &str = "use std::sync::Mutex;
 pub struct Log { lines: Mutex<Vec<String>> }
 impl Log {
     pub fn push(&self, line: String) { self.lines.lock().unwrap().push(line); }
 }
 ";
 
-const DEADLOCK: &[u8] = b"use std::sync::Mutex;
-pub struct Counter { n: Mutex<u64> }
-impl Counter {
-    pub fn bump(&self) {
-        let g = self.n.lock().unwrap();
-        let again = self.n.lock().unwrap();
-        println!(\"{} {}\", *g, *again);
-    }
-}
-";
-
-const SLEEPY: &[u8] = b"use std::sync::Mutex;
+const SLEEPY: &str = "use std::sync::Mutex;
 pub fn wait(m: &Mutex<u8>) {
     let g = m.lock().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1));
@@ -144,8 +100,8 @@ fn help_and_version_exit_zero() {
 
 #[test]
 fn a_non_utf8_file_is_reported_and_the_run_goes_on() {
-    let dir = krate(&[
-        ("lib.rs", DEADLOCK),
+    let dir = krate_bytes(&[
+        ("lib.rs", DEADLOCK.as_bytes()),
         ("latin1.rs", b"// caf\xe9\nfn f() {}\n"),
     ]);
     let out = lockscan(dir.path(), &["--format", "short"]);
@@ -165,7 +121,7 @@ fn a_non_utf8_file_is_reported_and_the_run_goes_on() {
 fn a_syntax_error_among_good_files_is_reported_and_the_run_goes_on() {
     let dir = krate(&[
         ("lib.rs", DEADLOCK),
-        ("broken.rs", b"fn broken( {\n"),
+        ("broken.rs", "fn broken( {\n"),
         ("fine.rs", CLEAN),
     ]);
     let out = lockscan(dir.path(), &["--format", "short"]);
@@ -235,7 +191,7 @@ fn json_follows_the_contract() {
 
 #[test]
 fn output_is_deterministic() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root();
     let a = lockscan(fixtures, &["fixtures", "--format", "short", "-j", "2"]);
     let b = lockscan(fixtures, &["fixtures", "--format", "short", "-j", "1"]);
     assert!(!a.stdout.is_empty());
@@ -244,7 +200,7 @@ fn output_is_deterministic() {
 
 #[test]
 fn a_source_module_named_target_is_read_but_a_build_dir_is_not() {
-    let dir = krate(&[("lib.rs", b"mod target;\n"), ("target/mod.rs", DEADLOCK)]);
+    let dir = krate(&[("lib.rs", "mod target;\n"), ("target/mod.rs", DEADLOCK)]);
     std::fs::create_dir_all(dir.path().join("target/debug")).unwrap();
     std::fs::write(dir.path().join("target/debug/build.rs"), DEADLOCK).unwrap();
     let out = lockscan(dir.path(), &["--format", "short"]);
@@ -335,14 +291,14 @@ fn list_rules_prints_every_registered_rule() {
 fn a_named_file_shows_findings_that_touch_it() {
     // A finding touches a file through its primary span or any label: naming `lib.rs` shows
     // its finding, naming `other.rs` does not.
-    let sleepy = b"use std::sync::Mutex;
+    let sleepy = "use std::sync::Mutex;
 pub fn wait(m: &Mutex<Vec<u8>>) {
     let g = m.lock().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1));
     drop(g);
 }
 ";
-    let dir = krate(&[("lib.rs", sleepy), ("other.rs", b"pub fn f() {}\n")]);
+    let dir = krate(&[("lib.rs", sleepy), ("other.rs", "pub fn f() {}\n")]);
     let out = lockscan(dir.path(), &["--format", "short", "src/other.rs"]);
     assert_eq!(stdout(&out), "");
     let out = lockscan(dir.path(), &["--format", "short", "src/lib.rs"]);
@@ -358,11 +314,11 @@ fn static_mut_accesses_in_a_named_file_show_the_finding() {
     // The static is declared in `a.rs` (the primary span); `b.rs` writes it (a label). A
     // commit that touches only `b.rs` must still see the finding.
     let dir = krate(&[
-        ("lib.rs", b"pub mod a;\npub mod b;\n"),
-        ("a.rs", b"pub static mut HITS: u32 = 0;\n"),
+        ("lib.rs", "pub mod a;\npub mod b;\n"),
+        ("a.rs", "pub static mut HITS: u32 = 0;\n"),
         (
             "b.rs",
-            b"pub fn hit() {\n    unsafe { crate::a::HITS += 1 }\n}\n",
+            "pub fn hit() {\n    unsafe { crate::a::HITS += 1 }\n}\n",
         ),
     ]);
     let out = lockscan(dir.path(), &["--format", "short", "src/b.rs"]);
@@ -375,7 +331,7 @@ fn static_mut_accesses_in_a_named_file_show_the_finding() {
 #[test]
 fn cargo_runs_it_as_a_subcommand() {
     // The real client: cargo finds `cargo-lockscan` on the PATH and passes `lockscan` first.
-    let deadlock = b"use std::sync::Mutex;
+    let deadlock = "use std::sync::Mutex;
 pub struct Log { lines: Mutex<Vec<String>> }
 impl Log {
     pub fn add(&self, line: String) {
@@ -424,7 +380,7 @@ impl Log {
 fn self_referential_bindings_do_not_recurse_forever() {
     let dir = krate(&[(
         "lib.rs",
-        b"pub struct Level { n: u32 }
+        "pub struct Level { n: u32 }
 impl Level {
     pub fn max(&self, other: u32) -> Level { Level { n: other } }
     pub fn next(&self) -> Level { Level { n: self.n + 1 } }
@@ -452,7 +408,7 @@ fn a_crate_whose_root_does_not_parse_is_still_checked() {
     // Its other files have no module tree to hang from: they are placed by location, in one
     // crate for the package.
     let dir = krate(&[
-        ("lib.rs", b"pub mod a;\npub mod b;\nfn broken( {\n"),
+        ("lib.rs", "pub mod a;\npub mod b;\nfn broken( {\n"),
         ("a.rs", DEADLOCK),
         ("b.rs", DEADLOCK),
         ("c/d.rs", DEADLOCK),

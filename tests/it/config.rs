@@ -1,45 +1,8 @@
 //! Configuration as users write it: `lockscan.toml` and Cargo metadata, what each key does,
 //! flags over configuration, and the bad inputs (exit code 2, a message naming key and file).
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("lockscan runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A crate in a fresh git repository (so that no configuration above it is found), with
-/// `files` relative to its root.
-fn krate(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
-    let mut manifest =
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".to_string();
-    for (name, text) in files {
-        if *name == "Cargo.toml" {
-            manifest.push_str(text);
-            continue;
-        }
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
-    dir
-}
+use crate::support::{lockscan, package, repo, stderr, stdout};
+use std::process::Output;
 
 const SLEEPY: &str = "use std::sync::Mutex;
 pub fn wait(m: &Mutex<Vec<u8>>) {
@@ -61,7 +24,7 @@ fn rules_of(o: &Output) -> Vec<String> {
 
 #[test]
 fn rule_levels_change_and_silence_rules() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", "mod a;\nmod b;\n"),
         ("src/a.rs", SLEEPY),
         ("src/b.rs", STATIC_MUT),
@@ -80,7 +43,7 @@ fn rule_levels_change_and_silence_rules() {
 
 #[test]
 fn flags_override_the_configuration() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", SLEEPY),
         (
             "lockscan.toml",
@@ -141,7 +104,7 @@ fn flags_override_the_configuration() {
 
 #[test]
 fn fail_on_from_the_configuration() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", SLEEPY),
         ("lockscan.toml", "fail-on = \"error\"\n"),
     ]);
@@ -152,15 +115,14 @@ fn fail_on_from_the_configuration() {
 
 #[test]
 fn the_configuration_of_the_crate_named_applies_wherever_lockscan_runs() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", SLEEPY),
         (
             "lockscan.toml",
             "fail-on = \"error\"\n[rules]\nguard_across_sleep = \"allow\"\n",
         ),
     ]);
-    let elsewhere = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(elsewhere.path().join(".git")).unwrap();
+    let elsewhere = repo();
     for path in [dir.path().to_path_buf(), dir.path().join("src/lib.rs")] {
         let out = lockscan(
             elsewhere.path(),
@@ -173,7 +135,7 @@ fn the_configuration_of_the_crate_named_applies_wherever_lockscan_runs() {
 
 #[test]
 fn excluded_paths_are_not_read() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", "mod gen;\nmod a;\n"),
         ("src/gen/mod.rs", STATIC_MUT),
         ("src/a.rs", SLEEPY),
@@ -215,7 +177,7 @@ impl Pool {
 }
 pub struct Chan;
 ";
-    let dir = krate(&[("src/lib.rs", code)]);
+    let dir = package(&[("src/lib.rs", code)]);
     // Without configuration: nothing lockscan knows.
     assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
     std::fs::write(
@@ -247,7 +209,7 @@ impl Pool {
     }
 }
 ";
-    let dir = krate(&[("src/lib.rs", code)]);
+    let dir = package(&[("src/lib.rs", code)]);
     assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
     std::fs::write(
         dir.path().join("lockscan.toml"),
@@ -308,7 +270,7 @@ impl Pool {
     }
 }
 ";
-    let dir = krate(&[("src/lib.rs", code)]);
+    let dir = package(&[("src/lib.rs", code)]);
     assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
     std::fs::write(
         dir.path().join("lockscan.toml"),
@@ -379,7 +341,7 @@ impl Pool {
 
 #[test]
 fn cargo_metadata_is_read() {
-    let dir = krate(&[
+    let dir = package(&[
         ("src/lib.rs", STATIC_MUT),
         (
             "Cargo.toml",
@@ -388,8 +350,7 @@ fn cargo_metadata_is_read() {
     ]);
     assert_eq!(stdout(&lockscan(dir.path(), &["--format", "short"])), "");
     // A workspace's metadata, read from a member's directory.
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(ws.path().join(".git")).unwrap();
+    let ws = repo();
     std::fs::write(
         ws.path().join("Cargo.toml"),
         "[workspace]\nmembers = [\"a\"]\n[workspace.metadata.lockscan.rules]\nstatic_mut = \"deny\"\n",
@@ -412,7 +373,7 @@ fn cargo_metadata_is_read() {
 
 #[test]
 fn an_explicit_config_file() {
-    let dir = krate(&[("src/lib.rs", STATIC_MUT)]);
+    let dir = package(&[("src/lib.rs", STATIC_MUT)]);
     std::fs::write(
         dir.path().join("strict.toml"),
         "[rules]\nstatic_mut = \"deny\"\n",
@@ -473,14 +434,14 @@ fn bad_configuration_is_an_error_naming_the_key_and_the_file() {
         ),
     ];
     for (file, text, expected) in cases {
-        let dir = krate(&[("src/lib.rs", STATIC_MUT), (file, text)]);
+        let dir = package(&[("src/lib.rs", STATIC_MUT), (file, text)]);
         let out = lockscan(dir.path(), &[]);
         assert_eq!(out.status.code(), Some(2), "{file}: {text}");
         assert_eq!(&stderr(&out), expected, "{file}: {text}");
         assert!(stdout(&out).is_empty());
     }
     // Not TOML at all.
-    let dir = krate(&[("src/lib.rs", STATIC_MUT), ("lockscan.toml", "rules = [\n")]);
+    let dir = package(&[("src/lib.rs", STATIC_MUT), ("lockscan.toml", "rules = [\n")]);
     let out = lockscan(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -4,27 +4,15 @@
 //! a file changed on disk is left alone, overlapping fixes are skipped, and a fix that would
 //! break the parse is rolled back.
 
+use crate::support::{data, lib_crate, lockscan, report};
 use lockscan::diag::{Applicability, Edit, Fix};
-use lockscan::driver::{self, Options};
 use lockscan::fix::{self, SkipReason};
-use crate::support::scratch::lib_crate;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+/// The input for `rule`'s fix: `tests/data/fix_inputs/{rule}.rs`.
 fn input(rule: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/fix_inputs")
-        .join(format!("{rule}.rs"));
-    std::fs::read_to_string(p).unwrap()
-}
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("lockscan runs")
+    std::fs::read_to_string(data("fix_inputs").join(format!("{rule}.rs"))).unwrap()
 }
 
 fn rules_found(dir: &Path) -> Vec<String> {
@@ -168,18 +156,10 @@ fn diff_shows_and_writes_nothing() {
     );
 }
 
-fn report_of(dir: &Path) -> driver::Report {
-    driver::run(&Options {
-        paths: vec![dir.to_path_buf()],
-        ..Default::default()
-    })
-    .unwrap()
-}
-
 #[test]
 fn a_file_changed_since_it_was_read_is_left_alone() {
     let dir = lib_crate(&input("forgotten_guard"));
-    let report = report_of(dir.path());
+    let report = report(dir.path());
     std::fs::write(dir.path().join("src/lib.rs"), "// edited meanwhile\n").unwrap();
     let plan = fix::plan(&report, Applicability::Unsafe);
     assert!(plan.changes.is_empty());
@@ -197,7 +177,7 @@ fn a_file_changed_since_it_was_read_is_left_alone() {
 #[test]
 fn overlapping_fixes_are_skipped_and_broken_results_rolled_back() {
     let dir = lib_crate(&input("forgotten_guard"));
-    let mut report = report_of(dir.path());
+    let mut report = report(dir.path());
     let first = report
         .diagnostics
         .iter()

@@ -6,12 +6,12 @@
 //!
 //! Every missed mark and every unexpected finding is listed, with the finding's message.
 
-use lockscan::driver::{self, Options};
+use crate::support::{report, root};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    root().join("fixtures")
 }
 
 /// (file as displayed, line) → rules marked there.
@@ -70,11 +70,7 @@ fn read_marks(files: &[PathBuf], display: &dyn Fn(&Path) -> String) -> Marks {
 
 /// Runs lockscan on `dir` and checks it against the marks; returns the number of findings.
 fn check_dir(dir: &Path) -> usize {
-    let report = driver::run(&Options {
-        paths: vec![dir.to_path_buf()],
-        ..Default::default()
-    })
-    .expect("lockscan runs on the fixtures");
+    let report = report(dir);
     let by_path: BTreeMap<PathBuf, String> = report
         .project
         .files

@@ -2,18 +2,8 @@
 //! workflow commands reserve, control characters, and many findings whose fingerprints must
 //! not collide.
 
-use crate::support::scratch::krate;
+use crate::support::{krate, lockscan, repo, root, write_crate};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .arg("--no-config")
-        .current_dir(dir)
-        .output()
-        .expect("lockscan runs")
-}
 
 /// Undoes GitHub's escaping.
 fn unescape(s: &str) -> String {
@@ -175,10 +165,9 @@ fn multi_line_findings_have_no_columns_in_annotations() {
 
 #[test]
 fn ci_formats_are_deterministic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for format in ["sarif", "gitlab", "github"] {
-        let a = lockscan(root, &["fixtures", "--format", format, "-j", "1"]);
-        let b = lockscan(root, &["fixtures", "--format", format, "-j", "2"]);
+        let a = lockscan(root(), &["fixtures", "--format", format, "-j", "1"]);
+        let b = lockscan(root(), &["fixtures", "--format", format, "-j", "2"]);
         assert!(!a.stdout.is_empty());
         assert_eq!(a.stdout, b.stdout, "{format}");
     }
@@ -186,16 +175,12 @@ fn ci_formats_are_deterministic() {
 
 #[test]
 fn identical_copies_of_a_package_get_distinct_fingerprints() {
-    let top = tempfile::tempdir().unwrap();
+    let top = repo();
     for copy in ["one", "two"] {
-        let dir = top.path().join(copy);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
-            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("src/lib.rs"), "pub static mut N: u8 = 0;\n").unwrap();
+        write_crate(
+            &top.path().join(copy),
+            &[("lib.rs", b"pub static mut N: u8 = 0;\n")],
+        );
     }
     let out = lockscan(top.path(), &["--format", "gitlab"]);
     let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

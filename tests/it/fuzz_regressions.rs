@@ -5,11 +5,11 @@
 #[path = "../../fuzz/oracle.rs"]
 mod oracle;
 
-use std::path::Path;
+use crate::support::root;
 
 #[test]
 fn every_kept_crash_now_passes() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let dir = root().join("fuzz/regressions");
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .expect("fuzz/regressions exists")
         .map(|e| e.expect("a directory entry").path())

@@ -11,6 +11,7 @@
 //! settings through `CARGO_PROFILE_RELEASE_*`): on two cores the first run takes about a
 //! minute instead of several, and a later one seconds.
 
+use crate::support::{git, ok, output, root, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -18,25 +19,6 @@ const PRE_COMMIT_VERSION: &str = "4.7.0";
 
 fn tmp() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(out.status.success(), "{cmd:?} failed:\n{}", text(&out));
-    out
 }
 
 /// pre-commit, in a virtualenv of its own (made once).
@@ -60,20 +42,6 @@ fn pre_commit() -> PathBuf {
         ]));
     }
     bin
-}
-
-fn git(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        // Never look for a repository above the scratch directories.
-        .env("GIT_CEILING_DIRECTORIES", std::env::temp_dir())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null");
-    c
 }
 
 /// Copies this repository's working tree (without build output and git data) into `to`, so
@@ -145,7 +113,7 @@ fn pre_commit_blocks_a_deadlock_and_lets_clean_commits_through() {
 
     // The hook source: this repository's files, committed.
     let hooks = scratch.path().join("hooks");
-    copy_tree(Path::new(env!("CARGO_MANIFEST_DIR")), &hooks);
+    copy_tree(root(), &hooks);
     assert!(!hooks.join(".git").exists());
     ok(git(&hooks).args(["init", "-q", "-b", "main"]));
     // The scratch repository is its own, and nothing else is committed to.
@@ -189,19 +157,21 @@ fn pre_commit_blocks_a_deadlock_and_lets_clean_commits_through() {
     let build = tmp().join("pre-commit-build");
     let commit = |message: &str, extra: &[&str]| -> Output {
         ok(git(&repo).args(["add", "-A"]));
-        run(git(&repo)
-            .args(["commit", "-q", "-m", message])
-            .args(extra)
-            .env("PRE_COMMIT_HOME", &cache)
-            .env("CARGO_TARGET_DIR", &build)
-            .env("CARGO_NET_OFFLINE", "true")
-            // A quick, unoptimized release build; pre-commit still runs `cargo install` as
-            // it does for users, and what the hook finds does not depend on optimization.
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
-            .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false"))
+        output(
+            git(&repo)
+                .args(["commit", "-q", "-m", message])
+                .args(extra)
+                .env("PRE_COMMIT_HOME", &cache)
+                .env("CARGO_TARGET_DIR", &build)
+                .env("CARGO_NET_OFFLINE", "true")
+                // A quick, unoptimized release build; pre-commit still runs `cargo install` as
+                // it does for users, and what the hook finds does not depend on optimization.
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+                .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false"),
+        )
     };
     let commits = || -> usize {
         String::from_utf8(ok(git(&repo).args(["rev-list", "--count", "--all"])).stdout)

@@ -2,114 +2,15 @@
 //! or parse is reported and the run goes on, and text from the scanned code never reaches the
 //! terminal raw. Each test runs the real binary, with a time limit.
 
-use crate::support::nesting;
+use crate::support::{
+    DEADLOCK, DEADLOCK_AT, LOCKSCAN, collect, command, finish, krate_bytes, lockscan, nesting,
+    repo, stderr, stdout, write_crate,
+};
 use clap::ValueEnum;
 use lockscan::render::Format;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-/// A run that takes longer than this is a hang.
-const TIME_LIMIT: Duration = Duration::from_secs(120);
-
-fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(bin);
-    c.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-/// Runs `c` to the end, killing it (and failing) after [`TIME_LIMIT`]; fails when a signal
-/// ended it (a stack overflow aborts) or when it says it panicked.
-fn finish(mut c: Command) -> Output {
-    let mut child = c.spawn().expect("lockscan starts");
-    // Drain both pipes on threads, so that a large output cannot block the child.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut v = vec![];
-        out.read_to_end(&mut v).ok();
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = vec![];
-        err.read_to_end(&mut v).ok();
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("lockscan {c:?} ran for more than {TIME_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let output = Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    };
-    assert!(
-        output.status.code().is_some(),
-        "lockscan was killed by a signal ({:?}):\n{}",
-        output.status,
-        stderr(&output)
-    );
-    for text in [stdout(&output), stderr(&output)] {
-        assert!(
-            !text.contains("panicked at") && !text.contains("has overflowed its stack"),
-            "{text}"
-        );
-    }
-    output
-}
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    finish(command(
-        Path::new(env!("CARGO_BIN_EXE_lockscan")),
-        dir,
-        args,
-    ))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A throwaway crate with the given `src/` files.
-fn krate(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_crate(dir.path(), files);
-    dir
-}
-
-fn write_crate(root: &Path, files: &[(&str, &[u8])]) {
-    std::fs::create_dir_all(root).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    for (name, text) in files {
-        let p: PathBuf = root.join("src").join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
+use std::process::{Command, Output};
 
 /// The JSON report's diagnostics as `(file, line, column, rule, message)`.
 fn findings(o: &Output) -> Vec<(String, u64, u64, String, String)> {
@@ -131,19 +32,6 @@ fn findings(o: &Output) -> Vec<(String, u64, u64, String, String)> {
         .collect()
 }
 
-const DEADLOCK: &[u8] = b"use std::sync::Mutex;
-pub struct Counter { n: Mutex<u64> }
-impl Counter {
-    pub fn bump(&self) {
-        let g = self.n.lock().unwrap();
-        let again = self.n.lock().unwrap();
-        println!(\"{} {}\", *g, *again);
-    }
-}
-";
-
-const DEADLOCK_AT: (u64, u64, &str) = (6, 21, "double_lock");
-
 // ---------------------------------------------------------------------------------------------
 // Deep nesting
 
@@ -154,12 +42,12 @@ fn code_nested_tens_of_thousands_deep_is_reported_not_a_stack_overflow() {
         .into_iter()
         .map(|(name, src)| (format!("{}.rs", name.replace(' ', "_")), src.into_bytes()))
         .collect();
-    files.push(("lib.rs".into(), DEADLOCK.to_vec()));
+    files.push(("lib.rs".into(), DEADLOCK.as_bytes().to_vec()));
     let files: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_slice()))
         .collect();
-    let dir = krate(&files);
+    let dir = krate_bytes(&files);
     let out = lockscan(dir.path(), &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let found = findings(&out);
@@ -223,7 +111,7 @@ fn code_nested_just_under_the_limit_is_analysed() {
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_slice()))
         .collect();
-    let dir = krate(&files);
+    let dir = krate_bytes(&files);
     let out = lockscan(dir.path(), &["--format", "json", "--fail-on", "never"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let deep: Vec<_> = findings(&out)
@@ -247,7 +135,7 @@ fn a_bom_crlf_line_ends_and_tabs_change_no_position() {
     ];
     let mut seen: Vec<(String, String, String)> = vec![];
     for v in &variants {
-        let dir = krate(&[("lib.rs", v.as_bytes())]);
+        let dir = krate_bytes(&[("lib.rs", v.as_bytes())]);
         let short = stdout(&lockscan(dir.path(), &["--format", "short"]));
         let json = findings(&lockscan(dir.path(), &["--format", "json"]));
         let human = stdout(&lockscan(dir.path(), &[]));
@@ -282,7 +170,7 @@ fn a_finding_on_a_very_long_line_is_shown_cut() {
         "/*{}*/ static mut COUNT: u64 = 0; pub fn f() {{}}\n",
         "x".repeat(200_000)
     );
-    let dir = krate(&[("lib.rs", line.as_bytes())]);
+    let dir = krate_bytes(&[("lib.rs", line.as_bytes())]);
     let short = stdout(&lockscan(dir.path(), &["--format", "short"]));
     assert!(
         short.starts_with("src/lib.rs:1:200017: warning[static_mut]"),
@@ -299,7 +187,7 @@ fn a_finding_on_a_very_long_line_is_shown_cut() {
 
 #[test]
 fn empty_and_blank_files_are_clean() {
-    let dir = krate(&[
+    let dir = krate_bytes(&[
         ("lib.rs", b""),
         ("blank.rs", b"\n\n   \n\t\n"),
         ("comments.rs", b"// nothing here\n/* nor here */\n"),
@@ -331,8 +219,8 @@ fn files_named_rs_that_are_not_rust_are_reported_and_the_run_goes_on() {
         ("lone_bracket.rs", b")))]]]}}}\n"),
     ];
     let mut files = foreign.clone();
-    files.push(("lib.rs", DEADLOCK));
-    let dir = krate(&files);
+    files.push(("lib.rs", DEADLOCK.as_bytes()));
+    let dir = krate_bytes(&files);
     let out = lockscan(dir.path(), &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let found = findings(&out);
@@ -357,7 +245,7 @@ fn files_named_rs_that_are_not_rust_are_reported_and_the_run_goes_on() {
 fn a_file_too_large_to_analyse_is_reported() {
     let mut big = b"// generated\n".to_vec();
     big.resize((17 << 20) as usize, b'\n');
-    let dir = krate(&[("lib.rs", DEADLOCK), ("big.rs", &big)]);
+    let dir = krate_bytes(&[("lib.rs", DEADLOCK.as_bytes()), ("big.rs", &big)]);
     let out = lockscan(dir.path(), &["--format", "short"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -377,7 +265,7 @@ fn a_file_too_large_to_analyse_is_reported() {
 #[test]
 fn symlink_loops_neither_hang_nor_stop_the_run() {
     use std::os::unix::fs::symlink;
-    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let dir = krate_bytes(&[("lib.rs", DEADLOCK.as_bytes())]);
     let src = dir.path().join("src");
     symlink("..", src.join("up")).unwrap();
     symlink(".", src.join("here")).unwrap();
@@ -402,7 +290,7 @@ fn symlink_loops_neither_hang_nor_stop_the_run() {
 #[test]
 fn a_fifo_named_rs_is_never_read() {
     // Reading a FIFO waits for a writer that never comes: it must be passed over.
-    let dir = krate(&[("lib.rs", DEADLOCK)]);
+    let dir = krate_bytes(&[("lib.rs", DEADLOCK.as_bytes())]);
     let fifo = dir.path().join("src/pipe.rs");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
@@ -440,12 +328,12 @@ fn reads_past_permissions(dir: &Path) -> bool {
 fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let top = tempfile::tempdir().unwrap();
+    let top = repo();
     let root = top.path().join("c");
     write_crate(
         &root,
         &[
-            ("lib.rs", DEADLOCK),
+            ("lib.rs", DEADLOCK.as_bytes()),
             ("secret.rs", b"static mut X: u8 = 0;\n"),
             ("locked/inner.rs", b"static mut Y: u8 = 0;\n"),
         ],
@@ -456,7 +344,7 @@ fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
     let privileged = reads_past_permissions(top.path());
     let bin = if privileged {
         let copy = top.path().join("lockscan");
-        std::fs::copy(env!("CARGO_BIN_EXE_lockscan"), &copy).unwrap();
+        std::fs::copy(LOCKSCAN, &copy).unwrap();
         mode(&copy, 0o755).unwrap();
         for d in [
             top.path(),
@@ -468,7 +356,7 @@ fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
         }
         copy
     } else {
-        PathBuf::from(env!("CARGO_BIN_EXE_lockscan"))
+        PathBuf::from(LOCKSCAN)
     };
     mode(&root.join("src/secret.rs"), 0o000).unwrap();
     mode(&root.join("src/locked"), 0o000).unwrap();
@@ -506,14 +394,14 @@ fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
 
 #[test]
 fn paths_with_spaces_and_non_ascii_characters_are_shown_as_typed() {
-    let top = tempfile::tempdir().unwrap();
+    let top = repo();
     let root = top.path().join("my crate – ünïcødé");
     write_crate(
         &root,
         &[
             ("lib.rs", b"mod r\xc3\xa9sum\xc3\xa9;\n"),
-            ("résumé.rs", DEADLOCK),
-            ("with space/日本.rs", DEADLOCK),
+            ("résumé.rs", DEADLOCK.as_bytes()),
+            ("with space/日本.rs", DEADLOCK.as_bytes()),
         ],
     );
     let expect = |found: &[(String, u64, u64, String, String)], file: &str| {
@@ -542,7 +430,7 @@ fn paths_with_spaces_and_non_ascii_characters_are_shown_as_typed() {
 #[test]
 fn a_file_name_that_is_not_utf8_is_shown_and_checked() {
     use std::os::unix::ffi::OsStrExt;
-    let dir = krate(&[("lib.rs", b"")]);
+    let dir = krate_bytes(&[("lib.rs", b"")]);
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.rs");
     if std::fs::write(dir.path().join("src").join(name), DEADLOCK).is_err() {
         eprintln!("skipped: this file system takes only UTF-8 names");
@@ -564,7 +452,7 @@ fn noisy_crate() -> tempfile::TempDir {
     for i in 0..2000 {
         src.push_str(&format!("pub static mut COUNTER_{i}: u64 = 0;\n"));
     }
-    krate(&[("lib.rs", src.as_bytes())])
+    krate_bytes(&[("lib.rs", src.as_bytes())])
 }
 
 #[test]
@@ -581,7 +469,7 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     runs.push(vec!["--diff".into(), "--unsafe-fixes".into()]);
     for args in &runs {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child = command(Path::new(env!("CARGO_BIN_EXE_lockscan")), dir.path(), &args)
+        let mut child = command(Path::new(LOCKSCAN), dir.path(), &args)
             .spawn()
             .unwrap();
         // Read a little, then close the pipe, as `head` does.
@@ -593,28 +481,10 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
             .read_exact(&mut first)
             .unwrap();
         drop(child.stdout.take());
-        let out = finish_child(child);
+        let out = collect(child, &format!("lockscan {args:?}"));
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }
-}
-
-/// [`finish`] for a child already started.
-fn finish_child(mut child: std::process::Child) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().ok();
-            panic!("lockscan went on after its reader left");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.code().is_some(), "killed: {:?}", out.status);
-    out
 }
 
 #[cfg(unix)]
@@ -627,7 +497,7 @@ fn lockscan_piped_into_head_exits_quietly() {
     }
     let script = format!(
         "'{}' --format short | head -n 1; echo \"status $?\" >&2",
-        env!("CARGO_BIN_EXE_lockscan")
+        LOCKSCAN
     );
     // `sh` gives the status of the pipeline's last command; lockscan's own is checked above.
     let out = finish(command(Path::new("sh"), dir.path(), &["-c", &script]));
@@ -679,7 +549,7 @@ fn escape_sequences_in_scanned_code_never_reach_the_output_raw() {
     if cfg!(unix) {
         files.push(("e\x1b[31mvil.rs", b"static mut Y: u8 = 0;\n"));
     }
-    let dir = krate(&files);
+    let dir = krate_bytes(&files);
     // Every format lockscan has, and the diff of its fixes.
     let mut runs: Vec<Vec<String>> = Format::value_variants()
         .iter()
@@ -707,7 +577,7 @@ fn escape_sequences_in_scanned_code_never_reach_the_output_raw() {
         "{human}"
     );
     // Keys from a configuration file in errors.
-    let configured = krate(&[("lib.rs", b"")]);
+    let configured = krate_bytes(&[("lib.rs", b"")]);
     std::fs::write(
         configured.path().join("lockscan.toml"),
         "[rules]\n\"\\u001b[2Jbad\" = \"allow\"\n",

@@ -7,15 +7,12 @@
 //! read at all yields no results either, so at least one result must be there, proving that
 //! the rules ran on our file.
 
+use crate::support::{data, krate, lib_crate, lockscan, report, root, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
 const MULTITOOL_VERSION: &str = "5.7.0";
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The npm package that carries the Multitool binary for this platform.
 fn platform() -> (&'static str, &'static str) {
@@ -81,17 +78,8 @@ fn multitool() -> PathBuf {
 }
 
 fn lockscan_sarif(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .args(["--format", "sarif"])
-        .current_dir(dir)
-        .output()
-        .expect("lockscan runs");
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = lockscan(dir, &[args, &["--format", "sarif"]].concat());
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     String::from_utf8(out.stdout).expect("SARIF is UTF-8")
 }
 
@@ -160,7 +148,7 @@ fn assert_valid(name: &str, sarif: &str) {
 
 #[test]
 fn the_fixtures_sarif_passes_the_multitool() {
-    let sarif = lockscan_sarif(manifest_dir(), &["fixtures"]);
+    let sarif = lockscan_sarif(root(), &["fixtures"]);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() > 10, "the fixtures give many findings");
@@ -182,7 +170,7 @@ fn the_fixtures_sarif_passes_the_multitool() {
 
 #[test]
 fn fixes_suppressions_and_related_locations_pass_the_multitool() {
-    let sarif = lockscan_sarif(manifest_dir(), &["tests/data/outputs"]);
+    let sarif = lockscan_sarif(root(), &["tests/data/outputs"]);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r.get("fixes").is_some()));
@@ -192,24 +180,16 @@ fn fixes_suppressions_and_related_locations_pass_the_multitool() {
 
 #[test]
 fn hostile_paths_and_no_findings_pass_the_multitool() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    let src = dir.path().join("src");
-    std::fs::create_dir_all(src.join("dir with space#1")).unwrap();
-    std::fs::write(
-        src.join("lib.rs"),
-        "#[path = \"dir with space#1/50%,é:[x].rs\"]\nmod odd;\n",
-    )
-    .unwrap();
-    std::fs::write(
-        src.join("dir with space#1/50%,é:[x].rs"),
-        "use std::sync::Mutex;\npub fn f(m: &Mutex<Vec<u8>>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n",
-    )
-    .unwrap();
+    let dir = krate(&[
+        (
+            "lib.rs",
+            "#[path = \"dir with space#1/50%,é:[x].rs\"]\nmod odd;\n",
+        ),
+        (
+            "dir with space#1/50%,é:[x].rs",
+            "use std::sync::Mutex;\npub fn f(m: &Mutex<Vec<u8>>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n",
+        ),
+    ]);
     let sarif = lockscan_sarif(dir.path(), &[]);
     assert!(
         sarif.contains("src/dir%20with%20space%231/50%25%2C%C3%A9%3A%5Bx%5D.rs"),
@@ -218,9 +198,7 @@ fn hostile_paths_and_no_findings_pass_the_multitool() {
     assert_valid("hostile", &sarif);
 
     // A clean crate: an empty result list is still a valid log.
-    let clean = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(clean.path().join("src")).unwrap();
-    std::fs::write(clean.path().join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let clean = lib_crate("pub fn f() {}\n");
     let sarif = lockscan_sarif(clean.path(), &[]);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(v["runs"][0]["results"], serde_json::json!([]));
@@ -231,7 +209,7 @@ fn hostile_paths_and_no_findings_pass_the_multitool() {
 fn a_broken_log_is_caught() {
     // The check itself: a log with an out-of-range line must fail, or the tests above prove
     // nothing.
-    let sarif = lockscan_sarif(manifest_dir(), &["tests/data/outputs"]);
+    let sarif = lockscan_sarif(root(), &["tests/data/outputs"]);
     let mut v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         0.into();
@@ -244,7 +222,7 @@ fn a_broken_log_is_caught() {
 
 #[test]
 fn the_rules_come_from_the_registry() {
-    let sarif = lockscan_sarif(manifest_dir(), &["tests/data/outputs"]);
+    let sarif = lockscan_sarif(root(), &["tests/data/outputs"]);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let driver = &v["runs"][0]["tool"]["driver"];
     assert_eq!(driver["name"], "lockscan");
@@ -274,13 +252,7 @@ fn the_rules_come_from_the_registry() {
 
 #[test]
 fn fingerprints_survive_a_line_shift() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let dir = lib_crate("");
     let body = "use std::sync::Mutex;\npub fn f(m: &Mutex<Vec<u8>>) {\n    let g = m.lock().unwrap();\n    let h = m.lock().unwrap();\n    drop((g, h));\n}\n";
     let fingerprints = |text: &str| -> Vec<(u64, String)> {
         std::fs::write(dir.path().join("src/lib.rs"), text).unwrap();
@@ -353,7 +325,7 @@ fn apply_sarif_fix(text: &str, replacements: &[serde_json::Value]) -> String {
 #[test]
 fn sarif_fixes_rewrite_files_as_the_fix_engine_does() {
     use lockscan::diag::Applicability;
-    let inputs = manifest_dir().join("tests/data/fix_inputs");
+    let inputs = data("fix_inputs");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&inputs)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -362,19 +334,8 @@ fn sarif_fixes_rewrite_files_as_the_fix_engine_does() {
     assert!(names.len() >= 5, "{names:?}");
     for input in names {
         let original = std::fs::read_to_string(&input).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        )
-        .unwrap();
-        std::fs::create_dir_all(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join("src/lib.rs"), &original).unwrap();
-        let mut report = lockscan::driver::run(&lockscan::driver::Options {
-            paths: vec![dir.path().to_path_buf()],
-            ..Default::default()
-        })
-        .unwrap();
+        let dir = lib_crate(&original);
+        let mut report = report(dir.path());
         let all = std::mem::take(&mut report.diagnostics);
         let mut compared = 0;
         for d in all.into_iter().filter(|d| d.fix.is_some()) {

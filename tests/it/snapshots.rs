@@ -1,17 +1,12 @@
 //! Snapshots of the human and JSON output for a few fixtures. A change in wording or layout
-//! shows up as a diff to review (`INSTA_UPDATE=always cargo test --test snapshots` to accept).
+//! shows up as a diff to review (`INSTA_UPDATE=always cargo test --test it snapshots` to
+//! accept).
 
-use std::path::Path;
-use std::process::Command;
+use crate::support::{lockscan, root};
 
+/// lockscan's output on `path` (relative to the repository root) in `format`.
 fn run(path: &str, format: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args([path, "--format", format])
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("lockscan runs");
+    let out = lockscan(root(), &[path, "--format", format]);
     String::from_utf8(out.stdout).expect("output is UTF-8")
 }
 
@@ -48,7 +43,7 @@ fn guard_across_await_human() {
 }
 
 /// The SARIF log with each rule's long texts left out: they are the registry's docs, checked
-/// against the registry in `tests/sarif.rs`, and would make every doc edit a snapshot change.
+/// against the registry in `tests/it/sarif.rs`, and would make every doc edit a snapshot change.
 fn sarif(path: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(&run(path, "sarif")).unwrap();
     for rule in v["runs"][0]["tool"]["driver"]["rules"]

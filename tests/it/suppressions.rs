@@ -1,18 +1,8 @@
 //! `// lockscan: allow(rule) -- reason` as users write it: on the line, on the line above, above
 //! an item; and what is reported about suppressions that do nothing or cannot work.
 
-use crate::support::scratch::krate;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn lockscan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockscan"))
-        .args(args)
-        .args(["--format", "short", "--no-config"])
-        .current_dir(dir)
-        .output()
-        .expect("lockscan runs")
-}
+use crate::support::{krate, lockscan};
+use std::process::Output;
 
 fn lines(o: &Output) -> Vec<String> {
     String::from_utf8_lossy(&o.stdout)
@@ -42,7 +32,7 @@ pub struct Counter {{ n: Mutex<Vec<u64>> }}
 fn unsuppressed_the_finding_shows() {
     let dir = krate(&[("lib.rs", &deadlock("", "", ""))]);
     assert_eq!(
-        lines(&lockscan(dir.path(), &[])),
+        lines(&lockscan(dir.path(), &["--format", "short"])),
         [
             "src/lib.rs:6:21: error[double_lock]: `self.n` is locked while this thread already holds its guard"
         ]
@@ -55,7 +45,7 @@ fn a_comment_on_the_line_silences_it() {
         "lib.rs",
         &deadlock("", "", " // lockscan: allow(double_lock) -- fine"),
     )]);
-    let out = lockscan(dir.path(), &[]);
+    let out = lockscan(dir.path(), &["--format", "short"]);
     assert_eq!(lines(&out), Vec::<String>::new());
     assert_eq!(out.status.code(), Some(0));
 }
@@ -70,7 +60,10 @@ fn a_comment_on_the_line_above_silences_it() {
             "",
         ),
     )]);
-    assert_eq!(lines(&lockscan(dir.path(), &[])), Vec::<String>::new());
+    assert_eq!(
+        lines(&lockscan(dir.path(), &["--format", "short"])),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -83,7 +76,10 @@ fn a_comment_above_an_item_covers_the_whole_item() {
             "",
         ),
     )]);
-    assert_eq!(lines(&lockscan(dir.path(), &[])), Vec::<String>::new());
+    assert_eq!(
+        lines(&lockscan(dir.path(), &["--format", "short"])),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -92,7 +88,7 @@ fn a_comment_above_a_blank_line_covers_nothing() {
         "lib.rs",
         &deadlock("// lockscan: allow(double_lock) -- too far\n\n", "", ""),
     )]);
-    let out = lines(&lockscan(dir.path(), &[]));
+    let out = lines(&lockscan(dir.path(), &["--format", "short"]));
     assert_eq!(out.len(), 2, "{out:?}");
     assert!(out[0].starts_with("src/lib.rs:3:20: warning[unused_suppression]: unused suppression: no `double_lock` finding on line 4"), "{out:?}");
     assert!(out[1].contains("error[double_lock]"), "{out:?}");
@@ -104,7 +100,7 @@ fn another_rule_name_does_not_silence_it_and_is_unused() {
         "lib.rs",
         &deadlock("", "", " // lockscan: allow(static_mut) -- wrong rule"),
     )]);
-    let out = lines(&lockscan(dir.path(), &[]));
+    let out = lines(&lockscan(dir.path(), &["--format", "short"]));
     assert_eq!(
         out,
         [
@@ -124,7 +120,7 @@ fn unknown_rules_and_malformed_comments_are_reported() {
             " // lockscan: allow(double_lock, dubble_lock) -- one typo",
         ),
     )]);
-    let out = lines(&lockscan(dir.path(), &[]));
+    let out = lines(&lockscan(dir.path(), &["--format", "short"]));
     assert_eq!(
         out,
         [
@@ -145,7 +141,7 @@ fn a_directive_inside_a_string_is_not_a_suppression() {
             " let _s = \"// lockscan: allow(double_lock) -- not a comment\";",
         ),
     )]);
-    let out = lines(&lockscan(dir.path(), &[]));
+    let out = lines(&lockscan(dir.path(), &["--format", "short"]));
     assert_eq!(out.len(), 1, "{out:?}");
     assert!(out[0].contains("error[double_lock]"), "{out:?}");
 }
@@ -153,8 +149,14 @@ fn a_directive_inside_a_string_is_not_a_suppression() {
 #[test]
 fn the_report_levels_of_suppression_rules_follow_the_configuration() {
     let dir = krate(&[("lib.rs", "// lockscan: allow(static_mut)\npub fn f() {}\n")]);
-    assert_eq!(lines(&lockscan(dir.path(), &[])).len(), 1);
-    let out = lockscan(dir.path(), &["-A", "unused_suppression"]);
+    assert_eq!(
+        lines(&lockscan(dir.path(), &["--format", "short"])).len(),
+        1
+    );
+    let out = lockscan(
+        dir.path(),
+        &["--format", "short", "-A", "unused_suppression"],
+    );
     assert_eq!(lines(&out), Vec::<String>::new());
     assert_eq!(out.status.code(), Some(0));
 }
@@ -167,7 +169,7 @@ fn a_suppression_counts_as_used_when_its_rule_is_turned_off() {
         "lib.rs",
         &deadlock("", "", " // lockscan: allow(double_lock) -- fine"),
     )]);
-    let out = lockscan(dir.path(), &["-A", "double_lock"]);
+    let out = lockscan(dir.path(), &["--format", "short", "-A", "double_lock"]);
     assert_eq!(lines(&out), Vec::<String>::new());
 }
 
@@ -182,13 +184,16 @@ fn with_a_named_file_suppressions_are_judged_on_the_whole_crate() {
         ("a.rs", a),
         ("b.rs", b),
     ]);
-    assert_eq!(lines(&lockscan(dir.path(), &[])), Vec::<String>::new());
     assert_eq!(
-        lines(&lockscan(dir.path(), &["src/a.rs"])),
+        lines(&lockscan(dir.path(), &["--format", "short"])),
         Vec::<String>::new()
     );
     assert_eq!(
-        lines(&lockscan(dir.path(), &["src/b.rs"])),
+        lines(&lockscan(dir.path(), &["--format", "short", "src/a.rs"])),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        lines(&lockscan(dir.path(), &["--format", "short", "src/b.rs"])),
         Vec::<String>::new()
     );
 }

@@ -1,6 +1,6 @@
 //! Source files that nest `n` levels deep, one per way Rust code can nest: shared by the
 //! nesting pre-check's unit tests (`src/parse.rs`), the command-line robustness tests
-//! (`tests/robustness.rs`) and the stack probe (`examples/depth_probe.rs`).
+//! (`tests/it/robustness.rs`) and the stack probe (`examples/depth_probe.rs`).
 
 /// Shapes that nest as deeply as `n`, each in its own way.
 pub fn shapes(n: usize) -> Vec<(&'static str, String)> {
