@@ -2,6 +2,8 @@
 //! findings show, and a bad baseline file stops the run with exit code 2.
 
 use crate::support::{lib_crate, lockscan, stderr, stdout};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 const TWO: &str = "use std::sync::Mutex;
 pub static mut HITS: u32 = 0;
@@ -123,23 +125,44 @@ fn a_bad_baseline_is_an_error() {
     );
 }
 
+/// Every entry under `dir` by relative path: `None` for a directory, a file's contents.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (e.path().strip_prefix(dir).unwrap().to_path_buf(), bytes)
+        })
+        .collect()
+}
+
+/// Only `--write-baseline` writes, and only the file it names: runs in every format, with a
+/// baseline or without, leave every file in the tree as it was, byte for byte, the baseline
+/// they read included.
 #[test]
 fn lockscan_writes_nothing_else() {
     let dir = lib_crate(TWO);
-    let before: Vec<_> = walkdir::WalkDir::new(dir.path())
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.unwrap().path().to_path_buf())
-        .collect();
+    let out = lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = tree(dir.path());
     for format in ["human", "short", "json", "sarif", "github", "gitlab"] {
-        lockscan(dir.path(), &["--format", format]);
+        let out = lockscan(dir.path(), &["--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(!out.stdout.is_empty(), "{format}");
+        let out = lockscan(dir.path(), &["--format", format, "--baseline", "base.json"]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
     }
-    let after: Vec<_> = walkdir::WalkDir::new(dir.path())
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.unwrap().path().to_path_buf())
+    let after = tree(dir.path());
+    let changed: BTreeSet<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
         .collect();
-    assert_eq!(before, after);
+    assert!(changed.is_empty(), "lockscan changed {changed:?}");
 }
 
 #[test]
