@@ -1,6 +1,6 @@
 //! The command line as users meet it: exit codes, bad paths, bad files, and output formats.
 
-use crate::support::{DEADLOCK, krate, krate_bytes, lockscan, root, stderr, stdout};
+use crate::support::{DEADLOCK, git, krate, krate_bytes, lockscan, ok, root, stderr, stdout};
 use std::path::Path;
 use std::process::Command;
 
@@ -230,12 +230,9 @@ fn a_named_symlink_to_a_directory_is_followed() {
 fn a_named_directory_is_read_even_when_an_outer_gitignore_lists_it() {
     let outer = tempfile::tempdir().unwrap();
     std::fs::write(outer.path().join(".gitignore"), "vendored/\n").unwrap();
-    std::process::Command::new("git")
-        .arg("init")
-        .arg("-q")
-        .current_dir(outer.path())
-        .status()
-        .ok();
+    // An ignore file applies only inside a git repository: without one, the first check
+    // below would prove nothing, and the second would fail blaming lockscan.
+    ok(git(outer.path()).args(["init", "-q"]));
     let inner = outer.path().join("vendored/src");
     std::fs::create_dir_all(&inner).unwrap();
     std::fs::write(inner.join("lib.rs"), DEADLOCK).unwrap();
