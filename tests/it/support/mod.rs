@@ -8,7 +8,8 @@ mod run;
 mod scratch;
 
 pub use run::{
-    LOCKSCAN, collect, command, finish, git, lockscan, ok, output, stderr, stdout, text,
+    LOCKSCAN, assert_quiet, collect, command, finish, git, lockscan, ok, output, stderr, stdout,
+    text,
 };
 pub use scratch::{
     DEADLOCK, DEADLOCK_AT, krate, krate_bytes, lib_crate, package, repo, write_crate,

@@ -97,6 +97,14 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A run that had nothing to show: no output, and exit code 0. An empty output alone would
+/// also be what a run that stopped with an error (exit code 2, the reason on stderr) prints.
+#[track_caller]
+pub fn assert_quiet(o: &Output) {
+    assert_eq!(stdout(o), "", "{}", stderr(o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+}
+
 /// Both outputs, for a failure message.
 pub fn text(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
