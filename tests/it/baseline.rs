@@ -14,6 +14,15 @@ pub fn wait(m: &Mutex<Vec<u8>>) {
 }
 ";
 
+/// Writes the baseline `name` in `dir`; returns how many findings it records.
+fn write_baseline(dir: &Path, name: &str) -> usize {
+    let out = lockscan(dir, &["--write-baseline", name]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["findings"].as_array().unwrap().len()
+}
+
 #[test]
 fn recorded_findings_are_not_reported_again() {
     let dir = lib_crate(TWO);
@@ -49,7 +58,7 @@ fn recorded_findings_are_not_reported_again() {
 #[test]
 fn moving_code_keeps_findings_known_and_new_ones_show() {
     let dir = lib_crate(TWO);
-    lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    assert_eq!(write_baseline(dir.path(), "base.json"), 2);
     // Moved down, re-indented, with a new hazard at the end.
     let moved = format!(
         "//! A crate.\n\n{}\npub fn again(m: &std::sync::Mutex<Vec<u8>>) {{\n  let g = m.lock().unwrap();\n  std::thread::sleep(std::time::Duration::from_millis(2));\n  drop(g);\n}}\n",
@@ -70,13 +79,13 @@ fn moving_code_keeps_findings_known_and_new_ones_show() {
 #[test]
 fn the_baseline_file_is_stable() {
     let dir = lib_crate(TWO);
-    lockscan(dir.path(), &["--write-baseline", "a.json"]);
+    assert_eq!(write_baseline(dir.path(), "a.json"), 2);
     std::fs::write(
         dir.path().join("src/lib.rs"),
         format!("\n\n// shifted\n{TWO}"),
     )
     .unwrap();
-    lockscan(dir.path(), &["--write-baseline", "b.json"]);
+    assert_eq!(write_baseline(dir.path(), "b.json"), 2);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.json")).unwrap(),
         std::fs::read_to_string(dir.path().join("b.json")).unwrap()
@@ -146,8 +155,7 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 #[test]
 fn lockscan_writes_nothing_else() {
     let dir = lib_crate(TWO);
-    let out = lockscan(dir.path(), &["--write-baseline", "base.json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(write_baseline(dir.path(), "base.json"), 2);
     let before = tree(dir.path());
     for format in ["human", "short", "json", "sarif", "github", "gitlab"] {
         let out = lockscan(dir.path(), &["--format", format]);
@@ -171,7 +179,7 @@ fn naming_files_does_not_change_fingerprints() {
     let dir = lib_crate("pub mod a;\npub mod b;\n");
     std::fs::write(dir.path().join("src/a.rs"), TWO).unwrap();
     std::fs::write(dir.path().join("src/b.rs"), TWO).unwrap();
-    lockscan(dir.path(), &["--write-baseline", "base.json"]);
+    assert_eq!(write_baseline(dir.path(), "base.json"), 4);
     for named in [&["src/a.rs"][..], &["src/b.rs"], &["src/a.rs", "src/b.rs"]] {
         let mut args = vec!["--format", "short", "--baseline", "base.json"];
         args.extend(named);

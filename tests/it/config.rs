@@ -128,6 +128,13 @@ fn the_configuration_of_the_crate_named_applies_wherever_lockscan_runs() {
         );
         assert_eq!(rules_of(&out), Vec::<String>::new(), "{}", stdout(&out));
         assert_eq!(out.status.code(), Some(0));
+        // What the configuration silenced is there: the crate was read.
+        let out = lockscan(
+            elsewhere.path(),
+            &["--format", "short", "--no-config", path.to_str().unwrap()],
+        );
+        assert_eq!(rules_of(&out), ["guard_across_sleep"], "{}", stdout(&out));
+        assert_eq!(out.status.code(), Some(1));
     }
 }
 
