@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The lockscan binary under test.
@@ -43,28 +44,42 @@ pub fn finish(mut c: Command) -> Output {
 /// still open. Fails when it runs longer than [`TIME_LIMIT`] (it is killed), when a signal
 /// ended it (a stack overflow aborts) or when it says it panicked.
 pub fn collect(mut child: Child, what: &str) -> Output {
-    // Drain both pipes on threads, so that a large output cannot block the child.
+    // Drain both pipes on threads, so that a large output cannot block the child; each says
+    // when its pipe is closed, which is when the child ends (or closed it early).
+    let (closed, pipes_closed) = mpsc::channel();
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let closed = closed.clone();
         std::thread::spawn(move || {
             let mut v = vec![];
             if let Some(mut p) = pipe {
                 p.read_to_end(&mut v).ok();
             }
+            closed.send(()).ok();
             v
         })
     };
     let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
     let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let start = Instant::now();
+    let deadline = Instant::now() + TIME_LIMIT;
+    let hang = |child: &mut Child| -> ! {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("{what} ran for more than {TIME_LIMIT:?}");
+    };
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if pipes_closed.recv_timeout(left).is_err() {
+            hang(&mut child);
+        }
+    }
+    // Both pipes are closed: the child has ended or is about to.
     let mut pause = Duration::from_millis(1);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("{what} ran for more than {TIME_LIMIT:?}");
+        if Instant::now() > deadline {
+            hang(&mut child);
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(20));
