@@ -2,13 +2,13 @@
 //! long it takes: the measurement behind `parse::MAX_DEPTH` and `parse::STACK_SIZE`.
 //!
 //! - `cargo run --release --example depth_probe -- SHAPE N` runs one shape of
-//!   `tests/support/nesting.rs` nested N levels deep, skipping the nesting pre-check on purpose
-//!   (`list` prints the shapes).
+//!   `tests/it/support/nesting.rs` nested N levels deep, skipping the nesting pre-check on
+//!   purpose (`list` prints the shapes).
 //! - `cargo run --release --example depth_probe -- at-limit` runs every shape at the deepest
 //!   nesting the pre-check lets through: a stack overflow aborts the probe, naming the shape.
 //! - `cargo run --release --example depth_probe -- files DIR E` writes every shape, as deep as
 //!   an estimate of E allows, into DIR (to measure the fuzz target's stack per level).
-#[path = "../tests/support/nesting.rs"]
+#[path = "../tests/it/support/nesting.rs"]
 mod nesting;
 
 use lockscan::parse::{self, MAX_DEPTH, Outcome};

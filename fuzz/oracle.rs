@@ -1,5 +1,5 @@
-//! What the fuzz target checks on each input, shared with `tests/fuzz_regressions.rs` so that a
-//! kept crash is replayed through exactly the checks that found it.
+//! What the fuzz target checks on each input, shared with `tests/it/fuzz_regressions.rs` so
+//! that a kept crash is replayed through exactly the checks that found it.
 //!
 //! The whole per-file pipeline on arbitrary bytes: decode, nesting pre-check, parse, extract,
 //! index and rules on a one-file unit (both editions whose scoping differs), then every output
@@ -20,8 +20,8 @@ use lockscan::render::{self, Format, RenderOptions};
 use std::path::Path;
 
 /// Stack per estimated level of nesting: half as much again as the most any shape of
-/// `tests/support/nesting.rs` needs in the fuzz build (6.5 KiB, nested generics; measured as
-/// `fuzz/README.md` says), and less than a real run has (`parse::STACK_SIZE` over
+/// `tests/it/support/nesting.rs` needs in the fuzz build (6.5 KiB, nested generics; measured
+/// as `fuzz/README.md` says), and less than a real run has (`parse::STACK_SIZE` over
 /// `MAX_DEPTH`, 13.1 KiB), so that input the estimate under-counts fails here first.
 pub const PER_LEVEL: usize = 10 << 10;
 /// Stack for everything but nesting: the pipeline and the renderers on a flat file.

@@ -523,7 +523,7 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
 }
 
 #[cfg(test)]
-#[path = "../tests/support/nesting.rs"]
+#[path = "../tests/it/support/nesting.rs"]
 mod nesting;
 
 #[cfg(test)]
