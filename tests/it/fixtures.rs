@@ -137,7 +137,20 @@ fn negatives_outnumber_positives() {
     let mut negative = 0;
     for f in rs_files(&fixtures_dir()) {
         let text = std::fs::read_to_string(&f).unwrap();
-        let file = syn::parse_file(&text).unwrap();
+        // `syn` cannot read edition-2015 syntax (anonymous trait parameters, some bare trait
+        // objects); only the edition-2015 fixture crate may hold such a file, and its cases
+        // are not counted here.
+        let file = match syn::parse_file(&text) {
+            Ok(file) => file,
+            Err(e) => {
+                assert!(
+                    f.components().any(|c| c.as_os_str() == "edition2015"),
+                    "{}: {e}",
+                    f.display()
+                );
+                continue;
+            }
+        };
         let marked: BTreeSet<usize> = marks_of(&text).iter().map(|(l, _)| *l as usize).collect();
         let mut spans = vec![];
         collect_fn_spans(&file.items, &mut spans);
