@@ -158,10 +158,19 @@ impl FileCx<'_> {
             }
             syn::Item::Trait(t) => {
                 let idx = self.facts.traits.len() as u32;
+                let methods = t
+                    .items
+                    .iter()
+                    .filter_map(|ti| match ti {
+                        syn::TraitItem::Fn(f) => Some(ident_sym(&f.sig.ident)),
+                        _ => None,
+                    })
+                    .collect();
                 self.facts.traits.push(TraitFacts {
                     module,
                     name: ident_sym(&t.ident),
                     span: sp(t.ident.span()),
+                    methods,
                 });
                 for ti in &t.items {
                     if let syn::TraitItem::Fn(f) = ti

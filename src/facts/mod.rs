@@ -200,6 +200,8 @@ pub struct TraitFacts {
     pub module: ModIdx,
     pub name: Sym,
     pub span: Span,
+    /// Every method the trait declares, with a default body or without.
+    pub methods: Vec<Sym>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +283,9 @@ pub struct Body {
     pub call_args: Vec<CallArgs>,
     /// Locals of enclosing functions that this closure or async block mentions.
     pub captures: Vec<(FnIdx, LocalIdx)>,
+    /// Locals holding a future, with the `.await` event that polls it (`fut.await`,
+    /// `join!(a, b)`).
+    pub awaited_locals: Vec<(LocalIdx, u32)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,6 +362,8 @@ pub struct Holder {
     pub awaited: bool,
     /// `.unwrap()`, `.expect(..)`, `?` or a `match` on `Ok`/`Err` was applied: a `LockResult`.
     pub unwrapped: bool,
+    /// Of those, `?`: as likely an `io::Result` (`index.write()?`) as a `LockResult`.
+    pub tried: bool,
     /// Written inside an `unsafe` block.
     pub in_unsafe: bool,
     /// The number of arguments of the lock call.
@@ -456,6 +463,25 @@ pub struct Branch {
     pub exits: bool,
     /// Locals of this body that the condition mentions.
     pub locals: Vec<LocalIdx>,
+    /// For `if` (then, else) and `match` (each arm): the events of each arm. Events in two
+    /// arms of one branch never run in one pass through it.
+    pub arms: Vec<Interval>,
+}
+
+impl Branch {
+    /// Do events `a` and `b` lie in two different arms of this branch?
+    pub fn separates(&self, a: u32, b: u32) -> bool {
+        let arm = |e: u32| self.arms.iter().position(|iv| iv.contains(e));
+        matches!((arm(a), arm(b)), (Some(x), Some(y)) if x != y)
+    }
+}
+
+impl Body {
+    /// Can events `a` and `b` run in one pass through the body, or do they lie in two arms of
+    /// one `if` or `match`?
+    pub fn exclusive(&self, a: u32, b: u32) -> bool {
+        self.branches.iter().any(|br| br.separates(a, b))
+    }
 }
 
 /// The arguments of one call, by shape.

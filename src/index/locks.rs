@@ -552,7 +552,8 @@ impl Index {
         };
         let lib = if holder.awaited {
             LockLib::UnknownAsync
-        } else if holder.unwrapped {
+        } else if holder.unwrapped && !(is_rw_method && holder.tried) {
+            // `x.read().unwrap()` is a std lock's; `x.read()?` as likely I/O or a builder.
             LockLib::Std
         } else if is_rw_method || holder.argc > 0 {
             // A bare `x.read()` / `x.write()` of unknown type is as likely I/O as a lock.

@@ -124,6 +124,8 @@ pub struct Index {
     known_names: rustc_hash::FxHashSet<Sym>,
     /// Names of every method the unit defines.
     method_names: rustc_hash::FxHashSet<Sym>,
+    /// Names of every method a trait of the unit declares.
+    trait_method_names: rustc_hash::FxHashSet<Sym>,
 }
 
 /// The module path a file gets from where it lies, relative to its source directory.
@@ -195,6 +197,7 @@ impl Index {
             lookups_in_progress: RefCell::new(Default::default()),
             known_names: Default::default(),
             method_names: Default::default(),
+            trait_method_names: Default::default(),
         };
 
         // Crate roots, lib first so that a file shared by several targets belongs to the lib.
@@ -543,6 +546,11 @@ impl Index {
             self.method_names.insert(k.1);
             self.methods.entry(k).or_default().push(id);
         }
+        for f in &self.files {
+            for t in &f.facts.traits {
+                self.trait_method_names.extend(t.methods.iter().copied());
+            }
+        }
         for (k, id) in trait_adds {
             self.method_names.insert(k);
             self.trait_methods.entry(k).or_default().push(id);
@@ -583,6 +591,12 @@ impl Index {
             Callee::Closure(_) => true,
             Callee::Param(_) | Callee::Unknown => false,
         }
+    }
+
+    /// Does a trait of the unit declare a method of this name? A call of it on a value whose
+    /// type is not visible may be that trait's, whatever std's method of the name does.
+    pub fn trait_declares(&self, method: Sym) -> bool {
+        self.trait_method_names.contains(&method)
     }
 
     /// Does any item or import of the unit bear this name?

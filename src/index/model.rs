@@ -436,7 +436,8 @@ impl<'i> Model<'i> {
                 });
             }
             let call_loc = self.loc(f, ev.span);
-            {
+            // A future not awaited here runs where it is awaited: its summary counts there.
+            if self.runs_now(f, c) {
                 for &g in self.callees(f, c) {
                     let gs = &self.summaries[g.0 as usize];
                     let name = g;
@@ -601,49 +602,88 @@ impl<'i> Model<'i> {
                 }],
                 None => vec![],
             },
-            EventKind::Call(c) => {
-                let mut out = vec![];
-                let call = &body.calls[c as usize];
-                let call_loc = self.loc(f, ev.span);
-                for &g in self.callees(f, c) {
-                    let gs = &self.summaries[g.0 as usize];
-                    let name = g;
-                    for a in &gs.acquires {
-                        if let Some(l) = self.ix.map_lock(f, c, g, &a.lock) {
-                            out.push(Acquisition {
-                                lock: l,
-                                trace: a.trace.through(call_loc, name),
-                                also_held: vec![],
-                            });
-                        }
-                    }
-                    // Closures we pass in run inside the callee, holding what it holds.
-                    for pc in &gs.param_calls {
-                        let Some(Operand::Closure(k)) = call.args.get(pc.param as usize) else {
-                            continue;
-                        };
-                        let k = self.ix.fn_id(self.ix.fns[f.0 as usize].file, *k);
-                        let also = self.through_call(f, c, g, call_loc, &pc.held);
-                        if also.is_empty() {
-                            continue;
-                        }
-                        // The call, where the callee calls the closure, then the closure's lock.
-                        let into_closure = pc.trace.through(call_loc, name);
-                        for a in &self.summaries[k.0 as usize].acquires {
-                            let mut steps = into_closure.steps.clone();
-                            steps.extend(a.trace.steps.iter().cloned());
-                            out.push(Acquisition {
-                                lock: a.lock.clone(),
-                                trace: Trace { steps },
-                                also_held: also.clone(),
-                            });
-                        }
-                    }
-                }
-                out
+            EventKind::Call(c) if self.runs_now(f, c) => {
+                self.acquisitions_of_call(f, c, self.loc(f, ev.span))
             }
-            EventKind::Await => vec![],
+            EventKind::Call(_) => vec![],
+            // A future made earlier runs where it is awaited.
+            EventKind::Await => self
+                .futures_polled_at(f, e)
+                .flat_map(|c| self.acquisitions_of_call(f, c, self.loc(f, ev.span)))
+                .collect(),
         }
+    }
+
+    /// Calling a function runs it now, unless the call only makes a future (every callee is an
+    /// `async fn`) that is not awaited right away: then it runs where it is awaited.
+    pub fn runs_now(&self, f: FnId, c: CallIdx) -> bool {
+        let callees = self.callees(f, c);
+        let awaited = self
+            .ix
+            .func(f)
+            .body
+            .as_ref()
+            .is_some_and(|b| b.calls[c as usize].awaited);
+        awaited || callees.is_empty() || !callees.iter().all(|&g| self.ix.func(g).is_async)
+    }
+
+    /// The calls whose futures, bound to locals earlier, the `.await` at event `e` polls.
+    fn futures_polled_at(&self, f: FnId, e: u32) -> impl Iterator<Item = CallIdx> + '_ {
+        let body = self.ix.func(f).body.as_ref();
+        body.into_iter()
+            .flat_map(move |b| {
+                b.awaited_locals
+                    .iter()
+                    .filter(move |&&(_, at)| at == e)
+                    .filter_map(move |&(l, _)| b.locals.get(l as usize)?.init_call)
+            })
+            .filter(move |&c| !self.runs_now(f, c))
+    }
+
+    /// The locks taken inside the functions call `c` of `f` runs (at `call_loc`), and in the
+    /// closures it passes them.
+    fn acquisitions_of_call(&self, f: FnId, c: CallIdx, call_loc: Loc) -> Vec<Acquisition> {
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return vec![];
+        };
+        let mut out = vec![];
+        let call = &body.calls[c as usize];
+        for &g in self.callees(f, c) {
+            let gs = &self.summaries[g.0 as usize];
+            let name = g;
+            for a in &gs.acquires {
+                if let Some(l) = self.ix.map_lock(f, c, g, &a.lock) {
+                    out.push(Acquisition {
+                        lock: l,
+                        trace: a.trace.through(call_loc, name),
+                        also_held: vec![],
+                    });
+                }
+            }
+            // Closures we pass in run inside the callee, holding what it holds.
+            for pc in &gs.param_calls {
+                let Some(Operand::Closure(k)) = call.args.get(pc.param as usize) else {
+                    continue;
+                };
+                let k = self.ix.fn_id(self.ix.fns[f.0 as usize].file, *k);
+                let also = self.through_call(f, c, g, call_loc, &pc.held);
+                if also.is_empty() {
+                    continue;
+                }
+                // The call, where the callee calls the closure, then the closure's lock.
+                let into_closure = pc.trace.through(call_loc, name);
+                for a in &self.summaries[k.0 as usize].acquires {
+                    let mut steps = into_closure.steps.clone();
+                    steps.extend(a.trace.steps.iter().cloned());
+                    out.push(Acquisition {
+                        lock: a.lock.clone(),
+                        trace: Trace { steps },
+                        also_held: also.clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Every event that takes a lock while its function holds guards (its own, or those held
@@ -727,8 +767,13 @@ impl<'i> Model<'i> {
                 let Some(path) = self.ix.external_path(f, c) else {
                     return CallKind::Other;
                 };
-                if self.api.sleep_fn(&path).is_some() {
-                    return CallKind::Sleep;
+                match self.api.sleep_fn(&path) {
+                    // A timer future sleeps where it is awaited, not where it is made.
+                    Some((known::blocking::Sleep::Timer, _)) if !call.awaited => {
+                        return CallKind::Other;
+                    }
+                    Some(_) => return CallKind::Sleep,
+                    None => {}
                 }
                 if let Some((what, _)) = self.api.blocking_fn(&path) {
                     return CallKind::Blocking(what);
@@ -752,6 +797,10 @@ impl<'i> Model<'i> {
                     // A type of ours, or a receiver that is not what the name suggests.
                     return match recv_ty.peel() {
                         Ty::Struct(..) | Ty::Container(_) | Ty::Lock(..) => CallKind::Other,
+                        // `inbox.recv()` on an `impl Inbox` of the crate's own trait.
+                        Ty::Unknown | Ty::Param(_) if self.ix.trait_declares(*name) => {
+                            CallKind::Other
+                        }
                         Ty::External(p, _)
                             if !known::blocking::blocking_receiver(name.as_str(), p) =>
                         {

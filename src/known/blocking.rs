@@ -4,26 +4,35 @@
 
 use crate::intern::Sym;
 
+/// How a call sleeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sleep {
+    /// The thread sleeps in the call (`thread::sleep`).
+    Thread,
+    /// The call makes a timer future: the task sleeps only where it is awaited; polled inside
+    /// a `poll` function, it registers a wake-up and returns.
+    Timer,
+}
+
 /// Functions that put the thread (or task) to sleep.
-pub fn is_sleep(path: &[Sym]) -> bool {
+pub fn sleep_kind(path: &[Sym]) -> Option<Sleep> {
     let p: Vec<&str> = path
         .iter()
         .map(|s| s.as_str())
         .filter(|s| !s.is_empty())
         .collect();
-    match p.as_slice() {
+    Some(match p.as_slice() {
         [
             ..,
             "thread",
             "sleep" | "sleep_ms" | "park_timeout" | "sleep_until",
-        ] => true,
-        ["tokio", .., "time", "sleep" | "sleep_until"] => true,
-        ["async_std", "task", "sleep"] => true,
-        ["futures_timer", "Delay", "new"] => true,
-        ["smol" | "async_io", "Timer", "after" | "at"] => true,
-        ["std" | "core", ..] => false,
-        _ => false,
-    }
+        ] => Sleep::Thread,
+        ["tokio", .., "time", "sleep" | "sleep_until"] => Sleep::Timer,
+        ["async_std", "task", "sleep"] => Sleep::Timer,
+        ["futures_timer", "Delay", "new"] => Sleep::Timer,
+        ["smol" | "async_io", "Timer", "after" | "at"] => Sleep::Timer,
+        _ => return None,
+    })
 }
 
 /// Free functions (canonical paths) that block the calling thread on I/O or another thread.

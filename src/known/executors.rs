@@ -4,5 +4,9 @@
 /// Calls whose closure arguments run somewhere else, later: on another thread or task. A
 /// future under `timeout` is counted with them: it gives up instead of waiting forever.
 pub fn is_spawner(name: &str) -> bool {
-    name.starts_with("spawn") || matches!(name, "execute" | "submit" | "timeout" | "timeout_at")
+    name.starts_with("spawn")
+        || matches!(
+            name,
+            "execute" | "submit" | "timeout" | "timeout_at" | "unblock" | "run_blocking"
+        )
 }

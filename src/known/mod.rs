@@ -82,12 +82,13 @@ impl Api {
         }
     }
 
-    /// A function (by canonical path) that puts the thread to sleep.
-    pub fn sleep_fn(&self, path: &[Sym]) -> Option<Origin> {
-        if blocking::is_sleep(path) {
-            Some(Origin::Builtin)
+    /// A function (by canonical path) that puts the thread (or, awaited, the task) to sleep.
+    /// A configured one sleeps in the call.
+    pub fn sleep_fn(&self, path: &[Sym]) -> Option<(blocking::Sleep, Origin)> {
+        if let Some(kind) = blocking::sleep_kind(path) {
+            Some((kind, Origin::Builtin))
         } else if self.sleep_fns.iter().any(|p| **p == *path) {
-            Some(Origin::Configured)
+            Some((blocking::Sleep::Thread, Origin::Configured))
         } else {
             None
         }

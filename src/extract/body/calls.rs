@@ -44,7 +44,10 @@ impl Walker<'_, '_> {
     ) -> Val {
         let name = Sym::new(&mc.method.to_string());
         let argc = mc.args.len();
-        if let Some(origin) = self.fx.opts.api.lock_method(name, argc) {
+        // `bytes.read::<Header>()`: a lock's methods take no type argument.
+        if mc.turbofish.is_none()
+            && let Some(origin) = self.fx.opts.api.lock_method(name, argc)
+        {
             return self.lock_call(mc, await_span, origin);
         }
         let recv = self.expr_access(&mc.receiver, Access::Method);
@@ -437,8 +440,13 @@ impl Walker<'_, '_> {
 
     /// A future that a macro (`select!`, `join!`) awaits.
     pub(super) fn mark_awaited(&mut self, v: &Val) {
-        if let Val::Call(c) = v {
-            self.cur.body.calls[*c as usize].awaited = true;
+        match v {
+            Val::Call(c) => self.cur.body.calls[*c as usize].awaited = true,
+            // `fut.await`, `join!(a, b)`: a future bound earlier is polled at the next `.await`.
+            Val::Place(p, Some(var)) if p.proj.is_empty() && var.0 == self.cur.fn_ => {
+                self.cur.pending_awaits.push(var.1)
+            }
+            _ => {}
         }
     }
 
@@ -457,9 +465,7 @@ impl Walker<'_, '_> {
             _ => {}
         }
         let v = self.expr(&a.base);
-        if let Val::Call(c) = v {
-            self.cur.body.calls[c as usize].awaited = true;
-        }
+        self.mark_awaited(&v);
         self.push_event(EventKind::Await, await_span);
         v
     }

@@ -20,6 +20,7 @@ impl Walker<'_, '_> {
             },
             exits: false,
             locals,
+            arms: vec![],
         });
         self.cur.body.branches.len() - 1
     }
@@ -32,6 +33,13 @@ impl Walker<'_, '_> {
                 start: now,
                 end: now,
             };
+        }
+    }
+
+    /// The events of each arm of a branch: arms never run together in one pass.
+    pub(super) fn set_arms(&mut self, b: usize, arms: Vec<Interval>) {
+        if let Some(br) = self.cur.body.branches.get_mut(b) {
+            br.arms = arms;
         }
     }
 
@@ -85,17 +93,46 @@ impl Walker<'_, '_> {
             })
             .unwrap_or_default();
         let after_cond = self.snapshot();
-        let then_v = self.block_inner(&i.then_branch.stmts);
+        // `if held.is_none() { held = Some(m.lock()) }`: in the branch, `held` holds nothing.
+        if let Some(key) = self.tested_none(&i.cond) {
+            self.kill_owner(Owner::Var(key));
+        }
+        let then_start = self.now();
+        let then_v = self.temp_scope(|w| w.block_inner(&i.then_branch.stmts));
         if let (Some(t), true) = (t, with_let) {
             self.kill_owner(Owner::Temp(t));
         }
         let then_state = self.snapshot();
-        // The else branch runs when the pattern did not match: no binding holds anything.
+        let then_arm = Interval {
+            start: then_start,
+            end: self.now(),
+        };
+        // The else branch runs when the pattern did not match: no binding holds anything. Before
+        // edition 2024 the scrutinee still lives there, and a `LockResult` that is not `Ok`
+        // is an `Err` whose `PoisonError` holds the guard.
         let mut else_entry = after_cond;
+        let kept_by_err: Vec<HolderIdx> = if with_let && !edition_2024 {
+            else_entry
+                .live
+                .iter()
+                .filter(|l| matches!(l.owner, Owner::Var(k) if bound.contains(&k)))
+                .map(|l| l.holder)
+                .filter(|&h| self.is_lock_result(h))
+                .collect()
+        } else {
+            vec![]
+        };
         else_entry.live.retain(|l| match l.owner {
             Owner::Var(k) => !bound.contains(&k),
             Owner::Temp(x) => !(with_let && t == Some(x)),
         });
+        let statement = self.cur_temp();
+        for h in kept_by_err {
+            else_entry.live.push(Live {
+                holder: h,
+                owner: statement,
+            });
+        }
         self.restore(else_entry);
         if let Some(t) = t {
             self.pop_temp(t);
@@ -103,7 +140,7 @@ impl Walker<'_, '_> {
         // Pattern bindings are not visible in the else branch.
         let frame = self.env.pop();
         let else_v = match &i.else_branch {
-            Some((_, e)) => self.expr(e),
+            Some((_, e)) => self.temp_scope(|w| w.expr(e)),
             None => Val::None,
         };
         if let Some(frame) = frame {
@@ -111,9 +148,52 @@ impl Walker<'_, '_> {
         }
         let else_state = self.snapshot();
         self.close_branch(br, then_state.diverged || else_state.diverged);
+        self.set_arms(
+            br,
+            vec![
+                then_arm,
+                Interval {
+                    start: then_arm.end,
+                    end: self.now(),
+                },
+            ],
+        );
         self.restore(Self::join(vec![then_state, else_state]));
         self.pop_frame();
         join_vals(then_v, else_v)
+    }
+
+    /// The binding a condition tests for holding nothing: `x.is_none()`, `!x.is_some()`.
+    fn tested_none(&self, cond: &syn::Expr) -> Option<VarKey> {
+        let (recv, method) = match strip_parens(cond) {
+            syn::Expr::MethodCall(mc) if mc.args.is_empty() => {
+                (&mc.receiver, mc.method.to_string())
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => match strip_parens(&u.expr)
+            {
+                syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "is_some" => {
+                    (&mc.receiver, "is_none".to_string())
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if method != "is_none" {
+            return None;
+        }
+        let syn::Expr::Path(p) = strip_parens(recv) else {
+            return None;
+        };
+        self.lookup(Sym::new(&p.path.get_ident()?.to_string()))?
+            .key()
+    }
+
+    /// A lock call's own result, not unwrapped: a `LockResult`, whose `Err` holds the guard too.
+    fn is_lock_result(&self, h: HolderIdx) -> bool {
+        let holder = &self.cur.body.holders[h as usize];
+        matches!(holder.kind, HolderKind::Lock { method, .. } if !method.as_str().starts_with("try_"))
+            && !holder.unwrapped
+            && !holder.awaited
     }
 
     /// Evaluates an `if`/`while` condition, binding `let` patterns into the current frame.
@@ -155,6 +235,7 @@ impl Walker<'_, '_> {
         };
         let entry = self.snapshot();
         let mut ends = vec![];
+        let mut arms = vec![];
         let mut value = Val::None;
         for arm in &m.arms {
             self.restore(entry.clone());
@@ -186,9 +267,12 @@ impl Walker<'_, '_> {
                 self.expr(g);
                 self.close_temp(t);
             }
-            let v = self.expr(&arm.body);
-            let to = self.cur_temp();
-            let v = self.lift(v, to);
+            let arm_start = self.now();
+            let v = self.temp_scope(|w| w.expr(&arm.body));
+            arms.push(Interval {
+                start: arm_start,
+                end: self.now(),
+            });
             self.pop_frame();
             value = join_vals(value, v);
             ends.push(self.snapshot());
@@ -197,6 +281,7 @@ impl Walker<'_, '_> {
             ends.push(entry);
         }
         self.close_branch(br, ends.iter().any(|s| s.diverged));
+        self.set_arms(br, arms);
         self.restore(Self::join(ends));
         value
     }
@@ -324,7 +409,7 @@ impl Walker<'_, '_> {
             self.kill_owner(Owner::Temp(t));
         }
         self.cond_done(br);
-        self.block_inner(&w.body.stmts);
+        self.temp_scope(|me| me.block_inner(&w.body.stmts));
         self.close_branch(br, false);
         self.close_temp(t);
         self.pop_frame();
@@ -341,7 +426,7 @@ impl Walker<'_, '_> {
         self.enter_loop(f.label.as_ref().map(|l| label_sym(&l.name)), false);
         self.push_frame();
         self.bind(&f.pat, elem, None, None, true);
-        self.block_inner(&f.body.stmts);
+        self.temp_scope(|me| me.block_inner(&f.body.stmts));
         self.pop_frame();
         self.exit_loop(true);
         Val::None

@@ -126,7 +126,9 @@ impl Walker<'_, '_> {
             Expr::Try(t) => {
                 let v = self.expr(&t.expr);
                 if let Val::Guard(h) = v {
-                    self.cur.body.holders[h as usize].unwrapped = true;
+                    let holder = &mut self.cur.body.holders[h as usize];
+                    holder.unwrapped = true;
+                    holder.tried = true;
                 }
                 v
             }
@@ -215,7 +217,7 @@ impl Walker<'_, '_> {
             Expr::Match(m) => self.match_expr(m),
             Expr::Loop(l) => {
                 self.enter_loop(l.label.as_ref().map(|l| label_sym(&l.name)), false);
-                self.block_inner(&l.body.stmts);
+                self.temp_scope(|me| me.block_inner(&l.body.stmts));
                 self.exit_loop(false);
                 Val::None
             }

@@ -128,6 +128,8 @@ struct BodyState {
     /// Bindings a closure just written takes over (drops or moves inside): they stop holding
     /// anything here once the call that runs the closure is made.
     taken_by_closure: Vec<VarKey>,
+    /// Locals holding futures that the next `.await` polls (`fut.await`, `join!(a, b)`).
+    pending_awaits: Vec<LocalIdx>,
 }
 
 impl BodyState {
@@ -145,6 +147,7 @@ impl BodyState {
             unsafe_depth: 0,
             scrutinee: None,
             taken_by_closure: vec![],
+            pending_awaits: vec![],
         }
     }
 }

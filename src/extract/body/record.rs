@@ -11,6 +11,11 @@ impl Walker<'_, '_> {
 
     pub(super) fn push_event(&mut self, kind: EventKind, span: Span) -> u32 {
         let idx = self.now();
+        if kind == EventKind::Await {
+            for local in std::mem::take(&mut self.cur.pending_awaits) {
+                self.cur.body.awaited_locals.push((local, idx));
+            }
+        }
         self.cur.body.events.push(Event { kind, span });
         idx
     }
@@ -35,6 +40,7 @@ impl Walker<'_, '_> {
             live: (0, 0),
             awaited,
             unwrapped: false,
+            tried: false,
             in_unsafe: self.cur.unsafe_depth > 0,
             argc: argc.min(255) as u8,
             stmt_span: Span::default(),

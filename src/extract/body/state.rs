@@ -196,6 +196,17 @@ impl Walker<'_, '_> {
         self.kill_owner(Owner::Temp(id));
     }
 
+    /// Walks a temporary scope of its own (the body of an `if`, an `else`, a match arm or a
+    /// loop): temporaries made in it end with it, and only its value leaves it.
+    pub(super) fn temp_scope(&mut self, walk: impl FnOnce(&mut Self) -> Val) -> Val {
+        let outer = self.cur_temp();
+        let t = self.open_temp();
+        let v = walk(self);
+        let v = self.lift(v, outer);
+        self.close_temp(t);
+        v
+    }
+
     pub(super) fn cur_temp(&self) -> Owner {
         Owner::Temp(self.cur.temps.last().copied().unwrap_or(0))
     }

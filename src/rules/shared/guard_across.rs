@@ -141,6 +141,9 @@ pub(crate) fn via_callee(
     call: Loc,
     pick: impl Fn(&crate::index::summary::Summary) -> Option<&Trace>,
 ) -> Option<Vec<(Loc, String)>> {
+    if !m.runs_now(f, c) {
+        return None;
+    }
     m.callees(f, c).iter().find_map(|&g| {
         let t = pick(m.summary(g))?;
         Some(m.trace_text(&t.through(call, g)))
