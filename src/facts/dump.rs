@@ -126,6 +126,7 @@ pub fn dump(facts: &FileFacts) -> String {
                     place_text(body, &body.places[place as usize], &facts.fns)
                 ),
                 HolderKind::CallResult(c) => format!("result of call{c}"),
+                HolderKind::Param(i) => format!("parameter {i}"),
             };
             let binding = holder
                 .binding

@@ -323,6 +323,9 @@ pub enum HolderKind {
     Lock { place: PlaceIdx, method: Sym },
     /// The result of a call that is kept (bound, or a scrutinee): a guard if the callee returns one.
     CallResult(CallIdx),
+    /// A parameter whose type is a guard (`g: MutexGuard<'_, T>`): the caller's guard, now this
+    /// function's to keep or end; alive from the start.
+    Param(u16),
 }
 
 /// How the code keeps a candidate guard.
@@ -593,6 +596,9 @@ pub struct CallFact {
     /// The call begins a statement that is nothing else (`f(x);`, `f(x).await?;`): code can be
     /// inserted before it.
     pub starts_stmt: bool,
+    /// Guards passed by value (`take(g)`, `take(m.lock().unwrap())`), by argument index: they
+    /// are the callee's from the call on.
+    pub moved: Vec<(u8, HolderIdx)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -411,6 +411,10 @@ impl Index {
                 Ty::Guard(p) => *p,
                 t => t,
             },
+            HolderKind::Param(i) => match self.param_type(self.outer_fn(f), i) {
+                Ty::Guard(p) => *p,
+                t => t,
+            },
         }
     }
 

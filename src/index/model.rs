@@ -45,6 +45,8 @@ pub struct Acquisition {
     /// Locks held by the code in between (a callee that holds a lock while it calls the
     /// closure that acquires), on top of the guards held at the event.
     pub also_held: Vec<SumLock>,
+    /// Guards the call moved into the callee, which still holds them when it takes the lock.
+    pub given: Vec<SumLock>,
 }
 
 pub struct Model<'i> {
@@ -225,6 +227,21 @@ impl<'i> Model<'i> {
                     trace: r.trace.through(call_loc, g),
                 });
             }
+            // The guard given to the callee, handed back.
+            let call = &body.calls[c as usize];
+            if let Some(i) = self.ix.returned_param(g)
+                && let idx = self.ix.arg_index(call, g, i)
+                && let Some(&(_, h)) = call.moved.iter().find(|(a, _)| *a as usize == idx)
+                && let Some(l) = self.lock(HeldRef { f, h })
+            {
+                return Some(SumLock {
+                    lock: l.clone(),
+                    trace: Trace::at(
+                        self.loc(f, body.holders[h as usize].span),
+                        Step::Locks(l.text.as_str().into()),
+                    ),
+                });
+            }
         }
         None
     }
@@ -242,6 +259,8 @@ impl<'i> Model<'i> {
                 }
                 let l = match holder.kind {
                     HolderKind::CallResult(c) => self.returned_through(f, c).map(|s| s.lock),
+                    // The caller's guard: its lock is known only at each call.
+                    HolderKind::Param(_) => None,
                     HolderKind::Lock { place, method } => {
                         self.user_lock_method(f, &body.places[place as usize], method)
                     }
@@ -365,6 +384,15 @@ impl<'i> Model<'i> {
                             ));
                         }
                     }
+                }
+                for i in self.given_guards_alive(f, e) {
+                    s.under_given.push((
+                        i,
+                        SumLock {
+                            lock: a.lock.clone(),
+                            trace: a.trace.clone(),
+                        },
+                    ));
                 }
                 s.acquires.push(SumLock {
                     lock: a.lock,
@@ -599,6 +627,7 @@ impl<'i> Model<'i> {
                     lock: l.clone(),
                     trace: Trace::at(self.loc(f, ev.span), Step::Locks(l.text.as_str().into())),
                     also_held: vec![],
+                    given: vec![],
                 }],
                 None => vec![],
             },
@@ -651,12 +680,32 @@ impl<'i> Model<'i> {
         for &g in self.callees(f, c) {
             let gs = &self.summaries[g.0 as usize];
             let name = g;
+            // The guards this call moves into the callee, by the callee's parameter.
+            let given_guard = |i: u16| -> Option<SumLock> {
+                let idx = self.ix.arg_index(call, g, i);
+                let &(_, h) = call.moved.iter().find(|(a, _)| *a as usize == idx)?;
+                let l = self.lock(HeldRef { f, h })?;
+                Some(SumLock {
+                    lock: l.clone(),
+                    trace: Trace::at(
+                        self.loc(f, body.holders[h as usize].span),
+                        Step::Locks(l.text.as_str().into()),
+                    ),
+                })
+            };
             for a in &gs.acquires {
                 if let Some(l) = self.ix.map_lock(f, c, g, &a.lock) {
+                    let given = gs
+                        .under_given
+                        .iter()
+                        .filter(|(_, x)| summary::same_entry(&x.lock, &a.lock))
+                        .filter_map(|(i, _)| given_guard(*i))
+                        .collect();
                     out.push(Acquisition {
                         lock: l,
                         trace: a.trace.through(call_loc, name),
                         also_held: vec![],
+                        given,
                     });
                 }
             }
@@ -679,11 +728,32 @@ impl<'i> Model<'i> {
                         lock: a.lock.clone(),
                         trace: Trace { steps },
                         also_held: also.clone(),
+                        given: vec![],
                     });
                 }
             }
         }
         out
+    }
+
+    /// The guard parameters of `f` still held at event `e`.
+    fn given_guards_alive(&self, f: FnId, e: u32) -> Vec<u16> {
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return vec![];
+        };
+        body.holders
+            .iter()
+            .filter_map(|h| match h.kind {
+                HolderKind::Param(i) => {
+                    let (start, len) = h.live;
+                    body.intervals[start as usize..(start + len) as usize]
+                        .iter()
+                        .any(|iv| iv.contains(e))
+                        .then_some(i)
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Every event that takes a lock while its function holds guards (its own, or those held

@@ -88,6 +88,9 @@ pub struct Summary {
     /// "Holding the first, takes the second", where one of them is reached from a parameter or
     /// `self`: an order the caller's arguments decide.
     pub edges: Vec<(SumLock, SumLock)>,
+    /// Locks taken while the guard given as parameter `i` (`g: MutexGuard<T>`) is still held:
+    /// at a call that moves a guard there, they are taken under the caller's guard.
+    pub under_given: Vec<(u16, SumLock)>,
 }
 
 impl Summary {
@@ -98,6 +101,7 @@ impl Summary {
             && self.returns.is_none()
             && self.param_calls.is_empty()
             && self.edges.is_empty()
+            && self.under_given.is_empty()
     }
 }
 
@@ -129,6 +133,30 @@ impl Index {
             .iter()
             .map(|(l, s)| (*l, self.step_text(s)))
             .collect()
+    }
+
+    /// Where parameter `param` of `callee` is among `call`'s arguments: a method called as
+    /// `x.m(a)` has its parameters after the receiver; a path call `Type::m(&x, a)` passes
+    /// `self` as the first argument.
+    pub fn arg_index(&self, call: &CallFact, callee: FnId, param: u16) -> usize {
+        let callee_has_self = self.func(self.outer_fn(callee)).receiver.is_some();
+        match (&call.callee, callee_has_self) {
+            (Callee::Path(_), true) => param as usize + 1,
+            _ => param as usize,
+        }
+    }
+
+    /// The guard parameter a function hands back, if it returns one (`fn stamp(g: MutexGuard<T>)
+    /// -> MutexGuard<T> { … g }`).
+    pub fn returned_param(&self, f: FnId) -> Option<u16> {
+        let body = self.func(f).body.as_ref()?;
+        body.returns.iter().find_map(|op| match op {
+            Operand::Guard(h) => match body.holders[*h as usize].kind {
+                HolderKind::Param(i) => Some(i),
+                _ => None,
+            },
+            _ => None,
+        })
     }
 
     /// Rewrites a lock described inside `callee` into the terms of call `c` of `f`. `None` when
@@ -172,14 +200,7 @@ impl Index {
                 _ => return None,
             },
             InstanceBase::Param(i) => {
-                // A method called as `x.m(a)` has its parameters after the receiver; a path
-                // call `Type::m(&x, a)` passes `self` as the first argument.
-                let callee_has_self = self.func(self.outer_fn(callee)).receiver.is_some();
-                let idx = match (&call.callee, callee_has_self) {
-                    (Callee::Path(_), true) => *i as usize + 1,
-                    _ => *i as usize,
-                };
-                operand_base(call.args.get(idx)?)?
+                operand_base(call.args.get(self.arg_index(call, callee, *i))?)?
             }
             // A static, or a lock the callee made or reached on its own, stays what it is.
             _ => return Some(l.clone()),
@@ -280,6 +301,17 @@ pub fn merge(into: &mut Summary, add: Summary) -> bool {
     }
     for (a, b) in add.edges {
         changed |= push_edge(&mut into.edges, a, b);
+    }
+    for (i, l) in add.under_given {
+        if into.under_given.len() < MAX_ENTRIES
+            && !into
+                .under_given
+                .iter()
+                .any(|(j, x)| *j == i && same_entry(&x.lock, &l.lock))
+        {
+            into.under_given.push((i, l));
+            changed = true;
+        }
     }
     changed
 }

@@ -119,6 +119,11 @@ pub fn lock_type(path: &[Sym]) -> Option<LockType> {
     })
 }
 
+/// A guard type's name as written: `MutexGuard`, `RwLockReadGuard`, `OwnedMutexGuard`, …
+pub fn is_guard_type_name(name: &str) -> bool {
+    name.ends_with("Guard") && (name.contains("Mutex") || name.contains("Lock"))
+}
+
 /// A guard type: `MutexGuard<T>`, `RwLockReadGuard<T>`, `OwnedMutexGuard<T>`, …
 pub fn is_guard_type(path: &[Sym]) -> bool {
     let Some(name) = path.last().map(|s| s.as_str()) else {

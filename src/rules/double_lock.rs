@@ -107,6 +107,17 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                     label: kept_by(holder, l),
                 });
             }
+            for s in &a.given {
+                firsts.push(First {
+                    lock: s.lock.clone(),
+                    loc: s.trace.site(),
+                    holder: None,
+                    label: format!(
+                        "guard of `{}` taken here and moved into the call, which still holds it",
+                        s.lock.text
+                    ),
+                });
+            }
             for s in &a.also_held {
                 firsts.push(First {
                     lock: s.lock.clone(),

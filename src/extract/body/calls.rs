@@ -266,6 +266,16 @@ impl Walker<'_, '_> {
                 let v = self.expr(e);
                 // Only a bare binding moves; `&g` and `g.x` do not.
                 let bare = matches!(e, syn::Expr::Path(_));
+                // A guard made in the argument itself (`take(m.lock().unwrap())`) is moved
+                // into the call: the callee drops it, keeps it or hands it back.
+                if moves
+                    && !bare
+                    && !matches!(e, syn::Expr::Reference(_))
+                    && let Val::Guard(h) = v
+                {
+                    self.kill_holder(h);
+                    return Operand::Guard(h);
+                }
                 self.operand(v, moves && bare)
             }
         }

@@ -235,6 +235,10 @@ pub(super) fn walk_fn(
             }),
             syn::FnArg::Typed(pt) => {
                 match &*pt.pat {
+                    // A guard given by value is this function's to keep or end.
+                    syn::Pat::Ident(pi) if is_guard_type(&pt.ty) => {
+                        w.guard_param(pi, &pt.ty, param)
+                    }
                     syn::Pat::Ident(pi) => w.env[0].vars.push(Var {
                         name: Sym::new(&pi.ident.to_string()),
                         kind: VarKind::Param(param),
@@ -463,4 +467,14 @@ fn with_names<R>(p: &syn::Path, f: impl FnOnce(&[&str]) -> R) -> R {
     let owned = path_names(p);
     let names: Vec<&str> = owned.iter().map(String::as_str).collect();
     f(&names)
+}
+
+/// A type written as a lock guard: `MutexGuard<'_, T>`, `parking_lot::RwLockWriteGuard<T>`.
+fn is_guard_type(ty: &syn::Type) -> bool {
+    match type_fact(ty) {
+        TypeFact::Path(p) => p
+            .last()
+            .is_some_and(|s| locks::is_guard_type_name(s.name.as_str())),
+        _ => false,
+    }
 }

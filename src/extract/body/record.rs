@@ -134,6 +134,17 @@ impl Walker<'_, '_> {
         name_span: Span,
     ) -> CallIdx {
         let c = self.cur.body.calls.len() as CallIdx;
+        // A guard argument that is no longer alive here was moved into the call.
+        let moved = args
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match op {
+                Operand::Guard(h) if !self.cur.live.iter().any(|l| l.holder == *h) => {
+                    Some((i.min(255) as u8, *h))
+                }
+                _ => None,
+            })
+            .collect();
         self.cur.body.calls.push(CallFact {
             callee,
             receiver,
@@ -142,6 +153,7 @@ impl Walker<'_, '_> {
             name_span,
             loop_depth: self.loop_depth(),
             starts_stmt: false,
+            moved,
         });
         self.push_event(EventKind::Call(c), span);
         self.settle_closure_takes();

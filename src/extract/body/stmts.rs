@@ -232,6 +232,15 @@ impl Walker<'_, '_> {
         self.close_temp(t);
     }
 
+    /// A parameter given a guard by value: a binding of this body that owns a holder of its
+    /// own from the first event on.
+    pub(super) fn guard_param(&mut self, pi: &syn::PatIdent, ty: &syn::Type, index: u16) {
+        let key = self.declare(&pi.ident, Some(type_fact(ty)), None, false);
+        let h = self.new_holder(HolderKind::Param(index), sp(pi.ident.span()), false, 0);
+        let name = Sym::new(&pi.ident.to_string());
+        self.take(Val::Guard(h), Owner::Var(key), (name, sp(pi.ident.span())));
+    }
+
     // ---------------------------------------------------------------- patterns
 
     /// Declares a pattern's bindings in the current frame; bindings by value take ownership of

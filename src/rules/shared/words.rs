@@ -1,6 +1,6 @@
 //! Shared wording: how a guard is kept alive, and what to do about it.
 
-use crate::facts::{Held, Holder, ScrutineeKind};
+use crate::facts::{Held, Holder, HolderKind, ScrutineeKind};
 use crate::index::locks::HeldLock;
 use crate::known::LockType;
 
@@ -23,11 +23,15 @@ pub fn lock_kind(ty: LockType) -> String {
 
 /// What keeps a guard alive, as a label for the place it was taken.
 pub fn kept_by(holder: &Holder, lock: &HeldLock) -> String {
+    // A guard a called function hands back was taken inside it (or before, and given to it).
+    let got = match holder.kind {
+        HolderKind::CallResult(_) => "returned by this call",
+        _ => "taken here",
+    };
     match (holder.held, holder.binding) {
-        (Held::Binding, Some((name, _))) => format!(
-            "guard of `{}` taken here, kept alive by `{name}`",
-            lock.text
-        ),
+        (Held::Binding, Some((name, _))) => {
+            format!("guard of `{}` {got}, kept alive by `{name}`", lock.text)
+        }
         (Held::Scrutinee(k), _) => format!(
             "guard of `{}` taken here; this temporary lives until the end of the {}",
             lock.text,
