@@ -286,6 +286,9 @@ pub struct Body {
     /// Locals holding a future, with the `.await` event that polls it (`fut.await`,
     /// `join!(a, b)`).
     pub awaited_locals: Vec<(LocalIdx, u32)>,
+    /// The body takes a value out of a field of `self` (`drop(self.held.take())`): what the
+    /// receiver kept (a guard) may be given up here.
+    pub releases_self: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -35,6 +35,13 @@ impl Index {
                 };
                 match recv_ty.peel() {
                     Ty::Struct(id, _) => self.method_of(*id, *name),
+                    Ty::Lock(lt, _) => self.ext_method(Sym::new(lt.name()), *name),
+                    Ty::External(p, _)
+                        if p.last()
+                            .is_some_and(|t| !self.ext_method(*t, *name).is_empty()) =>
+                    {
+                        self.ext_method(*p.last().unwrap_or(&sym::EMPTY), *name)
+                    }
                     _ => {
                         // `self.helper()` in a trait's default method: the trait's own method.
                         let is_self = matches!(&call.receiver, Some(Operand::Place(p)) if body.places[*p as usize].base == Base::SelfValue);
@@ -49,6 +56,15 @@ impl Index {
             }
             Callee::Param(_) | Callee::Unknown => vec![],
         }
+    }
+
+    /// Methods of the unit's impls of its traits for a type from outside the unit, named by
+    /// the type's last segment (`RwLock`).
+    pub fn ext_method(&self, ty: Sym, name: Sym) -> Vec<FnId> {
+        self.ext_methods
+            .get(&(ty, name))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Methods named `name` callable on `id`: its impls, then default methods of traits it

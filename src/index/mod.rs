@@ -108,6 +108,8 @@ pub struct Index {
     pub methods: FxHashMap<(StructId, Sym), Vec<FnId>>,
     /// Trait default methods by name.
     pub trait_methods: FxHashMap<Sym, Vec<FnId>>,
+    /// Methods of the unit's trait impls for types from outside it, by (type name, method).
+    pub ext_methods: FxHashMap<(Sym, Sym), Vec<FnId>>,
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
     resolve_cache: RefCell<FxHashMap<ResolveKey, Vec<Res>>>,
@@ -190,6 +192,7 @@ impl Index {
             static_base: vec![],
             methods: FxHashMap::default(),
             trait_methods: FxHashMap::default(),
+            ext_methods: FxHashMap::default(),
             crate_names: FxHashMap::default(),
             resolve_cache: RefCell::new(FxHashMap::default()),
             place_depth: std::cell::Cell::new(0),
@@ -526,6 +529,7 @@ impl Index {
     fn register_methods(&mut self) {
         let mut adds: Vec<((StructId, Sym), FnId)> = vec![];
         let mut trait_adds: Vec<(Sym, FnId)> = vec![];
+        let mut ext_adds: Vec<((Sym, Sym), FnId)> = vec![];
         for (fi, f) in self.files.iter().enumerate() {
             for (i, func) in f.facts.fns.iter().enumerate() {
                 let id = FnId(self.fn_base[fi] + i as u32);
@@ -535,6 +539,13 @@ impl Index {
                         let module = f.mods[imp.module as usize];
                         if let Some(sid) = self.struct_of_type(&imp.self_ty, module) {
                             adds.push(((sid, func.name), id));
+                        } else if imp.trait_path.is_some()
+                            && let TypeFact::Path(p) = &imp.self_ty
+                            && let Some(last) = p.last()
+                        {
+                            // `impl<T> RwLockExt<T> for RwLock<T>`: an extension of a type from
+                            // outside the unit, by the type's name.
+                            ext_adds.push(((last.name, func.name), id));
                         }
                     }
                     FnOwner::Trait(_) => trait_adds.push((func.name, id)),
@@ -545,6 +556,10 @@ impl Index {
         for (k, id) in adds {
             self.method_names.insert(k.1);
             self.methods.entry(k).or_default().push(id);
+        }
+        for (k, id) in ext_adds {
+            self.method_names.insert(k.1);
+            self.ext_methods.entry(k).or_default().push(id);
         }
         for f in &self.files {
             for t in &f.facts.traits {

@@ -57,6 +57,9 @@ pub struct Model<'i> {
     locks: Vec<Vec<Option<HeldLock>>>,
     /// Per closure, guards of the enclosing function held whenever it runs.
     inherited: Vec<Vec<HeldRef>>,
+    /// Per function, holders a call gives up for good: the call's receiver is the binding that
+    /// keeps them, and the callee takes them out of it or consumes it (`batch.finish()`).
+    released: Vec<Vec<(HolderIdx, u32)>>,
     /// Per function, its calls that resolve to functions of the unit.
     resolved: Vec<Vec<(CallIdx, Vec<FnId>)>>,
     /// Per function, what each call is (sleep, blocking, other).
@@ -72,6 +75,7 @@ impl<'i> Model<'i> {
             api,
             locks: Vec::with_capacity(n),
             inherited: vec![vec![]; n],
+            released: vec![vec![]; n],
             resolved: Vec::with_capacity(n),
             kinds: Vec::with_capacity(n),
             summaries: vec![Summary::default(); n],
@@ -105,6 +109,9 @@ impl<'i> Model<'i> {
                 None => vec![],
             };
             m.kinds.push(kinds);
+        }
+        for i in 0..n {
+            m.released[i] = m.releases_in(FnId(i as u32));
         }
         m.compute_returns();
         m.resolve_guard_calls();
@@ -149,6 +156,42 @@ impl<'i> Model<'i> {
             }
         }
         callers
+    }
+
+    /// The holders that calls of `f` give up: a call whose receiver is a binding of `f` and
+    /// whose every callee takes a value out of `self` or takes `self` by value.
+    fn releases_in(&self, f: FnId) -> Vec<(HolderIdx, u32)> {
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return vec![];
+        };
+        let own = self.ix.fns[f.0 as usize].idx;
+        let mut out = vec![];
+        for (e, ev) in body.events.iter().enumerate() {
+            let EventKind::Call(c) = ev.kind else {
+                continue;
+            };
+            let Some(Operand::Place(p)) = &body.calls[c as usize].receiver else {
+                continue;
+            };
+            let Base::Local { fn_, local } = body.places[*p as usize].base else {
+                continue;
+            };
+            let callees = self.callees(f, c);
+            let releases = |g: &FnId| {
+                let func = self.ix.func(*g);
+                func.receiver == Some(Receiver::Value)
+                    || func.body.as_ref().is_some_and(|b| b.releases_self)
+            };
+            if fn_ != own || callees.is_empty() || !callees.iter().all(releases) {
+                continue;
+            }
+            for (h, holder) in body.holders.iter().enumerate() {
+                if holder.local == Some(local) {
+                    out.push((h as HolderIdx, e as u32));
+                }
+            }
+        }
+        out
     }
 
     /// Which lock's guard each function returns, to a fixpoint.
@@ -585,9 +628,13 @@ impl<'i> Model<'i> {
                     continue;
                 }
                 let (start, len) = body.holders[h].live;
-                if body.intervals[start as usize..(start + len) as usize]
+                let given_up = self.released[f.0 as usize]
                     .iter()
-                    .any(|iv| iv.start <= e && e < iv.end)
+                    .any(|&(r, at)| r as usize == h && at < e);
+                if !given_up
+                    && body.intervals[start as usize..(start + len) as usize]
+                        .iter()
+                        .any(|iv| iv.start <= e && e < iv.end)
                 {
                     out.push(HeldRef {
                         f,

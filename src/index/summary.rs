@@ -228,9 +228,9 @@ pub fn rebase(l: &HeldLock, base: CallerBase) -> HeldLock {
         base: base.instance.base,
         path,
     };
-    // A lock passed in as the parameter is the argument's lock.
-    if let LockClass::Param(..) = l.class
-        && l.instance.path.is_empty()
+    // A lock passed in as the parameter (or that `self` is) is the argument's lock.
+    if l.instance.path.is_empty()
+        && matches!(l.class, LockClass::Param(..) | LockClass::Text(..))
         && let Some(c) = base.class
     {
         out.class = c;

@@ -53,6 +53,24 @@ pub fn wraps_value(segs: &[&str]) -> bool {
         || matches!(segs, [.., "Box" | "Arc" | "Rc" | "Pin", "new"])
 }
 
+/// `Held(g)`, `Msg::Locked(g)`, `Self(g)`: a tuple struct's or an enum variant's constructor
+/// (written capitalized, as rustc expects), whose value carries its arguments.
+pub fn is_constructor(segs: &[&str]) -> bool {
+    segs.last()
+        .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// `opt.take()`, `mem::take(&mut x)`, `mem::replace(&mut x, v)`: the value moves out of a place
+/// (and the guard in it with it).
+pub fn takes_out_method(name: &str) -> bool {
+    matches!(name, "take" | "replace")
+}
+
+/// `mem::take(&mut x)`, `mem::replace(&mut x, v)`.
+pub fn takes_out_fn(segs: &[&str]) -> bool {
+    matches!(segs, [.., "mem", "take" | "replace"] | ["take" | "replace"])
+}
+
 /// `Arc::new(..)`, `Box::new(..)`, `Rc::new(..)`: a pointer to the value built inside.
 pub fn is_pointer_new(segs: &[&str]) -> bool {
     matches!(segs, [.., "Arc" | "Box" | "Rc", "new"])

@@ -221,6 +221,16 @@ fn retaken_for_loop(body: &Body, first: u32, second: u32, event: u32) -> bool {
         })
 }
 
+/// Is the value the call at event `call` returned, kept as a holder, alive at event `e`?
+fn result_alive_at(m: &Model, f: FnId, body: &Body, call: u32, e: u32) -> bool {
+    let EventKind::Call(c) = body.events[call as usize].kind else {
+        return false;
+    };
+    body.holders.iter().enumerate().any(|(h, holder)| {
+        holder.kind == crate::facts::HolderKind::CallResult(c) && guard_alive_at(m, f, h as u32, e)
+    })
+}
+
 fn guard_alive_at(m: &Model, f: FnId, h: u32, e: u32) -> bool {
     m.held_at(f, e).contains(&HeldRef { f, h })
 }
@@ -256,6 +266,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 if let Some(h) = first.holder
                     && (guard_alive_at(m, f, h, second.event) || writes(body, h))
                 {
+                    continue;
+                }
+                // A guard a callee returned (`let jobs = self.jobs();`) still alive there makes
+                // the second a `double_lock` or `rwlock_upgrade`: one hazard, one finding.
+                if first.via.is_some() && result_alive_at(m, f, body, first.event, second.event) {
                     continue;
                 }
                 if let Some(h2) = second.holder

@@ -116,6 +116,23 @@ impl Walker<'_, '_> {
             exprs.extend(mc.args.iter());
             self.record_ordering(span, &exprs);
         }
+        // `batch.held.take()`: what a binding's field held (a guard) moves out with the value;
+        // `self.held.take()` gives up a guard this value kept.
+        let taken_from = match &recv {
+            Val::Place(p, _)
+                if flow::takes_out_method(&mc.method.to_string()) && !p.proj.is_empty() =>
+            {
+                match p.base {
+                    Base::Local { fn_, local } if fn_ == self.cur.fn_ => Some((fn_, local)),
+                    Base::SelfValue => {
+                        self.cur.body.releases_self = true;
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         let receiver = self.operand(recv, false);
         // A condition variable's wait gives the guard back.
         let wait_guard = if locks::is_condvar_wait(name) && argc >= 1 {
@@ -157,6 +174,17 @@ impl Walker<'_, '_> {
                 call: c,
                 args: arg_facts,
             });
+        }
+        if let Some(var) = taken_from {
+            let owned = self.owned_by(Owner::Var(var));
+            if !owned.is_empty() {
+                let to = self.cur_temp();
+                for &h in &owned {
+                    self.own(h, to);
+                }
+                self.kill_owner(Owner::Var(var));
+                return Val::Agg(owned.into_iter().map(Val::Guard).collect());
+            }
         }
         match wait_guard {
             // `wait_timeout` gives back the guard and whether it timed out.
@@ -388,6 +416,12 @@ impl Walker<'_, '_> {
                 v @ (Val::Guard(_) | Val::Agg(_)) => v,
                 _ => Val::None,
             };
+        }
+        // `Held(m.lock().unwrap())`: a tuple struct or variant that carries its arguments.
+        if argc >= 1 && flow::is_constructor(&names) {
+            let vals: Vec<Val> = c.args.iter().map(|a| self.expr(a)).collect();
+            let vals = vals.into_iter().map(|v| self.moved_value(v)).collect();
+            return Self::agg_of_guards(vals);
         }
         // `MutexGuard::unlocked(&mut g, || ..)`: the lock is released while the closure runs.
         if flow::unlocks_during(&last) && argc == 2 {

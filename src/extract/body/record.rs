@@ -54,7 +54,16 @@ impl Walker<'_, '_> {
 
     pub(super) fn record_return(&mut self, v: Val) {
         let op = match v {
-            Val::None | Val::Agg(_) => return,
+            Val::None => return,
+            // `Batch { held: Some(m.lock()) }`, `Held(g)`: a value that carries guards.
+            Val::Agg(_) => {
+                let mut guards = vec![];
+                v.guards(&mut guards);
+                for h in guards {
+                    self.cur.body.returns.push(Operand::Guard(h));
+                }
+                return;
+            }
             v => self.operand(v, false),
         };
         self.cur.body.returns.push(op);
