@@ -91,6 +91,73 @@ fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+/// A test function's attribute: `#[test]`, `#[tokio::test(flavor = "multi_thread")]`, …
+fn test_kind(attrs: &[syn::Attribute]) -> Option<TestKind> {
+    attrs.iter().find_map(|a| {
+        let segs: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        match segs.last().map(String::as_str) {
+            Some("test" | "bench") if segs.len() == 1 => Some(TestKind::Plain),
+            Some("test") => {
+                let text = a.meta.to_token_stream_string();
+                Some(if text.contains("multi_thread") {
+                    TestKind::MultiThread
+                } else {
+                    TestKind::CurrentThread
+                })
+            }
+            _ => None,
+        }
+    })
+}
+
+/// `pub`, `pub(crate)`, `pub(super)`, …
+fn is_pub(v: &syn::Visibility) -> bool {
+    !matches!(v, syn::Visibility::Inherited)
+}
+
+/// The traits `#[derive(..)]` names.
+fn derives(attrs: &[syn::Attribute]) -> Vec<Sym> {
+    let mut out = vec![];
+    for a in attrs {
+        if a.path().is_ident("derive") {
+            let _ = a.parse_nested_meta(|m| {
+                if let Some(last) = m.path.segments.last() {
+                    out.push(ident_sym(&last.ident));
+                }
+                Ok(())
+            });
+        }
+    }
+    out
+}
+
+/// What a function's attributes and visibility say, for its facts.
+#[derive(Clone, Copy)]
+pub(crate) struct FnShape {
+    pub is_test: bool,
+    pub test: Option<TestKind>,
+    pub is_pub: bool,
+}
+
+/// `Pin<&mut Self>`.
+fn is_pin_mut_self(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Pin"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::Reference(r)))
+            if r.mutability.is_some())
+}
+
 fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path()
@@ -136,7 +203,12 @@ impl FileCx<'_> {
         match item {
             syn::Item::Fn(f) => {
                 let test = in_test || is_test_fn(&f.attrs);
-                self.function(&f.sig, Some(&f.block), module, FnOwner::Free, test);
+                let shape = FnShape {
+                    is_test: test,
+                    test: test_kind(&f.attrs),
+                    is_pub: is_pub(&f.vis),
+                };
+                self.function(&f.sig, Some(&f.block), module, FnOwner::Free, shape);
             }
             syn::Item::Impl(imp) => {
                 let idx = self.facts.impls.len() as u32;
@@ -151,8 +223,13 @@ impl FileCx<'_> {
                 let test = in_test || has_cfg_test(&imp.attrs);
                 for ii in &imp.items {
                     if let syn::ImplItem::Fn(f) = ii {
-                        let test = test || is_test_fn(&f.attrs);
-                        self.function(&f.sig, Some(&f.block), module, FnOwner::Impl(idx), test);
+                        let shape = FnShape {
+                            is_test: test || is_test_fn(&f.attrs),
+                            test: test_kind(&f.attrs),
+                            // A trait's method is as public as the trait.
+                            is_pub: is_pub(&f.vis) || imp.trait_.is_some(),
+                        };
+                        self.function(&f.sig, Some(&f.block), module, FnOwner::Impl(idx), shape);
                     }
                 }
             }
@@ -176,24 +253,50 @@ impl FileCx<'_> {
                     if let syn::TraitItem::Fn(f) = ti
                         && let Some(block) = &f.default
                     {
-                        self.function(&f.sig, Some(block), module, FnOwner::Trait(idx), in_test);
+                        let shape = FnShape {
+                            is_test: in_test,
+                            test: None,
+                            is_pub: true,
+                        };
+                        self.function(&f.sig, Some(block), module, FnOwner::Trait(idx), shape);
                     }
                 }
             }
             syn::Item::Struct(s) => {
                 let fields = self.fields(&s.fields, None);
-                self.push_struct(module, &s.ident, &s.generics, fields, false);
+                self.push_struct(
+                    module,
+                    &s.ident,
+                    &s.generics,
+                    fields,
+                    false,
+                    derives(&s.attrs),
+                );
             }
             syn::Item::Enum(e) => {
                 let mut fields = vec![];
                 for v in &e.variants {
                     fields.extend(self.fields(&v.fields, Some(&v.ident)));
                 }
-                self.push_struct(module, &e.ident, &e.generics, fields, true);
+                self.push_struct(
+                    module,
+                    &e.ident,
+                    &e.generics,
+                    fields,
+                    true,
+                    derives(&e.attrs),
+                );
             }
             syn::Item::Union(u) => {
                 let fields = self.fields(&u.fields.named, None);
-                self.push_struct(module, &u.ident, &u.generics, fields, false);
+                self.push_struct(
+                    module,
+                    &u.ident,
+                    &u.generics,
+                    fields,
+                    false,
+                    derives(&u.attrs),
+                );
             }
             syn::Item::Type(t) => self.facts.aliases.push(TypeAliasFacts {
                 module,
@@ -219,6 +322,7 @@ impl FileCx<'_> {
                     init_text: self.expr_text(&s.expr),
                     origin: StaticOrigin::Item,
                     init_ty: ctor_type(&s.expr),
+                    thread_local_attr: s.attrs.iter().any(|a| a.path().is_ident("thread_local")),
                 });
                 self.static_initializer(&s.expr, module, in_test);
             }
@@ -288,6 +392,7 @@ impl FileCx<'_> {
         generics: &syn::Generics,
         fields: Vec<FieldFacts>,
         is_enum: bool,
+        derives: Vec<Sym>,
     ) {
         self.facts.structs.push(StructFacts {
             module,
@@ -296,6 +401,7 @@ impl FileCx<'_> {
             generics: generic_names(generics),
             fields,
             is_enum,
+            derives,
         });
     }
 
@@ -398,6 +504,7 @@ impl FileCx<'_> {
             init_text: self.expr_text(&st.init),
             origin,
             init_ty: ctor_type(&st.init),
+            thread_local_attr: false,
         });
         self.static_initializer(&st.init, module, in_test);
     }
@@ -408,8 +515,13 @@ impl FileCx<'_> {
         block: Option<&syn::Block>,
         module: ModIdx,
         owner: FnOwner,
-        is_test: bool,
+        shape: FnShape,
     ) {
+        let FnShape {
+            is_test,
+            test,
+            is_pub,
+        } = shape;
         let mut receiver = None;
         let mut params = vec![];
         for input in &sig.inputs {
@@ -419,6 +531,7 @@ impl FileCx<'_> {
                         syn::ReceiverKind::Value => Receiver::Value,
                         syn::ReceiverKind::Reference(_, _, Some(_)) => Receiver::RefMut,
                         syn::ReceiverKind::Reference(_, _, None) => Receiver::Ref,
+                        syn::ReceiverKind::Typed(_, ty) if is_pin_mut_self(ty) => Receiver::PinMut,
                         _ => Receiver::Typed,
                     })
                 }
@@ -440,6 +553,8 @@ impl FileCx<'_> {
             owner,
             is_async: sig.asyncness.is_some(),
             is_test,
+            test,
+            is_pub,
             receiver,
             params,
             ret: match &sig.output {

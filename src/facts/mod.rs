@@ -137,6 +137,8 @@ pub struct StructFacts {
     /// Named fields, or `0`, `1`, … for tuple structs; for enums, every variant's fields.
     pub fields: Vec<FieldFacts>,
     pub is_enum: bool,
+    /// What `#[derive(..)]` gives it: `Clone`, `Debug`, …
+    pub derives: Vec<Sym>,
 }
 
 #[derive(Debug)]
@@ -183,6 +185,8 @@ pub struct StaticFacts {
     pub origin: StaticOrigin,
     /// What the initializer constructs, as far as syntax shows (`Mutex::new(..)` → `Mutex`).
     pub init_ty: Option<TypeFact>,
+    /// `#[thread_local]`: each thread has its own.
+    pub thread_local_attr: bool,
 }
 
 #[derive(Debug)]
@@ -223,7 +227,28 @@ pub enum Receiver {
     Value,
     Ref,
     RefMut,
+    /// `self: Pin<&mut Self>`: exclusive, like `&mut self`.
+    PinMut,
     Typed,
+}
+
+impl Receiver {
+    /// No other thread can use `self` while the method runs: `self`, `&mut self`,
+    /// `Pin<&mut Self>`.
+    pub fn is_exclusive(self) -> bool {
+        matches!(self, Receiver::Value | Receiver::RefMut | Receiver::PinMut)
+    }
+}
+
+/// How a test function runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestKind {
+    /// `#[test]`, `#[bench]`: on one thread of its own.
+    Plain,
+    /// `#[tokio::test]` (and `async_std::test`): a runtime on the test's one thread.
+    CurrentThread,
+    /// `#[tokio::test(flavor = "multi_thread")]`: tasks may run on other threads.
+    MultiThread,
 }
 
 #[derive(Debug)]
@@ -236,6 +261,10 @@ pub struct FnFacts {
     pub is_async: bool,
     /// `#[test]`, or inside a `#[cfg(test)]` module.
     pub is_test: bool,
+    /// The function is a test itself (`#[test]`, `#[tokio::test]`), and how it runs.
+    pub test: Option<TestKind>,
+    /// `pub` (any `pub(..)` too): callers outside the unit may call it.
+    pub is_pub: bool,
     pub receiver: Option<Receiver>,
     pub params: Vec<ParamFacts>,
     pub ret: Option<TypeFact>,
@@ -583,6 +612,9 @@ pub struct LocalFacts {
     pub is_closure_param: bool,
     /// The events of the `let` initializer that bound it (empty when there is none).
     pub init: Interval,
+    /// Bound to a value made right there (`S { .. }`, `S::new(..)`, `Arc::new(..)`): nobody else
+    /// has it until this function hands it out.
+    pub fresh: bool,
 }
 
 #[derive(Debug)]

@@ -222,6 +222,13 @@ impl Model<'_> {
                         })
                         .collect();
                     for a in acqs {
+                        // Two threads must be able to reach both locks for a cycle to close.
+                        let shared = |l: &HeldLock| self.may_be_shared(f, &l.instance);
+                        if !shared(&a.lock) {
+                            continue;
+                        }
+                        let held: Vec<_> =
+                            held.iter().filter(|(h, ..)| shared(h)).cloned().collect();
                         add_edges(&mut g, f, &held, &a);
                     }
                 }
@@ -237,7 +244,11 @@ impl Model<'_> {
                             ) else {
                                 continue;
                             };
-                            if y.lock.is_try || (mx.mode.is_read() && my.mode.is_read()) {
+                            if y.lock.is_try
+                                || (mx.mode.is_read() && my.mode.is_read())
+                                || !self.may_be_shared(f, &mx.instance)
+                                || !self.may_be_shared(f, &my.instance)
+                            {
                                 continue;
                             }
                             g.add(Witness {
@@ -266,6 +277,7 @@ fn add_edges(g: &mut LockGraph, f: FnId, held: &[(HeldLock, Loc, FnId)], a: &Acq
     let also = a
         .also_held
         .iter()
+        .chain(a.given.iter())
         .map(|s| (s.lock.clone(), s.trace.site(), true, f));
     for (h, loc, held_by_callee, held_fn) in own.chain(also) {
         // Readers do not wait for readers.

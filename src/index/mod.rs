@@ -10,6 +10,7 @@ pub mod graph;
 pub mod locks;
 pub mod model;
 pub mod queries;
+pub mod sharing;
 pub mod summary;
 pub mod types;
 
@@ -606,6 +607,19 @@ impl Index {
             Callee::Closure(_) => true,
             Callee::Param(_) | Callee::Unknown => false,
         }
+    }
+
+    /// Does the unit implement trait `name` (by its last segment) for struct `id`?
+    pub fn implements(&self, id: StructId, name: &str) -> bool {
+        self.files.iter().any(|f| {
+            f.facts.impls.iter().any(|imp| {
+                imp.trait_path
+                    .as_ref()
+                    .and_then(|t| t.last())
+                    .is_some_and(|t| t.name.as_str() == name)
+                    && self.struct_of_type(&imp.self_ty, f.mods[imp.module as usize]) == Some(id)
+            })
+        })
     }
 
     /// Does a trait of the unit declare a method of this name? A call of it on a value whose

@@ -397,6 +397,7 @@ impl<'i> Model<'i> {
         let Some(body) = self.ix.func(f).body.as_ref() else {
             return s;
         };
+        s.spawns = self.spawns_here(f);
         let own = |r: &HeldRef| r.f == f;
         let file = self.ix.fns[f.0 as usize].file;
         for (e, ev) in body.events.iter().enumerate() {
@@ -512,6 +513,7 @@ impl<'i> Model<'i> {
                 for &g in self.callees(f, c) {
                     let gs = &self.summaries[g.0 as usize];
                     let name = g;
+                    s.spawns |= gs.spawns;
                     if s.sleeps.is_none()
                         && let Some(t) = &gs.sleeps
                     {

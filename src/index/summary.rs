@@ -91,6 +91,9 @@ pub struct Summary {
     /// Locks taken while the guard given as parameter `i` (`g: MutexGuard<T>`) is still held:
     /// at a call that moves a guard there, they are taken under the caller's guard.
     pub under_given: Vec<(u16, SumLock)>,
+    /// Starts work on another thread or task (a closure handed to `thread::spawn` and the like),
+    /// here or in a function it calls.
+    pub spawns: bool,
 }
 
 impl Summary {
@@ -102,6 +105,7 @@ impl Summary {
             && self.param_calls.is_empty()
             && self.edges.is_empty()
             && self.under_given.is_empty()
+            && !self.spawns
     }
 }
 
@@ -280,6 +284,10 @@ pub fn merge(into: &mut Summary, add: Summary) -> bool {
     }
     if into.blocks.is_none() && add.blocks.is_some() {
         into.blocks = add.blocks;
+        changed = true;
+    }
+    if add.spawns && !into.spawns {
+        into.spawns = true;
         changed = true;
     }
     if into.returns.is_none() && add.returns.is_some() {

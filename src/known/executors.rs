@@ -10,3 +10,12 @@ pub fn is_spawner(name: &str) -> bool {
             "execute" | "submit" | "timeout" | "timeout_at" | "unblock" | "run_blocking"
         )
 }
+
+/// Calls that run their closure with every other thread (or interrupt) shut out:
+/// `critical_section::with(|cs| ..)`, `cortex_m::interrupt::free(|cs| ..)`.
+pub fn runs_exclusively(segs: &[&str]) -> bool {
+    matches!(
+        segs,
+        ["critical_section", "with"] | [.., "interrupt", "free"] | ["free"]
+    )
+}

@@ -2,7 +2,7 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{ArgShape, ArithOp, Base, Body, CallIdx, Callee, EventKind, Operand, Receiver};
+use crate::facts::{ArgShape, ArithOp, Base, Body, CallIdx, Callee, EventKind, Operand};
 use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase};
 use crate::index::model::Model;
@@ -156,7 +156,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         }
         let stores = ops(m, f, body, "store", 2);
         // `&mut self` or `self`: nobody else can reach `self`'s atomics meanwhile.
-        let exclusive_self = matches!(m.receiver(f), Some(Receiver::RefMut | Receiver::Value));
+        // Both steps under a lock every caller holds are one step for everyone else.
+        let under_callers_lock = m.runs_under_callers_lock(f);
         // Code that uses `compare_exchange`, `swap` or `fetch_*` knows the one-step forms: its
         // separate loads and stores are deliberate (a slot reserved by a CAS, an owner's
         // fast path).
@@ -168,7 +169,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for st in &stores {
-            if exclusive_self && st.instance.base == InstanceBase::SelfValue {
+            if under_callers_lock || !m.may_be_shared(f, &st.instance) {
                 continue;
             }
             let Some(value) = body

@@ -3,7 +3,7 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Base, Body, Branch, BranchKind, Callee, EventKind, Operand, Receiver};
+use crate::facts::{Base, Body, Branch, BranchKind, Callee, EventKind, Operand};
 use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
 use crate::index::model::{HeldRef, Model};
@@ -247,7 +247,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         sites.sort_by_key(|s| s.event);
-        let exclusive_self = matches!(m.receiver(f), Some(Receiver::RefMut));
+        // Both sections under a lock every caller holds are one section for everyone else.
+        let under_callers_lock = m.runs_under_callers_lock(f);
         let mut reported: Vec<u32> = vec![];
         for (i, first) in sites.iter().enumerate() {
             for second in &sites[i + 1..] {
@@ -256,7 +257,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     || first.class != second.class
                     || !first.instance.same_as(&second.instance)
                     || second.mode.is_read()
-                    || (exclusive_self && first.instance.base == InstanceBase::SelfValue)
+                    || under_callers_lock
+                    || !m.may_be_shared(f, &second.instance)
                 {
                     continue;
                 }

@@ -55,6 +55,8 @@ impl Walker<'_, '_> {
             },
             is_async,
             is_test: self.in_test,
+            test: None,
+            is_pub: false,
             receiver: None,
             params: vec![],
             ret: None,

@@ -268,6 +268,8 @@ pub(super) fn walk_static_closure(
         owner: FnOwner::Free,
         is_async: false,
         is_test: in_test,
+        test: None,
+        is_pub: false,
         receiver: None,
         params: vec![],
         ret: None,

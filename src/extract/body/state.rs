@@ -260,6 +260,7 @@ impl Walker<'_, '_> {
             field_aliases: vec![],
             is_closure_param,
             init: Interval::default(),
+            fresh: false,
         });
         let key = (self.cur.fn_, local);
         if let Some(frame) = self.env.last_mut() {

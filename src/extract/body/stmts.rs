@@ -210,8 +210,12 @@ impl Walker<'_, '_> {
                     }
                     None => self.bind(pat, v, ty, Some(&init.expr), true),
                 }
+                // `let x = S { .. }` / `S::new(..)` / `Arc::new(S { .. })`: a value made here.
+                let fresh = matches!(pat, syn::Pat::Ident(_) | syn::Pat::Type(_))
+                    && ctor_type(&init.expr).is_some();
                 for l in &mut self.cur.body.locals[first_local..] {
                     l.init = init_events;
+                    l.fresh = fresh;
                 }
                 // `let (lo, hi) = (a.min(b), a.max(b));`: what an ordering computes is ordered.
                 if self.cur.body.orderings.len() > orderings_before {

@@ -1,0 +1,262 @@
+//! Can a second thread be here? The evidence syntax gives that a lock or an atomic is reached
+//! by one thread only while a function runs: exclusive access to `self` (`&mut self`, an owned
+//! `self`, `Pin<&mut Self>`), a handle that is neither `Sync` nor `Clone`, a value the function
+//! just made and has not handed to another thread, thread-local state, a test that spawns
+//! nothing, a closure run inside a critical section, and a private function whose every caller
+//! holds one lock around the call. Rules that need two threads at once (check-then-act, a split
+//! read-modify-write, a lock-order cycle) ask here before they report.
+
+use super::FnId;
+use super::locks::{Instance, InstanceBase, LockClass};
+use super::model::{HeldRef, Model};
+use crate::facts::*;
+use crate::known::{cells, executors};
+
+impl Model<'_> {
+    /// Might another thread use `instance` (reached in body `f`) while `f` runs? `false` only
+    /// where the code shows it cannot.
+    pub fn may_be_shared(&self, f: FnId, instance: &Instance) -> bool {
+        if self.single_threaded(f) {
+            return false;
+        }
+        match &instance.base {
+            InstanceBase::SelfValue => {
+                let outer = self.ix.outer_fn(f);
+                !self
+                    .ix
+                    .func(outer)
+                    .receiver
+                    .is_some_and(Receiver::is_exclusive)
+                    && !self.self_is_unshared(outer)
+            }
+            InstanceBase::Local(g, l) => !self.local_unshared(*g, *l),
+            _ => true,
+        }
+    }
+
+    /// Does `f` run with no other thread of its own (a test that spawns nothing, on one thread),
+    /// or inside a critical section that shuts every other thread out?
+    pub fn single_threaded(&self, f: FnId) -> bool {
+        // Up through the closures that run where they are written.
+        let mut g = f;
+        for _ in 0..64 {
+            let func = self.ix.func(g);
+            match func.owner {
+                FnOwner::Closure {
+                    parent, deferred, ..
+                } => {
+                    if !deferred && self.in_critical_section(g) {
+                        return true;
+                    }
+                    if deferred {
+                        return false;
+                    }
+                    g = self.ix.fn_id(self.ix.fns[g.0 as usize].file, parent);
+                }
+                _ => {
+                    return matches!(func.test, Some(TestKind::Plain | TestKind::CurrentThread))
+                        && !self.summary(g).spawns;
+                }
+            }
+        }
+        false
+    }
+
+    /// Is closure `k` passed to a function that runs it with every other thread shut out
+    /// (`critical_section::with(|cs| ..)`, `interrupt::free(|cs| ..)`)?
+    fn in_critical_section(&self, k: FnId) -> bool {
+        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
+            return false;
+        };
+        let file = self.ix.fns[k.0 as usize].file;
+        let parent = self.ix.fn_id(file, parent);
+        let Some(body) = self.ix.func(parent).body.as_ref() else {
+            return false;
+        };
+        let local = self.ix.fns[k.0 as usize].idx;
+        body.calls.iter().any(|c| {
+            c.args.contains(&Operand::Closure(local))
+                && matches!(&c.callee, Callee::Path(p) if {
+                    let names: Vec<&str> = p.iter().map(|s| s.as_str()).collect();
+                    executors::runs_exclusively(&names)
+                })
+        })
+    }
+
+    /// `f` (a named function) has a closure that runs on another thread or task.
+    pub(super) fn spawns_here(&self, f: FnId) -> bool {
+        let file = self.ix.fns[f.0 as usize].file;
+        let idx = self.ix.fns[f.0 as usize].idx;
+        // Closures come after their parents in a file's list.
+        let fns = &self.ix.files[file as usize].facts.fns;
+        let mut inside = vec![idx];
+        for (i, func) in fns.iter().enumerate().skip(idx as usize + 1) {
+            let FnOwner::Closure {
+                parent, deferred, ..
+            } = func.owner
+            else {
+                continue;
+            };
+            if inside.contains(&parent) {
+                if deferred {
+                    return true;
+                }
+                inside.push(i as FnIdx);
+            }
+        }
+        false
+    }
+
+    /// A method's `self` type is neither `Sync` nor `Clone` (a `PhantomData<Cell<()>>` marker,
+    /// a `Cell` field): only the one thread that owns the value can call it.
+    fn self_is_unshared(&self, outer: FnId) -> bool {
+        let FnOwner::Impl(i) = self.ix.func(outer).owner else {
+            return false;
+        };
+        let file = self.ix.fn_file(outer);
+        let imp = &file.facts.impls[i as usize];
+        let module = file.mods[imp.module as usize];
+        let Some(id) = self.ix.struct_of_type(&imp.self_ty, module) else {
+            return false;
+        };
+        let (s, _) = self.ix.struct_facts(id);
+        let not_sync = s.fields.iter().any(|fld| not_sync_type(&fld.ty));
+        let clone =
+            s.derives.iter().any(|d| d.as_str() == "Clone") || self.ix.implements(id, "Clone");
+        not_sync && !clone && !self.ix.implements(id, "Sync")
+    }
+
+    /// Local `l` of body `g` holds a value no other thread can have: made right there and never
+    /// handed (itself or a handle to it) to a closure that runs elsewhere, or the thread's own
+    /// value of a `thread_local!` key (`KEY.with(|v| ..)`).
+    fn local_unshared(&self, g: FnId, l: LocalIdx) -> bool {
+        let Some(local) = self
+            .ix
+            .func(g)
+            .body
+            .as_ref()
+            .and_then(|b| b.locals.get(l as usize))
+        else {
+            return false;
+        };
+        if local.is_closure_param {
+            return l == 0 && self.thread_local_closure(g);
+        }
+        local.fresh && !self.handed_elsewhere(g, l)
+    }
+
+    /// Closure `k` is the one a `thread_local!` key's `with` runs: `KEY.with(|v| ..)`.
+    fn thread_local_closure(&self, k: FnId) -> bool {
+        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
+            return false;
+        };
+        let file = self.ix.fns[k.0 as usize].file;
+        let parent = self.ix.fn_id(file, parent);
+        let Some(body) = self.ix.func(parent).body.as_ref() else {
+            return false;
+        };
+        let local = self.ix.fns[k.0 as usize].idx;
+        let module = self.ix.fn_module(parent);
+        body.calls.iter().any(|c| {
+            matches!(&c.callee, Callee::Method(m) if m.as_str() == "with" || m.as_str() == "with_borrow" || m.as_str() == "with_borrow_mut")
+                && c.args.contains(&Operand::Closure(local))
+                && matches!(&c.receiver, Some(Operand::Place(p)) if {
+                    let place = &body.places[*p as usize];
+                    matches!(&place.base, Base::Path(segs) if place.proj.is_empty()
+                        && self.ix.resolve_static(module, segs).is_some_and(|s| {
+                            self.ix.static_facts(s).0.origin == StaticOrigin::ThreadLocal
+                        }))
+                })
+        })
+    }
+
+    /// A deferred closure (one that runs on another thread or task) captures local `l` of `g`,
+    /// or a local that is a handle to it (`let h = Arc::clone(&x)`).
+    fn handed_elsewhere(&self, g: FnId, l: LocalIdx) -> bool {
+        let file = self.ix.fns[g.0 as usize].file;
+        let idx = self.ix.fns[g.0 as usize].idx;
+        let Some(body) = self.ix.func(g).body.as_ref() else {
+            return true;
+        };
+        // `l` and the locals that alias it, a few levels deep.
+        let mut handles = vec![l];
+        for _ in 0..4 {
+            for (i, other) in body.locals.iter().enumerate() {
+                let i = i as LocalIdx;
+                if handles.contains(&i) {
+                    continue;
+                }
+                if let Some(p) = other.alias_of
+                    && matches!(body.places[p as usize].base, Base::Local { fn_, local } if fn_ == idx && handles.contains(&local))
+                {
+                    handles.push(i);
+                }
+            }
+        }
+        self.ix.files[file as usize].facts.fns.iter().any(|func| {
+            matches!(func.owner, FnOwner::Closure { deferred: true, .. })
+                && func.body.as_ref().is_some_and(|b| {
+                    b.captures
+                        .iter()
+                        .any(|&(fi, li)| fi == idx && handles.contains(&li))
+                })
+        })
+    }
+
+    /// A private function whose every call in the unit is made on `self` while the caller holds
+    /// one lock of `self`'s: both sites of a check-then-act in it are under that lock for
+    /// everyone who goes through the callers.
+    pub fn runs_under_callers_lock(&self, f: FnId) -> bool {
+        let outer = self.ix.outer_fn(f);
+        let func = self.ix.func(outer);
+        if func.is_pub || func.receiver.is_none() {
+            return false;
+        }
+        let mut common: Option<Vec<LockClass>> = None;
+        for (caller, body) in self.bodies() {
+            for (e, ev) in body.events.iter().enumerate() {
+                let EventKind::Call(c) = ev.kind else {
+                    continue;
+                };
+                if !self.callees(caller, c).contains(&outer) {
+                    continue;
+                }
+                let on_self = matches!(&body.calls[c as usize].receiver, Some(Operand::Place(p))
+                    if body.places[*p as usize].base == Base::SelfValue && body.places[*p as usize].proj.is_empty());
+                if !on_self {
+                    return false;
+                }
+                let held: Vec<LockClass> = self
+                    .held_at(caller, e as u32)
+                    .into_iter()
+                    .filter_map(|r: HeldRef| self.lock(r))
+                    .filter(|l| l.instance.base == InstanceBase::SelfValue && !l.mode.is_read())
+                    .map(|l| l.class.clone())
+                    .collect();
+                common = Some(match common {
+                    None => held,
+                    Some(c) => c.into_iter().filter(|x| held.contains(x)).collect(),
+                });
+            }
+        }
+        common.is_some_and(|c| !c.is_empty())
+    }
+}
+
+/// A field type that makes its struct `!Sync`: `Cell`, `RefCell`, `Rc`, a raw pointer, or a
+/// `PhantomData` of one of those.
+fn not_sync_type(t: &TypeFact) -> bool {
+    match t {
+        TypeFact::Ptr(_) => true,
+        TypeFact::Path(p) => {
+            let names: Vec<&str> = p.names().map(|s| s.as_str()).collect();
+            if cells::unsync_cell(&names).is_some() {
+                return true;
+            }
+            p.last().is_some_and(|seg| {
+                cells::is_marker(seg.name.as_str()) && seg.args.iter().any(not_sync_type)
+            })
+        }
+        _ => false,
+    }
+}
