@@ -171,35 +171,43 @@ impl Model<'_> {
     }
 
     /// A deferred closure (one that runs on another thread or task) captures local `l` of `g`,
-    /// or a local that is a handle to it (`let h = Arc::clone(&x)`).
+    /// or a local that is a handle to it (`let h = Arc::clone(&x)`), in `g` or in a closure
+    /// inside it.
     fn handed_elsewhere(&self, g: FnId, l: LocalIdx) -> bool {
         let file = self.ix.fns[g.0 as usize].file;
         let idx = self.ix.fns[g.0 as usize].idx;
-        let Some(body) = self.ix.func(g).body.as_ref() else {
-            return true;
-        };
-        // `l` and the locals that alias it, a few levels deep.
-        let mut handles = vec![l];
+        let fns = &self.ix.files[file as usize].facts.fns;
+        // `l` and the locals that alias it, in any body of the file, a few levels deep.
+        let mut handles: Vec<(FnIdx, LocalIdx)> = vec![(idx, l)];
         for _ in 0..4 {
-            for (i, other) in body.locals.iter().enumerate() {
-                let i = i as LocalIdx;
-                if handles.contains(&i) {
+            let before = handles.len();
+            for (fi, func) in fns.iter().enumerate() {
+                let Some(body) = func.body.as_ref() else {
                     continue;
-                }
-                if let Some(p) = other.alias_of
-                    && matches!(body.places[p as usize].base, Base::Local { fn_, local } if fn_ == idx && handles.contains(&local))
-                {
-                    handles.push(i);
+                };
+                for (i, other) in body.locals.iter().enumerate() {
+                    let key = (fi as FnIdx, i as LocalIdx);
+                    if handles.contains(&key) {
+                        continue;
+                    }
+                    if let Some(p) = other.alias_of
+                        && let Base::Local { fn_, local } = body.places[p as usize].base
+                        && handles.contains(&(fn_, local))
+                    {
+                        handles.push(key);
+                    }
                 }
             }
+            if handles.len() == before {
+                break;
+            }
         }
-        self.ix.files[file as usize].facts.fns.iter().any(|func| {
+        fns.iter().any(|func| {
             matches!(func.owner, FnOwner::Closure { deferred: true, .. })
-                && func.body.as_ref().is_some_and(|b| {
-                    b.captures
-                        .iter()
-                        .any(|&(fi, li)| fi == idx && handles.contains(&li))
-                })
+                && func
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.captures.iter().any(|c| handles.contains(c)))
         })
     }
 

@@ -77,7 +77,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     // Every access, by the static it resolves to.
     let mentions = m.static_mentions(&mutable);
     for (id, s, file) in m.statics() {
-        if !s.mutable || s.origin != StaticOrigin::Item {
+        // A `#[thread_local] static mut` is each thread's own.
+        if !s.mutable || s.origin != StaticOrigin::Item || s.thread_local_attr {
             continue;
         }
         let refs = mentions.get(&id).map(Vec::as_slice).unwrap_or(&[]);
