@@ -190,10 +190,16 @@ impl Model<'_> {
                     if handles.contains(&key) {
                         continue;
                     }
-                    if let Some(p) = other.alias_of
-                        && let Base::Local { fn_, local } = body.places[p as usize].base
-                        && handles.contains(&(fn_, local))
-                    {
+                    // `let h = x.clone()`, and `let s = S { a: Arc::clone(&x) }`.
+                    let aliases = other
+                        .alias_of
+                        .iter()
+                        .chain(other.field_aliases.iter().map(|(_, p)| p));
+                    let is_handle = aliases.into_iter().any(|&p| {
+                        matches!(body.places[p as usize].base,
+                            Base::Local { fn_, local } if handles.contains(&(fn_, local)))
+                    });
+                    if is_handle {
                         handles.push(key);
                     }
                 }
