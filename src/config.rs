@@ -43,14 +43,17 @@ pub struct Config {
     pub rules: BTreeMap<String, Option<Severity>>,
 }
 
+/// Where a key is written: 1-based line and column (in characters).
+pub type KeyPos = Option<(u32, u32)>;
+
 #[derive(Debug)]
 pub enum ConfigError {
     Read(PathBuf, std::io::Error),
     Parse(PathBuf, String),
     /// A key lockscan does not know; the key as written from the top of the file.
-    UnknownKey(PathBuf, String),
-    UnknownRule(PathBuf, String, String),
-    Value(PathBuf, String, String),
+    UnknownKey(PathBuf, String, KeyPos),
+    UnknownRule(PathBuf, String, String, KeyPos),
+    Value(PathBuf, String, String, KeyPos),
     Both(PathBuf),
 }
 
@@ -60,6 +63,15 @@ fn shown_path(p: &Path) -> String {
         crate::project::display_path(p)
     } else {
         p.display().to_string()
+    }
+}
+
+/// `path:line:col` (as compilers print a place, so that terminals and editors can open it), or
+/// the path when the key's place is not known.
+fn place(p: &Path, at: KeyPos) -> String {
+    match at {
+        Some((line, col)) => format!("{}:{line}:{col}", shown_path(p)),
+        None => shown_path(p),
     }
 }
 
@@ -73,20 +85,22 @@ impl std::fmt::Display for ConfigError {
                 crate::baseline::io_reason(e)
             ),
             ConfigError::Parse(p, e) => write!(f, "cannot parse `{}`: {e}", shown_path(p)),
-            ConfigError::UnknownKey(p, key) => {
-                write!(f, "unknown key `{key}` in `{}`", shown_path(p))?;
+            ConfigError::UnknownKey(p, key, at) => {
+                write!(f, "unknown key `{key}` in `{}`", place(p, *at))?;
                 if let Some(near) = closest_key(key) {
                     write!(f, " (did you mean `{near}`?)")?;
                 }
                 Ok(())
             }
-            ConfigError::UnknownRule(p, key, rule) => write!(
-                f,
-                "unknown rule `{rule}` in `{}` (key `{key}`); `lockscan --list-rules` lists the rules",
-                shown_path(p)
-            ),
-            ConfigError::Value(p, key, why) => {
-                write!(f, "invalid value for `{key}` in `{}`: {why}", shown_path(p))
+            ConfigError::UnknownRule(p, key, rule, at) => {
+                write!(f, "unknown rule `{rule}` in `{}` (key `{key}`)", place(p, *at))?;
+                match crate::rules::closest(rule) {
+                    Some(near) => write!(f, "; did you mean `{near}`?"),
+                    None => write!(f, "; `lockscan --list-rules` lists the rules"),
+                }
+            }
+            ConfigError::Value(p, key, why, at) => {
+                write!(f, "invalid value for `{key}` in `{}`: {why}", place(p, *at))
             }
             ConfigError::Both(p) => write!(
                 f,
@@ -108,10 +122,34 @@ const KEYS: &[&str] = &[
     "rules",
 ];
 
+/// The key closest to the last segment of `key` (`fail_on` → `fail-on`, `exlude` →
+/// `exclude`).
 fn closest_key(key: &str) -> Option<&'static str> {
     let last = key.rsplit('.').next().unwrap_or(key);
     let norm = last.replace('_', "-");
-    KEYS.iter().copied().find(|k| *k == norm)
+    crate::rules::closest_of(&norm, KEYS.iter().copied())
+}
+
+/// Where the key at `path` (table names from the top, then the key) is written in `text`.
+fn key_pos(text: &str, path: &[&str]) -> KeyPos {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut span = None;
+    for (i, seg) in path.iter().enumerate() {
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref() == seg)?;
+        span = Some(k.span());
+        if i + 1 < path.len() {
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+    }
+    let start = span?.start;
+    let before = text.get(..start)?;
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+    Some((line, col))
 }
 
 /// Finds the configuration that applies in `dir` (see the module docs).
@@ -143,18 +181,16 @@ pub fn load(file: &Path) -> Result<Config, ConfigError> {
                 file.to_path_buf(),
                 "package.metadata.lockscan".into(),
                 "this `Cargo.toml` has no lockscan metadata".into(),
+                None,
             )),
         };
     }
-    let table = read_table(file)?;
-    from_table(&table, "", file)
-}
-
-fn read_table(file: &Path) -> Result<toml::Table, ConfigError> {
     let text =
         std::fs::read_to_string(file).map_err(|e| ConfigError::Read(file.to_path_buf(), e))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string()))
+    let table = text
+        .parse::<toml::Table>()
+        .map_err(|e| ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string()))?;
+    from_table(&table, "", file, &text)
 }
 
 /// The lockscan metadata of a `Cargo.toml`, if it has any. A manifest that does not parse is
@@ -177,24 +213,32 @@ fn from_manifest(file: &Path) -> Result<Option<Config>, ConfigError> {
     };
     match (meta("package"), meta("workspace")) {
         (Some(_), Some(_)) => Err(ConfigError::Both(file.to_path_buf())),
-        (Some(v), None) => section(v, "package.metadata.lockscan", file).map(Some),
-        (None, Some(v)) => section(v, "workspace.metadata.lockscan", file).map(Some),
+        (Some(v), None) => section(v, "package.metadata.lockscan", file, &text).map(Some),
+        (None, Some(v)) => section(v, "workspace.metadata.lockscan", file, &text).map(Some),
         (None, None) => Ok(None),
     }
 }
 
-fn section(v: &toml::Value, prefix: &str, file: &Path) -> Result<Config, ConfigError> {
+fn section(v: &toml::Value, prefix: &str, file: &Path, text: &str) -> Result<Config, ConfigError> {
     match v.as_table() {
-        Some(t) => from_table(t, prefix, file),
+        Some(t) => from_table(t, prefix, file, text),
         None => Err(ConfigError::Value(
             file.to_path_buf(),
             prefix.into(),
             "expected a table".into(),
+            key_pos(text, &prefix.split('.').collect::<Vec<_>>()),
         )),
     }
 }
 
-fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, ConfigError> {
+/// Reads the settings of table `t`, found at `prefix` (dotted table names from the top of the
+/// file, empty for a `lockscan.toml`) in the file whose text is `text`.
+fn from_table(
+    t: &toml::Table,
+    prefix: &str,
+    file: &Path,
+    text: &str,
+) -> Result<Config, ConfigError> {
     let key = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -202,7 +246,15 @@ fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, Conf
             format!("{prefix}.{k}")
         }
     };
-    let bad = |k: &str, why: String| ConfigError::Value(file.to_path_buf(), key(k), why);
+    // Where a key (its segments below `prefix`) is written.
+    let pos = |segs: &[&str]| {
+        let mut path: Vec<&str> = prefix.split('.').filter(|s| !s.is_empty()).collect();
+        path.extend_from_slice(segs);
+        key_pos(text, &path)
+    };
+    let bad = |k: &str, why: String| {
+        ConfigError::Value(file.to_path_buf(), key(k), why, pos(&[k]))
+    };
     let mut c = Config {
         file: file.to_path_buf(),
         dir: file
@@ -261,23 +313,33 @@ fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, Conf
                 };
                 for (rule, level) in rules {
                     let rk = format!("rules.{rule}");
-                    if crate::rules::rule(rule).is_none() {
+                    // Kebab case (`double-lock`) is the same rule.
+                    let Some(r) = crate::rules::rule(rule) else {
                         return Err(ConfigError::UnknownRule(
                             file.to_path_buf(),
                             key(&rk),
                             rule.clone(),
+                            pos(&["rules", rule]),
                         ));
-                    }
+                    };
                     let level = level.as_str().and_then(parse_level).ok_or_else(|| {
-                        bad(
-                            &rk,
+                        ConfigError::Value(
+                            file.to_path_buf(),
+                            key(&rk),
                             format!("expected `allow`, `warn` or `deny`, found {}", shown(level)),
+                            pos(&["rules", rule]),
                         )
                     })?;
-                    c.rules.insert(rule.clone(), level);
+                    c.rules.insert(r.name.to_string(), level);
                 }
             }
-            _ => return Err(ConfigError::UnknownKey(file.to_path_buf(), key(k))),
+            _ => {
+                return Err(ConfigError::UnknownKey(
+                    file.to_path_buf(),
+                    key(k),
+                    pos(&[k]),
+                ));
+            }
         }
     }
     Ok(c)
@@ -346,7 +408,7 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         let t: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-        from_table(&t, "", Path::new("lockscan.toml")).map_err(|e| e.to_string())
+        from_table(&t, "", Path::new("lockscan.toml"), text).map_err(|e| e.to_string())
     }
 
     #[test]

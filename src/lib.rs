@@ -14,6 +14,7 @@ pub mod fix;
 pub mod index;
 pub mod intern;
 pub mod parse;
+pub mod progress;
 pub mod project;
 pub mod render;
 pub mod rules;
