@@ -206,6 +206,10 @@ pub struct GraphArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
 
+    /// Draw every lock, also those never held while another is taken
+    #[arg(long)]
+    pub all_locks: bool,
+
     /// Print nothing on the standard error but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -684,10 +688,24 @@ fn graph(args: &GraphArgs) -> std::io::Result<i32> {
     let progress = crate::progress::start(&mut opts, args.quiet);
     let graphs = driver::lock_graphs(&opts);
     drop(progress);
-    let graphs = match graphs {
+    let mut graphs = match graphs {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
+    let lone: usize = graphs
+        .units
+        .iter()
+        .map(|(_, g)| {
+            let mut all = g.clone();
+            all.without_lone_locks();
+            g.nodes.len() - all.nodes.len()
+        })
+        .sum();
+    if !args.all_locks {
+        for (_, g) in &mut graphs.units {
+            g.without_lone_locks();
+        }
+    }
     let mut out = match sink(args.output_file.as_deref()) {
         Ok(o) => o,
         Err(e) => return fail(e),
@@ -695,17 +713,27 @@ fn graph(args: &GraphArgs) -> std::io::Result<i32> {
     render::graph::render(&graphs, args.format, &mut out)?;
     out.flush()?;
     if !args.quiet {
-        let cycles: usize = graphs.units.iter().map(|(_, g)| g.cycles).sum();
+        let cycles: usize = graphs
+            .units
+            .iter()
+            .map(|(_, g)| g.edges.iter().filter(|e| e.in_cycle).count())
+            .sum();
         let locks: usize = graphs.units.iter().map(|(_, g)| g.nodes.len()).sum();
         let edges: usize = graphs.units.iter().map(|(_, g)| g.edges.len()).sum();
         let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
-        eprintln!(
-            "{}, {} and {} in {}",
+        let mut line = format!(
+            "{} and {} ({cycles} on a cycle) in {}",
             plural(locks, "lock"),
             plural(edges, "edge"),
-            plural(cycles, "cycle"),
             plural(graphs.units.len(), "unit")
         );
+        if !args.all_locks && lone > 0 {
+            line.push_str(&format!(
+                "; {} never nested with another left out (`--all-locks` draws them)",
+                plural(lone, "lock")
+            ));
+        }
+        eprintln!("{line}");
     }
     Ok(0)
 }

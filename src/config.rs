@@ -441,44 +441,70 @@ double_lock = "warn"
     fn errors_name_the_key_and_the_file() {
         assert_eq!(
             parse("fail_on = \"error\"").unwrap_err(),
-            "unknown key `fail_on` in `lockscan.toml` (did you mean `fail-on`?)"
+            "unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)"
         );
         assert_eq!(
             parse("colour = true").unwrap_err(),
-            "unknown key `colour` in `lockscan.toml`"
+            "unknown key `colour` in `lockscan.toml:1:1`"
         );
         assert_eq!(
             parse("[rules]\ndouble_locks = \"allow\"").unwrap_err(),
-            "unknown rule `double_locks` in `lockscan.toml` (key `rules.double_locks`); `lockscan --list-rules` lists the rules"
+            "unknown rule `double_locks` in `lockscan.toml:2:1` (key `rules.double_locks`); did you mean `double_lock`?"
         );
         assert_eq!(
             parse("[rules]\ndouble_lock = \"maybe\"").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found `maybe`"
+            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `maybe`"
         );
         assert_eq!(
             parse("[rules]\ndouble_lock = 3").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found an integer"
+            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found an integer"
         );
         assert_eq!(
             parse("fail-on = \"sometimes\"").unwrap_err(),
-            "invalid value for `fail-on` in `lockscan.toml`: expected `note`, `warning`, `error` or `never`, found `sometimes`"
+            "invalid value for `fail-on` in `lockscan.toml:1:1`: expected `note`, `warning`, `error` or `never`, found `sometimes`"
         );
         assert_eq!(
             parse("exclude = \"gen\"").unwrap_err(),
-            "invalid value for `exclude` in `lockscan.toml`: expected an array of strings, found a string"
+            "invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found a string"
         );
         assert_eq!(
             parse("lock-methods = [\"a.b\"]").unwrap_err(),
-            "invalid value for `lock-methods` in `lockscan.toml`: `a.b` is not a method name"
+            "invalid value for `lock-methods` in `lockscan.toml:1:1`: `a.b` is not a method name"
         );
         assert_eq!(
             parse("sleep-functions = [\"a::\"]").unwrap_err(),
-            "invalid value for `sleep-functions` in `lockscan.toml`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name"
+            "invalid value for `sleep-functions` in `lockscan.toml:1:1`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name"
         );
         assert_eq!(
             parse("rules = []").unwrap_err(),
-            "invalid value for `rules` in `lockscan.toml`: expected a table, found an array"
+            "invalid value for `rules` in `lockscan.toml:1:1`: expected a table, found an array"
         );
+    }
+
+    #[test]
+    fn errors_give_the_line_and_column_of_the_key() {
+        assert_eq!(
+            parse("fail-on = \"error\"\nexclude = []\n\n[rules]\nstatic_mut = \"allow\"\n  dubble_lock = \"deny\"\n")
+                .unwrap_err(),
+            "unknown rule `dubble_lock` in `lockscan.toml:6:3` (key `rules.dubble_lock`); did you mean `double_lock`?"
+        );
+        assert_eq!(
+            parse("# settings\nexlude = []\n").unwrap_err(),
+            "unknown key `exlude` in `lockscan.toml:2:1` (did you mean `exclude`?)"
+        );
+        assert_eq!(
+            parse("rules = { static_mut = \"sometimes\" }").unwrap_err(),
+            "invalid value for `rules.static_mut` in `lockscan.toml:1:11`: expected `allow`, `warn` or `deny`, found `sometimes`"
+        );
+        assert_eq!(key_pos("a = 1\n[b]\nc = 2\n", &["b", "c"]), Some((3, 1)));
+        assert_eq!(key_pos("a = 1\n", &["b"]), None);
+    }
+
+    #[test]
+    fn rules_may_be_written_in_kebab_case() {
+        let c = parse("[rules]\ndouble-lock = \"allow\"\nguard-across-sleep = \"deny\"\n").unwrap();
+        assert_eq!(c.rules["double_lock"], None);
+        assert_eq!(c.rules["guard_across_sleep"], Some(Severity::Error));
     }
 
     #[test]
@@ -494,7 +520,7 @@ double_lock = "warn"
         assert_eq!(
             e,
             format!(
-                "unknown key `package.metadata.lockscan.fail-onn` in `{}`",
+                "unknown key `package.metadata.lockscan.fail-onn` in `{}:4:1` (did you mean `fail-on`?)",
                 m.display()
             )
         );

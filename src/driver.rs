@@ -118,7 +118,8 @@ pub struct Graphs {
     pub units: Vec<(String, crate::index::graph::LockOrder)>,
 }
 
-/// Reads the units the paths lie in and builds each one's lock-order graph (no rules).
+/// Reads the units the paths lie in and builds each one's lock-order graph (no rules), kept to
+/// the part that touches the requested files.
 pub fn lock_graphs(opts: &Options) -> Result<Graphs, RunError> {
     let (project, pool, extra) = start(opts)?;
     let mut units: Vec<(String, crate::index::graph::LockOrder)> = pool.install(|| {
@@ -140,7 +141,10 @@ pub fn lock_graphs(opts: &Options) -> Result<Graphs, RunError> {
                     .collect();
                 let index = Index::build(&project, unit, parsed);
                 let model = Model::with_options(&index, opts.model.clone());
-                (unit_name(&project, unit), model.lock_order())
+                let mut order = model.lock_order();
+                // A named file or directory inside a unit draws the part it takes part in.
+                order.retain_files(|f| project.files[f.0 as usize].requested);
+                (unit_name(&project, unit), order)
             })
             .collect()
     });

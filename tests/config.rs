@@ -444,32 +444,32 @@ fn bad_configuration_is_an_error_naming_the_key_and_the_file() {
         (
             "lockscan.toml",
             "colour = true\n",
-            "error: unknown key `colour` in `lockscan.toml`\n",
+            "error: unknown key `colour` in `lockscan.toml:1:1`\n",
         ),
         (
             "lockscan.toml",
             "fail_on = \"error\"\n",
-            "error: unknown key `fail_on` in `lockscan.toml` (did you mean `fail-on`?)\n",
+            "error: unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)\n",
         ),
         (
             "lockscan.toml",
             "[rules]\ndeadlock = \"deny\"\n",
-            "error: unknown rule `deadlock` in `lockscan.toml` (key `rules.deadlock`); `lockscan --list-rules` lists the rules\n",
+            "error: unknown rule `deadlock` in `lockscan.toml:2:1` (key `rules.deadlock`); `lockscan --list-rules` lists the rules\n",
         ),
         (
             "lockscan.toml",
             "[rules]\nstatic_mut = \"off\"\n",
-            "error: invalid value for `rules.static_mut` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found `off`\n",
+            "error: invalid value for `rules.static_mut` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `off`\n",
         ),
         (
             "lockscan.toml",
             "exclude = [1]\n",
-            "error: invalid value for `exclude` in `lockscan.toml`: expected an array of strings, found an integer in it\n",
+            "error: invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found an integer in it\n",
         ),
         (
             "Cargo.toml",
             "\n[package.metadata.lockscan]\nexcludes = []\n",
-            "error: unknown key `package.metadata.lockscan.excludes` in `Cargo.toml`\n",
+            "error: unknown key `package.metadata.lockscan.excludes` in `Cargo.toml:7:1` (did you mean `exclude`?)\n",
         ),
     ];
     for (file, text, expected) in cases {

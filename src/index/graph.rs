@@ -41,16 +41,16 @@ pub struct LockGraph {
     /// order, events in evaluation order).
     pub edges: Vec<Edge>,
     index: FxHashMap<(LockClass, LockClass), usize>,
-    /// Every lock class taken in the unit, with the place as first written, in the order
-    /// found: nested or not, each is a lock of the design.
-    pub classes: Vec<(LockClass, String)>,
+    /// Every lock class taken in the unit, with the place as first written and where it is
+    /// first taken, in the order found: nested or not, each is a lock of the design.
+    pub classes: Vec<(LockClass, String, Loc)>,
     class_index: rustc_hash::FxHashSet<LockClass>,
 }
 
 impl LockGraph {
-    fn add_class(&mut self, l: &HeldLock) {
+    fn add_class(&mut self, l: &HeldLock, at: Loc) {
         if self.class_index.insert(l.class.clone()) {
-            self.classes.push((l.class.clone(), l.text.clone()));
+            self.classes.push((l.class.clone(), l.text.clone(), at));
         }
     }
 
@@ -231,7 +231,7 @@ impl Model<'_> {
             for e in 0..body.events.len() as u32 {
                 let acqs = self.acquisitions_at(f, e);
                 for a in &acqs {
-                    g.add_class(&a.lock);
+                    g.add_class(&a.lock, a.trace.site());
                 }
                 if !acqs.is_empty() {
                     let held: Vec<(HeldLock, Loc, FnId)> = self
@@ -300,6 +300,8 @@ pub struct OrderNode {
     /// `Account::balance`, `REGISTRY`, `m (in main)`.
     pub name: String,
     pub in_cycle: bool,
+    /// Where it is first taken.
+    pub site: Option<Loc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -312,7 +314,61 @@ pub struct OrderEdge {
     pub functions: Vec<String>,
     /// Where the first of them takes `to` (directly, or the call that leads to it).
     pub site: Loc,
+    /// Where `from` is taken, in that function.
+    pub held_site: Loc,
     pub in_cycle: bool,
+}
+
+impl LockOrder {
+    /// The part that touches the files `keep` says yes to: the edges with a site there, and
+    /// the locks first taken there or at an end of a kept edge. Indices are renumbered.
+    pub fn retain_files(&mut self, keep: impl Fn(crate::span::FileId) -> bool) {
+        self.edges
+            .retain(|e| keep(e.site.file) || keep(e.held_site.file));
+        let used: Vec<bool> = (0..self.nodes.len())
+            .map(|i| {
+                self.nodes[i].site.is_some_and(|l| keep(l.file))
+                    || self.edges.iter().any(|e| e.from == i || e.to == i)
+            })
+            .collect();
+        self.drop_nodes(&used);
+    }
+
+    /// Leaves out the locks no edge touches (never held while another is taken, nor taken
+    /// under another).
+    pub fn without_lone_locks(&mut self) {
+        let used: Vec<bool> = (0..self.nodes.len())
+            .map(|i| self.edges.iter().any(|e| e.from == i || e.to == i))
+            .collect();
+        self.drop_nodes(&used);
+    }
+
+    fn drop_nodes(&mut self, keep: &[bool]) {
+        let mut new_index = vec![usize::MAX; self.nodes.len()];
+        let mut next = 0;
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                new_index[i] = next;
+                next += 1;
+            }
+        }
+        let mut i = 0;
+        self.nodes.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for e in &mut self.edges {
+            e.from = new_index[e.from];
+            e.to = new_index[e.to];
+        }
+        for n in &mut self.nodes {
+            n.in_cycle = false;
+        }
+        for e in self.edges.iter().filter(|e| e.in_cycle) {
+            self.nodes[e.from].in_cycle = true;
+            self.nodes[e.to].in_cycle = true;
+        }
+    }
 }
 
 impl Model<'_> {
@@ -333,6 +389,7 @@ impl Model<'_> {
             }
         };
         let mut names: Vec<String> = vec![];
+        let mut first_site: FxHashMap<usize, Loc> = FxHashMap::default();
         let mut by_class: FxHashMap<&LockClass, usize> = FxHashMap::default();
         let intern = |class: &'_ LockClass, text: &str, names: &mut Vec<String>| -> usize {
             let n = name(class, text);
@@ -344,11 +401,12 @@ impl Model<'_> {
                 }
             }
         };
-        for (class, text) in &g.classes {
+        for (class, text, at) in &g.classes {
             let i = intern(class, text, &mut names);
             by_class.insert(class, i);
+            first_site.entry(i).or_insert(*at);
         }
-        let mut raw: Vec<(usize, usize, Vec<String>, Loc, bool)> = vec![];
+        let mut raw: Vec<(usize, usize, Vec<String>, Loc, Loc, bool)> = vec![];
         for (i, e) in g.edges.iter().enumerate() {
             let from = match by_class.get(&e.from) {
                 Some(&n) => n,
@@ -371,7 +429,14 @@ impl Model<'_> {
                     v
                 });
             let site = e.witness.trace.steps.first().map(|s| s.0).unwrap_or(e.witness.held_loc);
-            raw.push((from, to, functions, site, on_cycle.contains(&i)));
+            raw.push((
+                from,
+                to,
+                functions,
+                site,
+                e.witness.held_loc,
+                on_cycle.contains(&i),
+            ));
         }
         // Sorted by name: the order of discovery follows file order, names are stable.
         let mut order: Vec<usize> = (0..names.len()).collect();
@@ -381,7 +446,7 @@ impl Model<'_> {
             rank[i] = r;
         }
         let mut edges: Vec<OrderEdge> = vec![];
-        for (from, to, functions, site, in_cycle) in raw {
+        for (from, to, functions, site, held_site, in_cycle) in raw {
             let (from, to) = (rank[from], rank[to]);
             // Two classes of one name (rare: the same text in two places) make one edge.
             match edges.iter_mut().find(|e| e.from == from && e.to == to) {
@@ -398,6 +463,7 @@ impl Model<'_> {
                     to,
                     functions,
                     site,
+                    held_site,
                     in_cycle,
                 }),
             }
@@ -409,6 +475,7 @@ impl Model<'_> {
             .map(|(r, &i)| OrderNode {
                 name: names[i].clone(),
                 in_cycle: edges.iter().any(|e| e.in_cycle && (e.from == r || e.to == r)),
+                site: first_site.get(&i).copied(),
             })
             .collect();
         LockOrder {
