@@ -1,0 +1,490 @@
+//! `lockscan graph`: the lock-order graph of the fixtures, drawn by the real tools.
+//!
+//! - DOT is rendered by Graphviz's `dot` (installed by `scripts/install-test-tools`, which this
+//!   test runs when `dot` is missing; a machine where that fails fails the test, it is never
+//!   skipped), and what `dot` laid out is read back (`-Tplain`): the nodes, the edges and the
+//!   colour of the cycle's edges.
+//! - Mermaid is parsed by Mermaid itself (the `mermaid` npm package, headless in Node with
+//!   jsdom for its DOM), installed by this test under `target/tmp/`, and the diagram it built
+//!   is read back (`tests/data/mermaid/check.mjs`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+mod support {
+    pub mod scratch;
+}
+use support::scratch::krate;
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lockscan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockscan"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("lockscan runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `lockscan graph ARGS` in the repository, its output and the exit code checked.
+fn graph(args: &[&str]) -> String {
+    let mut all = vec!["graph"];
+    all.extend_from_slice(args);
+    let out = lockscan(manifest_dir(), &all);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// The edges the fixtures' two crates (`ledger` and `warehouse`, fixtures/crates/) take their
+/// locks in: held, taken, by whom, and whether it is on a cycle. Four of the five make the two
+/// inversions `lock_order_inversion` reports there; `Books::receive` taking `audit_log` under
+/// `totals` (through `Warehouse::restock`) is on no cycle.
+const CRATES_EDGES: &[(&str, &str, &str, bool)] = &[
+    ("Books::totals", "Warehouse::audit_log", "Books::receive", false),
+    ("Books::totals", "Warehouse::inventory", "Books::receive", true),
+    (
+        "Warehouse::audit_log",
+        "Warehouse::inventory",
+        "a closure in Warehouse::audit",
+        true,
+    ),
+    ("Warehouse::inventory", "Books::totals", "Books::recount", true),
+    (
+        "Warehouse::inventory",
+        "Warehouse::audit_log",
+        "Warehouse::restock",
+        true,
+    ),
+];
+
+type EdgeSet = BTreeSet<(String, String, String, bool)>;
+
+fn expected_edges() -> EdgeSet {
+    CRATES_EDGES
+        .iter()
+        .map(|(a, b, f, c)| (a.to_string(), b.to_string(), f.to_string(), *c))
+        .collect()
+}
+
+static DOT: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Graphviz's `dot`, installed by the repository's script when it is missing.
+fn dot() -> PathBuf {
+    let mut done = DOT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = &*done {
+        return p.clone();
+    }
+    let find = || {
+        Command::new("dot")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !find() {
+        let out = Command::new(manifest_dir().join("scripts/install-test-tools"))
+            .output()
+            .expect("scripts/install-test-tools runs");
+        assert!(
+            out.status.success() && find(),
+            "this test needs Graphviz's `dot`, and scripts/install-test-tools could not install it:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    *done = Some(PathBuf::from("dot"));
+    PathBuf::from("dot")
+}
+
+fn run_dot(format: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(dot())
+        .arg(format!("-T{format}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dot runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "dot -T{format} rejected the graph:\n{}\n{input}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// One `-Tplain` field: a word, or a quoted string.
+fn plain_fields(line: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c == ' ' {
+            chars.next();
+            continue;
+        }
+        let mut field = String::new();
+        if c == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some('n') => field.push('\n'),
+                        Some(c) => field.push(c),
+                        None => {}
+                    },
+                    '"' => break,
+                    c => field.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ' ' {
+                    break;
+                }
+                field.push(c);
+                chars.next();
+            }
+        }
+        out.push(field);
+    }
+    out
+}
+
+/// The nodes (id → label) and the edges (held, taken, label, on a cycle) of a graph as `dot`
+/// laid it out.
+fn laid_out(dot_text: &str) -> (Vec<String>, EdgeSet) {
+    let plain = run_dot("plain", dot_text);
+    let mut labels = std::collections::HashMap::new();
+    let mut edges = EdgeSet::new();
+    for line in plain.lines() {
+        let f = plain_fields(line);
+        match f.first().map(String::as_str) {
+            // node name x y width height label style shape color fillcolor
+            Some("node") => {
+                labels.insert(f[1].clone(), f[6].clone());
+            }
+            // edge tail head n x1 y1 .. xn yn [label xl yl] style color
+            Some("edge") => {
+                let n: usize = f[3].parse().unwrap();
+                let rest = &f[4 + 2 * n..];
+                let label = if rest.len() == 5 { rest[0].clone() } else { String::new() };
+                let color = rest.last().unwrap();
+                edges.insert((
+                    labels[&f[1]].clone(),
+                    labels[&f[2]].clone(),
+                    label,
+                    color == "#d62728",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut nodes: Vec<String> = labels.into_values().collect();
+    nodes.sort();
+    (nodes, edges)
+}
+
+#[test]
+fn the_fixtures_graph_renders_with_graphviz() {
+    let text = graph(&["fixtures/crates"]);
+    let svg = run_dot("svg", &text);
+    assert!(svg.contains("<svg") && svg.contains("Warehouse::inventory"), "{svg}");
+    let (nodes, edges) = laid_out(&text);
+    assert_eq!(
+        nodes,
+        ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory"]
+    );
+    assert_eq!(edges, expected_edges());
+}
+
+#[test]
+fn the_whole_fixture_crate_renders_with_graphviz() {
+    // Every lock of every fixture, in one drawing: dot takes it, and the seed's deadlock
+    // (`LOCK1`/`LOCK2` in opposite orders, fixtures/src/seeds/) is on a red cycle.
+    let text = graph(&["fixtures", "--all-locks"]);
+    let (nodes, edges) = laid_out(&text);
+    assert!(nodes.len() > 100, "{nodes:?}");
+    for e in [
+        ("LOCK1", "LOCK2", "thread1_work", true),
+        ("LOCK2", "LOCK1", "thread2_work", true),
+        ("SAFE1", "SAFE2", "safe_thread1_work\nsafe_thread2_work", false),
+    ] {
+        let e = (e.0.to_string(), e.1.to_string(), e.2.to_string(), e.3);
+        assert!(edges.contains(&e), "{e:?} not in {edges:#?}");
+    }
+    // Without `--all-locks`, only the locks some edge touches.
+    let nested = graph(&["fixtures"]);
+    let (fewer, same_edges) = laid_out(&nested);
+    assert!(fewer.len() < nodes.len());
+    assert_eq!(same_edges, edges);
+    for n in &fewer {
+        assert!(
+            edges.iter().any(|e| &e.0 == n || &e.1 == n),
+            "{n} touches no edge"
+        );
+    }
+}
+
+#[test]
+fn the_graph_is_the_same_from_run_to_run() {
+    let one = graph(&["fixtures", "--threads", "1"]);
+    for _ in 0..3 {
+        assert_eq!(graph(&["fixtures", "--threads", "2"]), one);
+    }
+    let m = graph(&["fixtures", "-f", "mermaid", "--threads", "1"]);
+    assert_eq!(graph(&["fixtures", "-f", "mermaid", "--threads", "2"]), m);
+}
+
+static MERMAID: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+const MERMAID_VERSION: &str = "11.17.2";
+const JSDOM_VERSION: &str = "29.1.1";
+
+/// A directory with `mermaid` and `jsdom` installed from npm, and the checking script.
+fn mermaid_checker() -> PathBuf {
+    let mut done = MERMAID.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = &*done {
+        return p.clone();
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("mermaid-{MERMAID_VERSION}-jsdom-{JSDOM_VERSION}"));
+    if !dir.join("node_modules/mermaid/package.json").is_file()
+        || !dir.join("node_modules/jsdom/package.json").is_file()
+    {
+        std::fs::create_dir_all(&dir).unwrap();
+        let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+        let out = Command::new(npm)
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&dir)
+            .arg(format!("mermaid@{MERMAID_VERSION}"))
+            .arg(format!("jsdom@{JSDOM_VERSION}"))
+            .output()
+            .unwrap_or_else(|e| panic!("this test installs Mermaid with npm, which could not run: {e}"));
+        assert!(
+            out.status.success(),
+            "npm could not install mermaid and jsdom:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    std::fs::copy(
+        manifest_dir().join("tests/data/mermaid/check.mjs"),
+        dir.join("check.mjs"),
+    )
+    .unwrap();
+    *done = Some(dir.clone());
+    dir
+}
+
+/// What Mermaid's own parser made of `text`, or its error.
+fn mermaid_parse(text: &str) -> Result<serde_json::Value, String> {
+    let dir = mermaid_checker();
+    let input = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(input.path(), text).unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .arg(input.path())
+        .current_dir(&dir)
+        .output()
+        .expect("node runs");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("the checker prints JSON"))
+    } else {
+        Err(text_of(&out))
+    }
+}
+
+fn text_of(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
+
+#[test]
+fn the_mermaid_graph_is_what_mermaid_parses() {
+    // The checker is not fooled: Mermaid rejects a broken flowchart.
+    assert!(mermaid_parse("flowchart LR\n  a -->|\"x| b\n").is_err());
+
+    let text = graph(&["fixtures/crates", "--format", "mermaid"]);
+    let d = mermaid_parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(d["type"], "flowchart-v2");
+    let label = |id: &str| -> String {
+        d["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .map(|v| v["text"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let mut nodes: Vec<String> = d["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["text"].as_str().unwrap().to_string())
+        .collect();
+    nodes.sort();
+    assert_eq!(
+        nodes,
+        ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory"]
+    );
+    for v in d["vertices"].as_array().unwrap() {
+        assert_eq!(v["classes"], serde_json::json!(["cycle"]), "{v}");
+    }
+    let edges: EdgeSet = d["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let red = e["style"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|x| x == "stroke:#d62728"));
+            (
+                label(e["start"].as_str().unwrap()),
+                label(e["end"].as_str().unwrap()),
+                e["text"].as_str().unwrap().replace("<br>", "\n"),
+                red,
+            )
+        })
+        .collect();
+    assert_eq!(edges, expected_edges());
+
+    // The whole fixture crate, and names that need escaping, parse too.
+    let all = graph(&["fixtures", "--format", "mermaid", "--all-locks"]);
+    let d = mermaid_parse(&all).unwrap_or_else(|e| panic!("{e}\n{all}"));
+    assert!(d["vertices"].as_array().unwrap().len() > 100);
+}
+
+/// Two packages side by side, outside any workspace: one drawing, a cluster (subgraph) each,
+/// and a lock local to a function named with it.
+const TWO_LOCKS: &str = "use std::sync::Mutex;
+pub struct Pair { a: Mutex<u8>, b: Mutex<u8> }
+impl Pair {
+    pub fn ab(&self) { let _a = self.a.lock().unwrap(); let _b = self.b.lock().unwrap(); }
+    pub fn ba(&self) { let _b = self.b.lock().unwrap(); let _a = self.a.lock().unwrap(); }
+}
+pub fn locals() {
+    let m = Mutex::new(0u8);
+    let n = Mutex::new(0u8);
+    let _m = m.lock().unwrap();
+    let _n = n.lock().unwrap();
+}
+";
+
+#[test]
+fn several_units_are_clusters_of_one_drawing() {
+    let root = tempfile::tempdir().unwrap();
+    for name in ["alpha", "beta"] {
+        let k = krate(&[("lib.rs", TWO_LOCKS)]);
+        let dest = root.path().join(name);
+        std::fs::rename(k.path(), &dest)
+            .or_else(|_| copy_dir(k.path(), &dest))
+            .unwrap();
+        std::fs::write(
+            dest.join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+    }
+    let out = lockscan(root.path(), &["graph", "alpha", "beta"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let dot_text = text(&out.stdout);
+    assert_eq!(dot_text.matches("subgraph cluster_").count(), 2, "{dot_text}");
+    assert!(dot_text.contains("label=\"alpha\"") && dot_text.contains("label=\"beta\""));
+    let (nodes, edges) = laid_out(&dot_text);
+    assert_eq!(
+        nodes,
+        [
+            "Pair::a",
+            "Pair::a",
+            "Pair::b",
+            "Pair::b",
+            "m (in locals)",
+            "m (in locals)",
+            "n (in locals)",
+            "n (in locals)"
+        ]
+    );
+    assert_eq!(edges.len(), 3, "{edges:?}");
+    assert!(edges.contains(&("m (in locals)".into(), "n (in locals)".into(), "locals".into(), false)));
+    assert!(edges.contains(&("Pair::a".into(), "Pair::b".into(), "Pair::ab".into(), true)));
+    assert_eq!(
+        text(&out.stderr),
+        "8 locks and 6 edges (4 on a cycle) in 2 units\n"
+    );
+
+    let out = lockscan(root.path(), &["graph", "alpha", "beta", "-f", "mermaid"]);
+    let m = text(&out.stdout);
+    assert_eq!(m.matches("subgraph unit").count(), 2, "{m}");
+    let d = mermaid_parse(&m).unwrap_or_else(|e| panic!("{e}\n{m}"));
+    assert_eq!(d["subgraphs"].as_array().unwrap().len(), 2, "{d}");
+    assert_eq!(d["edges"].as_array().unwrap().len(), 6, "{d}");
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let dest = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &dest)?;
+        } else {
+            std::fs::copy(e.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_named_file_draws_the_part_it_takes_part_in() {
+    // `audit.rs` takes `audit_log` then `inventory` (in a closure); the rest of the workspace's
+    // edges are elsewhere.
+    let text = graph(&["fixtures/crates/warehouse/src/audit.rs"]);
+    let (nodes, edges) = laid_out(&text);
+    assert_eq!(nodes, ["Warehouse::audit_log", "Warehouse::inventory"]);
+    assert_eq!(
+        edges.into_iter().map(|e| e.2).collect::<Vec<_>>(),
+        ["a closure in Warehouse::audit"]
+    );
+}
+
+#[test]
+fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("locks.dot");
+    let out = lockscan(
+        manifest_dir(),
+        &["graph", "fixtures/crates", "-o", file.to_str().unwrap(), "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", text_of(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), graph(&["fixtures/crates"]));
+
+    let out = lockscan(manifest_dir(), &["graph", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = lockscan(dir.path(), &["graph"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(text(&out.stderr).starts_with("error: no Rust files to check in `.`"));
+}
