@@ -331,7 +331,7 @@ fn sink(file: Option<&Path>) -> Result<Box<dyn Write>, String> {
                 format!(
                     "cannot write `{}`: {}",
                     p.display(),
-                    crate::parse::io_reason(&e)
+                    crate::baseline::io_reason(&e)
                 )
             }),
     }

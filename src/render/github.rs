@@ -264,7 +264,7 @@ pub fn write_step_summary(report: &Report, file: &Path) -> Result<(), String> {
             format!(
                 "cannot write the step summary to `{}`: {}",
                 file.display(),
-                crate::parse::io_reason(&e)
+                crate::baseline::io_reason(&e)
             )
         })
 }

@@ -85,12 +85,12 @@ pub fn render(
         .max(5);
     let rule_w = rows.iter().map(|r| r.rule.len()).max().unwrap_or(0);
     for r in &rows {
-        let fix = if r.fixable > 0 { "  [*]" } else { "" };
-        writeln!(
-            out,
-            "{:>count_w$}  {:rule_w$}  {:7}{fix}",
+        let fix = if r.fixable > 0 { "[*]" } else { "" };
+        let line = format!(
+            "{:>count_w$}  {:rule_w$}  {:7}  {fix}",
             r.count, r.rule, r.severity
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     if opts.summary && format == Format::Human {
         if rows.iter().any(|r| r.fixable > 0) {
