@@ -123,32 +123,26 @@ fn by_level(report: &Report) -> [(&'static str, usize); 3] {
     ]
 }
 
-/// "GitHub will not show 14 of these annotations (…)", when some are over its limits.
+/// "GitHub will not show 14 of these annotations (…)", when some levels have more than it
+/// shows in a step. (Its limit per job, over all the job's steps, lockscan cannot see; the line
+/// names it.)
 pub fn hidden_annotations(report: &Report) -> Option<String> {
-    let levels = by_level(report);
     let mut over: Vec<String> = vec![];
     let mut hidden = 0;
-    for (name, n) in levels {
+    for (name, n) in by_level(report) {
         if n > PER_STEP {
             let h = n - PER_STEP;
             hidden += h;
             over.push(format!("{h} {name}{}", if h == 1 { "" } else { "s" }));
         }
     }
-    // What the step shows also counts against the job's limit.
-    let shown: usize = levels.iter().map(|(_, n)| (*n).min(PER_STEP)).sum();
-    let job_hidden = shown.saturating_sub(PER_JOB);
-    if hidden == 0 && job_hidden == 0 {
+    if hidden == 0 {
         return None;
     }
     let mut line = format!(
-        "GitHub will not show {} of these annotations: it shows {PER_STEP} of each level per step",
-        hidden + job_hidden
+        "GitHub will not show {hidden} of these annotations ({}): it shows {PER_STEP} of each level per step and {PER_JOB} per job",
+        over.join(", ")
     );
-    if !over.is_empty() {
-        line.push_str(&format!(" ({} over)", over.join(", ")));
-    }
-    line.push_str(&format!(" and {PER_JOB} per job"));
     if std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|f| !f.is_empty()) {
         line.push_str("; the step summary lists every finding");
     } else {
