@@ -488,3 +488,42 @@ fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
     assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
     assert!(text(&out.stderr).starts_with("error: no Rust files to check in `.`"));
 }
+
+/// The README's picture is the fixtures' graph: `docs/lock-order.dot` is what `lockscan graph
+/// fixtures/crates` prints, `docs/lock-order.svg` is Graphviz's drawing of it (the command is
+/// in the README), and the README's Mermaid block is the Mermaid form. `LOCKSCAN_BLESS=1`
+/// rewrites all three.
+#[test]
+fn the_readme_picture_is_the_fixtures_graph() {
+    let dot_text = graph(&["fixtures/crates"]);
+    let mermaid_text = graph(&["fixtures/crates", "--format", "mermaid"]);
+    let docs = manifest_dir().join("docs");
+    let readme_path = manifest_dir().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let start = readme.find("<!-- graph:start").expect("the README has the graph block");
+    let open = start + readme[start..].find("```mermaid\n").unwrap() + "```mermaid\n".len();
+    let close = open + readme[open..].find("```\n<!-- graph:end -->").unwrap();
+    if std::env::var_os("LOCKSCAN_BLESS").is_some() {
+        std::fs::write(docs.join("lock-order.dot"), &dot_text).unwrap();
+        std::fs::write(docs.join("lock-order.svg"), run_dot("svg", &dot_text)).unwrap();
+        let new = format!("{}{}{}", &readme[..open], mermaid_text, &readme[close..]);
+        std::fs::write(&readme_path, new).unwrap();
+        return;
+    }
+    assert_eq!(
+        std::fs::read_to_string(docs.join("lock-order.dot")).unwrap(),
+        dot_text,
+        "docs/lock-order.dot is out of date: LOCKSCAN_BLESS=1 cargo test --test graph"
+    );
+    assert_eq!(&readme[open..close], mermaid_text, "the README's Mermaid block is out of date");
+    assert!(readme.contains("![The lock order of the fixtures' two crates"));
+    assert!(readme.contains("](docs/lock-order.svg)"));
+    // The SVG is a drawing of this graph.
+    let svg = std::fs::read_to_string(docs.join("lock-order.svg")).unwrap();
+    assert!(svg.contains("<!-- Title: lock_order Pages: 1 -->"), "{svg}");
+    for name in ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory", "Books::recount"] {
+        assert!(svg.contains(name), "the SVG has no {name}");
+    }
+    assert_eq!(svg.matches("class=\"edge\"").count(), CRATES_EDGES.len());
+    assert!(svg.contains("stroke=\"#d62728\""));
+}

@@ -5,11 +5,17 @@ use std::path::Path;
 use std::process::Command;
 
 fn run(path: &str, format: &str) -> String {
+    run_at(path, format, 100)
+}
+
+/// The output at a terminal width of `columns` (pinned: a test never depends on the terminal
+/// it runs in).
+fn run_at(path: &str, format: &str, columns: usize) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_lockscan"))
         .args([path, "--format", format])
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
+        .env("COLUMNS", columns.to_string())
         .output()
         .expect("lockscan runs");
     String::from_utf8(out.stdout).expect("output is UTF-8")
@@ -30,6 +36,22 @@ fn vote_human() {
 #[test]
 fn vote_json() {
     insta::assert_snapshot!(json("fixtures/src/seeds/vote.rs"));
+}
+
+/// A lock-order cycle across two files, at 80 columns: the other file's places are a `note:`
+/// with its own snippet.
+#[test]
+fn lock_order_across_files_human_80() {
+    insta::assert_snapshot!(run_at(
+        "fixtures/crates/warehouse/src/audit.rs",
+        "human",
+        80
+    ));
+}
+
+#[test]
+fn vote_human_80() {
+    insta::assert_snapshot!(run_at("fixtures/src/seeds/vote.rs", "human", 80));
 }
 
 #[test]
