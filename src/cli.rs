@@ -239,10 +239,11 @@ impl clap::builder::TypedValueParser for RuleName {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            std::iter::once(clap::builder::PossibleValue::new("all"))
-                .chain(rules::RULES.iter().map(|r| {
-                    clap::builder::PossibleValue::new(r.name).help(r.summary)
-                })),
+            std::iter::once(clap::builder::PossibleValue::new("all")).chain(
+                rules::RULES
+                    .iter()
+                    .map(|r| clap::builder::PossibleValue::new(r.name).help(r.summary)),
+            ),
         ))
     }
 }
@@ -562,7 +563,9 @@ fn flag_rule(rule: &str, flag: &str) -> Result<&'static str, Fatal> {
         None => Err(Fatal(match rules::closest(rule) {
             Some(near) => format!("unknown rule `{rule}` in `{flag}`; did you mean `{near}`?"),
             None => {
-                format!("unknown rule `{rule}` in `{flag}`; `lockscan --list-rules` lists the rules")
+                format!(
+                    "unknown rule `{rule}` in `{flag}`; `lockscan --list-rules` lists the rules"
+                )
             }
         })),
     }
@@ -720,7 +723,13 @@ fn graph(args: &GraphArgs) -> std::io::Result<i32> {
             .sum();
         let locks: usize = graphs.units.iter().map(|(_, g)| g.nodes.len()).sum();
         let edges: usize = graphs.units.iter().map(|(_, g)| g.edges.len()).sum();
-        let plural = |n: usize, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+        let plural = |n: usize, w: &str| {
+            if n == 1 {
+                format!("1 {w}")
+            } else {
+                format!("{n} {w}s")
+            }
+        };
         let mut line = format!(
             "{} and {} ({cycles} on a cycle) in {}",
             plural(locks, "lock"),
@@ -799,7 +808,9 @@ pub fn list_rules() -> String {
 /// The width human output wraps to: `COLUMNS` when it is set (as clap and `ls` read it), else
 /// the width of the terminal on the standard output, else 80. Never under 40.
 fn terminal_width() -> usize {
-    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok());
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
     let terminal = || {
         terminal_size::terminal_size_of(std::io::stdout())
             .map(|(terminal_size::Width(w), _)| usize::from(w))

@@ -93,7 +93,11 @@ impl std::fmt::Display for ConfigError {
                 Ok(())
             }
             ConfigError::UnknownRule(p, key, rule, at) => {
-                write!(f, "unknown rule `{rule}` in `{}` (key `{key}`)", place(p, *at))?;
+                write!(
+                    f,
+                    "unknown rule `{rule}` in `{}` (key `{key}`)",
+                    place(p, *at)
+                )?;
                 match crate::rules::closest(rule) {
                     Some(near) => write!(f, "; did you mean `{near}`?"),
                     None => write!(f, "; `lockscan --list-rules` lists the rules"),
@@ -187,9 +191,9 @@ pub fn load(file: &Path) -> Result<Config, ConfigError> {
     }
     let text =
         std::fs::read_to_string(file).map_err(|e| ConfigError::Read(file.to_path_buf(), e))?;
-    let table = text
-        .parse::<toml::Table>()
-        .map_err(|e| ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string()))?;
+    let table = text.parse::<toml::Table>().map_err(|e| {
+        ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string())
+    })?;
     from_table(&table, "", file, &text)
 }
 
@@ -252,9 +256,7 @@ fn from_table(
         path.extend_from_slice(segs);
         key_pos(text, &path)
     };
-    let bad = |k: &str, why: String| {
-        ConfigError::Value(file.to_path_buf(), key(k), why, pos(&[k]))
-    };
+    let bad = |k: &str, why: String| ConfigError::Value(file.to_path_buf(), key(k), why, pos(&[k]));
     let mut c = Config {
         file: file.to_path_buf(),
         dir: file

@@ -105,7 +105,10 @@ fn report(file: FileId, s: &SuppressionFact, used: &[bool], out: &mut Vec<Diagno
         out.push(d);
     }
     // A comment that lists `unused_suppression` is kept on purpose.
-    if s.rules.iter().any(|(n, _)| rules::canonical(n) == UNUSED_SUPPRESSION) {
+    if s.rules
+        .iter()
+        .any(|(n, _)| rules::canonical(n) == UNUSED_SUPPRESSION)
+    {
         return;
     }
     let unused: Vec<usize> = (0..s.rules.len())

@@ -72,11 +72,17 @@ impl Run {
     fn value(&self, expr: &str) -> String {
         let expr = expr.trim();
         if let Some(name) = expr.strip_prefix("inputs.") {
-            return self.inputs.get(name).cloned().unwrap_or_else(|| panic!("no input `{name}`"));
+            return self
+                .inputs
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| panic!("no input `{name}`"));
         }
         if let Some(rest) = expr.strip_prefix("steps.") {
             let (id, rest) = rest.split_once('.').unwrap();
-            let name = rest.strip_prefix("outputs.").unwrap_or_else(|| panic!("`{expr}`"));
+            let name = rest
+                .strip_prefix("outputs.")
+                .unwrap_or_else(|| panic!("`{expr}`"));
             return self
                 .outputs
                 .get(id)
@@ -141,7 +147,10 @@ impl Run {
                 .map(|m| {
                     m.iter()
                         .map(|(k, v)| {
-                            (k.as_str().unwrap().to_string(), self.substitute(v.as_str().unwrap()))
+                            (
+                                k.as_str().unwrap().to_string(),
+                                self.substitute(v.as_str().unwrap()),
+                            )
                         })
                         .collect()
                 })
@@ -153,9 +162,18 @@ impl Run {
                 uses: Some((uses.to_string(), with)),
             });
         }
-        assert_eq!(step["shell"].as_str(), Some("bash"), "a composite run step names its shell");
-        let script = step["run"].as_str().expect("a step runs a script or uses an action");
-        assert!(!script.contains("${{"), "a script reads its inputs from `env:`, never `${{{{ }}}}`");
+        assert_eq!(
+            step["shell"].as_str(),
+            Some("bash"),
+            "a composite run step names its shell"
+        );
+        let script = step["run"]
+            .as_str()
+            .expect("a step runs a script or uses an action");
+        assert!(
+            !script.contains("${{"),
+            "a script reads its inputs from `env:`, never `${{{{ }}}}`"
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("step.sh");
         std::fs::write(&file, script).unwrap();
@@ -164,7 +182,9 @@ impl Run {
         std::fs::write(&output_file, "").unwrap();
         std::fs::write(&path_file, "").unwrap();
         let mut path: Vec<PathBuf> = self.path.clone();
-        path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         let mut c = Command::new("bash");
         c.args(["--noprofile", "--norc", "-eo", "pipefail"])
             .arg(&file)
@@ -255,7 +275,11 @@ fn installed() -> &'static Vec<PathBuf> {
         assert_eq!(name, "Install lockscan");
         let r = run.step(install).expect("the install step always runs");
         assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-        assert_eq!(run.path.len(), 1, "the install step adds lockscan to the PATH");
+        assert_eq!(
+            run.path.len(),
+            1,
+            "the install step adds lockscan to the PATH"
+        );
         let bin = run.path[0].join("lockscan");
         assert!(bin.is_file(), "{} was not installed", bin.display());
         run.path
@@ -335,8 +359,10 @@ fn sarif_is_written_and_uploaded_and_the_action_passes() {
 
 #[test]
 fn sarif_with_fail_on_uploads_then_fails() {
-    let (run, _ws, results) =
-        run_action(&[("lib.rs", DEADLOCK)], &[("fail-on", "error"), ("category", "locks")]);
+    let (run, _ws, results) = run_action(
+        &[("lib.rs", DEADLOCK)],
+        &[("fail-on", "error"), ("category", "locks")],
+    );
     assert_eq!(run.outputs["run"]["exit-code"], "1");
     let upload = result(&results, "Upload to code scanning").expect("the upload still runs");
     assert_eq!(upload.uses.as_ref().unwrap().1["category"], "locks");
@@ -356,7 +382,10 @@ fn github_format_annotates_summarizes_and_fails() {
     );
     assert_eq!(run.outputs["run"]["exit-code"], "1");
     let md = std::fs::read_to_string(&run.summary).unwrap();
-    assert!(md.starts_with("### lockscan\n\n1 error in 1 file\n"), "{md}");
+    assert!(
+        md.starts_with("### lockscan\n\n1 error in 1 file\n"),
+        "{md}"
+    );
     assert!(md.contains("| error | [`double_lock`]"), "{md}");
     assert!(result(&results, "Upload to code scanning").is_none());
     assert_eq!(result(&results, "Fail on findings").unwrap().code, 1);
@@ -365,7 +394,11 @@ fn github_format_annotates_summarizes_and_fails() {
 
 #[test]
 fn paths_args_and_fail_on_reach_lockscan() {
-    let files = [("lib.rs", "pub mod a;\npub mod b;\n"), ("a.rs", DEADLOCK), ("b.rs", "pub fn ok() {}\n")];
+    let files = [
+        ("lib.rs", "pub mod a;\npub mod b;\n"),
+        ("a.rs", DEADLOCK),
+        ("b.rs", "pub fn ok() {}\n"),
+    ];
     // Only `src/b.rs`: nothing there.
     let (run, _ws, results) = run_action(&files, &[("format", "github"), ("paths", "src/b.rs")]);
     assert_eq!(run.outputs["run"]["exit-code"], "0");
@@ -381,7 +414,11 @@ fn paths_args_and_fail_on_reach_lockscan() {
         ],
     );
     let r = result(&results, "Run lockscan").unwrap();
-    assert!(r.stdout.starts_with("::warning file=src/a.rs,"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("::warning file=src/a.rs,"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(run.outputs["run"]["exit-code"], "0");
     assert!(result(&results, "Fail on findings").is_none());
 }
@@ -402,7 +439,11 @@ fn what_lockscan_cannot_do_stops_the_action() {
     let (run, _ws, results) = run_action(&[("lib.rs", DEADLOCK)], &[("paths", "docs")]);
     let r = result(&results, "Run lockscan").unwrap();
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("error: no such file or directory: `docs`"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("error: no such file or directory: `docs`"),
+        "{r:?}"
+    );
     assert!(!run.outputs["run"].contains_key("sarif-file"));
     assert!(result(&results, "Upload to code scanning").is_none());
     // An input that would be shell code is only text.

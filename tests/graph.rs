@@ -49,15 +49,30 @@ fn graph(args: &[&str]) -> String {
 /// inversions `lock_order_inversion` reports there; `Books::receive` taking `audit_log` under
 /// `totals` (through `Warehouse::restock`) is on no cycle.
 const CRATES_EDGES: &[(&str, &str, &str, bool)] = &[
-    ("Books::totals", "Warehouse::audit_log", "Books::receive", false),
-    ("Books::totals", "Warehouse::inventory", "Books::receive", true),
+    (
+        "Books::totals",
+        "Warehouse::audit_log",
+        "Books::receive",
+        false,
+    ),
+    (
+        "Books::totals",
+        "Warehouse::inventory",
+        "Books::receive",
+        true,
+    ),
     (
         "Warehouse::audit_log",
         "Warehouse::inventory",
         "a closure in Warehouse::audit",
         true,
     ),
-    ("Warehouse::inventory", "Books::totals", "Books::recount", true),
+    (
+        "Warehouse::inventory",
+        "Books::totals",
+        "Books::recount",
+        true,
+    ),
     (
         "Warehouse::inventory",
         "Warehouse::audit_log",
@@ -184,7 +199,11 @@ fn laid_out(dot_text: &str) -> (Vec<String>, EdgeSet) {
             Some("edge") => {
                 let n: usize = f[3].parse().unwrap();
                 let rest = &f[4 + 2 * n..];
-                let label = if rest.len() == 5 { rest[0].clone() } else { String::new() };
+                let label = if rest.len() == 5 {
+                    rest[0].clone()
+                } else {
+                    String::new()
+                };
                 let color = rest.last().unwrap();
                 edges.insert((
                     labels[&f[1]].clone(),
@@ -205,11 +224,18 @@ fn laid_out(dot_text: &str) -> (Vec<String>, EdgeSet) {
 fn the_fixtures_graph_renders_with_graphviz() {
     let text = graph(&["fixtures/crates"]);
     let svg = run_dot("svg", &text);
-    assert!(svg.contains("<svg") && svg.contains("Warehouse::inventory"), "{svg}");
+    assert!(
+        svg.contains("<svg") && svg.contains("Warehouse::inventory"),
+        "{svg}"
+    );
     let (nodes, edges) = laid_out(&text);
     assert_eq!(
         nodes,
-        ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory"]
+        [
+            "Books::totals",
+            "Warehouse::audit_log",
+            "Warehouse::inventory"
+        ]
     );
     assert_eq!(edges, expected_edges());
 }
@@ -224,7 +250,12 @@ fn the_whole_fixture_crate_renders_with_graphviz() {
     for e in [
         ("LOCK1", "LOCK2", "thread1_work", true),
         ("LOCK2", "LOCK1", "thread2_work", true),
-        ("SAFE1", "SAFE2", "safe_thread1_work\nsafe_thread2_work", false),
+        (
+            "SAFE1",
+            "SAFE2",
+            "safe_thread1_work\nsafe_thread2_work",
+            false,
+        ),
     ] {
         let e = (e.0.to_string(), e.1.to_string(), e.2.to_string(), e.3);
         assert!(edges.contains(&e), "{e:?} not in {edges:#?}");
@@ -283,7 +314,9 @@ fn mermaid_checker() -> PathBuf {
             .arg(format!("mermaid@{MERMAID_VERSION}"))
             .arg(format!("jsdom@{JSDOM_VERSION}"))
             .output()
-            .unwrap_or_else(|e| panic!("this test installs Mermaid with npm, which could not run: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("this test installs Mermaid with npm, which could not run: {e}")
+            });
         assert!(
             out.status.success(),
             "npm could not install mermaid and jsdom:\n{}{}",
@@ -348,7 +381,11 @@ fn the_mermaid_graph_is_what_mermaid_parses() {
     nodes.sort();
     assert_eq!(
         nodes,
-        ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory"]
+        [
+            "Books::totals",
+            "Warehouse::audit_log",
+            "Warehouse::inventory"
+        ]
     );
     for v in d["vertices"].as_array().unwrap() {
         assert_eq!(v["classes"], serde_json::json!(["cycle"]), "{v}");
@@ -411,7 +448,11 @@ fn several_units_are_clusters_of_one_drawing() {
     let out = lockscan(root.path(), &["graph", "alpha", "beta"]);
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let dot_text = text(&out.stdout);
-    assert_eq!(dot_text.matches("subgraph cluster_").count(), 2, "{dot_text}");
+    assert_eq!(
+        dot_text.matches("subgraph cluster_").count(),
+        2,
+        "{dot_text}"
+    );
     assert!(dot_text.contains("label=\"alpha\"") && dot_text.contains("label=\"beta\""));
     let (nodes, edges) = laid_out(&dot_text);
     assert_eq!(
@@ -428,7 +469,12 @@ fn several_units_are_clusters_of_one_drawing() {
         ]
     );
     assert_eq!(edges.len(), 3, "{edges:?}");
-    assert!(edges.contains(&("m (in locals)".into(), "n (in locals)".into(), "locals".into(), false)));
+    assert!(edges.contains(&(
+        "m (in locals)".into(),
+        "n (in locals)".into(),
+        "locals".into(),
+        false
+    )));
     assert!(edges.contains(&("Pair::a".into(), "Pair::b".into(), "Pair::ab".into(), true)));
     assert_eq!(
         text(&out.stderr),
@@ -476,11 +522,24 @@ fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
     let file = dir.path().join("locks.dot");
     let out = lockscan(
         manifest_dir(),
-        &["graph", "fixtures/crates", "-o", file.to_str().unwrap(), "--quiet"],
+        &[
+            "graph",
+            "fixtures/crates",
+            "-o",
+            file.to_str().unwrap(),
+            "--quiet",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
-    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", text_of(&out));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), graph(&["fixtures/crates"]));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        text_of(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        graph(&["fixtures/crates"])
+    );
 
     let out = lockscan(manifest_dir(), &["graph", "no/such/dir"]);
     assert_eq!(out.status.code(), Some(2));
@@ -500,7 +559,9 @@ fn the_readme_picture_is_the_fixtures_graph() {
     let docs = manifest_dir().join("docs");
     let readme_path = manifest_dir().join("README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let start = readme.find("<!-- graph:start").expect("the README has the graph block");
+    let start = readme
+        .find("<!-- graph:start")
+        .expect("the README has the graph block");
     let open = start + readme[start..].find("```mermaid\n").unwrap() + "```mermaid\n".len();
     let close = open + readme[open..].find("```\n<!-- graph:end -->").unwrap();
     if std::env::var_os("LOCKSCAN_BLESS").is_some() {
@@ -515,13 +576,22 @@ fn the_readme_picture_is_the_fixtures_graph() {
         dot_text,
         "docs/lock-order.dot is out of date: LOCKSCAN_BLESS=1 cargo test --test graph"
     );
-    assert_eq!(&readme[open..close], mermaid_text, "the README's Mermaid block is out of date");
+    assert_eq!(
+        &readme[open..close],
+        mermaid_text,
+        "the README's Mermaid block is out of date"
+    );
     assert!(readme.contains("![The lock order of the fixtures' two crates"));
     assert!(readme.contains("](docs/lock-order.svg)"));
     // The SVG is a drawing of this graph.
     let svg = std::fs::read_to_string(docs.join("lock-order.svg")).unwrap();
     assert!(svg.contains("<!-- Title: lock_order Pages: 1 -->"), "{svg}");
-    for name in ["Books::totals", "Warehouse::audit_log", "Warehouse::inventory", "Books::recount"] {
+    for name in [
+        "Books::totals",
+        "Warehouse::audit_log",
+        "Warehouse::inventory",
+        "Books::recount",
+    ] {
         assert!(svg.contains(name), "the SVG has no {name}");
     }
     assert_eq!(svg.matches("class=\"edge\"").count(), CRATES_EDGES.len());

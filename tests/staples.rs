@@ -110,9 +110,19 @@ fn select_reports_only_the_rules_named() {
     // Comma-separated or repeated, in either case of name.
     let out = lockscan(
         dir.path(),
-        &["-f", "short", "--select", "static-mut,double_lock", "--select", "guard-across-sleep"],
+        &[
+            "-f",
+            "short",
+            "--select",
+            "static-mut,double_lock",
+            "--select",
+            "guard-across-sleep",
+        ],
     );
-    assert_eq!(rules(&out), ["double_lock", "guard_across_sleep", "static_mut"]);
+    assert_eq!(
+        rules(&out),
+        ["double_lock", "guard_across_sleep", "static_mut"]
+    );
     // A selected rule with no findings: a clean run.
     let out = lockscan(dir.path(), &["-f", "short", "--select", "rwlock_upgrade"]);
     assert_eq!(out.status.code(), Some(0));
@@ -121,21 +131,41 @@ fn select_reports_only_the_rules_named() {
     // ran, so the comment is judged against its findings.
     let suppressed = "use std::sync::Mutex;\npub fn f(m: &Mutex<u8>) {\n    // lockscan: allow(let_underscore_guard)\n    let _ = m.lock();\n}\n";
     let d = krate(&[("lib.rs", suppressed)]);
-    let out = lockscan(d.path(), &["-f", "short", "--select", "double_lock,unused_suppression"]);
+    let out = lockscan(
+        d.path(),
+        &["-f", "short", "--select", "double_lock,unused_suppression"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // --allow, --warn and --deny apply after it.
     let out = lockscan(
         dir.path(),
-        &["-f", "short", "--select", "double_lock,static_mut", "-A", "static_mut"],
+        &[
+            "-f",
+            "short",
+            "--select",
+            "double_lock,static_mut",
+            "-A",
+            "static_mut",
+        ],
     );
     assert_eq!(rules(&out), ["double_lock"]);
-    let out = lockscan(dir.path(), &["-f", "short", "--select", "double_lock", "-W", "static_mut"]);
+    let out = lockscan(
+        dir.path(),
+        &["-f", "short", "--select", "double_lock", "-W", "static_mut"],
+    );
     assert_eq!(rules(&out), ["double_lock", "static_mut"]);
     // A selected rule the configuration turns off is back at its default level.
-    std::fs::write(dir.path().join("lockscan.toml"), "[rules]\nstatic_mut = \"allow\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("lockscan.toml"),
+        "[rules]\nstatic_mut = \"allow\"\n",
+    )
+    .unwrap();
     assert!(!rules(&lockscan(dir.path(), &["-f", "short"])).contains(&"static_mut".to_string()));
     let out = lockscan(dir.path(), &["-f", "short", "--select", "static_mut"]);
-    assert_eq!(stdout(&out), "src/lib.rs:26:12: warning[static_mut]: `static mut HITS` is shared mutable state with no synchronization\n");
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:26:12: warning[static_mut]: `static mut HITS` is shared mutable state with no synchronization\n"
+    );
 }
 
 #[test]
@@ -144,31 +174,62 @@ fn allow_all_turns_everything_off_and_later_flags_turn_rules_back_on() {
     let out = lockscan(dir.path(), &["-f", "short", "-A", "all"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).is_empty());
-    let out = lockscan(dir.path(), &["-f", "short", "-A", "all", "-W", "double-lock"]);
+    let out = lockscan(
+        dir.path(),
+        &["-f", "short", "-A", "all", "-W", "double-lock"],
+    );
     assert_eq!(
         stdout(&out),
         "src/lib.rs:11:21: warning[double_lock]: `self.n` is locked while this thread already holds its guard\n"
     );
     // In the order given: `all` after a rule wins over it.
-    let out = lockscan(dir.path(), &["-f", "short", "-W", "double_lock", "-A", "all"]);
+    let out = lockscan(
+        dir.path(),
+        &["-f", "short", "-W", "double_lock", "-A", "all"],
+    );
     assert!(stdout(&out).is_empty());
     let out = lockscan(dir.path(), &["-f", "short", "--deny", "all"]);
-    assert!(stdout(&out).lines().all(|l| l.contains(": error[")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).lines().all(|l| l.contains(": error[")),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(rules(&out), ALL);
 }
 
 #[test]
 fn kebab_case_rule_names_work_in_flags_configuration_and_comments() {
     let dir = demo();
-    let out = lockscan(dir.path(), &["-f", "short", "--allow", "double-lock", "-A", "guard-across-sleep"]);
-    assert_eq!(rules(&out), ["let_underscore_guard", "static_mut", "unused_suppression"]);
+    let out = lockscan(
+        dir.path(),
+        &[
+            "-f",
+            "short",
+            "--allow",
+            "double-lock",
+            "-A",
+            "guard-across-sleep",
+        ],
+    );
+    assert_eq!(
+        rules(&out),
+        ["let_underscore_guard", "static_mut", "unused_suppression"]
+    );
     std::fs::write(
         dir.path().join("lockscan.toml"),
         "[rules]\nlet-underscore-guard = \"allow\"\nstatic-mut = \"deny\"\n",
     )
     .unwrap();
     let out = lockscan(dir.path(), &["-f", "short"]);
-    assert_eq!(rules(&out), ["double_lock", "guard_across_sleep", "static_mut", "unused_suppression"]);
+    assert_eq!(
+        rules(&out),
+        [
+            "double_lock",
+            "guard_across_sleep",
+            "static_mut",
+            "unused_suppression"
+        ]
+    );
     assert!(stdout(&out).contains("error[static_mut]"));
     // `// lockscan: allow(double-lock)` silences `double_lock` and is not unused.
     let src = SOURCE.replace(
@@ -177,7 +238,15 @@ fn kebab_case_rule_names_work_in_flags_configuration_and_comments() {
     );
     let d = krate(&[("lib.rs", &src)]);
     let out = lockscan(d.path(), &["-f", "short"]);
-    assert_eq!(rules(&out), ["guard_across_sleep", "let_underscore_guard", "static_mut", "unused_suppression"]);
+    assert_eq!(
+        rules(&out),
+        [
+            "guard_across_sleep",
+            "let_underscore_guard",
+            "static_mut",
+            "unused_suppression"
+        ]
+    );
     assert!(!stdout(&out).contains(":11:"), "{}", stdout(&out));
     // `--explain` takes either form.
     let a = lockscan(d.path(), &["--explain", "double-lock"]);
@@ -204,7 +273,10 @@ fn a_mistyped_rule_gets_the_closest_one() {
         assert!(stdout(&out).is_empty());
     }
     let out = lockscan(dir.path(), &["--explain", "static_mutt"]);
-    assert_eq!(stderr(&out), "error: unknown rule `static_mutt`; did you mean `static_mut`?\n");
+    assert_eq!(
+        stderr(&out),
+        "error: unknown rule `static_mutt`; did you mean `static_mut`?\n"
+    );
     // Nothing close: the list of rules.
     let out = lockscan(dir.path(), &["-A", "deadlocks"]);
     assert_eq!(
@@ -247,10 +319,24 @@ fn statistics_count_findings_per_rule_in_each_format() {
 "
     );
     // Counts add up, most frequent first; short has no summary.
-    let two = format!("{SOURCE}\npub fn hit2() {{\n    unsafe {{ HITS += 2 }}\n}}\nstatic mut MORE: u8 = 0;\npub fn more() {{ unsafe {{ MORE = 1 }} }}\n");
+    let two = format!(
+        "{SOURCE}\npub fn hit2() {{\n    unsafe {{ HITS += 2 }}\n}}\nstatic mut MORE: u8 = 0;\npub fn more() {{ unsafe {{ MORE = 1 }} }}\n"
+    );
     let d = krate(&[("lib.rs", &two)]);
-    let out = lockscan(d.path(), &["--statistics", "-f", "short", "--select", "static_mut,double_lock"]);
-    assert_eq!(stdout(&out), "    2  static_mut   warning\n    1  double_lock  error\n");
+    let out = lockscan(
+        d.path(),
+        &[
+            "--statistics",
+            "-f",
+            "short",
+            "--select",
+            "static_mut,double_lock",
+        ],
+    );
+    assert_eq!(
+        stdout(&out),
+        "    2  static_mut   warning\n    1  double_lock  error\n"
+    );
     // JSON.
     let out = lockscan(dir.path(), &["--statistics", "-f", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -268,7 +354,9 @@ fn statistics_count_findings_per_rule_in_each_format() {
         assert_eq!(out.status.code(), Some(2), "{f}");
         assert_eq!(
             stderr(&out),
-            format!("error: `--statistics` prints counts in the `human`, `short` or `json` format, not `{f}`\n")
+            format!(
+                "error: `--statistics` prints counts in the `human`, `short` or `json` format, not `{f}`\n"
+            )
         );
     }
     // Quiet: the counts only.
@@ -309,7 +397,11 @@ fn output_file_takes_what_stdout_would_in_every_format() {
             assert!(to_file.stdout.is_empty(), "{format}: {}", stdout(&to_file));
             let written = std::fs::read_to_string(&file).unwrap();
             assert!(!written.is_empty());
-            assert_eq!(normalized(&written), normalized(&stdout(&plain)), "{format} {extra:?}");
+            assert_eq!(
+                normalized(&written),
+                normalized(&stdout(&plain)),
+                "{format} {extra:?}"
+            );
         }
     }
     // `-o` too, and colour never goes into a file unless asked for.
@@ -331,7 +423,11 @@ fn output_file_takes_what_stdout_would_in_every_format() {
     let file = out_dir.path().join("fix.diff");
     let out = lockscan(dir.path(), &["--diff", "-o", file.to_str().unwrap()]);
     assert!(out.stdout.is_empty());
-    assert!(std::fs::read_to_string(&file).unwrap().starts_with("--- a/src/lib.rs\n"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("--- a/src/lib.rs\n")
+    );
 }
 
 #[test]
@@ -345,7 +441,11 @@ fn quiet_prints_the_findings_and_nothing_else() {
     assert_eq!(stdout(&quiet), stdout(&loud).strip_suffix(summary).unwrap());
     assert!(stderr(&quiet).is_empty());
     let gh = lockscan(dir.path(), &["-f", "github", "-q"]);
-    assert!(stdout(&gh).lines().all(|l| l.starts_with("::")), "{}", stdout(&gh));
+    assert!(
+        stdout(&gh).lines().all(|l| l.starts_with("::")),
+        "{}",
+        stdout(&gh)
+    );
     // `--fix` and `--diff` say nothing of what they did.
     let out = lockscan(dir.path(), &["--diff", "-q"]);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
@@ -376,8 +476,16 @@ fn completions_complete_flags_and_rule_names_in_bash() {
             "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; _lockscan lockscan \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             script.display()
         );
-        let out = Command::new("bash").arg("-c").arg(program).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let flags = complete("lockscan --sel", 1);
@@ -404,14 +512,20 @@ fn a_path_with_no_rust_files_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let msg = "(`.rs` files that `.gitignore`, hidden directories, `target/` or `exclude` leave out are not read)\n";
-    assert_eq!(stderr(&out), format!("error: no Rust files to check in `.` {msg}"));
+    assert_eq!(
+        stderr(&out),
+        format!("error: no Rust files to check in `.` {msg}")
+    );
     // One good path does not hide a bad one.
     let k = demo();
     std::fs::create_dir_all(k.path().join("empty")).unwrap();
     let out = lockscan(k.path(), &["src", "empty", "-f", "json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    assert_eq!(stderr(&out), format!("error: no Rust files to check in `empty` {msg}"));
+    assert_eq!(
+        stderr(&out),
+        format!("error: no Rust files to check in `empty` {msg}")
+    );
     // Everything excluded is nothing to check too.
     let out = lockscan(k.path(), &["src", "--exclude", "*.rs"]);
     assert_eq!(out.status.code(), Some(2));
@@ -428,10 +542,19 @@ fn a_file_that_could_not_be_checked_fails_the_run() {
     ]);
     for level in ["note", "warning", "error"] {
         let out = lockscan(dir.path(), &["--fail-on", level]);
-        assert_eq!(out.status.code(), Some(1), "--fail-on {level}: {}", stdout(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "--fail-on {level}: {}",
+            stdout(&out)
+        );
     }
     // Whatever the level of `parse_error`, even off: an unchecked file is no pass.
-    for args in [&["-A", "parse_error"][..], &["-A", "all"], &["--select", "double_lock"]] {
+    for args in [
+        &["-A", "parse_error"][..],
+        &["-A", "all"],
+        &["--select", "double_lock"],
+    ] {
         let mut a = vec!["--fail-on", "error"];
         a.extend_from_slice(args);
         let out = lockscan(dir.path(), &a);
@@ -454,7 +577,13 @@ fn a_file_that_could_not_be_checked_fails_the_run() {
 
 /// Runs `lockscan ARGS` on a pseudo-terminal of `cols` columns, its standard output into
 /// `out.txt` when `stdout_to_file`; returns what the terminal showed and the exit code.
-fn on_terminal(dir: &Path, cols: u16, args: &str, env: &[(&str, &str)], stdout_to_file: bool) -> (String, i32) {
+fn on_terminal(
+    dir: &Path,
+    cols: u16,
+    args: &str,
+    env: &[(&str, &str)],
+    stdout_to_file: bool,
+) -> (String, i32) {
     let redirect = if stdout_to_file { " > out.txt" } else { "" };
     // The variables go on the command itself: the shell `script` starts sets `COLUMNS` from
     // the terminal.
@@ -487,7 +616,7 @@ fn plain(s: &str) -> String {
         if c == '\x1b' {
             if chars.peek() == Some(&'[') {
                 chars.next();
-                while let Some(c) = chars.next() {
+                for c in chars.by_ref() {
                     if c.is_ascii_alphabetic() {
                         break;
                     }
@@ -530,9 +659,18 @@ fn human_output_wraps_to_the_terminal_or_columns_or_80() {
     assert!(lines.iter().all(|l| l.chars().count() <= 70), "{lines:#?}");
     assert!(lines.iter().any(|l| l.chars().count() > 60), "{lines:#?}");
     let (wide, _) = on_terminal(repo, 150, &format!("{path} --color never"), &[], false);
-    assert!(prose(&wide).iter().any(|l| l.chars().count() > 100), "{wide}");
+    assert!(
+        prose(&wide).iter().any(|l| l.chars().count() > 100),
+        "{wide}"
+    );
     // `COLUMNS` wins over the terminal.
-    let (cols, _) = on_terminal(repo, 150, &format!("{path} --color never"), &[("COLUMNS", "90")], false);
+    let (cols, _) = on_terminal(
+        repo,
+        150,
+        &format!("{path} --color never"),
+        &[("COLUMNS", "90")],
+        false,
+    );
     assert!(prose(&cols).iter().all(|l| l.chars().count() <= 90));
     assert!(prose(&cols).iter().any(|l| l.chars().count() > 80));
     // No terminal, no `COLUMNS`: 80. No word is broken: every wrapped word is whole.
@@ -547,12 +685,13 @@ fn human_output_wraps_to_the_terminal_or_columns_or_80() {
     let lines = prose(&text);
     assert!(lines.iter().all(|l| l.chars().count() <= 80), "{lines:#?}");
     assert!(lines.iter().any(|l| l.chars().count() > 70), "{lines:#?}");
-    let words_of = |s: &str| -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
-    };
+    let words_of = |s: &str| -> Vec<String> { s.split_whitespace().map(str::to_string).collect() };
     let wide_out = lockscan(repo, &[path]);
     let words_80: Vec<String> = prose(&text).iter().flat_map(|l| words_of(l)).collect();
-    let words_100: Vec<String> = prose(&stdout(&wide_out)).iter().flat_map(|l| words_of(l)).collect();
+    let words_100: Vec<String> = prose(&stdout(&wide_out))
+        .iter()
+        .flat_map(|l| words_of(l))
+        .collect();
     assert_eq!(words_80, words_100);
 }
 
@@ -573,8 +712,16 @@ fn colour_marks_notes_and_patches_and_follows_the_flags() {
     let out = lockscan(dir.path(), &["--color", "always"]);
     assert!(stdout(&out).contains("\x1b[36mnote:\x1b[0m"));
     let out = lockscan(dir.path(), &["--diff", "--color", "always"]);
-    assert!(stdout(&out).contains("\x1b[1m--- a/src/lib.rs\x1b[0m\n"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("\x1b[31m-// lockscan: allow(forgotten_guard)\x1b[0m\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("\x1b[1m--- a/src/lib.rs\x1b[0m\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("\x1b[31m-// lockscan: allow(forgotten_guard)\x1b[0m\n"),
+        "{}",
+        stdout(&out)
+    );
     let out = lockscan(dir.path(), &["--diff"]);
     assert!(!stdout(&out).contains('\x1b'));
 }

@@ -86,16 +86,25 @@ fn every_finding_is_appended_to_the_step_summary_with_a_link() {
 fn outside_a_workflow_run_the_places_are_not_linked() {
     let dir = krate(&[("lib.rs", &double_locks(1))]);
     let summary = dir.path().join("summary.md");
-    let out = github(dir.path(), &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())]);
+    let out = github(
+        dir.path(),
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
     assert_eq!(out.status.code(), Some(1));
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.contains("| error | [`double_lock`](https://github.com/lockscan/lockscan#rules) | src/lib.rs:6:18 | "), "{md}");
     // A clean run says so.
     let clean = krate(&[("lib.rs", "pub fn f() {}\n")]);
     let summary = clean.path().join("summary.md");
-    let out = github(clean.path(), &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())]);
+    let out = github(
+        clean.path(),
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "### lockscan\n\nno findings in 1 file\n\n");
+    assert_eq!(
+        std::fs::read_to_string(&summary).unwrap(),
+        "### lockscan\n\nno findings in 1 file\n\n"
+    );
 }
 
 #[test]
@@ -104,17 +113,30 @@ fn annotations_over_githubs_limit_are_counted_and_all_are_in_the_summary() {
     // No summary file: the log points to SARIF.
     let out = github(dir.path(), &[]);
     let log = stdout(&out);
-    assert_eq!(log.lines().filter(|l| l.starts_with("::error ")).count(), 13);
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("::error ")).count(),
+        13
+    );
     assert!(
         log.contains("\nGitHub will not show 3 of these annotations (3 errors): it shows 10 of each level per step and 50 per job; `--format sarif` with code scanning shows them all\n"),
         "{log}"
     );
     let summary = dir.path().join("summary.md");
-    let out = github(dir.path(), &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())]);
+    let out = github(
+        dir.path(),
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
     assert!(stdout(&out).contains("GitHub will not show 3 of these annotations (3 errors): it shows 10 of each level per step and 50 per job; the step summary lists every finding\n"));
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert_eq!(md.lines().filter(|l| l.starts_with("| error |")).count(), 13, "{md}");
-    assert!(md.contains("GitHub will not show 3 of these annotations"), "{md}");
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| error |")).count(),
+        13,
+        "{md}"
+    );
+    assert!(
+        md.contains("GitHub will not show 3 of these annotations"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -129,7 +151,10 @@ fn the_summary_is_written_only_for_the_github_format_and_a_bad_file_fails() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!summary.exists());
-    let out = github(dir.path(), &[("GITHUB_STEP_SUMMARY", "no/such/dir/summary.md")]);
+    let out = github(
+        dir.path(),
+        &[("GITHUB_STEP_SUMMARY", "no/such/dir/summary.md")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

@@ -428,7 +428,13 @@ impl Model<'_> {
                     }
                     v
                 });
-            let site = e.witness.trace.steps.first().map(|s| s.0).unwrap_or(e.witness.held_loc);
+            let site = e
+                .witness
+                .trace
+                .steps
+                .first()
+                .map(|s| s.0)
+                .unwrap_or(e.witness.held_loc);
             raw.push((
                 from,
                 to,
@@ -468,13 +474,15 @@ impl Model<'_> {
                 }),
             }
         }
-        edges.sort_by(|a, b| (a.from, a.to).cmp(&(b.from, b.to)));
+        edges.sort_by_key(|a| (a.from, a.to));
         let nodes = order
             .iter()
             .enumerate()
             .map(|(r, &i)| OrderNode {
                 name: names[i].clone(),
-                in_cycle: edges.iter().any(|e| e.in_cycle && (e.from == r || e.to == r)),
+                in_cycle: edges
+                    .iter()
+                    .any(|e| e.in_cycle && (e.from == r || e.to == r)),
                 site: first_site.get(&i).copied(),
             })
             .collect();

@@ -115,7 +115,13 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
 
 /// How many annotations of each level there are, by GitHub's names.
 fn by_level(report: &Report) -> [(&'static str, usize); 3] {
-    let n = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    let n = |s: Severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
     [
         ("error", n(Severity::Error)),
         ("warning", n(Severity::Warning)),
@@ -203,24 +209,33 @@ fn link(path: &str, line: u32, end_line: u32) -> Option<String> {
 /// The Markdown summary of a run: a count, then every finding (level, rule, place linked to
 /// the code, message).
 pub fn step_summary(report: &Report) -> String {
-    let mut s = String::from("### lockscan
+    let mut s = String::from(
+        "### lockscan
 
-");
+",
+    );
     s.push_str(&cell(&super::human::summary(report)));
-    s.push_str("
+    s.push_str(
+        "
 
-");
+",
+    );
     if let Some(line) = hidden_annotations(report) {
-        s.push_str(&format!("{}
+        s.push_str(&format!(
+            "{}
 
-", cell(&line)));
+",
+            cell(&line)
+        ));
     }
     if report.diagnostics.is_empty() {
         return s;
     }
-    s.push_str("| level | rule | place | message |
+    s.push_str(
+        "| level | rule | place | message |
 |---|---|---|---|
-");
+",
+    );
     for d in &report.diagnostics {
         let path = report.display_path(d.primary.file);
         let (line, col) = (d.primary.span.lo.line, d.primary.span.lo.col);
@@ -229,11 +244,7 @@ pub fn step_summary(report: &Report) -> String {
             Some(url) => format!("[{shown}]({url})"),
             None => shown,
         };
-        let rule = format!(
-            "[`{}`]({}#rules)",
-            d.rule,
-            env!("CARGO_PKG_HOMEPAGE")
-        );
+        let rule = format!("[`{}`]({}#rules)", d.rule, env!("CARGO_PKG_HOMEPAGE"));
         s.push_str(&format!(
             "| {} | {rule} | {place} | {} |
 ",

@@ -26,7 +26,8 @@ const MAX_FUNCTIONS: usize = 3;
 const CYCLE: &str = "#d62728";
 
 pub fn render(graphs: &Graphs, format: GraphFormat, out: &mut dyn Write) -> io::Result<()> {
-    let units: Vec<(&str, &LockOrder)> = graphs.units.iter().map(|(n, g)| (n.as_str(), g)).collect();
+    let units: Vec<(&str, &LockOrder)> =
+        graphs.units.iter().map(|(n, g)| (n.as_str(), g)).collect();
     let text = match format {
         GraphFormat::Dot => dot(&units, graphs),
         GraphFormat::Mermaid => mermaid(&units),
@@ -83,7 +84,9 @@ fn dot(units: &[(&str, &LockOrder)], graphs: &Graphs) -> String {
         }
         for (i, n) in g.nodes.iter().enumerate() {
             let style = if n.in_cycle {
-                format!(", color=\"{CYCLE}\", fontcolor=\"{CYCLE}\", penwidth=2, style=\"rounded,bold\"")
+                format!(
+                    ", color=\"{CYCLE}\", fontcolor=\"{CYCLE}\", penwidth=2, style=\"rounded,bold\""
+                )
             } else {
                 String::new()
             };
@@ -96,8 +99,7 @@ fn dot(units: &[(&str, &LockOrder)], graphs: &Graphs) -> String {
             let label = function_lines(&e.functions).join("\n");
             let site = format!(
                 "{}:{}",
-                graphs.project.files[e.site.file.0 as usize].display,
-                e.site.span.lo.line
+                graphs.project.files[e.site.file.0 as usize].display, e.site.span.lo.line
             );
             let style = if e.in_cycle {
                 format!(", color=\"{CYCLE}\", fontcolor=\"{CYCLE}\", penwidth=2.5, style=bold")
@@ -158,7 +160,10 @@ fn mermaid(units: &[(&str, &LockOrder)]) -> String {
     for (u, (name, g)) in units.iter().enumerate() {
         let indent = if clusters { "    " } else { "  " };
         if clusters {
-            s.push_str(&format!("  subgraph unit{u}[\"{}\"]\n", mermaid_escape(name)));
+            s.push_str(&format!(
+                "  subgraph unit{u}[\"{}\"]\n",
+                mermaid_escape(name)
+            ));
         }
         for (i, n) in g.nodes.iter().enumerate() {
             s.push_str(&format!(

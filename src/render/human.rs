@@ -254,7 +254,10 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
             .with_links(false)
             .with_context_lines(1)
     };
-    let (main, main_cut) = (handler(&theme), handler(&theme).without_primary_span_start());
+    let (main, main_cut) = (
+        handler(&theme),
+        handler(&theme).without_primary_span_start(),
+    );
     let (note, note_cut) = (
         handler(&note_theme),
         handler(&note_theme).without_primary_span_start(),

@@ -96,7 +96,10 @@ pub fn closest(name: &str) -> Option<&'static str> {
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a typo: at
 /// most 2 edits, or a fifth of the candidate's length.
-pub fn closest_of<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest_of<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::levenshtein(name, c), c))
