@@ -564,8 +564,11 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
             unreadable,
         });
     }
+    // A named file the configuration excludes is left out on purpose (a pre-commit hook
+    // passes every staged file), not a mistake.
     for (p, abs) in paths.iter().zip(&requested) {
-        if !files.iter().any(|f| f.path.starts_with(abs)) {
+        let excluded_file = abs.is_file() && excluded.file(abs);
+        if !excluded_file && !files.iter().any(|f| f.path.starts_with(abs)) {
             return Err(DiscoverError::NoRustFiles(p.clone()));
         }
     }

@@ -532,6 +532,22 @@ fn a_path_with_no_rust_files_is_an_error() {
     // And so is a crate whose files are all ignored.
     let out = lockscan(k.path(), &["--select", "double_lock", "--exclude", "src/"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    // But a file named on the command line that the configuration excludes is left out on
+    // purpose (pre-commit passes every staged file): nothing to do, no error.
+    std::fs::write(
+        k.path().join("lockscan.toml"),
+        "exclude = [\"src/lib.rs\"]\n",
+    )
+    .unwrap();
+    let out = lockscan(k.path(), &["src/lib.rs"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "no findings in 0 files\n");
 }
 
 #[test]
