@@ -1,7 +1,8 @@
 //! The command line: arguments in, exit code out.
 //!
-//! Exit codes: 0 when nothing is at or above the failing level, 1 when something is, 2 when
-//! lockscan could not do its job (bad arguments, a missing path, unreadable configuration or
+//! Exit codes: 0 when nothing is at or above the failing level, 1 when something is or when a
+//! file could not be checked (unless `--fail-on never`), 2 when lockscan could not do its job
+//! (bad arguments, a missing path or one with no Rust files, unreadable configuration or
 //! baseline).
 //!
 //! Settings come from three places, each overriding the one before: the defaults, the
