@@ -198,8 +198,10 @@ impl Run {
             .env("GITHUB_ACTIONS", "true")
             .env("RUNNER_TEMP", &self.temp)
             .env("CI", "true")
-            // The install step's build: quick, and shared between runs.
-            .env("CARGO_TARGET_DIR", target_tmp().join("action-build"))
+            // The install step's build: quick, shared between runs, and with the build of
+            // tests/precommit.rs (the same settings), so that CI compiles the dependencies
+            // once for both.
+            .env("CARGO_TARGET_DIR", target_tmp().join("pre-commit-build"))
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
