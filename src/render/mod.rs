@@ -4,10 +4,12 @@
 pub mod diff;
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 mod human;
 mod json;
 pub mod sarif;
 mod short;
+pub mod statistics;
 
 use crate::driver::Report;
 use crate::span::FileId;
@@ -34,16 +36,30 @@ pub enum Format {
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions {
     pub color: bool,
-    /// Terminal width for the human format.
+    /// The width the human format wraps to (the caller decides: the terminal's, `COLUMNS`, or
+    /// a fixed one in tests).
     pub width: usize,
+    /// The summary line ("3 errors in 12 files") of the human and GitHub formats; off with
+    /// `--quiet`.
+    pub summary: bool,
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
         RenderOptions {
             color: false,
-            width: 100,
+            width: 80,
+            summary: true,
         }
+    }
+}
+
+/// `text` in an SGR colour (`"1;31"`: bold red) when `on`.
+pub(crate) fn paint(text: &str, sgr: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_string()
     }
 }
 
@@ -87,7 +103,7 @@ pub fn render(
         Format::Short => short::render(report, out),
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
-        Format::Github => github::render(report, out),
+        Format::Github => github::render(report, opts, out),
         Format::Gitlab => gitlab::render(report, out),
     }
 }
