@@ -553,8 +553,9 @@ fn a_file_that_could_not_be_checked_fails_the_run() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
-/// Runs `lockscan ARGS` on a pseudo-terminal of `cols` columns, its standard output into
-/// `out.txt` when `stdout_to_file`; returns what the terminal showed and the exit code.
+/// Runs `lockscan ARGS` on a pseudo-terminal of `cols` columns, its standard output into a
+/// temporary file when `stdout_to_file` (never into `dir`, which may be this repository);
+/// returns what the terminal showed and the exit code.
 fn on_terminal(
     dir: &Path,
     cols: u16,
@@ -562,7 +563,12 @@ fn on_terminal(
     env: &[(&str, &str)],
     stdout_to_file: bool,
 ) -> (String, i32) {
-    let redirect = if stdout_to_file { " > out.txt" } else { "" };
+    let sink = tempfile::NamedTempFile::new().unwrap();
+    let redirect = if stdout_to_file {
+        format!(" > '{}'", sink.path().display())
+    } else {
+        String::new()
+    };
     // The variables go on the command itself: the shell `script` starts sets `COLUMNS` from
     // the terminal.
     let vars: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
