@@ -377,10 +377,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         Ok(o) => o,
         Err(Fatal(e)) => return fail(e),
     };
-    let progress = crate::progress::start(&mut opts, cli.quiet);
-    let report = driver::run(&opts);
-    drop(progress);
-    let mut report = match report {
+    let mut report = match crate::progress::around(&mut opts, cli.quiet, driver::run) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -432,10 +429,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         }
         if !written.is_empty() {
             // Report what remains, as the files are now.
-            let progress = crate::progress::start(&mut opts, cli.quiet);
-            let again = driver::run(&opts);
-            drop(progress);
-            report = match again {
+            report = match crate::progress::around(&mut opts, cli.quiet, driver::run) {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
@@ -449,12 +443,9 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         color,
         width: terminal_width(),
         summary: !cli.quiet,
+        statistics: cli.statistics,
     };
-    if cli.statistics {
-        render::statistics::render(&report, cli.format, render_opts, &mut out)?;
-    } else {
-        render::render(&report, cli.format, render_opts, &mut out)?;
-    }
+    render::render(&report, cli.format, render_opts, &mut out)?;
     out.flush()?;
     if cli.format == Format::Github
         && let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty())
@@ -492,13 +483,7 @@ fn exit_code(report: &driver::Report, fail_on: Option<Severity>) -> i32 {
 
 /// "fixed 3 findings in 2 files (1 fix skipped: …)".
 fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
+    use render::plural;
     let mut s = format!(
         "{verb} {} in {}",
         plural(plan.fixed.len(), "finding"),
@@ -674,17 +659,13 @@ fn graph(args: &GraphArgs) -> std::io::Result<i32> {
     if let Err(e) = check_threads(&args.input) {
         return fail(e);
     }
-    let opts = match load_config(&args.input, &args.paths)
+    let mut opts = match load_config(&args.input, &args.paths)
         .and_then(|c| read_options(&args.input, &args.paths, &c))
     {
         Ok(o) => o,
         Err(Fatal(e)) => return fail(e),
     };
-    let mut opts = opts;
-    let progress = crate::progress::start(&mut opts, args.quiet);
-    let graphs = driver::lock_graphs(&opts);
-    drop(progress);
-    let mut graphs = match graphs {
+    let mut graphs = match crate::progress::around(&mut opts, args.quiet, driver::lock_graphs) {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
@@ -716,13 +697,7 @@ fn graph(args: &GraphArgs) -> std::io::Result<i32> {
             .sum();
         let locks: usize = graphs.units.iter().map(|(_, g)| g.nodes.len()).sum();
         let edges: usize = graphs.units.iter().map(|(_, g)| g.edges.len()).sum();
-        let plural = |n: usize, w: &str| {
-            if n == 1 {
-                format!("1 {w}")
-            } else {
-                format!("{n} {w}s")
-            }
-        };
+        use render::plural;
         let mut line = format!(
             "{} and {} ({cycles} on a cycle) in {}",
             plural(locks, "lock"),

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 const DELAY: Duration = Duration::from_secs(1);
 
 /// Draws progress until dropped.
-pub struct Guard {
+struct Guard {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -40,7 +40,7 @@ fn wanted(quiet: bool) -> bool {
 
 /// Starts drawing the progress of the run `opts` describes (which gets a counter), when it is
 /// wanted.
-pub fn start(opts: &mut Options, quiet: bool) -> Option<Guard> {
+fn start(opts: &mut Options, quiet: bool) -> Option<Guard> {
     if !wanted(quiet) {
         return None;
     }
@@ -61,6 +61,14 @@ pub fn start(opts: &mut Options, quiet: bool) -> Option<Guard> {
             .ok()
     };
     Some(Guard { stop, thread })
+}
+
+/// `run(opts)`, with its progress drawn while it runs (when it is wanted).
+pub fn around<T>(opts: &mut Options, quiet: bool, run: impl FnOnce(&Options) -> T) -> T {
+    let progress = start(opts, quiet);
+    let result = run(opts);
+    drop(progress);
+    result
 }
 
 fn draw(counter: &driver::Progress, stop: &AtomicBool, delay: Duration) {

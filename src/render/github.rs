@@ -36,18 +36,15 @@ pub fn escape_property(s: &str) -> String {
 
 /// `%`, CR and LF always; `:` and `,` in a property, where they separate properties.
 fn escape(s: &str, property: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    const DATA: &[(char, &str)] = &[('%', "%25"), ('\r', "%0D"), ('\n', "%0A")];
+    const PROPERTY: &[(char, &str)] = &[
+        ('%', "%25"),
+        ('\r', "%0D"),
+        ('\n', "%0A"),
+        (':', "%3A"),
+        (',', "%2C"),
+    ];
+    super::replace_chars(s, if property { PROPERTY } else { DATA })
 }
 
 fn command(s: Severity) -> &'static str {
@@ -111,13 +108,7 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
 
 /// How many annotations of each level there are, by GitHub's names.
 fn by_level(report: &Report) -> [(&'static str, usize); 3] {
-    let n = |s: Severity| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == s)
-            .count()
-    };
+    let n = |s: Severity| super::count(report, s);
     [
         ("error", n(Severity::Error)),
         ("warning", n(Severity::Warning)),

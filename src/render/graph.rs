@@ -6,7 +6,7 @@
 //! a cluster (DOT) or a subgraph (Mermaid) of one drawing. Nodes are sorted by name and edges by
 //! their ends, so the output is the same from run to run.
 
-use super::sanitize;
+use super::{replace_chars, sanitize};
 use crate::driver::Graphs;
 use crate::index::graph::LockOrder;
 use std::io::{self, Write};
@@ -50,17 +50,10 @@ fn function_lines(functions: &[String]) -> Vec<String> {
 
 /// A DOT double-quoted string's contents.
 fn dot_escape(s: &str) -> String {
-    let s = sanitize(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
+    replace_chars(
+        &sanitize(s),
+        &[('"', "\\\""), ('\\', "\\\\"), ('\n', "\\n")],
+    )
 }
 
 fn dot(units: &[(&str, &LockOrder)], graphs: &Graphs) -> String {
@@ -125,20 +118,17 @@ fn dot(units: &[(&str, &LockOrder)], graphs: &Graphs) -> String {
 /// Text inside a Mermaid quoted label: quotes and angle brackets as entities (Mermaid reads
 /// labels as HTML), lines joined with `<br>`.
 fn mermaid_escape(s: &str) -> String {
-    let s = sanitize(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '`' => out.push_str("#96;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
-    }
-    out
+    replace_chars(
+        &sanitize(s),
+        &[
+            ('"', "#quot;"),
+            ('<', "#lt;"),
+            ('>', "#gt;"),
+            ('#', "#35;"),
+            ('`', "#96;"),
+            ('\n', "<br>"),
+        ],
+    )
 }
 
 fn mermaid(units: &[(&str, &LockOrder)]) -> String {

@@ -417,27 +417,14 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// "3 errors and 1 warning in 12 files", or "no findings in 12 files".
 pub fn summary(report: &Report) -> String {
-    let count = |s: Severity| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == s)
-            .count()
-    };
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
+    use super::{count, plural};
     let mut parts = vec![];
     for (s, w) in [
         (Severity::Error, "error"),
         (Severity::Warning, "warning"),
         (Severity::Note, "note"),
     ] {
-        let n = count(s);
+        let n = count(report, s);
         if n > 0 {
             parts.push(plural(n, w));
         }

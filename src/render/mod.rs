@@ -42,6 +42,8 @@ pub struct RenderOptions {
     /// The summary line ("3 errors in 12 files") of the human and GitHub formats; off with
     /// `--quiet`.
     pub summary: bool,
+    /// Counts per rule instead of the findings (`--statistics`; human, short and JSON only).
+    pub statistics: bool,
 }
 
 impl Default for RenderOptions {
@@ -50,8 +52,39 @@ impl Default for RenderOptions {
             color: false,
             width: 80,
             summary: true,
+            statistics: false,
         }
     }
+}
+
+/// "1 file", "3 files".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// How many of the report's findings are at level `s`.
+pub(crate) fn count(report: &Report, s: crate::diag::Severity) -> usize {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == s)
+        .count()
+}
+
+/// `s` with each character that `table` lists replaced by its text there.
+pub(crate) fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match table.iter().find(|(k, _)| *k == c) {
+            Some((_, text)) => out.push_str(text),
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` in an SGR colour (`"1;31"`: bold red) when `on`.
@@ -98,6 +131,12 @@ pub fn render(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    if opts.statistics {
+        return match format {
+            Format::Json => statistics::json(report, out),
+            _ => statistics::table(report, opts.summary && format == Format::Human, out),
+        };
+    }
     match format {
         Format::Human => human::render(report, opts, out),
         Format::Short => short::render(report, out),

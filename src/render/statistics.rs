@@ -8,7 +8,6 @@
 //! With `--format json`: `{"version":1,"statistics":[{"rule","severity","count","fixable"}],
 //! "summary":{…}}`, where `fixable` counts the findings with a safe fix.
 
-use super::{Format, RenderOptions};
 use crate::diag::{Applicability, Severity};
 use crate::driver::Report;
 use serde::Serialize;
@@ -54,29 +53,27 @@ fn rows(report: &Report) -> Vec<Row> {
     rows
 }
 
-pub fn render(
-    report: &Report,
-    format: Format,
-    opts: RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let rows = rows(report);
-    if format == Format::Json {
-        #[derive(Serialize)]
-        struct Out {
-            version: u32,
-            statistics: Vec<Row>,
-            summary: super::json::Summary,
-        }
-        let doc = Out {
-            version: 1,
-            statistics: rows,
-            summary: super::json::summary(report),
-        };
-        let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-        out.write_all(text.as_bytes())?;
-        return writeln!(out);
+/// The counts as JSON: the version, the rows, the summary of the JSON contract.
+pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Out {
+        version: u32,
+        statistics: Vec<Row>,
+        summary: super::json::Summary,
     }
+    let doc = Out {
+        version: 1,
+        statistics: rows(report),
+        summary: super::json::summary(report),
+    };
+    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())?;
+    writeln!(out)
+}
+
+/// The counts as a table, then (with `footer`) what `[*]` means and the summary line.
+pub fn table(report: &Report, footer: bool, out: &mut dyn Write) -> io::Result<()> {
+    let rows = rows(report);
     let count_w = rows
         .iter()
         .map(|r| r.count.to_string().len())
@@ -92,7 +89,7 @@ pub fn render(
         );
         writeln!(out, "{}", line.trim_end())?;
     }
-    if opts.summary && format == Format::Human {
+    if footer {
         if rows.iter().any(|r| r.fixable > 0) {
             writeln!(out, "[*] fixable with `--fix`")?;
         }
