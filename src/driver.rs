@@ -22,6 +22,7 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Default)]
@@ -37,6 +38,15 @@ pub struct Options {
     pub levels: BTreeMap<String, Option<Severity>>,
     /// Known findings: those whose fingerprint is in it are not reported.
     pub baseline: Option<Baseline>,
+    /// Counts files as they are read, for whoever shows progress.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a run is: files to read (known once they are found) and files read.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
 }
 
 pub struct Report {
@@ -75,14 +85,17 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-pub fn run(opts: &Options) -> Result<Report, RunError> {
-    let start = Instant::now();
+/// Discovers the files and starts the worker pool: the start of every run.
+fn start(opts: &Options) -> Result<(Project, rayon::ThreadPool, Arc<Api>), RunError> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
     let project = project::discover(&paths, &opts.discover).map_err(RunError::Discover)?;
+    if let Some(p) = &opts.progress {
+        p.total.store(project.files.len(), Ordering::Relaxed);
+    }
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(parse::STACK_SIZE);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n);
@@ -91,6 +104,61 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let api = Arc::new(opts.api.clone());
+    Ok((project, pool, api))
+}
+
+/// The lock-order graph of each unit that holds a requested file, named: the package's name
+/// for a unit of one package, else the unit's directory.
+pub struct Graphs {
+    pub project: Project,
+    pub units: Vec<(String, crate::index::graph::LockOrder)>,
+}
+
+/// Reads the units the paths lie in and builds each one's lock-order graph (no rules), kept to
+/// the part that touches the requested files.
+pub fn lock_graphs(opts: &Options) -> Result<Graphs, RunError> {
+    let (project, pool, api) = start(opts)?;
+    let mut units: Vec<(String, crate::index::graph::LockOrder)> = pool.install(|| {
+        (0..project.units.len() as u32)
+            .into_par_iter()
+            .filter(|&u| {
+                project.units[u as usize]
+                    .files
+                    .iter()
+                    .any(|f| project.files[f.0 as usize].requested)
+            })
+            .map(|unit| {
+                let parsed: Vec<(FileId, FileFacts)> = parse_unit(&project, unit, opts, &api)
+                    .into_iter()
+                    .filter_map(|(id, o)| match o {
+                        Outcome::Parsed(facts) => Some((id, *facts)),
+                        Outcome::Failed(_) => None,
+                    })
+                    .collect();
+                let index = Index::build(&project, unit, parsed);
+                let model = Model::new(&index, &opts.api);
+                let mut order = model.lock_order();
+                // A named file or directory inside a unit draws the part it takes part in.
+                order.retain_files(|f| project.files[f.0 as usize].requested);
+                (unit_name(&project, unit), order)
+            })
+            .collect()
+    });
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Graphs { project, units })
+}
+
+fn unit_name(project: &Project, unit: u32) -> String {
+    let u = &project.units[unit as usize];
+    match u.packages.as_slice() {
+        [p] => project.packages[*p as usize].name.clone(),
+        _ => project::display_path(&u.root),
+    }
+}
+
+pub fn run(opts: &Options) -> Result<Report, RunError> {
+    let start_time = Instant::now();
+    let (project, pool, api) = start(opts)?;
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
@@ -137,7 +205,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         files_scanned,
         parse_errors,
         baselined,
-        elapsed: start.elapsed(),
+        elapsed: start_time.elapsed(),
         hashes,
     })
 }
@@ -149,12 +217,23 @@ type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
 /// gives each finding its fingerprint, and keeps what touches the files the user asked about.
 fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) -> UnitResult {
+    let outcomes = parse_unit(project, unit, opts, api);
+    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+}
+
+/// Reads and parses a unit's files, in parallel.
+fn parse_unit(
+    project: &Project,
+    unit: u32,
+    opts: &Options,
+    api: &Arc<Api>,
+) -> Vec<(FileId, Outcome)> {
     let files = &project.units[unit as usize].files;
-    let outcomes: Vec<(FileId, Outcome)> = files
+    files
         .par_iter()
         .map(|&id| {
             let src = &project.files[id.0 as usize];
-            let opts = ExtractOptions {
+            let extract = ExtractOptions {
                 edition: src
                     .package
                     .map(|p| project.packages[p as usize].edition)
@@ -163,12 +242,14 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) ->
             };
             let outcome = match &src.unreadable {
                 Some(why) => Outcome::Failed(parse::unreadable_directory(why)),
-                None => parse::parse_path(&src.path, &opts),
+                None => parse::parse_path(&src.path, &extract),
             };
+            if let Some(p) = &opts.progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
             (id, outcome)
         })
-        .collect();
-    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+        .collect()
 }
 
 /// Everything after parsing, for one unit: index, rules, suppressions, levels, fingerprints.

@@ -16,6 +16,7 @@ pub mod intern;
 pub mod known;
 pub mod lex;
 pub mod parse;
+pub mod progress;
 pub mod project;
 pub mod render;
 pub mod rules;

@@ -64,7 +64,9 @@ pub enum LockKind {
 pub struct LockType {
     pub lib: LockLib,
     pub kind: LockKind,
-    /// Reads may nest (a recursive raw lock such as parking_lot's `RawRwLockRecursive`).
+    /// Reads may nest: a recursive raw lock (parking_lot's `RawRwLockRecursive`), or a
+    /// reader-preferring lock (spin's `RwLock`), where a second read never waits behind a
+    /// queued writer.
     pub recursive_reads: bool,
 }
 
@@ -115,7 +117,8 @@ pub fn lock_type(path: &[Sym]) -> Option<LockType> {
     Some(LockType {
         lib,
         kind,
-        recursive_reads: false,
+        // spin's `RwLock` lets a reader in whenever no writer holds it, queued writers or not.
+        recursive_reads: lib == LockLib::Spin && kind == LockKind::RwLock,
     })
 }
 

@@ -70,8 +70,48 @@ pub static RULES: &[Rule] = &[
     invalid_suppression::RULE,
 ];
 
+/// The rule of this name, written in snake case (`double_lock`, as registered) or kebab case
+/// (`double-lock`, as in ruff and in Cargo's `[lints]`).
 pub fn rule(name: &str) -> Option<&'static Rule> {
+    let name = canonical(name);
     RULES.iter().find(|r| r.name == name)
+}
+
+/// A rule name as registered: kebab case becomes snake case.
+pub fn canonical(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains('-') {
+        std::borrow::Cow::Owned(name.replace('-', "_"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// The registered rule name closest to `name`, if it is close enough to be a typo (for "did
+/// you mean").
+pub fn closest(name: &str) -> Option<&'static str> {
+    closest_of(&canonical(name), RULES.iter().map(|r| r.name))
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to be a typo: at
+/// most 2 edits, or a fifth of the candidate's length.
+pub fn closest_of<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= 2.max(c.len() / 5))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// " (did you mean `x`?)" when a rule is close to `name`, else nothing.
+pub fn did_you_mean(name: &str) -> String {
+    match closest(name) {
+        Some(r) => format!(" (did you mean `{r}`?)"),
+        None => String::new(),
+    }
 }
 
 /// The rule table in Markdown, for the README (generated, never edited by hand).
