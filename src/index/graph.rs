@@ -4,7 +4,7 @@
 //! wait for the next.
 
 use super::FnId;
-use super::locks::{HeldLock, LockClass};
+use super::locks::{HeldLock, LockClass, Mode};
 use super::model::{Acquisition, Model};
 use super::summary::Trace;
 use crate::span::Loc;
@@ -27,6 +27,8 @@ pub struct Witness {
 
 #[derive(Clone, Debug)]
 pub struct Edge {
+    /// The classes of the lock held and the lock taken, as nodes of the graph (see
+    /// [`node_class`]).
     pub from: LockClass,
     pub to: LockClass,
     pub witness: Witness,
@@ -35,30 +37,71 @@ pub struct Edge {
     pub also_in: Vec<FnId>,
 }
 
+/// The class a lock stands for in the graph: its `Type::field` or static, or, for a lock no
+/// field or static names (a parameter, a local, a helper's result), the lock's type when that
+/// names a type of the unit (`Mutex<Session>`): the same session reached as a parameter in
+/// one function and as a collection's element in another is one node.
+pub fn node_class(l: &HeldLock) -> LockClass {
+    match (&l.class, &l.type_class) {
+        (LockClass::Param(..) | LockClass::Local(..) | LockClass::Text(_), Some(t)) => t.clone(),
+        (c, _) => c.clone(),
+    }
+}
+
+/// How a lock is held or waited for, as far as who blocks whom goes.
+fn mode_key(m: Mode) -> u8 {
+    match m {
+        Mode::Exclusive | Mode::Write => 0,
+        Mode::Read => 1,
+        Mode::RecursiveRead => 2,
+        Mode::Upgradable => 3,
+    }
+}
+
+/// Does a thread waiting for a lock in mode `wait` wait for a thread holding it in `held`? A
+/// write waits for any holder, and anything waits for a writer; a read waits for a read only
+/// behind a queued writer (writer-preferring locks: std, parking_lot, tokio), so only when a
+/// writer of the lock exists; a recursive read (`read_recursive`, spin's reads) never does.
+fn waits_for(wait: Mode, held: Mode, has_writer: bool) -> bool {
+    match (wait, held) {
+        (Mode::Exclusive | Mode::Write, _) | (_, Mode::Exclusive | Mode::Write) => true,
+        (Mode::Upgradable, Mode::Upgradable) => true,
+        (Mode::RecursiveRead, _) => false,
+        _ => has_writer,
+    }
+}
+
 #[derive(Default)]
 pub struct LockGraph {
-    /// The first witness of each edge, in the order found (deterministic: functions in file
-    /// order, events in evaluation order).
+    /// The first witness of each edge (a pair of classes in a pair of modes), in the order
+    /// found (deterministic: functions in file order, events in evaluation order).
     pub edges: Vec<Edge>,
-    index: FxHashMap<(LockClass, LockClass), usize>,
+    index: FxHashMap<(LockClass, LockClass, u8, u8), usize>,
     /// Every lock class taken in the unit, with the place as first written and where it is
     /// first taken, in the order found: nested or not, each is a lock of the design.
     pub classes: Vec<(LockClass, String, Loc)>,
     class_index: rustc_hash::FxHashSet<LockClass>,
+    /// Classes taken somewhere in an exclusive mode (`write()`, `lock()`).
+    written: rustc_hash::FxHashSet<LockClass>,
 }
 
 impl LockGraph {
     fn add_class(&mut self, l: &HeldLock, at: Loc) {
-        if self.class_index.insert(l.class.clone()) {
-            self.classes.push((l.class.clone(), l.text.clone(), at));
+        let class = node_class(l);
+        if matches!(l.mode, Mode::Exclusive | Mode::Write) {
+            self.written.insert(class.clone());
+        }
+        if self.class_index.insert(class.clone()) {
+            self.classes.push((class, l.text.clone(), at));
         }
     }
 
     fn add(&mut self, w: Witness) {
-        let key = (w.held.class.clone(), w.acquired.class.clone());
-        if key.0 == key.1 {
+        let (from, to) = (node_class(&w.held), node_class(&w.acquired));
+        if from == to {
             return;
         }
+        let key = (from, to, mode_key(w.held.mode), mode_key(w.acquired.mode));
         if let Some(&i) = self.index.get(&key) {
             let e = &mut self.edges[i];
             if e.witness.f != w.f && !e.also_in.contains(&w.f) {
@@ -75,46 +118,61 @@ impl LockGraph {
         });
     }
 
-    pub fn edge(&self, from: &LockClass, to: &LockClass) -> Option<&Edge> {
-        self.index
-            .get(&(from.clone(), to.clone()))
-            .map(|&i| &self.edges[i])
+    /// Can edge `b` follow edge `a` in a deadlock: the lock `a` waits for is the one `b`
+    /// holds, in a mode that makes `a`'s wait wait for `b`'s holder?
+    fn follows(&self, a: &Edge, b: &Edge) -> bool {
+        a.to == b.from
+            && waits_for(
+                a.witness.acquired.mode,
+                b.witness.held.mode,
+                self.written.contains(&a.to),
+            )
     }
 
     /// The cycles to report, as edge indices in order: every pair of locks taken in both
-    /// orders, then, in each strongly connected component, the shortest cycle through each lock
-    /// no reported cycle covers yet.
+    /// orders (in modes that wait for each other), then, in each strongly connected component,
+    /// the shortest cycle through each lock no reported cycle covers yet. One cycle of classes
+    /// is reported once, whatever the modes.
     pub fn cycles(&self) -> Vec<Vec<usize>> {
-        // Nodes in order of first appearance.
-        let mut nodes: Vec<&LockClass> = vec![];
-        let mut id: FxHashMap<&LockClass, usize> = FxHashMap::default();
-        for e in &self.edges {
-            for c in [&e.from, &e.to] {
-                if !id.contains_key(c) {
-                    id.insert(c, nodes.len());
-                    nodes.push(c);
+        let n = self.edges.len();
+        // A node per edge: a cycle of edges each of which can follow the one before.
+        let succ: Vec<Vec<(usize, usize)>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| self.follows(&self.edges[i], &self.edges[j]))
+                    .map(|j| (j, j))
+                    .collect()
+            })
+            .collect();
+        let mut out: Vec<Vec<usize>> = vec![];
+        let mut seen: rustc_hash::FxHashSet<Vec<LockClass>> = Default::default();
+        let mut covered: rustc_hash::FxHashSet<LockClass> = Default::default();
+        let mut keep = |cycle: Vec<usize>,
+                        out: &mut Vec<Vec<usize>>,
+                        covered: &mut rustc_hash::FxHashSet<LockClass>| {
+            let mut classes: Vec<LockClass> =
+                cycle.iter().map(|&e| self.edges[e].from.clone()).collect();
+            // The same classes in the same order, from any start, are one cycle.
+            let start = (0..classes.len())
+                .min_by_key(|&i| format!("{:?}", classes[i]))
+                .unwrap_or(0);
+            classes.rotate_left(start);
+            if seen.insert(classes) {
+                for &e in &cycle {
+                    covered.insert(self.edges[e].from.clone());
+                }
+                out.push(cycle);
+            }
+        };
+        for i in 0..n {
+            for j in i + 1..n {
+                let (a, b) = (&self.edges[i], &self.edges[j]);
+                if self.follows(a, b) && self.follows(b, a) {
+                    keep(vec![i, j], &mut out, &mut covered);
                 }
             }
         }
-        let n = nodes.len();
-        let mut succ: Vec<Vec<(usize, usize)>> = vec![vec![]; n];
-        for (i, e) in self.edges.iter().enumerate() {
-            succ[id[&e.from]].push((id[&e.to], i));
-        }
-        let mut out: Vec<Vec<usize>> = vec![];
-        let mut covered = vec![false; n];
-        for (i, e) in self.edges.iter().enumerate() {
-            let back = self.index.get(&(e.to.clone(), e.from.clone())).copied();
-            if let Some(j) = back
-                && i < j
-            {
-                out.push(vec![i, j]);
-                covered[id[&e.from]] = true;
-                covered[id[&e.to]] = true;
-            }
-        }
-        let comps = tarjan(&succ);
-        for comp in comps {
+        for comp in tarjan(&succ) {
             if comp.len() < 2 {
                 continue;
             }
@@ -122,14 +180,13 @@ impl LockGraph {
             let mut starts = comp.clone();
             starts.sort_unstable();
             for &s in &starts {
-                if covered[s] {
+                if covered.contains(&self.edges[s].from) {
                     continue;
                 }
-                if let Some(c) = shortest_cycle(&succ, s, &in_comp) {
-                    for &e in &c {
-                        covered[id[&self.edges[e].from]] = true;
-                    }
-                    out.push(c);
+                if let Some(mut c) = shortest_cycle(&succ, s, &in_comp) {
+                    // `shortest_cycle` gives the edges after `s`, ending in `s`.
+                    c.rotate_right(1);
+                    keep(c, &mut out, &mut covered);
                 }
             }
         }
@@ -269,7 +326,6 @@ impl Model<'_> {
                                 continue;
                             };
                             if y.lock.is_try
-                                || (mx.mode.is_read() && my.mode.is_read())
                                 || !self.may_be_shared(f, &mx.instance)
                                 || !self.may_be_shared(f, &my.instance)
                             {
@@ -516,10 +572,6 @@ fn add_edges(g: &mut LockGraph, f: FnId, held: &[(HeldLock, Loc, FnId)], a: &Acq
         .chain(a.given.iter())
         .map(|s| (s.lock.clone(), s.trace.site(), true, f));
     for (h, loc, held_by_callee, held_fn) in own.chain(also) {
-        // Readers do not wait for readers.
-        if h.mode.is_read() && a.lock.mode.is_read() {
-            continue;
-        }
         g.add(Witness {
             f,
             held: h,

@@ -26,6 +26,8 @@ pub enum LockClass {
     Param(FnId, u16),
     /// The type could not be resolved: the place as written, qualified by where it is written.
     Text(Box<str>),
+    /// Every lock of one type (`Mutex<Session>`), where no field or static names the lock.
+    Type(Box<str>),
 }
 
 /// Where an instance of a lock class is reached from.
@@ -89,6 +91,9 @@ pub struct HeldLock {
     pub unit_payload: bool,
     /// The payload when it is a bare primitive (`bool`, `u64`, …): `Mutex<u64>`.
     pub primitive_payload: Option<Sym>,
+    /// The lock's type, when its payload is a type of the unit (`Mutex<Session>`): the class
+    /// of a lock that no field or static names.
+    pub type_class: Option<LockClass>,
 }
 
 impl HeldLock {
@@ -127,6 +132,7 @@ impl Index {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| fallback.to_string()),
             LockClass::Text(_) => fallback.to_string(),
+            LockClass::Type(t) => t.to_string(),
         }
     }
 }
@@ -454,6 +460,12 @@ impl Index {
             Some((_, Ty::External(p, args))) if p.len() == 1 && args.is_empty() => Some(p[0]),
             _ => None,
         };
+        let type_class = match info.ty.as_lock() {
+            Some((lt, Ty::Struct(id, _))) => Some(LockClass::Type(
+                format!("{}<{}>", lt.name(), self.struct_name(*id)).into(),
+            )),
+            _ => None,
+        };
         let (mut ty, unit_payload, typed) = match info.ty.as_lock() {
             Some((lt, payload)) => (lt, matches!(payload, Ty::Tuple(t) if t.is_empty()), true),
             None => (
@@ -509,6 +521,7 @@ impl Index {
             text: info.text,
             unit_payload,
             primitive_payload,
+            type_class,
         })
     }
 
