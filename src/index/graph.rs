@@ -308,8 +308,14 @@ impl Model<'_> {
                         if !shared(&a.lock) {
                             continue;
                         }
-                        let held: Vec<_> =
-                            held.iter().filter(|(h, ..)| shared(h)).cloned().collect();
+                        // Two locks taken in an order chosen by comparing them are no edge.
+                        let held: Vec<_> = held
+                            .iter()
+                            .filter(|(h, ..)| {
+                                shared(h) && !self.orders_both(f, &h.instance, &a.lock.instance)
+                            })
+                            .cloned()
+                            .collect();
                         add_edges(&mut g, f, &held, &a);
                     }
                 }

@@ -416,8 +416,9 @@ impl<'i> Model<'i> {
                                 Step::Locks(hl.text.as_str().into()),
                             ),
                         };
-                        if matches!(hl.class, LockClass::Param(..))
-                            || matches!(a.lock.class, LockClass::Param(..))
+                        if (matches!(hl.class, LockClass::Param(..))
+                            || matches!(a.lock.class, LockClass::Param(..)))
+                            && !self.orders_both(f, &hl.instance, &a.lock.instance)
                         {
                             s.edges.push((
                                 held,

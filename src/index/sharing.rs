@@ -10,6 +10,7 @@ use super::FnId;
 use super::locks::{Instance, InstanceBase, LockClass};
 use super::model::{HeldRef, Model};
 use crate::facts::*;
+use crate::intern::Sym;
 use crate::known::{cells, executors};
 
 impl Model<'_> {
@@ -254,6 +255,64 @@ impl Model<'_> {
             }
         }
         common.is_some_and(|c| !c.is_empty())
+    }
+}
+
+impl Model<'_> {
+    /// Names an instance is reached through: its base (`self`, a parameter, a local) and the
+    /// index variables on the way (`accounts[i]`).
+    fn instance_names(&self, f: FnId, i: &Instance) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self.instance_base_name(f, &i.base).into_iter().collect();
+        for p in &i.path {
+            if let Proj::Index(Some(k)) = p {
+                out.push(*k);
+            }
+        }
+        out
+    }
+
+    /// The names each comparison, `min`/`max` or sort of `f` (or of the function it is
+    /// written in) mentions.
+    fn orderings(&self, f: FnId) -> Vec<Vec<Sym>> {
+        let mut fns = vec![f, self.outer_fn(f)];
+        fns.dedup();
+        let mut out = vec![];
+        for g in fns {
+            let Some(body) = self.body(g) else {
+                continue;
+            };
+            for o in &body.orderings {
+                out.push(
+                    o.bases
+                        .iter()
+                        .filter_map(|b| self.base_name(g, b))
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// Does `f` compare, take the min/max of, or sort something involving either instance?
+    /// (Evidence that it orders two instances of one class by a key.)
+    pub fn orders_either(&self, f: FnId, a: &Instance, b: &Instance) -> bool {
+        let mut wanted = self.instance_names(f, a);
+        wanted.extend(self.instance_names(f, b));
+        self.orderings(f)
+            .iter()
+            .any(|o| o.iter().any(|n| wanted.contains(n)))
+    }
+
+    /// Does one comparison of `f` involve both instances (`ptr::from_ref(a) < ptr::from_ref(b)`,
+    /// `a.id < b.id`)? Then the order they are taken in is chosen, not written.
+    pub fn orders_both(&self, f: FnId, a: &Instance, b: &Instance) -> bool {
+        let (na, nb) = (self.instance_names(f, a), self.instance_names(f, b));
+        if na.is_empty() || nb.is_empty() {
+            return false;
+        }
+        self.orderings(f)
+            .iter()
+            .any(|o| o.iter().any(|n| na.contains(n)) && o.iter().any(|n| nb.contains(n)))
     }
 }
 

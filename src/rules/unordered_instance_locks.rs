@@ -4,11 +4,8 @@
 use super::shared::words::trace_labels;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::Proj;
-use crate::index::FnId;
 use crate::index::locks::{Instance, InstanceBase, LockClass};
 use crate::index::model::Model;
-use crate::intern::Sym;
 use rustc_hash::FxHashSet;
 
 pub const RULE: Rule = Rule {
@@ -72,7 +69,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                     || h.instance == a.lock.instance
                     || !shared(m, &h.instance)
                     || !shared(m, &a.lock.instance)
-                    || ordered(m, f, &h.instance, &a.lock.instance)
+                    || m.orders_either(f, &h.instance, &a.lock.instance)
                 {
                     continue;
                 }
@@ -124,39 +121,4 @@ fn shared(m: &Model, i: &Instance) -> bool {
         InstanceBase::Local(f, l) => m.local(*f, *l).is_some_and(|local| local.ty.is_none()),
         _ => false,
     }
-}
-
-/// Names an instance is reached through: its base (`self`, a parameter, a local) and the
-/// index variables on the way (`accounts[i]`).
-fn names(m: &Model, f: FnId, i: &Instance) -> Vec<Sym> {
-    let mut out: Vec<Sym> = m.instance_base_name(f, &i.base).into_iter().collect();
-    for p in &i.path {
-        if let Proj::Index(Some(k)) = p {
-            out.push(*k);
-        }
-    }
-    out
-}
-
-/// The function (or the one it is written in) compares, takes the min/max of, or sorts
-/// something involving either instance.
-fn ordered(m: &Model, f: FnId, a: &Instance, b: &Instance) -> bool {
-    let mut wanted = names(m, f, a);
-    wanted.extend(names(m, f, b));
-    let mut fns = vec![f, m.outer_fn(f)];
-    fns.dedup();
-    for g in fns {
-        let Some(body) = m.body(g) else {
-            continue;
-        };
-        for o in &body.orderings {
-            for base in &o.bases {
-                let name = m.base_name(g, base);
-                if name.is_some_and(|n| wanted.contains(&n)) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
 }
