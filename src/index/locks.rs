@@ -69,6 +69,26 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode a lock method takes a lock of this type in: `read()`, `write()`,
+    /// `upgradable_read()`, `read_recursive()`, or a mutex's `lock()`.
+    pub fn of(ty: LockType, method: Sym) -> Mode {
+        let m = method.as_str();
+        match ty.kind {
+            LockKind::RwLock => {
+                if method == sym::READ_RECURSIVE || (ty.recursive_reads && m.contains("read")) {
+                    Mode::RecursiveRead
+                } else if method == sym::UPGRADABLE_READ {
+                    Mode::Upgradable
+                } else if m.contains("read") {
+                    Mode::Read
+                } else {
+                    Mode::Write
+                }
+            }
+            _ => Mode::Exclusive,
+        }
+    }
+
     pub fn is_read(self) -> bool {
         matches!(self, Mode::Read | Mode::RecursiveRead | Mode::Upgradable)
     }
@@ -105,6 +125,12 @@ impl HeldLock {
 }
 
 impl Index {
+    /// The class of a lock no field, static, local or parameter names: the place as written,
+    /// where it is written.
+    pub fn unnamed_class(&self, f: FnId, text: &str) -> LockClass {
+        LockClass::Text(format!("{text}@{}", self.fn_display(self.outer_fn(f))).into())
+    }
+
     /// A lock class as users know it: `Account::balance`, `REGISTRY`, `shards[_]`.
     pub fn class_name(&self, class: &LockClass, fallback: &str) -> String {
         match class {
@@ -492,25 +518,11 @@ impl Index {
         {
             return None;
         }
-        let mode = match ty.kind {
-            LockKind::RwLock => {
-                if method == sym::READ_RECURSIVE
-                    || (ty.recursive_reads && method_str.contains("read"))
-                {
-                    Mode::RecursiveRead
-                } else if method == sym::UPGRADABLE_READ {
-                    Mode::Upgradable
-                } else if method_str.contains("read") {
-                    Mode::Read
-                } else {
-                    Mode::Write
-                }
-            }
-            _ => Mode::Exclusive,
-        };
-        let class = info.class.clone().unwrap_or_else(|| {
-            LockClass::Text(format!("{}@{}", info.text, self.fn_display(self.outer_fn(f))).into())
-        });
+        let mode = Mode::of(ty, method);
+        let class = info
+            .class
+            .clone()
+            .unwrap_or_else(|| self.unnamed_class(f, &info.text));
         Some(HeldLock {
             class,
             instance: info.instance,

@@ -10,13 +10,13 @@
 //! 4. the guards a closure inherits from where it runs;
 //! 5. function summaries, to a fixpoint over the reverse call graph.
 
-use super::locks::{HeldLock, InstanceBase, LockClass};
+use super::locks::{HeldLock, InstanceBase, LockClass, Mode};
 use super::summary::{self, ParamCall, Step, SumLock, Summary, Trace};
 use super::types::Ty;
 use super::{FnId, Index};
 use crate::facts::*;
 use crate::intern::Sym;
-use crate::known::{self, Api};
+use crate::known::{self, Api, LockType};
 use crate::span::{FileId, Loc, Span};
 
 /// A guard held somewhere: holder `h` of function `f`.
@@ -319,25 +319,67 @@ impl<'i> Model<'i> {
         let Ty::Struct(id, _) = info.ty.peel() else {
             return None;
         };
+        let class = || {
+            info.class
+                .clone()
+                .unwrap_or_else(|| self.ix.unnamed_class(f, &info.text))
+        };
         for g in self.ix.method_of(*id, method) {
             let Some(r) = &self.summaries[g.0 as usize].returns else {
+                // A lock method of our own type that returns a guard type of ours with a
+                // destructor (which unlocks): the value it is called on is a lock.
+                if self.returns_own_guard(g) {
+                    let ty = LockType {
+                        lib: known::LockLib::Own,
+                        kind: if method.as_str().contains("read")
+                            || method.as_str().contains("write")
+                        {
+                            known::LockKind::RwLock
+                        } else {
+                            known::LockKind::Mutex
+                        },
+                        recursive_reads: false,
+                    };
+                    return Some(HeldLock {
+                        class: class(),
+                        instance: info.instance.clone(),
+                        ty,
+                        mode: Mode::of(ty, method),
+                        is_try: method.as_str().starts_with("try_"),
+                        typed: true,
+                        text: info.text.clone(),
+                        unit_payload: false,
+                        primitive_payload: None,
+                        type_class: None,
+                    });
+                }
                 continue;
             };
+            // A wrapper's lock method hands out a guard of a lock inside it (`self.inner`):
+            // the wrapper the caller names is the lock, not the field every wrapper shares.
             let l = if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
-                summary::rebase(
-                    &r.lock,
-                    summary::CallerBase {
-                        instance: info.instance.clone(),
-                        class: info.class.clone(),
-                        text: info.text.clone(),
-                    },
-                )
+                let mut l = r.lock.clone();
+                l.class = class();
+                l.instance = info.instance.clone();
+                l.text = info.text.clone();
+                l.type_class = None;
+                l
             } else {
                 r.lock.clone()
             };
             return Some(l);
         }
         None
+    }
+
+    /// `g` returns a type of the unit that has a destructor: a guard of the crate's own.
+    fn returns_own_guard(&self, g: FnId) -> bool {
+        let Some(ret) = &self.ix.func(g).ret else {
+            return false;
+        };
+        self.ix
+            .struct_of_type(ret, self.ix.fn_module(g))
+            .is_some_and(|s| self.ix.implements(s, "Drop"))
     }
 
     /// Guards of `parent` held at the events where closure `local` runs.

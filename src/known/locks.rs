@@ -19,6 +19,9 @@ pub enum LockLib {
     AsyncStd,
     AsyncLock,
     Futures,
+    /// A lock type the scanned crate defines itself: its lock method returns a guard type of
+    /// the crate's with a destructor (that unlocks), or wraps another library's lock.
+    Own,
     /// The type is not visible; how the code uses it suggests a blocking lock.
     Unknown,
     /// The type is not visible; `.lock().await` says it is async-aware.
@@ -47,6 +50,7 @@ impl LockLib {
             LockLib::AsyncStd => "async-std",
             LockLib::AsyncLock => "async-lock",
             LockLib::Futures => "futures",
+            LockLib::Own => "own",
             LockLib::Unknown | LockLib::UnknownAsync => "unknown",
         }
     }

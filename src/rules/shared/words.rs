@@ -7,6 +7,9 @@ use crate::known::LockType;
 /// "the `std::sync::Mutex`", "a `tokio::sync::RwLock`", for notes.
 pub fn lock_kind(ty: LockType) -> String {
     let lib = ty.lib.name();
+    if ty.lib == crate::known::LockLib::Own {
+        return "this crate's own lock".to_string();
+    }
     if lib == "unknown" {
         format!("`{}`", ty.name())
     } else {
