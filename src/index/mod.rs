@@ -12,6 +12,7 @@ pub mod model;
 pub mod queries;
 pub mod sharing;
 pub mod summary;
+pub mod threads;
 pub mod types;
 
 use crate::extract::Edition;

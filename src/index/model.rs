@@ -1012,6 +1012,10 @@ impl<'i> Model<'i> {
             match &call.callee {
                 Callee::Path(_) => {
                     let p = self.ix.external_path(f, c)?;
+                    // `thread::spawn(..)` returns a `JoinHandle`, not a `thread`.
+                    if let Some(ty) = known::blocking::returned_type(&p) {
+                        return Some(ty.iter().map(|s| Sym::new(s)).collect());
+                    }
                     return (p.len() >= 2).then(|| p[..p.len() - 1].into());
                 }
                 Callee::Method(_) => match call.receiver.as_ref()? {

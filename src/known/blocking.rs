@@ -58,8 +58,30 @@ pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
         ["ureq", ..] => "blocking HTTP request",
         ["futures" | "futures_executor", "executor", "block_on"] => "`block_on`",
         ["futures" | "futures_executor" | "pollster", "block_on"] => "`block_on`",
+        // They return when every closure (thread, task) they run is done.
+        [
+            "rayon",
+            "join" | "join_context" | "scope" | "in_place_scope" | "scope_fifo",
+        ] => "joining threads",
+        ["std", "thread", "scope"] | ["crossbeam" | "crossbeam_utils", .., "scope"] => {
+            "joining threads"
+        }
         _ => return None,
     })
+}
+
+/// The type a free function of std returns, where a call chain's receiver type depends on
+/// it: `thread::spawn(..)` is a `JoinHandle`.
+pub fn returned_type(path: &[Sym]) -> Option<&'static [&'static str]> {
+    let p: Vec<&str> = path
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    match p.as_slice() {
+        ["std", "thread", "spawn"] => Some(&["std", "thread", "JoinHandle"]),
+        _ => None,
+    }
 }
 
 /// What a zero- or few-argument method name means as a blocking call, regardless of receiver

@@ -19,3 +19,14 @@ pub fn runs_exclusively(segs: &[&str]) -> bool {
         ["critical_section", "with"] | [.., "interrupt", "free"] | ["free"]
     )
 }
+
+/// Calls that run a closure with a scope handle and wait, before they return, for every thread
+/// or task spawned on it: `thread::scope(|s| ..)`, `rayon::scope(|s| ..)`.
+pub fn is_scope(segs: &[&str]) -> bool {
+    matches!(
+        segs,
+        ["std", "thread", "scope"]
+            | ["rayon", "scope" | "in_place_scope" | "scope_fifo"]
+            | ["crossbeam" | "crossbeam_utils", .., "scope"]
+    )
+}

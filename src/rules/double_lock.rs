@@ -85,6 +85,8 @@ pub(super) struct Reacquisition<'m> {
     pub f: FnId,
     pub first: First<'m>,
     pub second: Acquisition,
+    /// The second is taken by a thread the first guard's thread waits for, there.
+    pub joined_at: Option<Loc>,
 }
 
 /// Every acquisition (direct, or in a called function) that happens while the same thread
@@ -136,7 +138,64 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                         f,
                         first,
                         second: a.clone(),
+                        joined_at: None,
                     });
+                }
+            }
+        }
+    }
+    out.extend(joined_reacquisitions(m));
+    out
+}
+
+/// A thread the caller waits for (`thread::spawn(..).join()`, the end of a scope) that takes
+/// a lock the caller holds while it waits: the child waits for the caller, the caller for the
+/// child.
+fn joined_reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
+    let mut out = vec![];
+    for (f, body) in m.bodies() {
+        if !m.holds_anything(f) {
+            continue;
+        }
+        for e in 0..body.events.len() as u32 {
+            let children = m.joined_at(f, e);
+            if children.is_empty() {
+                continue;
+            }
+            let taken = m.taken_by_call(f, e);
+            let held: Vec<_> = m
+                .held_at(f, e)
+                .into_iter()
+                .filter(|r| !taken.contains(r))
+                .collect();
+            for k in children {
+                for a in &m.summary(k).acquires {
+                    if a.lock.is_try || a.lock.ty.kind == LockKind::Reentrant {
+                        continue;
+                    }
+                    for r in &held {
+                        let Some(l) = m.lock(*r) else { continue };
+                        if l.class != a.lock.class || !l.instance.same_as(&a.lock.instance) {
+                            continue;
+                        }
+                        let holder = m.holder(*r);
+                        out.push(Reacquisition {
+                            f: k,
+                            first: First {
+                                lock: l.clone(),
+                                loc: m.loc(r.f, holder.span),
+                                holder: Some(holder),
+                                label: kept_by(holder, l),
+                            },
+                            second: Acquisition {
+                                lock: a.lock.clone(),
+                                trace: a.trace.clone(),
+                                also_held: vec![],
+                                given: vec![],
+                            },
+                            joined_at: Some(m.loc(f, body.events[e as usize].span)),
+                        });
+                    }
                 }
             }
         }
@@ -198,7 +257,14 @@ fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic 
         .primary_label(primary_label)
         .label(r.first.loc, r.first.label.clone());
     d = trace_labels(d, &steps[1..]);
-    if m.is_closure(r.f) {
+    if let Some(at) = r.joined_at {
+        d = d
+            .label(at, "waits here for the thread that takes the lock")
+            .note("the thread that holds the first guard waits for the one that wants it");
+    } else if m.is_closure(r.f) {
+        if let Some(at) = m.closure_run_site(r.f) {
+            d = d.label(at, "runs the closure while the first guard is held");
+        }
         d = d.note("the closure runs while the first guard is held");
     }
     let help = match r.first.holder.map(|h| (h.held, h.binding)) {

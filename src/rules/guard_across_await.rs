@@ -52,10 +52,10 @@ or, if the lock must be held across the `.await`, use `tokio::sync::Mutex`.
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across(
         m,
-        |f, ev| {
+        |f, _, ev| {
             (ev.kind == EventKind::Await && m.is_async(f)).then_some(Picked {
                 what: (),
-                exempt: None,
+                exempt: vec![],
                 steps: vec![],
             })
         },

@@ -4,7 +4,9 @@ use super::shared::guard_across::{Picked, count, guards_across_calls};
 use super::shared::words::end_it;
 use super::{FixAvailability, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::index::model::{CallKind, Model};
+use crate::facts::CallIdx;
+use crate::index::FnId;
+use crate::index::model::{CallKind, HeldRef, Model};
 
 pub const RULE: Rule = Rule {
     name: "guard_across_blocking",
@@ -60,11 +62,11 @@ fn drain(&self, rx: &Receiver<Msg>) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across_calls(
         m,
-        |f, c, ev| {
+        |f, e, c, ev| {
             if let CallKind::Blocking(what) = m.call_kind(f, c) {
                 return Some(Picked {
                     what: *what,
-                    exempt: m.receiver_guard(f, c),
+                    exempt: exempt(m, f, e, c),
                     steps: vec![],
                 });
             }
@@ -75,7 +77,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             let (what, trace) = m.summary(*g).blocks.as_ref()?;
             Some(Picked {
                 what: *what,
-                exempt: m.receiver_guard(f, c),
+                exempt: exempt(m, f, e, c),
                 steps: m.trace_text(&trace.through(m.loc(f, ev.span), *g)),
             })
         },
@@ -107,4 +109,31 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         ));
         out.push(d);
     }
+}
+
+/// The guards a blocking call at `ev` does not count against: the receiver's own guard
+/// (blocking on the guarded value is what the lock is for), guards a closure of the call takes
+/// over before it waits, and guards that a closure it runs or a thread it waits for takes
+/// again (that is a `double_lock`: one hazard, one finding).
+fn exempt(m: &Model, f: FnId, e: u32, c: CallIdx) -> Vec<HeldRef> {
+    let mut out: Vec<HeldRef> = m.receiver_guard(f, c).into_iter().collect();
+    out.extend(m.taken_by_call(f, e));
+    let children: Vec<FnId> = m
+        .closures_run_by(f, c)
+        .into_iter()
+        .chain(m.joined_at(f, e))
+        .collect();
+    for r in m.held_at(f, e) {
+        let Some(l) = m.lock(r) else { continue };
+        let relocked = children.iter().any(|&k| {
+            m.summary(k)
+                .acquires
+                .iter()
+                .any(|a| a.lock.class == l.class && l.instance.same_as(&a.lock.instance))
+        });
+        if relocked {
+            out.push(r);
+        }
+    }
+    out
 }

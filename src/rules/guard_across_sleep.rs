@@ -59,19 +59,19 @@ fn vote(&self, option: u32) {
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     let found = guards_across_calls(
         m,
-        |f, c, ev| {
+        |f, _, c, ev| {
             if *m.call_kind(f, c) == CallKind::Sleep {
                 let awaited = m.body(f).is_some_and(|b| b.calls[c as usize].awaited);
                 return Some(Picked {
                     what: awaited,
-                    exempt: None,
+                    exempt: vec![],
                     steps: vec![],
                 });
             }
             let steps = via_callee(m, f, c, m.loc(f, ev.span), |s| s.sleeps.as_ref())?;
             Some(Picked {
                 what: false,
-                exempt: None,
+                exempt: vec![],
                 steps,
             })
         },

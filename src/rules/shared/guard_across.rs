@@ -24,7 +24,7 @@ pub(crate) struct Across<W> {
 pub(crate) struct Picked<W> {
     pub what: W,
     /// A guard the event does not count against (the receiver's own guard).
-    pub exempt: Option<HeldRef>,
+    pub exempt: Vec<HeldRef>,
     pub steps: Vec<(Loc, String)>,
 }
 
@@ -73,7 +73,7 @@ impl<W> HeldAcross<'_, W> {
 /// filters the guards.
 pub(crate) fn guards_across<'m, W: Clone>(
     m: &'m Model,
-    mut pick: impl FnMut(FnId, &Event) -> Option<Picked<W>>,
+    mut pick: impl FnMut(FnId, u32, &Event) -> Option<Picked<W>>,
     mut counts: impl FnMut(HeldRef, &W) -> bool,
 ) -> Vec<HeldAcross<'m, W>> {
     let mut out: BTreeMap<HeldRef, Vec<Across<W>>> = BTreeMap::new();
@@ -82,11 +82,11 @@ pub(crate) fn guards_across<'m, W: Clone>(
             continue;
         }
         for (e, ev) in body.events.iter().enumerate() {
-            let Some(p) = pick(f, ev) else {
+            let Some(p) = pick(f, e as u32, ev) else {
                 continue;
             };
             for r in m.held_at(f, e as u32) {
-                if Some(r) != p.exempt && m.lock(r).is_some() && counts(r, &p.what) {
+                if !p.exempt.contains(&r) && m.lock(r).is_some() && counts(r, &p.what) {
                     out.entry(r).or_default().push(Across {
                         loc: m.loc(f, ev.span),
                         what: p.what.clone(),
@@ -108,16 +108,17 @@ pub(crate) fn guards_across<'m, W: Clone>(
         .collect()
 }
 
-/// [`guards_across`] for call events: `pick` says what call `c` (at `ev`) of `f` is.
+/// [`guards_across`] for call events: `pick` says what call `c` (event `e`, at `ev`) of `f`
+/// is.
 pub(crate) fn guards_across_calls<'m, W: Clone>(
     m: &'m Model,
-    mut pick: impl FnMut(FnId, CallIdx, &Event) -> Option<Picked<W>>,
+    mut pick: impl FnMut(FnId, u32, CallIdx, &Event) -> Option<Picked<W>>,
     counts: impl FnMut(HeldRef, &W) -> bool,
 ) -> Vec<HeldAcross<'m, W>> {
     guards_across(
         m,
-        |f, ev| match ev.kind {
-            EventKind::Call(c) => pick(f, c, ev),
+        |f, e, ev| match ev.kind {
+            EventKind::Call(c) => pick(f, e, c, ev),
             _ => None,
         },
         counts,

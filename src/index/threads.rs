@@ -1,0 +1,185 @@
+//! Closures that run while their caller waits: the ones a call runs in place (an iterator's,
+//! `rayon::join`'s), and threads the caller waits for (`thread::spawn(..).join()`, a handle's
+//! `join()`, the end of `thread::scope` or `rayon::scope` for what was spawned on its scope).
+//! What such a closure locks, it locks while the caller's guards are held: a child thread that
+//! locks one of them waits for the caller, which waits for the child.
+
+use super::FnId;
+use super::model::{HeldRef, Model};
+use crate::facts::*;
+use crate::known::executors;
+
+impl Model<'_> {
+    /// The closures call `c` of `f` runs before it returns: the one it calls, and the ones it
+    /// is given to run here (not handed to another thread).
+    pub fn closures_run_by(&self, f: FnId, c: CallIdx) -> Vec<FnId> {
+        let Some(body) = self.body(f) else {
+            return vec![];
+        };
+        let file = self.ix.fns[f.0 as usize].file;
+        let call = &body.calls[c as usize];
+        let mut out = vec![];
+        if let Callee::Closure(k) = call.callee {
+            out.push(self.ix.fn_id(file, k));
+        }
+        for op in call.args.iter().chain(call.receiver.iter()) {
+            if let Operand::Closure(k) = op {
+                let k = self.ix.fn_id(file, *k);
+                if !matches!(
+                    self.ix.func(k).owner,
+                    FnOwner::Closure { deferred: true, .. }
+                ) {
+                    out.push(k);
+                }
+            }
+        }
+        out
+    }
+
+    /// The threads (spawned closures) `f` waits for at event `e`: the closure of a
+    /// `thread::spawn(..)` whose handle is joined there, and the closures spawned on the scope
+    /// handle of a `thread::scope`/`rayon::scope` that ends there.
+    pub fn joined_at(&self, f: FnId, e: u32) -> Vec<FnId> {
+        let Some(body) = self.body(f) else {
+            return vec![];
+        };
+        let EventKind::Call(c) = body.events[e as usize].kind else {
+            return vec![];
+        };
+        let file = self.ix.fns[f.0 as usize].file;
+        let call = &body.calls[c as usize];
+        let spawned = |c0: CallIdx| -> Vec<FnId> {
+            body.calls[c0 as usize]
+                .args
+                .iter()
+                .filter_map(|op| match op {
+                    Operand::Closure(k) => Some(self.ix.fn_id(file, *k)),
+                    _ => None,
+                })
+                .filter(|&k| {
+                    matches!(
+                        self.ix.func(k).owner,
+                        FnOwner::Closure { deferred: true, .. }
+                    )
+                })
+                .collect()
+        };
+        match &call.callee {
+            // `thread::spawn(..).join()`, `handle.join()`.
+            Callee::Method(m) if m.as_str() == "join" && call.args.is_empty() => {
+                let Some(Operand::Place(p)) = &call.receiver else {
+                    return vec![];
+                };
+                let place = &body.places[*p as usize];
+                if !place.proj.is_empty() {
+                    return vec![];
+                }
+                match place.base {
+                    Base::Call(c0) => spawned(c0),
+                    Base::Local { fn_, local } if fn_ == self.ix.fns[f.0 as usize].idx => body
+                        .locals
+                        .get(local as usize)
+                        .and_then(|l| l.init_call)
+                        .map(spawned)
+                        .unwrap_or_default(),
+                    _ => vec![],
+                }
+            }
+            // `thread::scope(|s| { s.spawn(..); })`: the scope waits for what `s` spawned.
+            Callee::Path(_) => {
+                let is_scope = self.ix.external_path(f, c).is_some_and(|p| {
+                    let names: Vec<&str> = p.iter().map(|s| s.as_str()).collect();
+                    executors::is_scope(&names)
+                });
+                if !is_scope {
+                    return vec![];
+                }
+                let mut out = vec![];
+                for k in self.closures_run_by(f, c) {
+                    out.extend(self.spawned_on_scope(k));
+                }
+                out
+            }
+            _ => vec![],
+        }
+    }
+
+    /// The closures scope closure `k` spawns on its scope handle (its first parameter).
+    fn spawned_on_scope(&self, k: FnId) -> Vec<FnId> {
+        let Some(body) = self.body(k) else {
+            return vec![];
+        };
+        let file = self.ix.fns[k.0 as usize].file;
+        let idx = self.ix.fns[k.0 as usize].idx;
+        let mut out = vec![];
+        for call in &body.calls {
+            let on_scope = matches!(&call.receiver, Some(Operand::Place(p))
+                if body.places[*p as usize].base == Base::Local { fn_: idx, local: 0 });
+            if !on_scope
+                || !matches!(&call.callee, Callee::Method(m) if executors::is_spawner(m.as_str()))
+            {
+                continue;
+            }
+            for op in &call.args {
+                if let Operand::Closure(c) = op {
+                    out.push(self.ix.fn_id(file, *c));
+                }
+            }
+        }
+        out
+    }
+
+    /// The guards held at call event `e` of `f` that a closure passed to the call takes over
+    /// (drops, or moves on): they end inside the call, before it waits.
+    pub fn taken_by_call(&self, f: FnId, e: u32) -> Vec<HeldRef> {
+        let Some(body) = self.body(f) else {
+            return vec![];
+        };
+        let EventKind::Call(c) = body.events[e as usize].kind else {
+            return vec![];
+        };
+        let own = self.ix.fns[f.0 as usize].idx;
+        let mut taken_locals = vec![];
+        for k in self.closures_run_by(f, c) {
+            if let Some(kb) = self.body(k) {
+                taken_locals.extend(
+                    kb.captured_ends
+                        .iter()
+                        .filter(|end| end.fn_ == own)
+                        .map(|end| end.local),
+                );
+            }
+        }
+        self.held_at(f, e)
+            .into_iter()
+            .filter(|r| {
+                r.f == f
+                    && self
+                        .holder(*r)
+                        .local
+                        .is_some_and(|l| taken_locals.contains(&l))
+            })
+            .collect()
+    }
+
+    /// Where closure `k` runs: the call in the function it is written in that calls it or is
+    /// given it.
+    pub fn closure_run_site(&self, k: FnId) -> Option<crate::span::Loc> {
+        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
+            return None;
+        };
+        let parent = self.ix.fn_id(self.ix.fns[k.0 as usize].file, parent);
+        let body = self.body(parent)?;
+        let local = self.ix.fns[k.0 as usize].idx;
+        body.events.iter().find_map(|ev| match ev.kind {
+            EventKind::Call(c) => {
+                let call = &body.calls[c as usize];
+                (call.callee == Callee::Closure(local)
+                    || call.args.contains(&Operand::Closure(local))
+                    || call.receiver.as_ref() == Some(&Operand::Closure(local)))
+                .then(|| self.loc(parent, ev.span))
+            }
+            _ => None,
+        })
+    }
+}
