@@ -355,21 +355,59 @@ impl<'i> Model<'i> {
                 }
                 continue;
             };
-            // A wrapper's lock method hands out a guard of a lock inside it (`self.inner`):
-            // the wrapper the caller names is the lock, not the field every wrapper shares.
-            let l = if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
+            // A lock wrapper's lock method (`TimedMutex<T>::lock`, generic over what it guards,
+            // or returning a guard type of its own) hands out a guard of the lock inside it:
+            // the wrapper the caller names is the lock, not the field every wrapper shares. A
+            // plain type's `read()` getter keeps the lock it returns.
+            let wrapper =
+                !self.ix.struct_facts(*id).0.generics.is_empty() || self.returns_own_guard(g);
+            let l = if wrapper && matches!(r.lock.instance.base, InstanceBase::SelfValue) {
                 let mut l = r.lock.clone();
                 l.class = class();
                 l.instance = info.instance.clone();
                 l.text = info.text.clone();
                 l.type_class = None;
                 l
+            } else if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
+                summary::rebase(
+                    &r.lock,
+                    summary::CallerBase {
+                        instance: info.instance.clone(),
+                        class: info.class.clone(),
+                        text: info.text.clone(),
+                    },
+                )
             } else {
                 r.lock.clone()
             };
             return Some(l);
         }
         None
+    }
+
+    /// For a guard a call returned (`let held = self.hold();`): where the callee took it.
+    pub fn returned_guard_site(&self, r: HeldRef) -> Option<Loc> {
+        let callees = match self.holder(r).kind {
+            HolderKind::CallResult(c) => self.callees(r.f, c).to_vec(),
+            // `self.read()` where `read` is a method of our own type that returns a guard.
+            HolderKind::Lock { place, method } => {
+                let body = self.ix.func(r.f).body.as_ref()?;
+                match self
+                    .ix
+                    .place_info(r.f, &body.places[place as usize])
+                    .ty
+                    .peel()
+                {
+                    Ty::Struct(id, _) => self.ix.method_of(*id, method),
+                    _ => return None,
+                }
+            }
+            HolderKind::Param(_) => return None,
+        };
+        callees.iter().find_map(|&g| {
+            let ret = self.summaries[g.0 as usize].returns.as_ref()?;
+            Some(ret.trace.site())
+        })
     }
 
     /// `g` returns a type of the unit that has a destructor: a guard of the crate's own.

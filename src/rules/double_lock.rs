@@ -75,6 +75,8 @@ fn increment(&self) {
 pub(super) struct First<'m> {
     pub lock: HeldLock,
     pub loc: Loc,
+    /// For a guard a called function returned: where it was taken, inside that function.
+    pub origin: Option<Loc>,
     /// The holder, when the first guard is held at the event (not inside a callee).
     pub holder: Option<&'m Holder>,
     pub label: String,
@@ -105,6 +107,7 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                 firsts.push(First {
                     lock: l.clone(),
                     loc: m.loc(r.f, holder.span),
+                    origin: m.returned_guard_site(*r),
                     holder: Some(holder),
                     label: kept_by(holder, l),
                 });
@@ -113,6 +116,7 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                 firsts.push(First {
                     lock: s.lock.clone(),
                     loc: s.trace.site(),
+                    origin: None,
                     holder: None,
                     label: format!(
                         "guard of `{}` taken here and moved into the call, which still holds it",
@@ -124,6 +128,7 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                 firsts.push(First {
                     lock: s.lock.clone(),
                     loc: s.trace.site(),
+                    origin: None,
                     holder: None,
                     label: format!(
                         "guard of `{}` taken here, held while the closure runs",
@@ -184,6 +189,7 @@ fn joined_reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                             first: First {
                                 lock: l.clone(),
                                 loc: m.loc(r.f, holder.span),
+                                origin: m.returned_guard_site(*r),
                                 holder: Some(holder),
                                 label: kept_by(holder, l),
                             },
@@ -256,6 +262,9 @@ fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic 
     let mut d = Diagnostic::new(super::double_lock::RULE.name, RULE.level, primary, message)
         .primary_label(primary_label)
         .label(r.first.loc, r.first.label.clone());
+    if let Some(at) = r.first.origin {
+        d = d.label(at, "the guard it returns is taken here");
+    }
     d = trace_labels(d, &steps[1..]);
     if let Some(at) = r.joined_at {
         d = d

@@ -51,6 +51,7 @@ impl Walker<'_, '_> {
             return self.lock_call(mc, await_span, origin);
         }
         let recv = self.expr_access(&mc.receiver, Access::Method);
+        self.keep_scrutinee_result(&recv);
         // `m.lock().unwrap()` is the guard; `self.state().unwrap()` is still the call's value.
         if locks::is_guard_adapter(name) {
             match recv {

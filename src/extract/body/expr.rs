@@ -87,9 +87,39 @@ impl Walker<'_, '_> {
         {
             return part.clone();
         }
+        self.keep_scrutinee_result(&base);
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
+    }
+
+    /// `match self.read().name_len() { .. }`, `match guard().name.len() { .. }`: a call's
+    /// value used in a scrutinee is a temporary of the whole construct; if the call returns a
+    /// guard (or a value that carries one), the guard lives through the arms.
+    pub(super) fn keep_scrutinee_result(&mut self, v: &Val) {
+        let Val::Call(c) = *v else { return };
+        if self.cur.scrutinee.is_none()
+            || self
+                .cur
+                .body
+                .holders
+                .iter()
+                .any(|h| h.kind == HolderKind::CallResult(c))
+        {
+            return;
+        }
+        let span = self
+            .cur
+            .body
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::Call(c))
+            .map(|e| e.span)
+            .unwrap_or_default();
+        let h = self.new_holder(HolderKind::CallResult(c), span, false, 0);
+        let owner = self.cur_temp();
+        self.own(h, owner);
     }
 
     pub(super) fn index(&mut self, base: Val, index: &syn::Expr) -> Val {
