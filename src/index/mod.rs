@@ -128,8 +128,6 @@ pub struct Index {
     known_names: rustc_hash::FxHashSet<Sym>,
     /// Names of every method the unit defines.
     method_names: rustc_hash::FxHashSet<Sym>,
-    /// Names of every method a trait of the unit declares.
-    trait_method_names: rustc_hash::FxHashSet<Sym>,
 }
 
 /// The module path a file gets from where it lies, relative to its source directory.
@@ -202,7 +200,6 @@ impl Index {
             lookups_in_progress: RefCell::new(Default::default()),
             known_names: Default::default(),
             method_names: Default::default(),
-            trait_method_names: Default::default(),
         };
 
         // Crate roots, lib first so that a file shared by several targets belongs to the lib.
@@ -563,11 +560,6 @@ impl Index {
             self.method_names.insert(k.1);
             self.ext_methods.entry(k).or_default().push(id);
         }
-        for f in &self.files {
-            for t in &f.facts.traits {
-                self.trait_method_names.extend(t.methods.iter().copied());
-            }
-        }
         for (k, id) in trait_adds {
             self.method_names.insert(k);
             self.trait_methods.entry(k).or_default().push(id);
@@ -623,10 +615,14 @@ impl Index {
         })
     }
 
-    /// Does a trait of the unit declare a method of this name? A call of it on a value whose
-    /// type is not visible may be that trait's, whatever std's method of the name does.
-    pub fn trait_declares(&self, method: Sym) -> bool {
-        self.trait_method_names.contains(&method)
+    /// Does one of these traits of the unit (by file and index) declare a method of this name?
+    /// A call of it on an `impl Trait` is that trait's, whatever std's method of the name does.
+    pub fn traits_declare(&self, traits: &[(u32, u32)], method: Sym) -> bool {
+        traits.iter().any(|&(f, t)| {
+            self.files[f as usize].facts.traits[t as usize]
+                .methods
+                .contains(&method)
+        })
     }
 
     /// Does any item or import of the unit bear this name?

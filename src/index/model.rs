@@ -992,13 +992,27 @@ impl<'i> Model<'i> {
                     return CallKind::Other;
                 }
                 let recv_ty = self.receiver_type(f, c);
+                // `cv.wait(guard)`: blocks until another thread notifies (the guard given to it
+                // is released meanwhile; other guards stay held).
+                if known::locks::is_condvar_blocking_wait(name.as_str(), call.args.len()) {
+                    let condvar = match recv_ty.peel() {
+                        Ty::External(p, _) => p
+                            .last()
+                            .is_some_and(|n| known::locks::is_condvar_type(n.as_str())),
+                        Ty::Unknown => self.passes_guard(f, c),
+                        _ => false,
+                    };
+                    if condvar {
+                        return CallKind::Blocking("a condition variable's `wait`");
+                    }
+                }
                 if let Some(what) = known::blocking::blocking_method(name.as_str(), call.args.len())
                 {
                     // A type of ours, or a receiver that is not what the name suggests.
                     return match recv_ty.peel() {
                         Ty::Struct(..) | Ty::Container(_) | Ty::Lock(..) => CallKind::Other,
                         // `inbox.recv()` on an `impl Inbox` of the crate's own trait.
-                        Ty::Unknown | Ty::Param(_) if self.ix.trait_declares(*name) => {
+                        Ty::Bounds(traits) if self.ix.traits_declare(traits, *name) => {
                             CallKind::Other
                         }
                         Ty::External(p, _)
@@ -1020,6 +1034,44 @@ impl<'i> Model<'i> {
             }
             _ => CallKind::Other,
         }
+    }
+
+    /// Does call `c` of `f` pass a guard (or a binding holding one, or a reference to it)?
+    fn passes_guard(&self, f: FnId, c: CallIdx) -> bool {
+        !self.guards_passed(f, c).is_empty()
+    }
+
+    /// The guards call `c` of `f` is given: by value, or as a binding (or a reference to one)
+    /// that holds them (`cv.wait(g)`, `cv.wait(&mut g)`).
+    pub fn guards_passed(&self, f: FnId, c: CallIdx) -> Vec<HeldRef> {
+        let Some(body) = self.ix.func(f).body.as_ref() else {
+            return vec![];
+        };
+        let own = self.ix.fns[f.0 as usize].idx;
+        let mut out = vec![];
+        for op in &body.calls[c as usize].args {
+            match op {
+                Operand::Guard(h) => out.push(HeldRef { f, h: *h }),
+                Operand::Place(p) => {
+                    let place = &body.places[*p as usize];
+                    if let Base::Local { fn_, local } = place.base
+                        && fn_ == own
+                        && place.proj.is_empty()
+                    {
+                        for (h, holder) in body.holders.iter().enumerate() {
+                            if holder.local == Some(local) {
+                                out.push(HeldRef {
+                                    f,
+                                    h: h as HolderIdx,
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     fn receiver_type(&self, f: FnId, c: CallIdx) -> Ty {

@@ -20,6 +20,8 @@ pub enum Ty {
     External(Box<[Sym]>, Vec<Ty>),
     /// A generic parameter.
     Param(Sym),
+    /// `impl Trait` or `dyn Trait`: the traits of the unit among its bounds, by (file, trait).
+    Bounds(Vec<(u32, u32)>),
     Tuple(Vec<Ty>),
     Unknown,
 }
@@ -79,6 +81,19 @@ impl Index {
                     .collect(),
             ),
             TypeFact::Path(p) => self.resolve_type_path(p, scope, depth),
+            TypeFact::Bounds(bounds) => Ty::Bounds(
+                bounds
+                    .iter()
+                    .flat_map(|b| {
+                        let segs: Vec<Sym> = b.names().collect();
+                        self.resolve(scope.module, &segs, Ns::Type)
+                    })
+                    .filter_map(|r| match r {
+                        Res::Trait(f, t) => Some((f, t)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
             _ => Ty::Unknown,
         }
     }
@@ -333,5 +348,6 @@ pub fn substitute(t: &Ty, params: &[Sym], args: &[Ty]) -> Ty {
         Ty::External(p, a) => Ty::External(p.clone(), a.iter().map(go).collect()),
         Ty::Tuple(ts) => Ty::Tuple(ts.iter().map(go).collect()),
         Ty::Unknown => Ty::Unknown,
+        Ty::Bounds(b) => Ty::Bounds(b.clone()),
     }
 }

@@ -270,6 +270,22 @@ pub fn is_condvar_wait_needing_loop(name: &str) -> bool {
     )
 }
 
+/// A condition variable's wait that takes a guard and blocks until notified: `cv.wait(g)`,
+/// `cv.wait_while(g, f)`, parking_lot's `cv.wait(&mut g)`.
+pub fn is_condvar_blocking_wait(name: &str, argc: usize) -> bool {
+    argc >= 1
+        && matches!(
+            name,
+            "wait"
+                | "wait_timeout"
+                | "wait_timeout_ms"
+                | "wait_while"
+                | "wait_timeout_while"
+                | "wait_for"
+                | "wait_until"
+        )
+}
+
 /// A condition variable's type name.
 pub fn is_condvar_type(name: &str) -> bool {
     name == "Condvar"

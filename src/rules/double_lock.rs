@@ -217,7 +217,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         // A read beside an upgradable read is allowed; only two upgradables conflict.
         let upgradable_beside_read =
             recursive_read && (l1.mode == Mode::Upgradable) != (l2.mode == Mode::Upgradable);
-        if upgrade || l2.mode == Mode::RecursiveRead || upgradable_beside_read {
+        // Reads that nest (`read_recursive`, spin's reader-preferring reads) beside reads are
+        // fine; beside a held write they wait like any read.
+        let nesting_read = l2.mode == Mode::RecursiveRead && l1.mode.is_read();
+        if upgrade || nesting_read || upgradable_beside_read {
             continue;
         }
         out.push(diagnostic(m, &r, recursive_read));

@@ -118,6 +118,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 fn exempt(m: &Model, f: FnId, e: u32, c: CallIdx) -> Vec<HeldRef> {
     let mut out: Vec<HeldRef> = m.receiver_guard(f, c).into_iter().collect();
     out.extend(m.taken_by_call(f, e));
+    // The guard handed to a condition variable's `wait` is released while it waits.
+    out.extend(m.guards_passed(f, c));
     let children: Vec<FnId> = m
         .closures_run_by(f, c)
         .into_iter()

@@ -330,6 +330,7 @@ impl Walker<'_, '_> {
     /// `*e` as a value: a read of a guard's value when `e` is a guard.
     pub(super) fn deref_read(&mut self, u: &syn::ExprUnary) -> Val {
         let v = self.expr(&u.expr);
+        self.keep_scrutinee_result(&v);
         let span = Span {
             lo: crate::extract::spans::pos_lo(match &u.op {
                 syn::UnOp::Deref(t) => t.span,
