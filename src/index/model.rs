@@ -304,9 +304,12 @@ impl<'i> Model<'i> {
                     HolderKind::CallResult(c) => self.returned_through(f, c).map(|s| s.lock),
                     // The caller's guard: its lock is known only at each call.
                     HolderKind::Param(_) => None,
-                    HolderKind::Lock { place, method } => {
-                        self.user_lock_method(f, &body.places[place as usize], method)
-                    }
+                    HolderKind::Lock { place, method } => self.user_lock_method(
+                        f,
+                        &body.places[place as usize],
+                        method,
+                        holder.awaited,
+                    ),
                 };
                 self.locks[i][h] = l;
             }
@@ -314,7 +317,13 @@ impl<'i> Model<'i> {
     }
 
     /// `x.lock()` where `x`'s type is ours and its `lock` method returns a guard.
-    fn user_lock_method(&self, f: FnId, place: &Place, method: Sym) -> Option<HeldLock> {
+    fn user_lock_method(
+        &self,
+        f: FnId,
+        place: &Place,
+        method: Sym,
+        awaited: bool,
+    ) -> Option<HeldLock> {
         let info = self.ix.place_info(f, place);
         let Ty::Struct(id, _) = info.ty.peel() else {
             return None;
@@ -329,8 +338,17 @@ impl<'i> Model<'i> {
                 // A lock method of our own type that returns a guard type of ours with a
                 // destructor (which unlocks): the value it is called on is a lock.
                 if self.returns_own_guard(g) {
+                    let is_async = self.ix.func(g).is_async;
+                    // An `async fn lock` makes a future: nothing is held until it is awaited.
+                    if is_async && !awaited {
+                        continue;
+                    }
                     let ty = LockType {
-                        lib: known::LockLib::Own,
+                        lib: if is_async {
+                            known::LockLib::OwnAsync
+                        } else {
+                            known::LockLib::Own
+                        },
                         kind: if method.as_str().contains("read")
                             || method.as_str().contains("write")
                         {
@@ -1050,25 +1068,35 @@ impl<'i> Model<'i> {
         let own = self.ix.fns[f.0 as usize].idx;
         let mut out = vec![];
         for op in &body.calls[c as usize].args {
-            match op {
-                Operand::Guard(h) => out.push(HeldRef { f, h: *h }),
+            // The binding passed (a guard may have come to it on several paths), or the guard.
+            let local = match op {
+                Operand::Guard(h) => match body.holders[*h as usize].local {
+                    Some(l) => Some(l),
+                    None => {
+                        out.push(HeldRef { f, h: *h });
+                        None
+                    }
+                },
                 Operand::Place(p) => {
                     let place = &body.places[*p as usize];
-                    if let Base::Local { fn_, local } = place.base
-                        && fn_ == own
-                        && place.proj.is_empty()
-                    {
-                        for (h, holder) in body.holders.iter().enumerate() {
-                            if holder.local == Some(local) {
-                                out.push(HeldRef {
-                                    f,
-                                    h: h as HolderIdx,
-                                });
-                            }
+                    match place.base {
+                        Base::Local { fn_, local } if fn_ == own && place.proj.is_empty() => {
+                            Some(local)
                         }
+                        _ => None,
                     }
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some(local) = local {
+                for (h, holder) in body.holders.iter().enumerate() {
+                    if holder.local == Some(local) {
+                        out.push(HeldRef {
+                            f,
+                            h: h as HolderIdx,
+                        });
+                    }
+                }
             }
         }
         out

@@ -22,6 +22,9 @@ pub enum LockLib {
     /// A lock type the scanned crate defines itself: its lock method returns a guard type of
     /// the crate's with a destructor (that unlocks), or wraps another library's lock.
     Own,
+    /// A lock type the crate defines itself whose lock method is an `async fn` (tokio's own
+    /// `Mutex`, seen from inside tokio): its guard may be held across `.await`.
+    OwnAsync,
     /// The type is not visible; how the code uses it suggests a blocking lock.
     Unknown,
     /// The type is not visible; `.lock().await` says it is async-aware.
@@ -36,6 +39,7 @@ impl LockLib {
                 | LockLib::AsyncStd
                 | LockLib::AsyncLock
                 | LockLib::Futures
+                | LockLib::OwnAsync
                 | LockLib::UnknownAsync
         )
     }
@@ -50,7 +54,7 @@ impl LockLib {
             LockLib::AsyncStd => "async-std",
             LockLib::AsyncLock => "async-lock",
             LockLib::Futures => "futures",
-            LockLib::Own => "own",
+            LockLib::Own | LockLib::OwnAsync => "own",
             LockLib::Unknown | LockLib::UnknownAsync => "unknown",
         }
     }

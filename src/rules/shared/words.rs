@@ -7,7 +7,10 @@ use crate::known::LockType;
 /// "the `std::sync::Mutex`", "a `tokio::sync::RwLock`", for notes.
 pub fn lock_kind(ty: LockType) -> String {
     let lib = ty.lib.name();
-    if ty.lib == crate::known::LockLib::Own {
+    if matches!(
+        ty.lib,
+        crate::known::LockLib::Own | crate::known::LockLib::OwnAsync
+    ) {
         return "this crate's own lock".to_string();
     }
     if lib == "unknown" {
