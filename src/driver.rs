@@ -155,10 +155,7 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) ->
         .map(|&id| {
             let src = &project.files[id.0 as usize];
             let opts = ExtractOptions {
-                edition: src
-                    .package
-                    .map(|p| project.packages[p as usize].edition)
-                    .unwrap_or_default(),
+                edition: project.edition(id),
                 api: api.clone(),
             };
             let outcome = match &src.unreadable {
