@@ -2,10 +2,10 @@
 //! that a kept crash is replayed through exactly the checks that found it.
 //!
 //! The whole per-file pipeline on arbitrary bytes: decode, nesting pre-check, parse, extract,
-//! index and rules on a one-file unit (both editions whose scoping differs), then every output
-//! format, and the fix engine's plan (safe and unsafe fixes) with its diff. It must not panic,
-//! must not overflow its stack, must not print anything a terminal would act on, and every
-//! file the fixes change must still parse.
+//! index and rules on a one-file unit (in edition 2015, whose syntax differs, and in the two
+//! editions whose scoping differs), then every output format, and the fix engine's plan (safe
+//! and unsafe fixes) with its diff. It must not panic, must not overflow its stack, must not
+//! print anything a terminal would act on, and every file the fixes change must still parse.
 // The regression test uses `check` only.
 #![allow(dead_code)]
 
@@ -48,7 +48,7 @@ fn is_terminal_control(c: char) -> bool {
 /// where the input is written for the renderers, which read the file to show snippets.
 pub fn check(data: &[u8], scratch: &Path) {
     let mut diagnostics = vec![];
-    for edition in [Edition::E2021, Edition::E2024] {
+    for edition in [Edition::E2015, Edition::E2021, Edition::E2024] {
         diagnostics = analyse_source(data, edition);
         for d in &diagnostics {
             for loc in d.locs() {
@@ -92,7 +92,8 @@ pub fn check(data: &[u8], scratch: &Path) {
     }
     let plan = fix::plan(&report, Applicability::Unsafe);
     for change in &plan.changes {
-        if let Err(why) = parse::check_parses(&change.new) {
+        // The report is edition 2024's, the last one analysed.
+        if let Err(why) = parse::check_parses(&change.new, Edition::E2024) {
             panic!("a fix broke the file ({why}):\n{}", change.new);
         }
     }

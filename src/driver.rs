@@ -234,10 +234,7 @@ fn parse_unit(
         .map(|&id| {
             let src = &project.files[id.0 as usize];
             let extract = ExtractOptions {
-                edition: src
-                    .package
-                    .map(|p| project.packages[p as usize].edition)
-                    .unwrap_or_default(),
+                edition: project.edition(id),
                 api: api.clone(),
             };
             let outcome = match &src.unreadable {

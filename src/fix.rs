@@ -261,7 +261,7 @@ pub fn plan(report: &Report, level: Applicability) -> Plan {
                 new_texts.insert(*f, apply(text, es));
             }
         }
-        let broken = reparse(&new_texts);
+        let broken = reparse(report, &new_texts);
         if broken.is_empty() {
             break;
         }
@@ -304,9 +304,9 @@ pub fn plan(report: &Report, level: Applicability) -> Plan {
     plan
 }
 
-/// The files among `texts` that no longer parse, with the reason. Parses on a thread with a
-/// large stack, as the first parse did.
-fn reparse(texts: &BTreeMap<FileId, String>) -> Vec<(FileId, String)> {
+/// The files among `texts` that no longer parse (as their crate's edition reads them), with the
+/// reason. Parses on a thread with a large stack, as the first parse did.
+fn reparse(report: &Report, texts: &BTreeMap<FileId, String>) -> Vec<(FileId, String)> {
     if texts.is_empty() {
         return vec![];
     }
@@ -316,7 +316,12 @@ fn reparse(texts: &BTreeMap<FileId, String>) -> Vec<(FileId, String)> {
             .spawn_scoped(s, || {
                 texts
                     .iter()
-                    .filter_map(|(f, t)| crate::parse::check_parses(t).err().map(|e| (*f, e)))
+                    .filter_map(|(f, t)| {
+                        let edition = report.project.edition(*f);
+                        crate::parse::check_parses(t, edition)
+                            .err()
+                            .map(|e| (*f, e))
+                    })
                     .collect::<Vec<_>>()
             });
         match worker {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod driver;
+pub mod edition2015;
 pub mod extract;
 pub mod facts;
 pub mod fingerprint;

@@ -4,7 +4,8 @@
 //! leaves this module: it is dropped as soon as its facts are extracted, and the thread's span
 //! table is cleared after every file so that memory does not grow with the run.
 
-use crate::extract::{self, ExtractOptions};
+use crate::edition2015;
+use crate::extract::{self, Edition, ExtractOptions};
 use crate::facts::FileFacts;
 use crate::lex::{Kind, Lexer};
 use crate::span::{Pos, Span};
@@ -156,7 +157,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             help: HELP_DEPTH,
         });
     }
-    let outcome = match syn::parse_str::<syn::File>(&prepared) {
+    let outcome = match parse_file(&prepared, opts.edition) {
         Ok(file) => {
             let mut facts = extract::extract(&file, &prepared, opts);
             // The whole file, as the fix engine reads it again.
@@ -164,24 +165,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             drop(file);
             Outcome::Parsed(Box::new(facts))
         }
-        Err(e) => {
-            let start = e.span().start();
-            let end = e.span().end();
-            Outcome::Failed(Failure {
-                reason: format!("could not parse this file: {e}"),
-                span: Span {
-                    lo: Pos {
-                        line: start.line.max(1) as u32,
-                        col: start.column as u32 + 1,
-                    },
-                    hi: Pos {
-                        line: end.line.max(1) as u32,
-                        col: end.column as u32 + 1,
-                    },
-                },
-                help: HELP_SYNTAX,
-            })
-        }
+        Err(e) => Outcome::Failed(syntax_failure(&prepared, &e, opts.edition)),
     };
     // Every span of this file is dead now.
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -198,22 +182,111 @@ pub fn source_hash(bytes: &[u8]) -> u64 {
     h
 }
 
-/// Does `text` still parse as a Rust file (as lockscan reads it)? The reason when it does not.
-/// Run on a thread with a [`STACK_SIZE`] stack: syn recurses.
-pub fn check_parses(text: &str) -> Result<(), String> {
+/// Does `text` still parse as a Rust file of this edition (as lockscan reads it)? The reason
+/// when it does not. Run on a thread with a [`STACK_SIZE`] stack: syn recurses.
+pub fn check_parses(text: &str, edition: Edition) -> Result<(), String> {
     let prepared = prepare(strip_bom(text));
     let depth = nesting_depth(prepared.as_bytes(), MAX_DEPTH);
     if depth.depth > MAX_DEPTH {
         return Err(format!("it nests too deeply (line {})", depth.line));
     }
-    let result = syn::parse_str::<syn::File>(&prepared)
-        .map(drop)
-        .map_err(|e| {
-            let at = e.span().start();
-            format!("{e} (line {}, column {})", at.line, at.column + 1)
-        });
+    let result = parse_file(&prepared, edition).map(drop).map_err(|e| {
+        let at = e.span().start();
+        format!("{e} (line {}, column {})", at.line, at.column + 1)
+    });
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Parses a file's text, made ready by [`parse_bytes`] (no byte-order mark, no `#!` line), as
+/// `syn` reads it. An edition-2015 file that `syn` rejects is parsed again with its 2015-only
+/// forms respelled the 2018 way, every token keeping its position ([`edition2015`]); the error
+/// is then that of the respelled text. A file `syn` reads as written is never respelled.
+///
+/// Recurses as deeply as the file nests: check [`nesting_depth`] first, and run it on a thread
+/// with a [`STACK_SIZE`] stack.
+pub fn parse_file(text: &str, edition: Edition) -> syn::Result<syn::File> {
+    match syn::parse_str::<syn::File>(text) {
+        Err(e) if edition == Edition::E2015 => edition2015::parse_file(text).unwrap_or(Err(e)),
+        parsed => parsed,
+    }
+}
+
+/// Why a file does not parse, said as plainly as its shape allows: cargo-script front matter,
+/// a fragment for `include!` (an expression or statements, not items), 2015 syntax in a crate
+/// of a later edition, or else `syn`'s own message where it stopped.
+fn syntax_failure(text: &str, e: &syn::Error, edition: Edition) -> Failure {
+    let (start, end) = (e.span().start(), e.span().end());
+    let span = Span {
+        lo: Pos {
+            line: start.line.max(1) as u32,
+            col: start.column as u32 + 1,
+        },
+        hi: Pos {
+            line: end.line.max(1) as u32,
+            col: end.column as u32 + 1,
+        },
+    };
+    if let Some(line) = front_matter_line(text) {
+        return Failure {
+            reason: "this file starts with cargo-script front matter (`---`), which lockscan does not read".into(),
+            span: Span {
+                lo: Pos { line, col: 1 },
+                hi: Pos { line, col: 4 },
+            },
+            help: "nothing in this file was checked; exclude cargo scripts, or move the code into a crate",
+        };
+    }
+    if holds_statements(text) {
+        return Failure {
+            reason: "could not parse this file as a module: it holds an expression or statements, not items, as a fragment for `include!` does".into(),
+            span,
+            help: "nothing in this file was checked; exclude it if it is only read through `include!`",
+        };
+    }
+    if edition > Edition::E2015 && matches!(edition2015::parse_file(text), Some(Ok(_))) {
+        return Failure {
+            reason: format!(
+                "could not parse this file: {e}; it reads as edition-2015 code, but its crate is edition {}",
+                year(edition)
+            ),
+            span,
+            help: "nothing in this file was checked; respell it for its crate's edition (`cargo fix --edition`), or set the edition its code is written for in `Cargo.toml`",
+        };
+    }
+    Failure {
+        reason: format!("could not parse this file: {e}"),
+        span,
+        help: HELP_SYNTAX,
+    }
+}
+
+fn year(edition: Edition) -> &'static str {
+    match edition {
+        Edition::E2015 => "2015",
+        Edition::E2018 => "2018",
+        Edition::E2021 => "2021",
+        Edition::E2024 => "2024",
+    }
+}
+
+/// The line of a cargo script's opening `---`: the first line that is not blank (a `#!` line,
+/// blanked by [`prepare`], is).
+fn front_matter_line(text: &str) -> Option<u32> {
+    let (i, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty())?;
+    line.starts_with("---").then_some(i as u32 + 1)
+}
+
+/// Whether the text parses as the inside of a block with something in it that is no item: an
+/// expression, a `let`, a statement.
+fn holds_statements(text: &str) -> bool {
+    use syn::parse::Parser;
+    syn::Block::parse_within
+        .parse_str(text)
+        .is_ok_and(|stmts| stmts.iter().any(|s| !matches!(s, syn::Stmt::Item(_))))
 }
 
 /// Makes source text parseable by `syn` without moving anything: a `#!` interpreter line
@@ -634,5 +707,153 @@ mod tests {
             prepare("#![allow(x)]\nfn a() {}"),
             "#![allow(x)]\nfn a() {}"
         );
+    }
+}
+
+#[cfg(test)]
+mod edition_tests {
+    use super::*;
+    use crate::driver::analyse_source;
+
+    /// Valid edition-2015 code: an anonymous trait parameter and bare `Fn` objects, with
+    /// findings on the lines of the rewrites (after them) and on lines after.
+    const SRC_2015: &str = "\
+trait Sink { fn put(&self, u8); } static mut A: u8 = 0;
+type Hook = Box<Fn(u8) + Send>; static mut B: u8 = 0;
+static mut C: u8 = 0;
+struct S { m: std::sync::Mutex<u8>, hook: Option<Box<Fn(u8) -> u8>> }
+impl S { fn f(&self, h: &Fn(u8)) { let g = self.m.lock().unwrap(); let k = self.m.lock().unwrap(); } }
+";
+
+    /// (rule, line, column, end column) of each finding, columns from 1.
+    fn findings(src: &str, edition: Edition) -> Vec<(&'static str, u32, u32, u32)> {
+        analyse_source(src.as_bytes(), edition)
+            .iter()
+            .map(|d| {
+                let s = d.primary.span;
+                (d.rule, s.lo.line, s.lo.col, s.hi.col)
+            })
+            .collect()
+    }
+
+    /// The 1-based column of `needle`'s `n`th occurrence on line `line` of `src`.
+    fn col(src: &str, line: usize, needle: &str, n: usize) -> u32 {
+        let text = src.lines().nth(line - 1).unwrap();
+        let at = text.match_indices(needle).nth(n).unwrap().0;
+        at as u32 + 1
+    }
+
+    #[test]
+    fn edition_2015_code_is_read_with_its_positions() {
+        let got = findings(SRC_2015, Edition::E2015);
+        let find = |rule: &str, line: u32| {
+            got.iter()
+                .find(|f| f.0 == rule && f.1 == line)
+                .copied()
+                .unwrap_or_else(|| panic!("no {rule} at line {line} in {got:?}"))
+        };
+        assert!(got.iter().all(|f| f.0 != "parse_error"), "{got:?}");
+        // On the line of an inserted `_:`, of an inserted `dyn`, and after both.
+        for (line, name) in [(1, "A"), (2, "B"), (3, "C")] {
+            let (_, _, lo, hi) = find("static_mut", line);
+            let at = col(SRC_2015, line as usize, &format!("{name}: u8"), 0);
+            assert_eq!((lo, hi), (at, at + 1), "the name `{name}`");
+        }
+        // After a `dyn` inserted on the same line, the second lock is where it is written.
+        let (_, _, lo, hi) = find("double_lock", 5);
+        assert_eq!(lo, col(SRC_2015, 5, "self.m.lock()", 1));
+        assert!(hi > lo);
+    }
+
+    #[test]
+    fn only_edition_2015_files_are_respelled() {
+        for edition in [Edition::E2018, Edition::E2021, Edition::E2024] {
+            let got = findings(SRC_2015, edition);
+            assert_eq!(got.len(), 1, "{edition:?}: {got:?}");
+            assert_eq!(got[0].0, "parse_error");
+            let failed = analyse_source(SRC_2015.as_bytes(), edition);
+            assert!(
+                failed[0]
+                    .message
+                    .contains("it reads as edition-2015 code, but its crate is edition"),
+                "{}",
+                failed[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_syn_reads_is_not_respelled() {
+        // `Fn(x)` here is a call of a tuple struct named `Fn`, which respelling would turn
+        // into `dyn Fn(x)`, no expression: read as written, it parses.
+        let src = "struct Fn(u8);\nfn f() -> u8 { let v = Fn(1); v.0 }\n";
+        assert!(edition2015::parse_file(src).is_some_and(|r| r.is_err()));
+        assert!(parse_file(src, Edition::E2015).is_ok());
+        assert!(check_parses(src, Edition::E2015).is_ok());
+    }
+
+    #[test]
+    fn the_fix_check_reads_the_edition() {
+        assert!(check_parses(SRC_2015, Edition::E2015).is_ok());
+        // Read as written, `u8` is a parameter's pattern and a `:` is missing after it.
+        let e = check_parses(SRC_2015, Edition::E2021).unwrap_err();
+        let at = col(SRC_2015, 1, "u8)", 0) + 2;
+        assert!(e.ends_with(&format!("(line 1, column {at})")), "{e}");
+    }
+
+    fn failure(src: &str, edition: Edition) -> Failure {
+        let opts = ExtractOptions {
+            edition,
+            ..ExtractOptions::default()
+        };
+        match parse_bytes(src.as_bytes(), &opts) {
+            Outcome::Failed(f) => f,
+            Outcome::Parsed(_) => panic!("`{src}` parsed"),
+        }
+    }
+
+    #[test]
+    fn files_that_are_no_module_say_what_they_are() {
+        let f = failure(
+            "#!/usr/bin/env -S cargo +nightly -Zscript\n---cargo\n[dependencies]\n---\nfn main() {}\n",
+            Edition::E2021,
+        );
+        assert!(
+            f.reason.contains("cargo-script front matter"),
+            "{}",
+            f.reason
+        );
+        assert_eq!((f.span.lo.line, f.span.lo.col), (2, 1));
+        for src in [
+            "\"requires the `std` feature\"\n",
+            "bindgen::Builder::default()\n    .header(\"wrapper.h\")\n",
+            "let x = 1;\nx + 1\n",
+        ] {
+            let f = failure(src, Edition::E2021);
+            assert!(
+                f.reason.contains("a fragment for `include!`"),
+                "{src}: {}",
+                f.reason
+            );
+        }
+        // A broken file of items is no fragment: `syn`'s own message, where it stopped.
+        let f = failure("fn f() {}\nfn g( {}\n", Edition::E2015);
+        assert!(
+            f.reason.starts_with("could not parse this file: "),
+            "{}",
+            f.reason
+        );
+        assert!(!f.reason.contains("edition"), "{}", f.reason);
+        assert_eq!(f.span.lo.line, 2);
+    }
+
+    #[test]
+    fn a_respelled_file_that_still_fails_says_where() {
+        // The anonymous parameter is read; the error is the one after it.
+        let f = failure(
+            "trait T { fn f(&self, u8); }\nfn g() { let x = ; }\n",
+            Edition::E2015,
+        );
+        assert_eq!(f.span.lo.line, 2, "{}", f.reason);
     }
 }

@@ -38,6 +38,14 @@ impl Project {
             packages: vec![],
         }
     }
+
+    /// The edition `file` is compiled with: its package's, or the default for a loose file.
+    pub fn edition(&self, file: FileId) -> Edition {
+        self.files[file.0 as usize]
+            .package
+            .map(|p| self.packages[p as usize].edition)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug)]
@@ -287,6 +295,8 @@ impl Discoverer {
                     .and_then(|e| e.as_str())
                     .and_then(Edition::parse)
             }
+            // Cargo compiles a package whose manifest names no edition as edition 2015.
+            None if m.is_some_and(|m| m.package.is_some()) => Some(Edition::E2015),
             _ => None,
         }
         .unwrap_or_default();
@@ -734,6 +744,37 @@ mod tests {
         assert!(glob_match("./app", "app"));
         assert!(glob_match("lock*", "lockscan"));
         assert!(!glob_match("lock*", "other"));
+    }
+
+    #[test]
+    fn editions_come_from_the_manifest() {
+        let root = tempfile::tempdir().unwrap();
+        let package = |dir: &str, edition: &str| {
+            let d = root.path().join(dir);
+            std::fs::create_dir_all(d.join("src")).unwrap();
+            let manifest = format!("[package]\nname = \"{dir}\"\nversion = \"0.1.0\"\n{edition}");
+            std::fs::write(d.join("Cargo.toml"), manifest).unwrap();
+            std::fs::write(d.join("src/lib.rs"), "").unwrap();
+        };
+        package("none", "");
+        package("old", "edition = \"2015\"\n");
+        package("new", "edition = \"2024\"\n");
+        std::fs::write(root.path().join("loose.rs"), "").unwrap();
+        let project = discover(&[root.path().to_path_buf()], &DiscoverOptions::default()).unwrap();
+        let edition_of = |name: &str| {
+            let i = project
+                .files
+                .iter()
+                .position(|f| f.path.ends_with(name))
+                .unwrap_or_else(|| panic!("{name} not found"));
+            project.edition(FileId(i as u32))
+        };
+        // Cargo compiles a package that names no edition as 2015.
+        assert_eq!(edition_of("none/src/lib.rs"), Edition::E2015);
+        assert_eq!(edition_of("old/src/lib.rs"), Edition::E2015);
+        assert_eq!(edition_of("new/src/lib.rs"), Edition::E2024);
+        // A file of no package: the default.
+        assert_eq!(edition_of("loose.rs"), Edition::default());
     }
 
     #[test]

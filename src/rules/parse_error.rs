@@ -24,9 +24,11 @@ Nothing in the file was checked, and a lock-order cycle that passes through it c
 
 ### Known problems
 Files that are not meant to be compiled on their own are reported too: fragments pulled in with
-`include!`, cargo-script files with front matter, deliberately invalid test inputs, and 2015
-edition syntax that `syn` no longer accepts (anonymous trait parameters, bare trait objects).
-Exclude them in `lockscan.toml`, or set `parse_error = "allow"`.
+`include!`, cargo-script files with front matter, and deliberately invalid test inputs; the
+message says which, where it can tell. Edition-2015 code is read (its anonymous trait-method
+parameters and bare `Fn` trait objects included) when its crate is edition 2015, or names no
+edition; in a crate of a later edition the same code is reported, as rustc would reject it.
+Exclude such files in `lockscan.toml`, or set `parse_error = "allow"`.
 
 ### Example
 ```rust
