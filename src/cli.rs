@@ -49,10 +49,22 @@ impl FailOn {
     }
 }
 
+/// What to do instead of checking paths.
+#[derive(clap::Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Run as a language server on stdin and stdout, for editors (a path named `server` is
+    /// `./server`)
+    Server,
+}
+
 /// Finds deadlocks and shared-state concurrency hazards in Rust source, without compiling it.
 #[derive(Parser, Debug)]
 #[command(name = "lockscan", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true, disable_help_subcommand = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files or directories to check. A file is analysed with the rest of its crate, but only
     /// the findings that touch it are shown
     #[arg(value_name = "PATH", default_value = ".")]
@@ -200,6 +212,9 @@ impl<E: std::fmt::Display> From<E> for Fatal {
 }
 
 fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::io::Result<i32> {
+    if cli.command == Some(Command::Server) {
+        return Ok(crate::server::run());
+    }
     if let Some(rule) = &cli.explain {
         return explain(rule);
     }

@@ -283,6 +283,35 @@ fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, Conf
     Ok(c)
 }
 
+impl Config {
+    /// The configured sleep and blocking functions as the model takes them: a path names a
+    /// function, a single name a method.
+    pub fn model_options(&self) -> crate::index::model::ModelOptions {
+        let mut model = crate::index::model::ModelOptions::default();
+        for (list, fns, methods) in [
+            (
+                &self.sleep_functions,
+                &mut model.sleep_fns,
+                &mut model.sleep_methods,
+            ),
+            (
+                &self.blocking_functions,
+                &mut model.blocking_fns,
+                &mut model.blocking_methods,
+            ),
+        ] {
+            for entry in list {
+                let segs = split_path(entry).unwrap_or_default();
+                match segs.as_slice() {
+                    [name] => methods.push(crate::intern::Sym::new(name)),
+                    _ => fns.push(segs.iter().map(|s| crate::intern::Sym::new(s)).collect()),
+                }
+            }
+        }
+        model
+    }
+}
+
 /// `allow` → off; `warn`/`warning`, `deny`/`error`, `note` → that level.
 pub fn parse_level(s: &str) -> Option<Option<Severity>> {
     match s {

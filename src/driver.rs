@@ -20,8 +20,9 @@ use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -150,13 +151,37 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 /// hash of each parsed file.
 type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 
+/// Where a unit's files are read from: the disk, unless an overlay holds a file's text; and
+/// facts parsed before, when a cache is given.
+#[derive(Clone, Copy, Default)]
+struct Sources<'a> {
+    overlays: Option<&'a Overlays>,
+    cache: Option<&'a FactsCache>,
+}
+
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
 /// gives each finding its fingerprint, and keeps what touches the files the user asked about.
 fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> UnitResult {
+    let outcomes = parse_unit(project, unit, extra, Sources::default(), &|| false);
+    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+}
+
+/// Parses (or takes from the cache) every file of one unit, in parallel. Files not yet parsed
+/// when `cancelled` turns true are skipped (the outcomes are then incomplete).
+fn parse_unit(
+    project: &Project,
+    unit: u32,
+    extra: &[Sym],
+    sources: Sources<'_>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Vec<(FileId, Outcome)> {
     let files = &project.units[unit as usize].files;
-    let outcomes: Vec<(FileId, Outcome)> = files
+    files
         .par_iter()
-        .map(|&id| {
+        .filter_map(|&id| {
+            if cancelled() {
+                return None;
+            }
             let src = &project.files[id.0 as usize];
             let opts = ExtractOptions {
                 edition: src
@@ -165,14 +190,23 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> 
                     .unwrap_or_default(),
                 extra_lock_methods: extra.to_vec(),
             };
-            let outcome = match &src.unreadable {
-                Some(why) => Outcome::Failed(parse::unreadable_directory(why)),
-                None => parse::parse_path(&src.path, &opts),
+            let outcome = match (
+                &src.unreadable,
+                sources.overlays.and_then(|o| o.get(&src.path)),
+            ) {
+                (Some(why), _) => Outcome::Failed(parse::unreadable_directory(why)),
+                (None, Some(text)) => match sources.cache {
+                    Some(cache) => cache.parse_text(&src.path, text, &opts),
+                    None => parse::parse_bytes(text.as_bytes(), &opts),
+                },
+                (None, None) => match sources.cache {
+                    Some(cache) => cache.parse_path(&src.path, &opts),
+                    None => parse::parse_path(&src.path, &opts),
+                },
             };
-            (id, outcome)
+            Some((id, outcome))
         })
-        .collect();
-    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+        .collect()
 }
 
 /// Everything after parsing, for one unit: index, rules, suppressions, levels, fingerprints.
@@ -310,6 +344,278 @@ pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Dia
     let (mut diags, _, _) = analyse_outcomes(&project, 0, &opts, vec![(id, outcome)], texts);
     sort(&project, &mut diags);
     diags
+}
+
+/// The text of files held in memory in place of what is on disk (an editor's unsaved buffers),
+/// by absolute, normalized path.
+pub type Overlays = FxHashMap<PathBuf, Arc<str>>;
+
+/// What [`analyse_unit_of`] found.
+pub enum UnitAnalysis {
+    /// The unit was analysed: every finding of every file in it.
+    Done(UnitReport),
+    /// The file is not analysed at all (the configuration's `exclude` names it).
+    Excluded,
+    /// `cancelled` turned true before the analysis was complete.
+    Cancelled,
+}
+
+/// Every finding of one unit.
+pub struct UnitReport {
+    /// The unit's files (each one requested) and packages; only `unit` is analysed.
+    pub project: Project,
+    pub unit: u32,
+    /// The file asked about.
+    pub file: FileId,
+    /// Sorted by file, line, column, rule; positions are those of the text analysed (an
+    /// overlay's, where there is one).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl UnitReport {
+    /// The unit's files: every file whose findings this report holds.
+    pub fn files(&self) -> &[FileId] {
+        &self.project.units[self.unit as usize].files
+    }
+}
+
+/// Analyses the unit that `file` belongs to (its workspace, its package, or the file alone when
+/// no package holds it), reading each file from `overlays` when it is there and from the disk
+/// otherwise; every file of the unit counts as requested, so findings are returned for all of
+/// them. A file that exists only as an overlay joins the package whose directory holds it, or
+/// is analysed alone. What the language server calls on every edit.
+///
+/// Facts come from `cache` when a file's text is what the cache parsed before; `cancelled` is
+/// polled between files. Runs on the caller's thread pool, whose threads need
+/// [`parse::STACK_SIZE`] stacks.
+pub fn analyse_unit_of(
+    file: &Path,
+    overlays: &Overlays,
+    opts: &Options,
+    cache: &FactsCache,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<UnitAnalysis, RunError> {
+    let file = project::normalize(file);
+    let mut project = if file.exists() {
+        project::discover(std::slice::from_ref(&file), &opts.discover)
+            .map_err(RunError::Discover)?
+    } else {
+        overlay_project(&file, &opts.discover)?
+    };
+    let Some(id) = project.files.iter().position(|f| f.path == file) else {
+        return Ok(UnitAnalysis::Excluded);
+    };
+    let id = FileId(id as u32);
+    let unit = project.files[id.0 as usize].unit;
+    for &f in &project.units[unit as usize].files {
+        project.files[f.0 as usize].requested = true;
+    }
+    let extra: Vec<Sym> = opts
+        .extra_lock_methods
+        .iter()
+        .map(|s| Sym::new(s))
+        .collect();
+    let sources = Sources {
+        overlays: Some(overlays),
+        cache: Some(cache),
+    };
+    let outcomes = parse_unit(&project, unit, &extra, sources, cancelled);
+    if cancelled() {
+        return Ok(UnitAnalysis::Cancelled);
+    }
+    let root = &project.units[unit as usize].root;
+    if !root.as_os_str().is_empty() {
+        let files = project.units[unit as usize].files.iter();
+        cache.retain_unit(
+            root,
+            files.map(|f| project.files[f.0 as usize].path.as_path()),
+        );
+    }
+    let texts = project.units[unit as usize]
+        .files
+        .iter()
+        .filter_map(|&f| {
+            let text = overlays.get(&project.files[f.0 as usize].path)?;
+            Some((f, fingerprint_text(text.as_bytes())))
+        })
+        .collect();
+    let (mut diagnostics, _, _) = analyse_outcomes(&project, unit, opts, outcomes, texts);
+    sort(&project, &mut diagnostics);
+    Ok(UnitAnalysis::Done(UnitReport {
+        project,
+        unit,
+        file: id,
+        diagnostics,
+    }))
+}
+
+/// The project of a file that is not on disk (a buffer not saved yet): the unit of the package
+/// whose directory holds it, with the file added, or the file alone.
+fn overlay_project(file: &Path, discover: &DiscoverOptions) -> Result<Project, RunError> {
+    let display = project::display_path(file);
+    let Some(dir) = file.parent().filter(|d| d.is_dir()) else {
+        return Ok(Project::one_file(file.to_path_buf(), display));
+    };
+    let mut project =
+        project::discover(&[dir.to_path_buf()], discover).map_err(RunError::Discover)?;
+    let owner = project
+        .packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| file.starts_with(&p.dir))
+        .max_by_key(|(_, p)| p.dir.components().count())
+        .map(|(i, _)| i as u32);
+    let unit = owner.and_then(|p| {
+        project
+            .units
+            .iter()
+            .position(|u| u.packages.contains(&p))
+            .map(|u| u as u32)
+    });
+    let (Some(package), Some(unit)) = (owner, unit) else {
+        return Ok(Project::one_file(file.to_path_buf(), display));
+    };
+    let id = FileId(project.files.len() as u32);
+    project.files.push(project::SourceFile {
+        path: file.to_path_buf(),
+        display,
+        unit,
+        package: Some(package),
+        requested: true,
+        unreadable: None,
+    });
+    project.units[unit as usize].files.push(id);
+    Ok(project)
+}
+
+/// The facts of files parsed before, kept between analyses so that an edit re-parses only the
+/// files that changed. A file on disk is taken from the cache while its size and modification
+/// time are those it had when it was parsed; an overlay while its text hashes the same. Facts
+/// depend on the extraction options too (edition, extra lock methods), so those must match.
+#[derive(Default)]
+pub struct FactsCache {
+    entries: Mutex<FxHashMap<PathBuf, CacheEntry>>,
+}
+
+struct CacheEntry {
+    key: SourceKey,
+    opts: ExtractOptions,
+    outcome: CachedOutcome,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum SourceKey {
+    Disk { len: u64, modified: SystemTime },
+    Text { len: usize, hash: u64 },
+}
+
+#[derive(Clone)]
+enum CachedOutcome {
+    Parsed(Arc<FileFacts>),
+    Failed(parse::Failure),
+}
+
+impl CachedOutcome {
+    fn of(outcome: &Outcome) -> CachedOutcome {
+        match outcome {
+            Outcome::Parsed(f) => CachedOutcome::Parsed(Arc::new((**f).clone())),
+            Outcome::Failed(f) => CachedOutcome::Failed(f.clone()),
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        match self {
+            CachedOutcome::Parsed(f) => Outcome::Parsed(Box::new((**f).clone())),
+            CachedOutcome::Failed(f) => Outcome::Failed(f.clone()),
+        }
+    }
+}
+
+impl FactsCache {
+    /// Forgets everything (after the configuration changed, say).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// How many files' facts it holds.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<PathBuf, CacheEntry>> {
+        // The map holds plain data: a panic elsewhere cannot leave it half-updated.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, path: &Path, key: &SourceKey, opts: &ExtractOptions) -> Option<Outcome> {
+        let entries = self.lock();
+        let e = entries.get(path)?;
+        (e.key == *key
+            && e.opts.edition == opts.edition
+            && e.opts.extra_lock_methods == opts.extra_lock_methods)
+            .then(|| e.outcome.outcome())
+    }
+
+    fn put(&self, path: &Path, key: SourceKey, opts: &ExtractOptions, outcome: &Outcome) {
+        let entry = CacheEntry {
+            key,
+            opts: opts.clone(),
+            outcome: CachedOutcome::of(outcome),
+        };
+        self.lock().insert(path.to_path_buf(), entry);
+    }
+
+    fn parse_text(&self, path: &Path, text: &str, opts: &ExtractOptions) -> Outcome {
+        let key = SourceKey::Text {
+            len: text.len(),
+            hash: parse::source_hash(text.as_bytes()),
+        };
+        if let Some(hit) = self.get(path, &key, opts) {
+            return hit;
+        }
+        let outcome = parse::parse_bytes(text.as_bytes(), opts);
+        self.put(path, key, opts, &outcome);
+        outcome
+    }
+
+    fn parse_path(&self, path: &Path, opts: &ExtractOptions) -> Outcome {
+        let key = std::fs::metadata(path).ok().and_then(|m| {
+            Some(SourceKey::Disk {
+                len: m.len(),
+                modified: m.modified().ok()?,
+            })
+        });
+        let Some(key) = key else {
+            return parse::parse_path(path, opts);
+        };
+        if let Some(hit) = self.get(path, &key, opts) {
+            return hit;
+        }
+        let outcome = parse::parse_path(path, opts);
+        // A file that changed while it was read is parsed again next time.
+        let after = std::fs::metadata(path).ok().and_then(|m| {
+            Some(SourceKey::Disk {
+                len: m.len(),
+                modified: m.modified().ok()?,
+            })
+        });
+        if after.as_ref() == Some(&key) {
+            self.put(path, key, opts, &outcome);
+        }
+        outcome
+    }
+
+    /// Drops the entries of files under `root` that are no longer among `files` (deleted,
+    /// renamed, or excluded since).
+    fn retain_unit<'p>(&self, root: &Path, files: impl Iterator<Item = &'p Path>) {
+        let keep: rustc_hash::FxHashSet<&Path> = files.collect();
+        self.lock()
+            .retain(|p, _| !p.starts_with(root) || keep.contains(p.as_path()));
+    }
 }
 
 /// `path` relative to the unit's root, with `/` separators (the file name when the root is

@@ -17,5 +17,6 @@ pub mod parse;
 pub mod project;
 pub mod render;
 pub mod rules;
+pub mod server;
 pub mod span;
 pub mod suppress;

@@ -20,7 +20,7 @@ pub type CallIdx = u32;
 pub type LocalIdx = u32;
 
 /// Everything lockscan keeps of one parsed file.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     /// `modules[0]` is the file itself; inline `mod x { .. }` blocks follow.
     pub modules: Vec<ModuleFacts>,
@@ -41,7 +41,7 @@ pub struct FileFacts {
     pub source_hash: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ModuleFacts {
     pub parent: Option<ModIdx>,
     pub name: Sym,
@@ -55,7 +55,7 @@ pub struct ModuleFacts {
     pub is_test: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ModDecl {
     pub name: Sym,
     /// The `#[path = "…"]` attribute, if any.
@@ -64,7 +64,7 @@ pub struct ModDecl {
 }
 
 /// One name a `use` brings into scope: `use a::b::{c as d}` is `d` → `a::b::c`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct UseFacts {
     /// The bound name; [`crate::intern::sym::UNDERSCORE`] for `as _`.
     pub alias: Sym,
@@ -127,7 +127,7 @@ impl TypeFact {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StructFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -139,7 +139,7 @@ pub struct StructFacts {
     pub is_enum: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FieldFacts {
     pub name: Sym,
     pub ty: TypeFact,
@@ -148,7 +148,7 @@ pub struct FieldFacts {
     pub ty_span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TypeAliasFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -163,7 +163,7 @@ pub enum StaticOrigin {
     ThreadLocal,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StaticFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -185,7 +185,7 @@ pub struct StaticFacts {
     pub init_ty: Option<TypeFact>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ImplFacts {
     pub module: ModIdx,
     pub self_ty: TypeFact,
@@ -195,7 +195,7 @@ pub struct ImplFacts {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TraitFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -224,7 +224,7 @@ pub enum Receiver {
     Typed,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FnFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -240,7 +240,7 @@ pub struct FnFacts {
     pub body: Option<Body>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ParamFacts {
     pub name: Option<Sym>,
     pub ty: TypeFact,
@@ -248,7 +248,7 @@ pub struct ParamFacts {
 }
 
 /// What extraction learned from one function body.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Body {
     pub events: Vec<Event>,
     pub holders: Vec<Holder>,
@@ -532,7 +532,7 @@ pub enum Proj {
     Method(Sym),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LocalFacts {
     pub name: Sym,
     pub span: Span,
@@ -550,7 +550,7 @@ pub struct LocalFacts {
     pub init: Interval,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CallFact {
     pub callee: Callee,
     pub receiver: Option<Operand>,
@@ -588,7 +588,7 @@ pub enum Operand {
     Other,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Ordering {
     pub span: Span,
     /// Bases mentioned by the comparison's operands (or the sort's receiver).
@@ -631,7 +631,7 @@ pub enum Access {
 }
 
 /// A use of a path that looks like a static.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StaticRef {
     pub module: ModIdx,
     pub fn_: Option<FnIdx>,
