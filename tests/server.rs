@@ -771,3 +771,113 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `nvim`, installed by `scripts/install-test-tools` when it is missing. Only outside CI, and
+/// only when `LOCKSCAN_SKIP_NEOVIM=1` says so, may the Neovim test be skipped instead.
+fn neovim() -> Option<PathBuf> {
+    let found = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("nvim"))
+                .find(|p| p.is_file())
+        })
+    };
+    if let Some(p) = found() {
+        return Some(p);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-tools");
+    let installed = std::process::Command::new(&script).status();
+    if let Some(p) = found() {
+        return Some(p);
+    }
+    let skip = std::env::var_os("LOCKSCAN_SKIP_NEOVIM").is_some_and(|v| v == "1");
+    if skip && std::env::var_os("CI").is_none() {
+        eprintln!("skipping the Neovim test: no `nvim`, and LOCKSCAN_SKIP_NEOVIM=1");
+        return None;
+    }
+    panic!(
+        "the Neovim test needs `nvim` (0.7 or newer), which `{}` could not install ({installed:?}); \
+         install it, or set LOCKSCAN_SKIP_NEOVIM=1 to skip this test outside CI",
+        script.display()
+    );
+}
+
+#[test]
+fn neovim_checks_unsaved_text_and_applies_a_quick_fix() {
+    let Some(nvim) = neovim() else {
+        return;
+    };
+    let version = std::process::Command::new(&nvim)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&version.stdout);
+    eprintln!("{}", version.lines().next().unwrap_or("nvim: no version"));
+    let disk = "use std::sync::Mutex;
+
+pub static STATE: Mutex<()> = Mutex::new(());
+
+pub fn touch() {
+    /* é🔒 */ let _guard = STATE.lock();
+}
+";
+    let dir = scratch::lib_crate(disk);
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/editor/nvim_test.lua");
+    let mut cmd = std::process::Command::new(&nvim);
+    cmd.args(["--headless", "--clean", "-i", "NONE", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("LOCKSCAN_BIN", bin())
+        .env("LOCKSCAN_CRATE", dir.path())
+        .env("LOCKSCAN_REPORT", &report)
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null());
+    // Neovim's logs, swap files and state go to a directory of the test's own.
+    for var in [
+        "HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_CACHE_HOME",
+    ] {
+        cmd.env(var, home.path());
+    }
+    let mut child = cmd.spawn().expect("nvim starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "Neovim did not finish; it got to:\n{}",
+                std::fs::read_to_string(&report).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let steps = std::fs::read_to_string(&report).unwrap_or_default();
+    assert!(status.success(), "Neovim failed ({status}):\n{steps}");
+    for step in [
+        "ok: diagnostics for unsaved text at line 5, byte column 17",
+        "ok: hover shows the rule",
+        "ok: diagnostics moved with the edit",
+        "ok: diagnostics cleared when fixed",
+        "ok: quick fix \"Bind the guard to `_guard`\" applied",
+        "ok: nothing written to disk",
+        "ok: server exited with 0",
+        "done",
+    ] {
+        assert!(
+            steps.lines().any(|l| l == step),
+            "missing `{step}` in:\n{steps}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
+        disk
+    );
+}

@@ -668,25 +668,42 @@ impl<W: Write> Server<W> {
     }
 
     fn code_actions(&mut self, params: Value) -> Result<Value, (ErrorCode, String)> {
-        let p: lsp_types::CodeActionParams = request_params(params)?;
+        /// The request, its context's diagnostics kept as they come: one a client mangled
+        /// (Neovim 0.7 may send them without their range) is left out, not an error.
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Params {
+            text_document: lsp_types::TextDocumentIdentifier,
+            range: lsp_types::Range,
+            #[serde(default)]
+            context: Context,
+        }
+        #[derive(serde::Deserialize, Default)]
+        struct Context {
+            #[serde(default)]
+            diagnostics: Vec<Value>,
+            only: Option<Vec<String>>,
+        }
+        let p: Params = request_params(params)?;
         if let Some(only) = &p.context.only
-            && !only
-                .iter()
-                .any(|k| k.as_str().is_empty() || k.as_str() == "quickfix")
+            && !only.iter().any(|k| k.is_empty() || k == "quickfix")
         {
             return Ok(json!([]));
         }
         let Some(published) = self.current(&p.text_document.uri) else {
             return Ok(json!([]));
         };
+        let named: Vec<lsp_types::Diagnostic> = p
+            .context
+            .diagnostics
+            .into_iter()
+            .filter_map(|d| serde_json::from_value::<lsp_types::Diagnostic>(d).ok())
+            .filter(|d| d.source.as_deref() == Some("lockscan"))
+            .collect();
         // The findings the request is about: those the client names (with their `data`),
         // and those published on the range (on the line, for a cursor).
         let mut found: Vec<&lsp_types::Diagnostic> = vec![];
-        let named = p
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some("lockscan"));
+        let named = named.iter();
         for d in named.chain(
             published
                 .diagnostics
