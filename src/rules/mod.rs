@@ -96,6 +96,32 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// `docs/rules.md`: every rule's documentation, one section each, which the language server
+/// links every finding to (`#rule_name`). Generated, never edited by hand.
+pub fn docs_page() -> String {
+    let mut out = String::from(
+        "# lockscan's rules\n\n\
+         <!-- generated from the rule registry (src/rules/): `LOCKSCAN_BLESS=1 cargo test --test readme` rewrites it -->\n\n\
+         Each rule's documentation, as `lockscan --explain RULE` prints it.\n\n",
+    );
+    out.push_str(&markdown_table());
+    for r in RULES {
+        let fix = match r.fix {
+            FixAvailability::None => "",
+            FixAvailability::Sometimes => "; a fix is sometimes available",
+            FixAvailability::Always => "; a fix is available",
+        };
+        out.push_str(&format!(
+            "\n## {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}\n",
+            r.name,
+            r.level.as_str(),
+            r.summary,
+            r.docs.trim_end()
+        ));
+    }
+    out
+}
+
 /// Runs every rule on one unit.
 pub fn run(model: &Model) -> Vec<Diagnostic> {
     let mut out = vec![];
