@@ -166,6 +166,22 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, extra: &[Sym]) -> 
     analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
 }
 
+/// A file's facts, shared (with the [`FactsCache`], which keeps them between analyses), or why
+/// there are none.
+enum Parsed {
+    Facts(Arc<FileFacts>),
+    Failed(parse::Failure),
+}
+
+impl From<Outcome> for Parsed {
+    fn from(o: Outcome) -> Parsed {
+        match o {
+            Outcome::Parsed(f) => Parsed::Facts(Arc::from(f)),
+            Outcome::Failed(f) => Parsed::Failed(f),
+        }
+    }
+}
+
 /// Parses (or takes from the cache) every file of one unit, in parallel. Files not yet parsed
 /// when `cancelled` turns true are skipped (the outcomes are then incomplete).
 fn parse_unit(
@@ -174,7 +190,7 @@ fn parse_unit(
     extra: &[Sym],
     sources: Sources<'_>,
     cancelled: &(dyn Fn() -> bool + Sync),
-) -> Vec<(FileId, Outcome)> {
+) -> Vec<(FileId, Parsed)> {
     let files = &project.units[unit as usize].files;
     files
         .par_iter()
@@ -194,14 +210,17 @@ fn parse_unit(
                 &src.unreadable,
                 sources.overlays.and_then(|o| o.get(&src.path)),
             ) {
-                (Some(why), _) => Outcome::Failed(parse::unreadable_directory(why)),
+                (Some(why), _) => Parsed::Failed(parse::unreadable_directory(why)),
+                (None, Some(text)) if text.len() as u64 > parse::MAX_FILE_SIZE => {
+                    Parsed::Failed(parse::too_large())
+                }
                 (None, Some(text)) => match sources.cache {
                     Some(cache) => cache.parse_text(&src.path, text, &opts),
-                    None => parse::parse_bytes(text.as_bytes(), &opts),
+                    None => parse::parse_bytes(text.as_bytes(), &opts).into(),
                 },
                 (None, None) => match sources.cache {
                     Some(cache) => cache.parse_path(&src.path, &opts),
-                    None => parse::parse_path(&src.path, &opts),
+                    None => parse::parse_path(&src.path, &opts).into(),
                 },
             };
             Some((id, outcome))
@@ -216,10 +235,10 @@ fn analyse_outcomes(
     project: &Project,
     unit: u32,
     opts: &Options,
-    outcomes: Vec<(FileId, Outcome)>,
+    outcomes: Vec<(FileId, Parsed)>,
     mut texts: FxHashMap<FileId, String>,
 ) -> UnitResult {
-    let mut parsed: Vec<(FileId, FileFacts)> = vec![];
+    let mut parsed: Vec<(FileId, Arc<FileFacts>)> = vec![];
     let mut diags = vec![];
     let mut failed = 0;
     // What the pipeline needs after the rules: each file's outline and suppressions.
@@ -227,9 +246,17 @@ fn analyse_outcomes(
     let mut suppressions: Vec<FileSuppressions> = vec![];
     for (id, outcome) in outcomes {
         match outcome {
-            Outcome::Parsed(mut facts) => {
-                outlines.insert(id, std::mem::take(&mut facts.outline));
-                let list = std::mem::take(&mut facts.suppressions);
+            Parsed::Facts(mut facts) => {
+                // Facts no one else holds give up their outline and suppressions; cached ones
+                // keep them for the next analysis.
+                let (outline, list) = match Arc::get_mut(&mut facts) {
+                    Some(f) => (
+                        std::mem::take(&mut f.outline),
+                        std::mem::take(&mut f.suppressions),
+                    ),
+                    None => (facts.outline.clone(), facts.suppressions.clone()),
+                };
+                outlines.insert(id, outline);
                 if !list.is_empty() {
                     suppressions.push(FileSuppressions {
                         file: id,
@@ -237,9 +264,9 @@ fn analyse_outcomes(
                         list,
                     });
                 }
-                parsed.push((id, *facts));
+                parsed.push((id, facts));
             }
-            Outcome::Failed(f) => {
+            Parsed::Failed(f) => {
                 if project.files[id.0 as usize].requested {
                     failed += 1;
                 }
@@ -338,7 +365,7 @@ pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Dia
         edition,
         extra_lock_methods: vec![],
     };
-    let outcome = parse::parse_bytes(bytes, &extract);
+    let outcome = parse::parse_bytes(bytes, &extract).into();
     let texts = FxHashMap::from_iter([(id, fingerprint_text(bytes))]);
     let opts = Options::default();
     let (mut diags, _, _) = analyse_outcomes(&project, 0, &opts, vec![(id, outcome)], texts);
@@ -500,7 +527,7 @@ pub struct FactsCache {
 struct CacheEntry {
     key: SourceKey,
     opts: ExtractOptions,
-    outcome: CachedOutcome,
+    outcome: Cached,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -510,23 +537,28 @@ enum SourceKey {
 }
 
 #[derive(Clone)]
-enum CachedOutcome {
-    Parsed(Arc<FileFacts>),
+enum Cached {
+    Facts(Arc<FileFacts>),
     Failed(parse::Failure),
 }
 
-impl CachedOutcome {
-    fn of(outcome: &Outcome) -> CachedOutcome {
+impl Cached {
+    /// What to keep of a fresh parse, and the same outcome for the analysis that asked: the
+    /// facts are shared, not copied.
+    fn keep(outcome: Outcome) -> (Cached, Parsed) {
         match outcome {
-            Outcome::Parsed(f) => CachedOutcome::Parsed(Arc::new((**f).clone())),
-            Outcome::Failed(f) => CachedOutcome::Failed(f.clone()),
+            Outcome::Parsed(f) => {
+                let f: Arc<FileFacts> = Arc::from(f);
+                (Cached::Facts(f.clone()), Parsed::Facts(f))
+            }
+            Outcome::Failed(f) => (Cached::Failed(f.clone()), Parsed::Failed(f)),
         }
     }
 
-    fn outcome(&self) -> Outcome {
+    fn parsed(&self) -> Parsed {
         match self {
-            CachedOutcome::Parsed(f) => Outcome::Parsed(Box::new((**f).clone())),
-            CachedOutcome::Failed(f) => Outcome::Failed(f.clone()),
+            Cached::Facts(f) => Parsed::Facts(f.clone()),
+            Cached::Failed(f) => Parsed::Failed(f.clone()),
         }
     }
 }
@@ -551,25 +583,25 @@ impl FactsCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(&self, path: &Path, key: &SourceKey, opts: &ExtractOptions) -> Option<Outcome> {
+    fn get(&self, path: &Path, key: &SourceKey, opts: &ExtractOptions) -> Option<Parsed> {
         let entries = self.lock();
         let e = entries.get(path)?;
         (e.key == *key
             && e.opts.edition == opts.edition
             && e.opts.extra_lock_methods == opts.extra_lock_methods)
-            .then(|| e.outcome.outcome())
+            .then(|| e.outcome.parsed())
     }
 
-    fn put(&self, path: &Path, key: SourceKey, opts: &ExtractOptions, outcome: &Outcome) {
+    fn put(&self, path: &Path, key: SourceKey, opts: &ExtractOptions, outcome: Cached) {
         let entry = CacheEntry {
             key,
             opts: opts.clone(),
-            outcome: CachedOutcome::of(outcome),
+            outcome,
         };
         self.lock().insert(path.to_path_buf(), entry);
     }
 
-    fn parse_text(&self, path: &Path, text: &str, opts: &ExtractOptions) -> Outcome {
+    fn parse_text(&self, path: &Path, text: &str, opts: &ExtractOptions) -> Parsed {
         let key = SourceKey::Text {
             len: text.len(),
             hash: parse::source_hash(text.as_bytes()),
@@ -577,12 +609,12 @@ impl FactsCache {
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_bytes(text.as_bytes(), opts);
-        self.put(path, key, opts, &outcome);
-        outcome
+        let (kept, parsed) = Cached::keep(parse::parse_bytes(text.as_bytes(), opts));
+        self.put(path, key, opts, kept);
+        parsed
     }
 
-    fn parse_path(&self, path: &Path, opts: &ExtractOptions) -> Outcome {
+    fn parse_path(&self, path: &Path, opts: &ExtractOptions) -> Parsed {
         let key = std::fs::metadata(path).ok().and_then(|m| {
             Some(SourceKey::Disk {
                 len: m.len(),
@@ -590,12 +622,12 @@ impl FactsCache {
             })
         });
         let Some(key) = key else {
-            return parse::parse_path(path, opts);
+            return parse::parse_path(path, opts).into();
         };
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_path(path, opts);
+        let (kept, parsed) = Cached::keep(parse::parse_path(path, opts));
         // A file that changed while it was read is parsed again next time.
         let after = std::fs::metadata(path).ok().and_then(|m| {
             Some(SourceKey::Disk {
@@ -604,9 +636,9 @@ impl FactsCache {
             })
         });
         if after.as_ref() == Some(&key) {
-            self.put(path, key, opts, &outcome);
+            self.put(path, key, opts, kept);
         }
-        outcome
+        parsed
     }
 
     /// Drops the entries of files under `root` that are no longer among `files` (deleted,

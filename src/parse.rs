@@ -61,16 +61,7 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
     let bytes = match read_limited(path) {
         Ok(Some(b)) => b,
-        Ok(None) => {
-            return Outcome::Failed(Failure {
-                reason: format!(
-                    "this file is too large to analyse (more than {} MiB)",
-                    MAX_FILE_SIZE >> 20
-                ),
-                span: at(1, 1),
-                help: "nothing in this file was checked; generated code this large is best excluded",
-            });
-        }
+        Ok(None) => return Outcome::Failed(too_large()),
         Err(e) => {
             return Outcome::Failed(Failure {
                 reason: format!("cannot read this file: {}", io_reason(&e)),
@@ -80,6 +71,18 @@ pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
         }
     };
     parse_bytes(&bytes, opts)
+}
+
+/// Why a file of more than [`MAX_FILE_SIZE`] bytes is not parsed.
+pub fn too_large() -> Failure {
+    Failure {
+        reason: format!(
+            "this file is too large to analyse (more than {} MiB)",
+            MAX_FILE_SIZE >> 20
+        ),
+        span: at(1, 1),
+        help: "nothing in this file was checked; generated code this large is best excluded",
+    }
 }
 
 /// The file's bytes, or `None` when there are more than [`MAX_FILE_SIZE`].

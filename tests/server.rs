@@ -881,3 +881,20 @@ pub fn touch() {
         disk
     );
 }
+
+#[test]
+fn a_document_too_large_to_parse_is_reported_not_parsed() {
+    let dir = scratch::lib_crate(CLEAN);
+    let lib = dir.path().join("src/lib.rs");
+    let mut c = started(dir.path(), utf8_caps());
+    // Over the 16 MiB lockscan parses, under the 64 MiB a message may have.
+    let text = format!("{CLEAN}//{}\n", "x".repeat(17 << 20));
+    open(&mut c, &lib, 1, &text);
+    let diags = c.diagnostics_at(&uri(&lib), 1);
+    assert_eq!(rules(&diags), ["parse_error"], "{diags:?}");
+    assert!(
+        diags[0]["message"].as_str().unwrap().contains("too large"),
+        "{diags:?}"
+    );
+    assert_eq!(c.shutdown().code(), Some(0));
+}

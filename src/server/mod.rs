@@ -386,8 +386,8 @@ impl<W: Write> Server<W> {
             // What is on disk applies again.
             self.changed(path, Duration::ZERO);
         } else {
-            // Never saved: its findings go with it.
-            self.scheduler.cancel_running();
+            // Never saved: its findings go with it (an analysis running with its text is
+            // stale now, and will be dropped).
             self.clear(&path)?;
         }
         Ok(())
