@@ -144,7 +144,7 @@ impl<W: Write> Server<W> {
             };
             let flow = select! {
                 recv(incoming) -> msg => match msg {
-                    Ok(msg) => self.handle(msg),
+                    Ok(msg) => self.handle_guarded(msg),
                     // The input ended: the client is gone.
                     Err(_) => return self.exit_code(),
                 },
@@ -191,6 +191,30 @@ impl<W: Write> Server<W> {
             "window/showMessage",
             json!({ "type": level, "message": message }),
         )
+    }
+
+    /// [`Self::handle`], a panic caught and reported: lockscan should never panic, and if it
+    /// does on one message, the editor keeps its server.
+    fn handle_guarded(&mut self, msg: Incoming) -> Flow {
+        let id = match &msg {
+            Incoming::Message(Message::Request(r)) => Some(r.id.clone()),
+            _ => None,
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(msg))) {
+            Ok(flow) => flow,
+            Err(_) => {
+                let why = "lockscan failed on this message (please report this)";
+                if let Some(id) = id {
+                    self.send(Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        why.into(),
+                    ))?;
+                }
+                self.log(1, why)?;
+                Ok(None)
+            }
+        }
     }
 
     fn handle(&mut self, msg: Incoming) -> Flow {
