@@ -20,5 +20,6 @@ pub mod progress;
 pub mod project;
 pub mod render;
 pub mod rules;
+pub mod server;
 pub mod span;
 pub mod suppress;

@@ -256,7 +256,7 @@ fn explain_prints_the_registry_docs() {
         let out = lockscan(dir.path(), &["--explain", rule.name]);
         assert_eq!(out.status.code(), Some(0));
         let text = stdout(&out);
-        assert_eq!(text, lockscan::cli::explanation(rule));
+        assert_eq!(text, lockscan::rules::explanation(rule));
         assert!(text.starts_with(&format!("# {}\n", rule.name)), "{text}");
         assert!(text.contains(rule.docs.trim_end()), "{text}");
     }
