@@ -112,7 +112,18 @@ fn overlay_project(file: &Path, discover: &DiscoverOptions) -> Result<Project, R
     let Some(dir) = file.parent().filter(|d| d.is_dir()) else {
         return Ok(alone());
     };
-    let mut project = match project::discover(&[dir.to_path_buf()], discover) {
+    // The directory may hold no Rust file yet (a new module's first file): then the package
+    // around it, found by its manifest.
+    let found = project::discover(&[dir.to_path_buf()], discover).or_else(|e| match e {
+        DiscoverError::NoRustFiles(_) => {
+            match dir.ancestors().find(|a| a.join("Cargo.toml").is_file()) {
+                Some(manifest_dir) => project::discover(&[manifest_dir.to_path_buf()], discover),
+                None => Err(e),
+            }
+        }
+        e => Err(e),
+    });
+    let mut project = match found {
         Ok(p) => p,
         Err(DiscoverError::NoRustFiles(_)) => return Ok(alone()),
         Err(e) => return Err(RunError::Discover(e)),

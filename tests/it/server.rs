@@ -643,6 +643,27 @@ fn a_new_file_not_yet_saved_is_analysed_with_its_crate() {
 }
 
 #[test]
+fn a_new_file_in_a_directory_with_no_rust_file_yet_joins_its_crate() {
+    // `src/bin/` holds no Rust file yet: the package around it is found by its manifest, so the
+    // new binary sees the library's static (a `double_lock` through `demo::STATE`).
+    let lib = "use std::sync::Mutex;\n\npub static STATE: Mutex<u32> = Mutex::new(0);\n\npub fn hold() -> std::sync::MutexGuard<'static, u32> {\n    STATE.lock().unwrap()\n}\n";
+    let dir = lib_crate(lib);
+    std::fs::create_dir_all(dir.path().join("src/bin")).unwrap();
+    let tool = dir.path().join("src/bin/tool.rs");
+    let mut c = started(dir.path(), utf8_caps());
+    let text = "fn main() {\n    let _held = demo::hold();\n    let _again = demo::STATE.lock().unwrap();\n}\n";
+    open(&mut c, &tool, 1, text);
+    assert_eq!(rules(&c.diagnostics_at(&uri(&tool), 1)), ["double_lock"]);
+    // In a directory of no crate at all, it is analysed alone.
+    let loose = repo();
+    let alone = loose.path().join("empty/new.rs");
+    std::fs::create_dir_all(alone.parent().unwrap()).unwrap();
+    open(&mut c, &alone, 1, "static mut COUNT: u32 = 0;\n");
+    assert_eq!(rules(&c.diagnostics_at(&uri(&alone), 1)), ["static_mut"]);
+    assert_eq!(c.shutdown().code(), Some(0));
+}
+
+#[test]
 fn excluded_files_are_not_analysed() {
     let dir = lib_crate(GUARD_DROPPED);
     std::fs::write(
