@@ -79,11 +79,6 @@ impl SourceKey {
 }
 
 impl FactsCache {
-    /// Forgets everything (after the configuration changed, say).
-    pub fn clear(&self) {
-        self.lock().clear();
-    }
-
     /// How many files' facts it holds.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -151,5 +146,139 @@ impl FactsCache {
         let keep: FxHashSet<&Path> = files.collect();
         self.lock()
             .retain(|p, _| !p.starts_with(root) || keep.contains(p.as_path()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::known::Api;
+    use std::sync::Arc;
+
+    fn source(path: &Path) -> SourceFile {
+        SourceFile {
+            path: path.to_path_buf(),
+            display: path.display().to_string(),
+            unit: 0,
+            package: None,
+            requested: true,
+            unreadable: None,
+        }
+    }
+
+    fn facts(o: Outcome) -> Arc<crate::facts::FileFacts> {
+        match o {
+            Outcome::Parsed(f) => f,
+            Outcome::Failed(f) => panic!("{}", f.reason),
+        }
+    }
+
+    /// Parsing recurses: on a thread with the parser's stack, as in a run.
+    fn on_parser_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(parse::STACK_SIZE)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn facts_are_kept_while_the_text_is_the_same() {
+        on_parser_stack(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("lib.rs");
+            std::fs::write(&path, "pub fn f() {}\n").unwrap();
+            let src = source(&path);
+            let cache = FactsCache::default();
+            let opts = ExtractOptions::default();
+            let disk = Sources {
+                overlays: None,
+                cache: Some(&cache),
+            };
+            let first = facts(disk.read(&src, &opts));
+            assert!(Arc::ptr_eq(&first, &facts(disk.read(&src, &opts))));
+            // Another size on disk: parsed again.
+            std::fs::write(&path, "pub fn f() {}\npub fn g() {}\n").unwrap();
+            let second = facts(disk.read(&src, &opts));
+            assert!(!Arc::ptr_eq(&first, &second));
+            assert_eq!(second.fns.len(), 2);
+            // Other extraction options (a configured lock method): parsed again.
+            let configured = ExtractOptions {
+                api: Arc::new(Api::default().configure(&["acquire".into()], &[], &[])),
+                ..ExtractOptions::default()
+            };
+            assert!(!Arc::ptr_eq(&second, &facts(disk.read(&src, &configured))));
+
+            // An overlay stands for the file, and is kept by its text.
+            let mut overlays = Overlays::default();
+            overlays.insert(path.clone(), Arc::from("pub fn h() {}\n"));
+            let edited = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&cache),
+            };
+            let typed = facts(edited.read(&src, &opts));
+            assert_eq!(typed.fns.len(), 1);
+            assert!(Arc::ptr_eq(&typed, &facts(edited.read(&src, &opts))));
+            overlays.insert(path.clone(), Arc::from("pub fn h() {}\npub fn i() {}\n"));
+            let edited = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&cache),
+            };
+            assert_eq!(facts(edited.read(&src, &opts)).fns.len(), 2);
+            assert_eq!(cache.len(), 1);
+
+            // Without a cache, nothing is kept.
+            let plain = Sources::default();
+            let a = facts(plain.read(&src, &opts));
+            assert!(!Arc::ptr_eq(&a, &facts(plain.read(&src, &opts))));
+        });
+    }
+
+    #[test]
+    fn a_unit_forgets_the_files_it_no_longer_has() {
+        on_parser_stack(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let (a, b) = (dir.path().join("a.rs"), dir.path().join("b.rs"));
+            let elsewhere = tempfile::tempdir().unwrap();
+            let c = elsewhere.path().join("c.rs");
+            let cache = FactsCache::default();
+            let sources = Sources {
+                overlays: None,
+                cache: Some(&cache),
+            };
+            for p in [&a, &b, &c] {
+                std::fs::write(p, "pub fn f() {}\n").unwrap();
+                facts(sources.read(&source(p), &ExtractOptions::default()));
+            }
+            assert_eq!(cache.len(), 3);
+            // b.rs was deleted: the unit at `dir` holds a.rs only; c.rs is another unit's.
+            cache.retain_unit(dir.path(), [a.as_path()].into_iter());
+            assert_eq!(cache.len(), 2);
+            let kept = cache.lock();
+            assert!(kept.contains_key(&a) && kept.contains_key(&c) && !kept.contains_key(&b));
+        });
+    }
+
+    #[test]
+    fn an_overlay_too_large_is_not_parsed_and_an_unreadable_directory_fails() {
+        let path = PathBuf::from("/nonexistent/lib.rs");
+        let mut overlays = Overlays::default();
+        let big = "x".repeat(parse::MAX_FILE_SIZE as usize + 1);
+        overlays.insert(path.clone(), Arc::from(big.as_str()));
+        let sources = Sources {
+            overlays: Some(&overlays),
+            cache: None,
+        };
+        match sources.read(&source(&path), &ExtractOptions::default()) {
+            Outcome::Failed(f) => assert_eq!(f, parse::too_large()),
+            Outcome::Parsed(_) => panic!("parsed a file over the limit"),
+        }
+        let mut unreadable = source(&path);
+        unreadable.unreadable = Some("permission denied".into());
+        assert!(matches!(
+            Sources::default().read(&unreadable, &ExtractOptions::default()),
+            Outcome::Failed(_)
+        ));
     }
 }
