@@ -178,6 +178,9 @@ pub struct InputArgs {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
+    /// Run as a language server on stdin and stdout, for editors: checks the open files as
+    /// they are typed, unsaved text included
+    Server,
     /// Print the lock-order graph of the crate or workspace: a node per lock, an edge per
     /// "holding A, takes B", cycles highlighted
     Graph(GraphArgs),
@@ -188,7 +191,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    // The language server (`lockscan server`) goes here.
 }
 
 #[derive(clap::Args, Debug)]
@@ -272,6 +274,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>, bin_name: &str) -> i3
         }
     };
     let result = match cli.command {
+        Some(Command::Server) => Ok(crate::server::run()),
         Some(Command::Graph(args)) => graph(&args),
         Some(Command::Completions { shell }) => completions(shell),
         None => run(cli, levels),
@@ -605,22 +608,6 @@ fn read_options(input: &InputArgs, paths: &[PathBuf], config: &Config) -> Result
         .chain(input.exclude.iter().map(|p| (here.clone(), p.clone())))
         .collect();
 
-    let split = |list: &[String]| -> Vec<Vec<String>> {
-        list.iter()
-            .map(|entry| {
-                config::split_path(entry)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect()
-    };
-    let api = crate::known::Api::default().configure(
-        &config.lock_methods,
-        &split(&config.sleep_functions),
-        &split(&config.blocking_functions),
-    );
     Ok(Options {
         paths: paths.to_vec(),
         threads: input.threads,
@@ -628,7 +615,7 @@ fn read_options(input: &InputArgs, paths: &[PathBuf], config: &Config) -> Result
             no_ignore: input.no_ignore,
             exclude,
         },
-        api,
+        api: config.api(),
         ..Options::default()
     })
 }
@@ -733,25 +720,9 @@ fn explain(rule: &str) -> std::io::Result<i32> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    out.write_all(explanation(r).as_bytes())?;
+    out.write_all(rules::explanation(r).as_bytes())?;
     out.flush()?;
     Ok(0)
-}
-
-/// What `--explain` prints: the rule's name, level and summary, then its documentation.
-pub fn explanation(r: &rules::Rule) -> String {
-    let fix = match r.fix {
-        rules::FixAvailability::None => "",
-        rules::FixAvailability::Sometimes => "; a fix is sometimes available",
-        rules::FixAvailability::Always => "; a fix is available",
-    };
-    format!(
-        "# {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}",
-        r.name,
-        r.level.as_str(),
-        r.summary,
-        r.docs.trim_end()
-    ) + "\n"
 }
 
 /// What `--list-rules` prints: one rule a line, aligned.

@@ -347,6 +347,29 @@ fn from_table(
     Ok(c)
 }
 
+impl Config {
+    /// The API tables with what this configuration adds: its lock methods, and its sleeping
+    /// and blocking functions (a path names a function, a single name a method).
+    pub fn api(&self) -> crate::known::Api {
+        let split = |list: &[String]| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|entry| {
+                    split_path(entry)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                })
+                .collect()
+        };
+        crate::known::Api::default().configure(
+            &self.lock_methods,
+            &split(&self.sleep_functions),
+            &split(&self.blocking_functions),
+        )
+    }
+}
+
 /// `allow` → off; `warn`/`warning`, `deny`/`error`, `note` → that level.
 pub fn parse_level(s: &str) -> Option<Option<Severity>> {
     match s {

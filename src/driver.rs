@@ -2,12 +2,21 @@
 //! diagnostics, sorted. Units are analysed in parallel (and each unit's files in parallel inside
 //! it); a unit's facts are dropped as soon as its diagnostics are made, so memory follows the
 //! largest units in flight, not the whole run.
+//!
+//! Every file is read through [`sources`]: from the disk, or from an overlay (an editor's
+//! unsaved text) in its place, with facts kept between analyses in a [`FactsCache`]. The
+//! language server analyses one unit at a time that way ([`analyse_unit_of`], in [`unit`]).
+
+mod sources;
+mod unit;
+
+pub use sources::{FactsCache, Overlays};
+pub use unit::{UnitAnalysis, UnitReport, analyse_unit_of};
 
 use crate::baseline::Baseline;
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
-use crate::facts::FileFacts;
-use crate::facts::ItemExtent;
+use crate::facts::{FileFacts, ItemExtent};
 use crate::fingerprint::{self, Key};
 use crate::index::Index;
 use crate::index::model::Model;
@@ -19,6 +28,7 @@ use crate::span::{FileId, Loc};
 use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use sources::Sources;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -128,13 +138,14 @@ pub fn lock_graphs(opts: &Options) -> Result<Graphs, RunError> {
                     .any(|f| project.files[f.0 as usize].requested)
             })
             .map(|unit| {
-                let parsed: Vec<(FileId, FileFacts)> = parse_unit(&project, unit, opts, &api)
-                    .into_iter()
-                    .filter_map(|(id, o)| match o {
-                        Outcome::Parsed(facts) => Some((id, *facts)),
-                        Outcome::Failed(_) => None,
-                    })
-                    .collect();
+                let parsed: Vec<(FileId, Arc<FileFacts>)> =
+                    parse_unit(&project, unit, opts, &api, Sources::default(), &|| false)
+                        .into_iter()
+                        .filter_map(|(id, o)| match o {
+                            Outcome::Parsed(facts) => Some((id, facts)),
+                            Outcome::Failed(_) => None,
+                        })
+                        .collect();
                 let index = Index::build(&project, unit, parsed);
                 let model = Model::new(&index, &opts.api);
                 let mut order = model.lock_order();
@@ -217,34 +228,37 @@ type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 /// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
 /// gives each finding its fingerprint, and keeps what touches the files the user asked about.
 fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) -> UnitResult {
-    let outcomes = parse_unit(project, unit, opts, api);
+    let outcomes = parse_unit(project, unit, opts, api, Sources::default(), &|| false);
     analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
 }
 
-/// Reads and parses a unit's files, in parallel.
+/// Reads and parses a unit's files, in parallel, from `sources`. Files not yet read when
+/// `cancelled` turns true are left out (the outcomes are then incomplete).
 fn parse_unit(
     project: &Project,
     unit: u32,
     opts: &Options,
     api: &Arc<Api>,
+    sources: Sources<'_>,
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Vec<(FileId, Outcome)> {
     let files = &project.units[unit as usize].files;
     files
         .par_iter()
-        .map(|&id| {
+        .filter_map(|&id| {
+            if cancelled() {
+                return None;
+            }
             let src = &project.files[id.0 as usize];
             let extract = ExtractOptions {
                 edition: project.edition(id),
                 api: api.clone(),
             };
-            let outcome = match &src.unreadable {
-                Some(why) => Outcome::Failed(parse::unreadable_directory(why)),
-                None => parse::parse_path(&src.path, &extract),
-            };
+            let outcome = sources.read(src, &extract);
             if let Some(p) = &opts.progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
-            (id, outcome)
+            Some((id, outcome))
         })
         .collect()
 }
@@ -259,7 +273,7 @@ fn analyse_outcomes(
     outcomes: Vec<(FileId, Outcome)>,
     mut texts: FxHashMap<FileId, String>,
 ) -> UnitResult {
-    let mut parsed: Vec<(FileId, FileFacts)> = vec![];
+    let mut parsed: Vec<(FileId, Arc<FileFacts>)> = vec![];
     let mut diags = vec![];
     let mut failed = 0;
     // What the pipeline needs after the rules: each file's outline and suppressions.
@@ -268,8 +282,16 @@ fn analyse_outcomes(
     for (id, outcome) in outcomes {
         match outcome {
             Outcome::Parsed(mut facts) => {
-                outlines.insert(id, std::mem::take(&mut facts.outline));
-                let list = std::mem::take(&mut facts.suppressions);
+                // Facts no one else holds give up their outline and suppressions; cached ones
+                // keep them for the next analysis.
+                let (outline, list) = match Arc::get_mut(&mut facts) {
+                    Some(f) => (
+                        std::mem::take(&mut f.outline),
+                        std::mem::take(&mut f.suppressions),
+                    ),
+                    None => (facts.outline.clone(), facts.suppressions.clone()),
+                };
+                outlines.insert(id, outline);
                 if !list.is_empty() {
                     suppressions.push(FileSuppressions {
                         file: id,
@@ -277,7 +299,7 @@ fn analyse_outcomes(
                         list,
                     });
                 }
-                parsed.push((id, *facts));
+                parsed.push((id, facts));
             }
             Outcome::Failed(f) => {
                 if project.files[id.0 as usize].requested {

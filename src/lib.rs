@@ -21,5 +21,6 @@ pub mod progress;
 pub mod project;
 pub mod render;
 pub mod rules;
+pub mod server;
 pub mod span;
 pub mod suppress;

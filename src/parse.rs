@@ -28,9 +28,11 @@ pub struct Failure {
     pub help: &'static str,
 }
 
+#[derive(Clone)]
 pub enum Outcome {
-    /// Boxed: facts are large, and a failure is small.
-    Parsed(Box<FileFacts>),
+    /// Shared: facts are large, a failure is small, and whoever keeps facts between analyses
+    /// (the language server's [`crate::driver::FactsCache`]) hands the index the same ones.
+    Parsed(std::sync::Arc<FileFacts>),
     Failed(Failure),
 }
 
@@ -63,16 +65,7 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
     let bytes = match read_limited(path) {
         Ok(Some(b)) => b,
-        Ok(None) => {
-            return Outcome::Failed(Failure {
-                reason: format!(
-                    "this file is too large to analyse (more than {} MiB)",
-                    MAX_FILE_SIZE >> 20
-                ),
-                span: at(1, 1),
-                help: "nothing in this file was checked; generated code this large is best excluded",
-            });
-        }
+        Ok(None) => return Outcome::Failed(too_large()),
         Err(e) => {
             return Outcome::Failed(Failure {
                 reason: format!("cannot read this file: {}", io_reason(&e)),
@@ -82,6 +75,18 @@ pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
         }
     };
     parse_bytes(&bytes, opts)
+}
+
+/// Why a file of more than [`MAX_FILE_SIZE`] bytes is not parsed.
+pub fn too_large() -> Failure {
+    Failure {
+        reason: format!(
+            "this file is too large to analyse (more than {} MiB)",
+            MAX_FILE_SIZE >> 20
+        ),
+        span: at(1, 1),
+        help: "nothing in this file was checked; generated code this large is best excluded",
+    }
 }
 
 /// The file's bytes, or `None` when there are more than [`MAX_FILE_SIZE`].
@@ -163,7 +168,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             // The whole file, as the fix engine reads it again.
             facts.source_hash = source_hash(file_bytes);
             drop(file);
-            Outcome::Parsed(Box::new(facts))
+            Outcome::Parsed(std::sync::Arc::new(facts))
         }
         Err(e) => Outcome::Failed(syntax_failure(&prepared, &e, opts.edition)),
     };

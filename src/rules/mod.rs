@@ -134,6 +134,41 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// What `lockscan --explain` prints: the rule's name, level and summary, then its
+/// documentation. The language server's hover shows it too.
+pub fn explanation(r: &Rule) -> String {
+    let fix = match r.fix {
+        FixAvailability::None => "",
+        FixAvailability::Sometimes => "; a fix is sometimes available",
+        FixAvailability::Always => "; a fix is available",
+    };
+    format!(
+        "# {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}\n",
+        r.name,
+        r.level.as_str(),
+        r.summary,
+        r.docs.trim_end()
+    )
+}
+
+/// `docs/rules.md`: the rule table, then every rule's [`explanation`], one section each
+/// (`## rule_name`), which the language server links every finding to (`#rule_name`).
+/// Generated, never edited by hand.
+pub fn docs_page() -> String {
+    let mut out = String::from(
+        "# lockscan's rules\n\n\
+         <!-- generated from the rule registry (src/rules/): `LOCKSCAN_BLESS=1 cargo test --test it readme` rewrites it -->\n\n\
+         Each rule's documentation, as `lockscan --explain RULE` prints it.\n\n",
+    );
+    out.push_str(&markdown_table());
+    for r in RULES {
+        // One level down: a section of the page.
+        out.push_str("\n#");
+        out.push_str(&explanation(r));
+    }
+    out
+}
+
 /// Runs every rule on one unit.
 pub fn run(model: &Model) -> Vec<Diagnostic> {
     let mut out = vec![];

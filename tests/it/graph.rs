@@ -9,7 +9,8 @@
 //!   is read back (`tests/data/mermaid/check.mjs`).
 
 use crate::support::{
-    data, lockscan, npm_install, output, repo, root, stderr, stdout, text, tmp, write_crate,
+    data, lockscan, npm_install, output, repo, root, stderr, stdout, system_tool, text, tmp,
+    write_crate,
 };
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -71,32 +72,9 @@ fn expected_edges() -> EdgeSet {
         .collect()
 }
 
-static DOT: Mutex<Option<PathBuf>> = Mutex::new(None);
-
 /// Graphviz's `dot`, installed by the repository's script when it is missing.
 fn dot() -> PathBuf {
-    let mut done = DOT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = &*done {
-        return p.clone();
-    }
-    let find = || {
-        Command::new("dot")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !find() {
-        let out = output(&mut Command::new(root().join("scripts/install-test-tools")));
-        assert!(
-            out.status.success() && find(),
-            "this test needs Graphviz's `dot`, and scripts/install-test-tools could not install it:\n{}",
-            text(&out)
-        );
-    }
-    *done = Some(PathBuf::from("dot"));
-    PathBuf::from("dot")
+    system_tool("dot", "rendering `lockscan graph`")
 }
 
 fn run_dot(format: &str, input: &str) -> String {

@@ -20,6 +20,7 @@ mod precommit;
 mod readme;
 mod robustness;
 mod sarif;
+mod server;
 mod snapshots;
 mod staples;
 mod step_summary;
