@@ -399,6 +399,8 @@ pub struct Holder {
     pub unwrapped: bool,
     /// Of those, `?`: as likely an `io::Result` (`index.write()?`) as a `LockResult`.
     pub tried: bool,
+    /// Wrapped in `Some(..)`: an `Option` holds it, which `is_none()` can test.
+    pub in_option: bool,
     /// Written inside an `unsafe` block.
     pub in_unsafe: bool,
     /// The number of arguments of the lock call.

@@ -413,6 +413,13 @@ impl Walker<'_, '_> {
         // Wrapping constructors carry the value: `Some(m.lock())`, `Box::new(g)`.
         if argc == 1 && flow::wraps_value(&names) {
             let v = self.expr(&c.args[0]);
+            if names == ["Some"] {
+                let mut guards = vec![];
+                v.guards(&mut guards);
+                for h in guards {
+                    self.cur.body.holders[h as usize].in_option = true;
+                }
+            }
             return match self.moved_value(v) {
                 v @ (Val::Guard(_) | Val::Agg(_)) => v,
                 _ => Val::None,

@@ -93,9 +93,21 @@ impl Walker<'_, '_> {
             })
             .unwrap_or_default();
         let after_cond = self.snapshot();
-        // `if held.is_none() { held = Some(m.lock()) }`: in the branch, `held` holds nothing.
+        // `if held.is_none() { held = Some(m.lock()) }`: in the branch, the `Option` in `held`
+        // holds nothing (a guard that is itself the binding, `root.is_none()` on a guard of
+        // an `Option`, stays).
         if let Some(key) = self.tested_none(&i.cond) {
-            self.kill_owner(Owner::Var(key));
+            let declared_option = key.0 == self.cur.fn_
+                && matches!(&self.cur.body.locals[key.1 as usize].ty,
+                    Some(TypeFact::Path(p)) if p.last().is_some_and(|s| s.name.as_str() == "Option"));
+            let owned = self.owned_by(Owner::Var(key));
+            let wrapped = !owned.is_empty()
+                && owned
+                    .iter()
+                    .all(|&h| self.cur.body.holders[h as usize].in_option);
+            if declared_option || wrapped {
+                self.kill_owner(Owner::Var(key));
+            }
         }
         let then_start = self.now();
         let then_v = self.temp_scope(|w| w.block_inner(&i.then_branch.stmts));

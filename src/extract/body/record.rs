@@ -41,6 +41,7 @@ impl Walker<'_, '_> {
             awaited,
             unwrapped: false,
             tried: false,
+            in_option: false,
             in_unsafe: self.cur.unsafe_depth > 0,
             argc: argc.min(255) as u8,
             stmt_span: Span::default(),
