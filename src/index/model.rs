@@ -428,14 +428,17 @@ impl<'i> Model<'i> {
         })
     }
 
-    /// `g` returns a type of the unit that has a destructor: a guard of the crate's own.
+    /// `g` returns a type of the unit that derefs and has a destructor: a guard of the crate's
+    /// own.
     fn returns_own_guard(&self, g: FnId) -> bool {
         let Some(ret) = &self.ix.func(g).ret else {
             return false;
         };
+        // A guard derefs to what it guards and unlocks when dropped; a future that resolves to
+        // a guard (`lock()` of an async lock) does not deref.
         self.ix
             .struct_of_type(ret, self.ix.fn_module(g))
-            .is_some_and(|s| self.ix.implements(s, "Drop"))
+            .is_some_and(|s| self.ix.implements(s, "Drop") && self.ix.implements(s, "Deref"))
     }
 
     /// Guards of `parent` held at the events where closure `local` runs.
