@@ -87,6 +87,15 @@ impl Walker<'_, '_> {
         {
             return part.clone();
         }
+        if let Some(holder) = self.guard_itself(&base) {
+            let field = GuardField {
+                holder,
+                field: member_sym(member),
+            };
+            if !self.cur.body.guard_fields.contains(&field) {
+                self.cur.body.guard_fields.push(field);
+            }
+        }
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
@@ -182,13 +191,13 @@ impl Walker<'_, '_> {
                 let target = self.assign(&a.left, v, Access::Assign);
                 let value = expr_span(&a.right);
                 self.static_write(&a.left, whole, value, None);
-                if let Some(t) = &target {
-                    self.guard_field_write(t);
-                }
-                if let (Some(t), syn::Expr::Unary(u)) = (target, strip_parens(&a.left))
-                    && matches!(u.op, syn::UnOp::Deref(_))
-                {
-                    self.guard_access(&t, Access::Assign, None, whole, Some(value));
+                let deref = matches!(strip_parens(&a.left),
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+                if let Some(t) = target {
+                    self.guard_write(&t, deref, Access::Assign, &a.right);
+                    if deref {
+                        self.guard_access(&t, Access::Assign, None, whole, Some(value));
+                    }
                 }
                 Val::None
             }
@@ -353,10 +362,10 @@ impl Walker<'_, '_> {
                 let value = expr_span(&b.right);
                 let op = arith_op(&b.op);
                 self.static_write(&b.left, whole, value, op);
-                self.guard_field_write(&target);
-                if let syn::Expr::Unary(u) = strip_parens(&b.left)
-                    && matches!(u.op, syn::UnOp::Deref(_))
-                {
+                let deref = matches!(strip_parens(&b.left),
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+                self.guard_write(&target, deref, Access::Compound, &b.right);
+                if deref {
                     self.guard_access(&target, Access::Compound, op, whole, Some(value));
                 }
                 Val::None
@@ -396,6 +405,9 @@ impl Walker<'_, '_> {
                 if local.ty.is_none() && local.alias_of.is_none() {
                     local.init_call.get_or_insert(c);
                 }
+            }
+            if key.0 == self.cur.fn_ {
+                self.cur.body.locals[key.1 as usize].reassigned = true;
             }
             // The old value is dropped after the new one is computed.
             self.kill_owner(Owner::Var(key));
