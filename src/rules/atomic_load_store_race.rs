@@ -24,8 +24,11 @@ pub const RULE: Rule = Rule {
 
 const DOCS: &str = r#"### What it does
 Finds an atomic updated in two steps: a `load`, then a `store` of a value computed from it
-(`X.store(X.load(o) + 1, o)`, or through a local), or a `store` that runs only when a `load`
-saw a certain value (`if !F.load(o) { F.store(true, o) }`).
+(`X.store(X.load(o) + 1, o)`, or through locals: `let v = X.load(o); let w = v + 1;
+X.store(w, o)`), or a `store` that runs only when a `load` saw a certain value (`if
+X.load(o) == 0 { prepare(); X.store(1, o) }`, also through locals computed from the load). A
+load inside a small helper that returns it (`fn current() -> u64 { X.load(o) }`, or a `&self`
+method) counts as a load where the helper is called.
 
 ### Why is this bad
 Each step is atomic; the pair is not. Two threads can both load 5 and both store 6, and one
@@ -36,11 +39,22 @@ one atomic read-modify-write (`fetch_add`, `fetch_update`, `swap`, `compare_exch
 ### Known problems
 An atomic that only one thread ever writes (the producer's index of a single-producer queue)
 can be updated this way safely; lockscan cannot see that only one thread writes, and reports it.
-Pairs under a common lock, fields of `&mut self` or `self`, functions that also use
-`compare_exchange`, `swap` or `fetch_*` (lock-free code that knows the one-step forms), and a
-computed value stored after a test (a cache at worst filled twice) are not reported.
+It takes an atomic as shared unless the code shows no other thread can reach it: fields of `&mut self`, `self` or `Pin<&mut Self>`, of a `self` type that is
+neither `Sync` nor `Clone`, an atomic made in the function and never handed to another
+thread, a thread-local's, one used in a single-threaded test that spawns nothing or inside
+`critical_section::with`, and pairs under a lock held at both steps (or by every caller of a
+private method) are not reported. Nor are functions that also use `compare_exchange`, `swap`
+or `fetch_*` (lock-free code that knows the one-step forms), a load and a store in two arms
+of one `if` or `match`, a computed value stored after a test (a cache at worst filled twice),
+and a one-way flag: `if !F.load(o) { F.store(true, o) }` with nothing else in the branch and
+the loaded value used by the test alone, where racing threads store the same value. A flag
+cleared the same way (`if F.load(o) { F.store(false, o) }`, nothing else in the branch) is as
+harmless and is still reported. A store after a test that returns early (`if F.load(o) {
+return; } F.store(true, o)`) is not seen as depending on the test, and is missed. Locals are
+followed through their `let` only: a value that reaches the store through an assignment or a
+field is not seen; a bare `X.store(v, o)` counts only when nothing assigns `v` again.
 The fix for `X.store(X.load(o) + n, o)` uses `fetch_add(n, o)`, which wraps on overflow where
-`+` would panic in a debug build.
+`+` would panic in a debug build; no fix is offered when the load is in a helper.
 
 ### Example
 ```rust

@@ -12,7 +12,7 @@ use crate::index::locks::{Instance, InstanceBase, LockClass, Mode};
 use crate::index::model::{HeldRef, Model};
 use crate::index::summary::Step;
 use crate::intern::Sym;
-use crate::known::collections;
+use crate::known::{collections, flow};
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -25,25 +25,57 @@ pub const RULE: Rule = Rule {
 };
 
 const DOCS: &str = r#"### What it does
-Finds a function that reads shared state under one acquisition of a lock, decides something
-from what it read (an `if`, `match` or `while`), releases the lock, and then changes the state
-under a second acquisition of the same lock: check-then-act. It also sees the acquisitions made
-by the methods the function calls on the same object (`cache.get(k)` … `cache.set(k, v)` where
-both lock the cache's mutex).
+Finds a function that reads shared state under one acquisition of a lock, releases the lock,
+and then changes the state under a second acquisition of the same lock, where the change
+depends on what was read: check-then-act (the change runs only as an `if`, `match` or `while`
+on the read decided), or a lost update (the value read is changed outside the lock and
+written back over what is there: `let n = *m.lock(); *m.lock() = n + 1;`). It also sees the
+acquisitions made by the methods the function calls on the same object (`cache.get(k)` …
+`cache.set(k, v)` where both lock the cache's mutex).
 
 ### Why is this bad
 Between the two critical sections another thread can take the lock and change the state, so
 the act is based on a stale check: two threads both miss the cache and both compute, both see
-room in the queue and both push past the limit, both see a key absent and both insert. Each
-step is thread-safe; the combination is not. This is the thread-safe-cache decorator of the
-seed guides, where `cache.get` and `cache.set` each lock but the pair does not.
+room in the queue and both push past the limit, both see a key absent and both insert; a
+value written back from a stale copy undoes what another thread wrote meanwhile. Each step is
+thread-safe; the combination is not. This is the thread-safe-cache decorator of the seed
+guides, where `cache.get` and `cache.set` each lock but the pair does not.
 
 ### Known problems
-A second critical section that checks again before acting (double-checked locking, `entry`)
-is recognised when the re-check is written in that section; a re-check hidden in a called
-method is not, and is reported. Only methods called directly are followed, one level deep.
-Functions taking `&mut self` are not reported for `self`'s locks. No fix is offered: merging
-the two sections changes what runs under the lock.
+It reports only with evidence of each step, and stays silent otherwise:
+- *One path*: the two sections in two arms of one `match`, or in an `if` and its `else`, are
+  never both run.
+- *An act*: the second section must change the value, by an assignment through the guard or
+  a mutating method of a collection (`insert`, `push`, `pop`, `remove`, …). A method the crate
+  defines on its own type (`table.rebuild()`, `histogram.subtract(&s)`) is not known to change
+  anything, so a check-then-act whose act is such a method is missed; so is an act hidden more
+  than one call deep.
+- *Dependence*: the branch must test what the first section read (directly, or through locals
+  computed from it); a field checked and another one written (`while !s.lock().shutdown {
+  s.lock().done.push(j) }`) is no dependence. A `LockResult` tested for `Ok` or `Err` tests
+  whether the lock is poisoned, not the data. A lost update is reported only for a plain
+  overwrite (`*g = v`, `g.field = v`) whose value comes from locals computed from the first
+  read, where the first guard is not handed to a function; a compound update (`+=`) or a
+  merge (`extend`) adds to what is there and is not reported; an overwrite through a method
+  (`map.insert(k, v)` with `v` computed from the read, and no branch) is missed.
+- *No re-check*: a second section that tests its guard in a condition, calls a checking
+  method (`entry`, `contains_key`, `get`, `len`, …) or asks again what the first section asked
+  (the same method on the guarded value) re-checks, and is not reported, even when the re-check
+  comes after the act; a re-check hidden in a called method is not seen, and is reported.
+- *Two threads*: it takes a lock as shared unless the code shows no other thread can reach
+  it: `self`'s locks in a method taking `&mut self`, `self` or `Pin<&mut Self>`,
+  a `self` type that is neither `Sync` nor `Clone`, a local made in the function and never
+  handed to another thread, a thread-local's value, a single-threaded test that spawns
+  nothing, and a closure run inside `critical_section::with` are not reported; every other
+  lock (a static, a parameter, `&self` of any other type) is. A private method
+  whose every call is made on `self` with one lock of `self`'s held is not reported either.
+- *One hazard, one finding*: where the first guard is still alive at the second acquisition
+  (including a guard a called method returned), that is `double_lock` or `rwlock_upgrade`, not
+  this rule.
+
+Only methods called directly are followed, one level deep. A `Mutex<()>` guards code, not
+data, and is never a check. No fix is offered: merging the two sections changes what runs
+under the lock.
 
 ### Example
 ```rust
@@ -129,7 +161,8 @@ fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
             {
                 continue;
             }
-            if a.lock.instance.base == InstanceBase::Unknown {
+            let site = a.trace.site().span;
+            if a.lock.instance.base == InstanceBase::Unknown || indexed_by_own_local(m, *g, site) {
                 continue;
             }
             out.push(Site {
@@ -141,10 +174,26 @@ fn callee_sites(m: &Model, f: FnId, body: &Body, out: &mut Vec<Site>) {
                 span: ev.span,
                 text: a.lock.text.clone(),
                 via: Some(m.fn_name(*g).to_string()),
-                callee: Some((*g, a.trace.site().span)),
+                callee: Some((*g, site)),
             });
         }
     }
+}
+
+/// The lock callee `g` takes at `site` is an element chosen by a local of its own
+/// (`self.shards[index]`): two calls may well take two elements.
+fn indexed_by_own_local(m: &Model, g: FnId, site: Span) -> bool {
+    let Some(body) = m.body(g) else {
+        return false;
+    };
+    body.events.iter().any(|ev| {
+        matches!(ev.kind, EventKind::Acquire(h) if ev.span == site
+            && m.lock(HeldRef { f: g, h }).is_some_and(|l| {
+                l.instance.path.iter().any(|p| {
+                    matches!(p, Proj::Index(Some(k)) if !k.as_str().starts_with(|c: char| c.is_ascii_digit()))
+                })
+            }))
+    })
 }
 
 /// What a critical section reads or changes of the guarded value: the whole of it, or only
@@ -188,17 +237,7 @@ impl Parts {
 /// The part of guard `h`'s value that call `c` works on, when its receiver is the guard
 /// (`Some(None)`) or a field of it (`Some(Some(field))`).
 fn receiver_part(body: &Body, c: &CallFact, h: u32) -> Option<Option<Sym>> {
-    match &c.receiver {
-        Some(Operand::Guard(g)) if *g == h => Some(None),
-        Some(Operand::Place(p)) => {
-            let place = &body.places[*p as usize];
-            (place.base == Base::Guard(h)).then(|| match place.proj.first() {
-                Some(Proj::Field(f)) => Some(*f),
-                _ => None,
-            })
-        }
-        _ => None,
-    }
+    operand_part(body, c.receiver.as_ref()?, h)
 }
 
 /// Is the operand guard `h` itself (not a field of it)?
@@ -260,14 +299,39 @@ fn changes(body: &Body, h: u32) -> Option<Parts> {
         add(None);
     }
     for c in &body.calls {
-        if let Callee::Method(n) = &c.callee
-            && collections::is_mutating_method(n.as_str())
-            && let Some(part) = receiver_part(body, c, h)
-        {
-            add(part);
+        match &c.callee {
+            Callee::Method(n) if collections::is_mutating_method(n.as_str()) => {
+                if let Some(part) = receiver_part(body, c, h) {
+                    add(part);
+                }
+            }
+            // `mem::take(&mut *g)`, `mem::replace(&mut g.items, vec![])`: the value moves out.
+            Callee::Path(p)
+                if flow::takes_out_fn(&p.iter().map(|s| s.as_str()).collect::<Vec<_>>()) =>
+            {
+                if let Some(part) = c.args.first().and_then(|a| operand_part(body, a, h)) {
+                    add(part);
+                }
+            }
+            _ => {}
         }
     }
     parts
+}
+
+/// The part of guard `h`'s value an operand is: the guard (`Some(None)`) or a field of it.
+fn operand_part(body: &Body, op: &Operand, h: u32) -> Option<Option<Sym>> {
+    match op {
+        Operand::Guard(g) => (*g == h).then_some(None),
+        Operand::Place(p) => {
+            let place = &body.places[*p as usize];
+            (place.base == Base::Guard(h)).then(|| match place.proj.first() {
+                Some(Proj::Field(f)) => Some(*f),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// What the acquisition at `site` (an event of `f`) changes: in its own section, or, for a
