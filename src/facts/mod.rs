@@ -305,8 +305,8 @@ pub struct Body {
     /// Assignments to a guard's value or to a part of it: `*g = v`, `*g += 1`, `g.count += 1`,
     /// `g.items[i] = x`, with the field written and the locals the new value mentions.
     pub guard_writes: Vec<GuardWrite>,
-    /// Fields of a guard's value that the code names, however it uses them: `g.shutdown`,
-    /// `m.lock().unwrap().completed.push(x)`, `state.running = false`.
+    /// Fields of a guard's value that the code names, however it uses them, once per mention:
+    /// `g.shutdown`, `m.lock().unwrap().completed.push(x)`, `state.running = false`.
     pub guard_fields: Vec<GuardField>,
     /// `if`, `if let`, `match`, `while` and `while let`: what their conditions evaluate and
     /// what they control.

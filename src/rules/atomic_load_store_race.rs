@@ -260,8 +260,9 @@ enum Dep {
     Branch,
 }
 
-/// How store `st` (its stored value `value`) depends on load `ld`, if it does.
-fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact) -> Option<Dep> {
+/// How store `st` (its stored value `value`) depends on load `ld`, if it does; `derived` are
+/// the locals computed from the load (`let v = X.load(o); let w = v + 1;`).
+fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact, derived: &[LocalIdx]) -> Option<Dep> {
     match &value.shape {
         ArgShape::Binary { lhs, rhs, .. }
             if lhs.call == Some(ld.call) || rhs.call == Some(ld.call) =>
@@ -271,8 +272,6 @@ fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact) -> Option<Dep> {
         ArgShape::Call(w) if wraps(body, *w, ld.call) => return Some(Dep::Wrapping),
         _ => {}
     }
-    // The locals computed from the load: `let v = X.load(o); let w = v + 1;`.
-    let derived = body.computed_from(ld.event);
     let from_load = |l: &LocalIdx| derived.contains(l);
     // `X.store(v + 1)` computes from what was loaded; a bare `X.store(v)` may store a value
     // `v` was given since (`v = compute()`), unless nothing assigns `v` again.
@@ -302,15 +301,18 @@ fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact) -> Option<Dep> {
     let branch = body.branches.iter().find(|b| {
         (b.cond.contains(ld.event) || b.locals.iter().any(from_load)) && b.body.contains(st.event)
     })?;
-    // A one-way flag: `if !F.load(o) { F.store(true, o) }` and nothing else (no `else`
-    // either), the loaded value used by the test alone. Racing threads store the same value,
-    // and nothing they do depends on which of them did.
+    // A one-way flag: `if !F.load(o) { F.store(true, o) }` and nothing else in that arm, the
+    // loaded value used by the test alone, and no arm leaving early. Racing threads store the
+    // same value, and nothing they do depends on which of them did.
     let one_way = matches!(value.shape, ArgShape::Bool(true))
         && branch.cond.contains(ld.event)
         && derived.is_empty()
         && !branch.exits
-        && branch.arm_stmts == [1, 0]
-        && (branch.body.start..branch.body.end).all(|e| e == st.event);
+        && branch.arm_stmts.first() == Some(&1)
+        && branch
+            .arms
+            .first()
+            .is_some_and(|arm| (arm.start..arm.end).all(|e| e == st.event));
     (!one_way).then_some(Dep::Branch)
 }
 
@@ -329,6 +331,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         if loads.is_empty() {
             continue;
         }
+        let derived: Vec<Vec<LocalIdx>> =
+            loads.iter().map(|l| body.computed_from(l.event)).collect();
         // `&mut self` or `self`: nobody else can reach `self`'s atomics meanwhile.
         // Both steps under a lock every caller holds are one step for everyone else.
         let under_callers_lock = m.runs_under_callers_lock(f);
@@ -355,15 +359,16 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let mut found: Option<(&Op, Dep)> = None;
-            for ld in loads
+            for (ld, derived) in loads
                 .iter()
-                .filter(|l| l.event < st.event && l.same_atomic(st))
+                .zip(&derived)
+                .filter(|(l, _)| l.event < st.event && l.same_atomic(st))
             {
                 // Two arms of one `if` or `match` never run together.
                 if body.exclusive(ld.event, st.event) {
                     continue;
                 }
-                if let Some(dep) = dependence(body, st, ld, value) {
+                if let Some(dep) = dependence(body, st, ld, value, derived) {
                     found = Some((ld, dep));
                     break;
                 }

@@ -262,7 +262,17 @@ fn reads(body: &Body, h: u32) -> Parts {
         .filter(|g| g.holder == h)
         .map(|g| g.field)
         .collect();
-    let mentions = body.guard_uses.iter().filter(|u| u.holder == h).count();
+    // Mentions of the guard's binding, but for the `drop(g)` that ends it.
+    let dropped_in = |u: &crate::facts::GuardUse| {
+        body.guard_ops
+            .iter()
+            .any(|op| op.holder == h && op.span.lo <= u.span.lo && u.span.hi <= op.span.hi)
+    };
+    let mentions = body
+        .guard_uses
+        .iter()
+        .filter(|u| u.holder == h && !dropped_in(u))
+        .count();
     let whole = fields.is_empty()
         || mentions > fields.len()
         || body.guard_accesses.iter().any(|a| a.holder == h)
@@ -490,15 +500,15 @@ fn dependence<'b>(
     first: &Site,
     second: &Site,
     changed: &Parts,
+    derived: &[LocalIdx],
 ) -> Option<Dep<'b>> {
     let read = site_reads(body, first);
     // A field checked and another one written: the act is complete whatever the check saw.
     if !read.overlaps(changed) {
         return None;
     }
-    let derived = body.computed_from(first.event);
     if let Some(branch) = body.branches.iter().find(|b| {
-        checks(m, f, body, b, first, &derived)
+        checks(m, f, body, b, first, derived)
             && (b.body.contains(second.event) || (b.exits && second.event >= b.body.end))
     }) {
         return Some(Dep::Control(branch));
@@ -545,6 +555,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         let under_callers_lock = m.runs_under_callers_lock(f);
         let mut reported: Vec<u32> = vec![];
         for (i, first) in sites.iter().enumerate() {
+            // The locals computed from what the first section read, once it is needed.
+            let mut derived: Option<Vec<LocalIdx>> = None;
             for second in &sites[i + 1..] {
                 if second.event <= first.event
                     || reported.contains(&second.event)
@@ -583,7 +595,8 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 let Some(changed) = site_changes(m, body, second) else {
                     continue;
                 };
-                let Some(dep) = dependence(m, f, body, first, second, &changed) else {
+                let derived = derived.get_or_insert_with(|| body.computed_from(first.event));
+                let Some(dep) = dependence(m, f, body, first, second, &changed, derived) else {
                     continue;
                 };
                 // Both sections under one outer lock are one section for everyone else.

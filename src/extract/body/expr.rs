@@ -88,13 +88,10 @@ impl Walker<'_, '_> {
             return part.clone();
         }
         if let Some(holder) = self.guard_itself(&base) {
-            let field = GuardField {
+            self.cur.body.guard_fields.push(GuardField {
                 holder,
                 field: member_sym(member),
-            };
-            if !self.cur.body.guard_fields.contains(&field) {
-                self.cur.body.guard_fields.push(field);
-            }
+            });
         }
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
