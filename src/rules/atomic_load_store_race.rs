@@ -46,10 +46,11 @@ thread, a thread-local's, one used in a single-threaded test that spawns nothing
 private method) are not reported. Nor are functions that also use `compare_exchange`, `swap`
 or `fetch_*` (lock-free code that knows the one-step forms), a load and a store in two arms
 of one `if` or `match`, a computed value stored after a test (a cache at worst filled twice),
-and a one-way flag: `if !F.load(o) { F.store(true, o) }` with nothing else in the branch and
-the loaded value used by the test alone, where racing threads store the same value. A flag
-cleared the same way (`if F.load(o) { F.store(false, o) }`, nothing else in the branch) is as
-harmless and is still reported. A store after a test that returns early (`if F.load(o) {
+and a one-way flag: `if !F.load(o) { F.store(true, o) }` with nothing else in that arm, no
+arm that returns or breaks, and the loaded value used by the test alone, where racing threads
+store the same value. A flag cleared the same way (`if F.load(o) { F.store(false, o) }`) is
+as harmless and is still reported (lockbud counts it as a bug); so is a constant stored after
+a test whose branch only logs (both threads log). A store after a test that returns early (`if F.load(o) {
 return; } F.store(true, o)`) is not seen as depending on the test, and is missed. Locals are
 followed through their `let` only: a value that reaches the store through an assignment or a
 field is not seen; a bare `X.store(v, o)` counts only when nothing assigns `v` again.
