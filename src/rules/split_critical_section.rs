@@ -62,19 +62,23 @@ It reports only with evidence of each step, and stays silent otherwise:
   method (`entry`, `contains_key`, `get`, `len`, …) or asks again what the first section asked
   (the same method on the guarded value) re-checks, and is not reported, even when the re-check
   comes after the act; a re-check hidden in a called method is not seen, and is reported.
+- *A check first*: a first section that changes the value too (an insert undone later, a
+  `mem::take(&mut *g)` that moves the list out) is an act of its own, not a check.
 - *Two threads*: it takes a lock as shared unless the code shows no other thread can reach
-  it: `self`'s locks in a method taking `&mut self`, `self` or `Pin<&mut Self>`,
-  a `self` type that is neither `Sync` nor `Clone`, a local made in the function and never
-  handed to another thread, a thread-local's value, a single-threaded test that spawns
-  nothing, and a closure run inside `critical_section::with` are not reported; every other
-  lock (a static, a parameter, `&self` of any other type) is. A private method
-  whose every call is made on `self` with one lock of `self`'s held is not reported either.
+  it: `self`'s locks in a method taking `&mut self`, `self` or `Pin<&mut Self>`, a `self`
+  type that is neither `Sync` nor `Clone`, a local made in the function and never handed to
+  another thread, a thread-local's value, a single-threaded test that spawns nothing, and a
+  closure run inside `critical_section::with` are not reported; every other lock (a static,
+  a parameter, `&self` of any other type) is. A private method whose every call is made on
+  `self` with one lock of `self`'s held is not reported either.
 - *One hazard, one finding*: where the first guard is still alive at the second acquisition
   (including a guard a called method returned), that is `double_lock` or `rwlock_upgrade`, not
   this rule.
 
-Only methods called directly are followed, one level deep. A `Mutex<()>` guards code, not
-data, and is never a check. No fix is offered: merging the two sections changes what runs
+Only methods called directly are followed, one level deep, and a lock a called method takes
+in an element its own local picks (`self.shards[index]`) is not known to be the one another
+call takes. A guard that goes through a macro of the crate's own (`try_lock!(m.write())`) is
+not followed. A `Mutex<()>` guards code, not data, and is never a check. No fix is offered: merging the two sections changes what runs
 under the lock.
 
 ### Example
