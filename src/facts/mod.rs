@@ -667,8 +667,8 @@ pub struct LocalFacts {
     /// Other locals of this body that the `let` initializer mentions: what its value is
     /// computed from (`let w = v + 1` → `v`).
     pub init_locals: Vec<LocalIdx>,
-    /// Given a new value by a plain `=` after its `let` (`v = compute()`): its initializer is
-    /// then not all it holds.
+    /// Given a new value by a plain `=` that is not computed from its old one (`v = compute()`,
+    /// not `v = v + 1`): its initializer is then not all it may hold.
     pub reassigned: bool,
     /// Bound to a value made right there (`S { .. }`, `S::new(..)`, `Arc::new(..)`): nobody else
     /// has it until this function hands it out.

@@ -274,19 +274,18 @@ fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact, derived: &[LocalId
         _ => {}
     }
     let from_load = |l: &LocalIdx| derived.contains(l);
-    // `X.store(v + 1)` computes from what was loaded; a bare `X.store(v)` may store a value
-    // `v` was given since (`v = compute()`), unless nothing assigns `v` again.
-    let data = match &value.shape {
-        ArgShape::Binary { .. } | ArgShape::Call(_) => value.locals.iter().any(from_load),
-        ArgShape::Path(p) if p.len() == 1 => value.locals.iter().any(|l| {
-            from_load(l)
-                && body
-                    .locals
-                    .get(*l as usize)
-                    .is_some_and(|lf| !lf.reassigned)
-        }),
-        _ => false,
-    };
+    // `X.store(v + 1)`, `X.store(w)` compute from what was loaded, unless `v` was given a new
+    // value since (`v = compute()`).
+    let data = matches!(
+        &value.shape,
+        ArgShape::Binary { .. } | ArgShape::Call(_) | ArgShape::Path(_)
+    ) && value.locals.iter().any(|l| {
+        from_load(l)
+            && body
+                .locals
+                .get(*l as usize)
+                .is_some_and(|lf| !lf.reassigned)
+    });
     if data {
         return Some(Dep::Local);
     }

@@ -533,7 +533,13 @@ fn dependence<'b>(
         .any(|w| {
             w.holder == h2
                 && w.access == Access::Assign
-                && w.locals.iter().any(|l| derived.contains(l))
+                && w.locals.iter().any(|l| {
+                    derived.contains(l)
+                        && body
+                            .locals
+                            .get(*l as usize)
+                            .is_some_and(|lf| !lf.reassigned)
+                })
                 && read.overlaps(&match w.field {
                     Some(f) => Parts::Fields(vec![f]),
                     None => Parts::Whole,

@@ -185,7 +185,7 @@ impl Walker<'_, '_> {
             Expr::Assign(a) => {
                 let v = self.expr(&a.right);
                 let whole = expr_span(e);
-                let target = self.assign(&a.left, v, Access::Assign);
+                let target = self.assign(&a.left, &a.right, v, Access::Assign);
                 let value = expr_span(&a.right);
                 self.static_write(&a.left, whole, value, None);
                 let deref = matches!(strip_parens(&a.left),
@@ -382,8 +382,15 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Assigns `v` to `lhs`; returns what `lhs` evaluated to when it is not a local.
-    pub(super) fn assign(&mut self, lhs: &syn::Expr, v: Val, access: Access) -> Option<Val> {
+    /// Assigns `v` (the value of `rhs`) to `lhs`; returns what `lhs` evaluated to when it is not
+    /// a local.
+    pub(super) fn assign(
+        &mut self,
+        lhs: &syn::Expr,
+        rhs: &syn::Expr,
+        v: Val,
+        access: Access,
+    ) -> Option<Val> {
         let lhs = strip_parens(lhs);
         if let syn::Expr::Path(p) = lhs
             && let Some(id) = p.path.get_ident()
@@ -403,7 +410,8 @@ impl Walker<'_, '_> {
                     local.init_call.get_or_insert(c);
                 }
             }
-            if key.0 == self.cur.fn_ {
+            // `v = compute()` replaces what `v` held; `v = v + 1` computes from it.
+            if key.0 == self.cur.fn_ && !self.own_locals_of(rhs).contains(&key.1) {
                 self.cur.body.locals[key.1 as usize].reassigned = true;
             }
             // The old value is dropped after the new one is computed.
