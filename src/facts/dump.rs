@@ -169,8 +169,18 @@ pub fn dump(facts: &FileFacts) -> String {
                 a.span.lo.line
             );
         }
-        for h in &body.guard_field_writes {
-            let _ = writeln!(out, "  field write h{h}");
+        for w in &body.guard_writes {
+            let _ = writeln!(
+                out,
+                "  write h{}{} {:?} from {:?}",
+                w.holder,
+                w.field.map(|f| format!(".{f}")).unwrap_or_default(),
+                w.access,
+                w.locals
+            );
+        }
+        for gf in &body.guard_fields {
+            let _ = writeln!(out, "  field h{}.{}", gf.holder, gf.field);
         }
         for b in &body.branches {
             let _ = writeln!(
@@ -192,6 +202,7 @@ pub fn dump(facts: &FileFacts) -> String {
                 .iter()
                 .map(|a| match &a.shape {
                     ArgShape::Path(p) => crate::intern::join_path(p),
+                    ArgShape::Bool(b) => b.to_string(),
                     ArgShape::Lit => "lit".into(),
                     ArgShape::Call(c) => format!("call{c}"),
                     ArgShape::Binary { op, lhs, rhs } => format!(

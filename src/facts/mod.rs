@@ -302,8 +302,12 @@ pub struct Body {
     pub guard_uses: Vec<GuardUse>,
     /// Reads and writes of a guard's value through `*`: `*g += 1`, `*m.lock().unwrap() = v`.
     pub guard_accesses: Vec<ValueAccess>,
-    /// Guards whose value is changed through a projection: `g.count += 1`, `g.items[i] = x`.
-    pub guard_field_writes: Vec<HolderIdx>,
+    /// Assignments to a guard's value or to a part of it: `*g = v`, `*g += 1`, `g.count += 1`,
+    /// `g.items[i] = x`, with the field written and the locals the new value mentions.
+    pub guard_writes: Vec<GuardWrite>,
+    /// Fields of a guard's value that the code names, however it uses them, once per mention:
+    /// `g.shutdown`, `m.lock().unwrap().completed.push(x)`, `state.running = false`.
+    pub guard_fields: Vec<GuardField>,
     /// `if`, `if let`, `match`, `while` and `while let`: what their conditions evaluate and
     /// what they control.
     pub branches: Vec<Branch>,
@@ -437,6 +441,26 @@ pub struct GuardUse {
     pub span: Span,
 }
 
+/// An assignment to a guard's value, or to a field of it.
+#[derive(Clone, Debug)]
+pub struct GuardWrite {
+    pub holder: HolderIdx,
+    /// The field of the guarded value that changes (`g.count += 1` → `count`, `g.items[i] = x`
+    /// → `items`); `None` for the whole value (`*g = v`, `g[i] = v`).
+    pub field: Option<Sym>,
+    /// `Assign` (`=`: the old value is overwritten) or `Compound` (`+=` and friends).
+    pub access: Access,
+    /// Locals of this body the assigned value (the right-hand side) mentions.
+    pub locals: Vec<LocalIdx>,
+}
+
+/// A field of a guard's value, named: `g.shutdown`, `m.lock().unwrap().completed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardField {
+    pub holder: HolderIdx,
+    pub field: Sym,
+}
+
 /// Where an expression stands: what a rewrite of it must keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExprPos {
@@ -503,6 +527,10 @@ pub struct Branch {
     /// For `if` (then, else) and `match` (each arm): the events of each arm. Events in two
     /// arms of one branch never run in one pass through it.
     pub arms: Vec<Interval>,
+    /// For each of `arms`, how many statements it has: a block's statements (macro calls
+    /// such as `println!` included, which make no events), 1 for an arm that is an
+    /// expression or an `else if`, 0 for a missing `else`.
+    pub arm_stmts: Vec<u32>,
 }
 
 impl Branch {
@@ -518,6 +546,28 @@ impl Body {
     /// one `if` or `match`?
     pub fn exclusive(&self, a: u32, b: u32) -> bool {
         self.branches.iter().any(|br| br.separates(a, b))
+    }
+
+    /// The locals whose `let` computed them from what event `e` gave (`let v = X.load(o)`), or
+    /// from such a local (`let w = v + 1`, `let v4 = if v3 > 10 { v3 } else { 0 }`), a few
+    /// steps deep.
+    pub fn computed_from(&self, e: u32) -> Vec<LocalIdx> {
+        let mut out: Vec<LocalIdx> = (0..self.locals.len() as LocalIdx)
+            .filter(|&l| self.locals[l as usize].init.contains(e))
+            .collect();
+        for _ in 0..8 {
+            let before = out.len();
+            for (i, l) in self.locals.iter().enumerate() {
+                let i = i as LocalIdx;
+                if !out.contains(&i) && l.init_locals.iter().any(|x| out.contains(x)) {
+                    out.push(i);
+                }
+            }
+            if out.len() == before {
+                break;
+            }
+        }
+        out
     }
 }
 
@@ -540,7 +590,9 @@ pub struct ArgFact {
 pub enum ArgShape {
     /// A path as written: `Ordering::SeqCst`, `true`, `n`.
     Path(Box<[Sym]>),
-    /// A literal: `1`, `"x"`.
+    /// `true` or `false`.
+    Bool(bool),
+    /// Any other literal: `1`, `"x"`.
     Lit,
     /// Exactly a call of this body: `X.load(o)`, `f(x)`.
     Call(CallIdx),
@@ -614,6 +666,12 @@ pub struct LocalFacts {
     pub is_closure_param: bool,
     /// The events of the `let` initializer that bound it (empty when there is none).
     pub init: Interval,
+    /// Other locals of this body that the `let` initializer mentions: what its value is
+    /// computed from (`let w = v + 1` → `v`).
+    pub init_locals: Vec<LocalIdx>,
+    /// Given a new value by a plain `=` that is not computed from its old one (`v = compute()`,
+    /// not `v = v + 1`): its initializer is then not all it may hold.
+    pub reassigned: bool,
     /// Bound to a value made right there (`S { .. }`, `S::new(..)`, `Arc::new(..)`): nobody else
     /// has it until this function hands it out.
     pub fresh: bool,

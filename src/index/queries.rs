@@ -141,6 +141,15 @@ impl<'i> Model<'i> {
             .name
     }
 
+    /// The local of `f`'s own body that a base names (not a captured one of an enclosing
+    /// function).
+    pub fn own_local(&self, f: FnId, base: &Base) -> Option<LocalIdx> {
+        match base {
+            Base::Local { fn_, local } if *fn_ == self.ix.fns[f.0 as usize].idx => Some(*local),
+            _ => None,
+        }
+    }
+
     /// Local `l` of body `f`.
     pub fn local(&self, f: FnId, l: LocalIdx) -> Option<&'i LocalFacts> {
         self.body(f)?.locals.get(l as usize)

@@ -32,6 +32,12 @@ pub enum LockLib {
 }
 
 impl LockLib {
+    /// `lock()` returns a `LockResult`: `Ok(guard)`, or `Err` when a thread panicked holding
+    /// the lock (std's poisoning).
+    pub fn lock_returns_result(self) -> bool {
+        self == LockLib::Std
+    }
+
     pub fn is_async(self) -> bool {
         matches!(
             self,

@@ -2,13 +2,16 @@
 
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{ArgShape, ArithOp, Base, Body, CallIdx, Callee, EventKind, Operand};
+use crate::facts::{
+    ArgFact, ArgShape, ArithOp, Base, Body, CallIdx, Callee, EventKind, LocalIdx, Operand,
+};
 use crate::index::FnId;
-use crate::index::locks::{Instance, InstanceBase};
+use crate::index::locks::{Instance, InstanceBase, LockClass};
 use crate::index::model::Model;
 use crate::index::types::Ty;
 use crate::known::atomics;
 use crate::span::Span;
+use std::collections::HashMap;
 
 pub const RULE: Rule = Rule {
     name: "atomic_load_store_race",
@@ -21,8 +24,11 @@ pub const RULE: Rule = Rule {
 
 const DOCS: &str = r#"### What it does
 Finds an atomic updated in two steps: a `load`, then a `store` of a value computed from it
-(`X.store(X.load(o) + 1, o)`, or through a local), or a `store` that runs only when a `load`
-saw a certain value (`if !F.load(o) { F.store(true, o) }`).
+(`X.store(X.load(o) + 1, o)`, or through locals: `let v = X.load(o); let w = v + 1;
+X.store(w, o)`), or a `store` that runs only when a `load` saw a certain value (`if
+X.load(o) == 0 { prepare(); X.store(1, o) }`, also through locals computed from the load). A
+load inside a small helper that returns it (`fn current() -> u64 { X.load(o) }`, or a `&self`
+method) counts as a load where the helper is called.
 
 ### Why is this bad
 Each step is atomic; the pair is not. Two threads can both load 5 and both store 6, and one
@@ -33,11 +39,23 @@ one atomic read-modify-write (`fetch_add`, `fetch_update`, `swap`, `compare_exch
 ### Known problems
 An atomic that only one thread ever writes (the producer's index of a single-producer queue)
 can be updated this way safely; lockscan cannot see that only one thread writes, and reports it.
-Pairs under a common lock, fields of `&mut self` or `self`, functions that also use
-`compare_exchange`, `swap` or `fetch_*` (lock-free code that knows the one-step forms), and a
-computed value stored after a test (a cache at worst filled twice) are not reported.
+It takes an atomic as shared unless the code shows no other thread can reach it: fields of `&mut self`, `self` or `Pin<&mut Self>`, of a `self` type that is
+neither `Sync` nor `Clone`, an atomic made in the function and never handed to another
+thread, a thread-local's, one used in a single-threaded test that spawns nothing or inside
+`critical_section::with`, and pairs under a lock held at both steps (or by every caller of a
+private method) are not reported. Nor are functions that also use `compare_exchange`, `swap`
+or `fetch_*` (lock-free code that knows the one-step forms), a load and a store in two arms
+of one `if` or `match`, a computed value stored after a test (a cache at worst filled twice),
+and a one-way flag: `if !F.load(o) { F.store(true, o) }` with nothing else in that arm, no
+arm that returns or breaks, and the loaded value used by the test alone, where racing threads
+store the same value. A flag cleared the same way (`if F.load(o) { F.store(false, o) }`) is
+as harmless and is still reported (lockbud counts it as a bug); so is a constant stored after
+a test whose branch only logs (both threads log). A store after a test that returns early (`if F.load(o) {
+return; } F.store(true, o)`) is not seen as depending on the test, and is missed. Locals are
+followed through their `let` only: a value that reaches the store through an assignment or a
+field is not seen; a bare `X.store(v, o)` counts only when nothing assigns `v` again.
 The fix for `X.store(X.load(o) + n, o)` uses `fetch_add(n, o)`, which wraps on overflow where
-`+` would panic in a debug build.
+`+` would panic in a debug build; no fix is offered when the load is in a helper.
 
 ### Example
 ```rust
@@ -58,14 +76,25 @@ fn hit() {
 ```
 "#;
 
-/// A `load` or `store` call on an atomic place.
+/// A `load` or `store` call on an atomic place, or a call of a helper that returns a load.
 struct Op {
+    /// The call in this body: the `load` or `store`, or the helper's call.
     call: CallIdx,
     event: u32,
+    class: Option<LockClass>,
     instance: Instance,
     text: String,
-    /// The receiver and the call: `X.load(o)`.
+    /// The receiver and the call (`X.load(o)`), or the helper's call.
     span: Span,
+    /// For a load in a helper: the helper, and the span of the load in it.
+    inner: Option<(FnId, Span)>,
+}
+
+impl Op {
+    /// Do both work on one atomic?
+    fn same_atomic(&self, other: &Op) -> bool {
+        self.class == other.class && self.instance.same_as(&other.instance)
+    }
 }
 
 fn ordering_of(body: &Body, c: CallIdx, arg: usize) -> Option<(&str, Span, &[crate::intern::Sym])> {
@@ -125,10 +154,97 @@ fn ops(m: &Model, f: FnId, body: &Body, method: &str, argc: usize) -> Vec<Op> {
         out.push(Op {
             call: c,
             event: e as u32,
+            class: info.class,
             instance: info.instance,
             text: info.text,
             span,
+            inner: None,
         });
+    }
+    out
+}
+
+/// The load a small helper returns as it is (`fn current() -> u64 { X.load(o) }`), if it does.
+fn returned_load(m: &Model, g: FnId) -> Option<Op> {
+    let body = m.body(g)?;
+    let loads = ops(m, g, body, "load", 1);
+    body.returns.iter().find_map(|r| {
+        let Operand::Place(p) = r else { return None };
+        let place = &body.places[*p as usize];
+        let Base::Call(c) = place.base else {
+            return None;
+        };
+        if !place.proj.is_empty() {
+            return None;
+        }
+        let ld = loads.iter().find(|l| l.call == c)?;
+        Some(Op {
+            call: ld.call,
+            event: ld.event,
+            class: ld.class.clone(),
+            instance: ld.instance.clone(),
+            text: ld.text.clone(),
+            span: ld.span,
+            inner: None,
+        })
+    })
+}
+
+/// Calls of helpers that return a load, as loads of this body: a static's load is the same
+/// static here; `self.depth()` loads the receiver's `depth`.
+fn helper_loads(m: &Model, f: FnId, body: &Body, cache: &mut HashMap<FnId, Option<Op>>) -> Vec<Op> {
+    let mut out = vec![];
+    for (e, ev) in body.events.iter().enumerate() {
+        let EventKind::Call(c) = ev.kind else {
+            continue;
+        };
+        let call = &body.calls[c as usize];
+        for &g in m.callees(f, c) {
+            if m.outer_fn(g) == m.outer_fn(f) {
+                continue;
+            }
+            let Some(ld) = cache.entry(g).or_insert_with(|| returned_load(m, g)) else {
+                continue;
+            };
+            let (instance, text) = match ld.instance.base {
+                InstanceBase::Static => (ld.instance.clone(), ld.text.clone()),
+                InstanceBase::SelfValue => {
+                    let (Callee::Method(_), Some(Operand::Place(p))) =
+                        (&call.callee, &call.receiver)
+                    else {
+                        continue;
+                    };
+                    let recv = m.place_info(f, &body.places[*p as usize]);
+                    if recv.instance.base == InstanceBase::Unknown {
+                        continue;
+                    }
+                    let mut path = recv.instance.path;
+                    path.extend(ld.instance.path.iter().cloned());
+                    let rest = ld
+                        .text
+                        .split_once('.')
+                        .map(|(_, r)| format!(".{r}"))
+                        .unwrap_or_default();
+                    (
+                        Instance {
+                            base: recv.instance.base,
+                            path,
+                        },
+                        format!("{}{rest}", recv.text),
+                    )
+                }
+                _ => continue,
+            };
+            out.push(Op {
+                call: c,
+                event: e as u32,
+                class: ld.class.clone(),
+                instance,
+                text,
+                span: ev.span,
+                inner: Some((g, ld.span)),
+            });
+        }
     }
     out
 }
@@ -145,16 +261,78 @@ enum Dep {
     Branch,
 }
 
+/// How store `st` (its stored value `value`) depends on load `ld`, if it does; `derived` are
+/// the locals computed from the load (`let v = X.load(o); let w = v + 1;`).
+fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact, derived: &[LocalIdx]) -> Option<Dep> {
+    match &value.shape {
+        ArgShape::Binary { lhs, rhs, .. }
+            if lhs.call == Some(ld.call) || rhs.call == Some(ld.call) =>
+        {
+            return Some(Dep::Operand);
+        }
+        ArgShape::Call(w) if wraps(body, *w, ld.call) => return Some(Dep::Wrapping),
+        _ => {}
+    }
+    let from_load = |l: &LocalIdx| derived.contains(l);
+    // `X.store(v + 1)`, `X.store(w)` compute from what was loaded, unless `v` was given a new
+    // value since (`v = compute()`).
+    let data = matches!(
+        &value.shape,
+        ArgShape::Binary { .. } | ArgShape::Call(_) | ArgShape::Path(_)
+    ) && value.locals.iter().any(|l| {
+        from_load(l)
+            && body
+                .locals
+                .get(*l as usize)
+                .is_some_and(|lf| !lf.reassigned)
+    });
+    if data {
+        return Some(Dep::Local);
+    }
+    // A flag set after a test (`store(true)`); a computed value stored after a test is a
+    // cache filled twice at worst (`if X.load() == 0 { X.store(f()) }`).
+    let constant = matches!(
+        value.shape,
+        ArgShape::Lit | ArgShape::Bool(_) | ArgShape::Path(_)
+    ) && value.locals.is_empty();
+    if !constant {
+        return None;
+    }
+    let branch = body.branches.iter().find(|b| {
+        (b.cond.contains(ld.event) || b.locals.iter().any(from_load)) && b.body.contains(st.event)
+    })?;
+    // A one-way flag: `if !F.load(o) { F.store(true, o) }` and nothing else in that arm, the
+    // loaded value used by the test alone, and no arm leaving early. Racing threads store the
+    // same value, and nothing they do depends on which of them did.
+    let one_way = matches!(value.shape, ArgShape::Bool(true))
+        && branch.cond.contains(ld.event)
+        && derived.is_empty()
+        && !branch.exits
+        && branch.arm_stmts.first() == Some(&1)
+        && branch
+            .arms
+            .first()
+            .is_some_and(|arm| (arm.start..arm.end).all(|e| e == st.event));
+    (!one_way).then_some(Dep::Branch)
+}
+
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    let mut helpers: HashMap<FnId, Option<Op>> = HashMap::new();
     for (f, body) in m.bodies() {
         if body.call_args.is_empty() {
             continue;
         }
-        let loads = ops(m, f, body, "load", 1);
+        let stores = ops(m, f, body, "store", 2);
+        if stores.is_empty() {
+            continue;
+        }
+        let mut loads = ops(m, f, body, "load", 1);
+        loads.extend(helper_loads(m, f, body, &mut helpers));
         if loads.is_empty() {
             continue;
         }
-        let stores = ops(m, f, body, "store", 2);
+        let derived: Vec<Vec<LocalIdx>> =
+            loads.iter().map(|l| body.computed_from(l.event)).collect();
         // `&mut self` or `self`: nobody else can reach `self`'s atomics meanwhile.
         // Both steps under a lock every caller holds are one step for everyone else.
         let under_callers_lock = m.runs_under_callers_lock(f);
@@ -181,44 +359,16 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let mut found: Option<(&Op, Dep)> = None;
-            for ld in loads
+            for (ld, derived) in loads
                 .iter()
-                .filter(|l| l.event < st.event && l.instance.same_as(&st.instance))
+                .zip(&derived)
+                .filter(|(l, _)| l.event < st.event && l.same_atomic(st))
             {
-                let dep = match &value.shape {
-                    ArgShape::Binary { lhs, rhs, .. }
-                        if lhs.call == Some(ld.call) || rhs.call == Some(ld.call) =>
-                    {
-                        Some(Dep::Operand)
-                    }
-                    ArgShape::Call(w) if wraps(body, *w, ld.call) => Some(Dep::Wrapping),
-                    _ => None,
-                };
-                let dep = dep.or_else(|| {
-                    let from_load = |l: &u32| {
-                        body.locals
-                            .get(*l as usize)
-                            .is_some_and(|lf| lf.init.contains(ld.event))
-                    };
-                    // `X.store(v + 1)` computes from what was loaded; `X.store(v)` may store a
-                    // value `v` was given since (`v = compute()`).
-                    let computed =
-                        matches!(value.shape, ArgShape::Binary { .. } | ArgShape::Call(_));
-                    if computed && value.locals.iter().any(from_load) {
-                        return Some(Dep::Local);
-                    }
-                    // A flag set after a test (`store(true)`); a computed value stored after a
-                    // test is a cache filled twice at worst (`if X.load() == 0 { X.store(f()) }`).
-                    let constant = matches!(value.shape, ArgShape::Lit | ArgShape::Path(_))
-                        && value.locals.is_empty();
-                    (constant
-                        && body.branches.iter().any(|b| {
-                            (b.cond.contains(ld.event) || b.locals.iter().any(from_load))
-                                && b.body.contains(st.event)
-                        }))
-                    .then_some(Dep::Branch)
-                });
-                if let Some(dep) = dep {
+                // Two arms of one `if` or `match` never run together.
+                if body.exclusive(ld.event, st.event) {
+                    continue;
+                }
+                if let Some(dep) = dependence(body, st, ld, value, derived) {
                     found = Some((ld, dep));
                     break;
                 }
@@ -232,41 +382,58 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let (message, label, help) = match dep {
-                Dep::Branch => (
-                    format!(
-                        "`{}` is tested and then set in two steps: two threads can both pass the test",
-                        st.text
-                    ),
-                    "set here, only after the test",
-                    format!(
-                        "test and set in one step: `{0}.swap(new, …)` returns the old value, and `{0}.compare_exchange(expected, new, …)` sets only if nothing changed it",
-                        st.text
-                    ),
-                ),
-                _ => (
-                    format!(
-                        "`{}` is read and written in two steps: an update between them is lost",
-                        st.text
-                    ),
-                    "written here, from the value read before",
-                    format!(
-                        "make it one atomic read-modify-write: `{0}.fetch_add(…)`/`fetch_sub(…)`, or `{0}.fetch_update(…)` for any other change",
-                        st.text
-                    ),
-                ),
-            };
-            let mut d = Diagnostic::new(RULE.name, RULE.level, m.loc(f, st.span), message)
-                .primary_label(label)
-                .label(m.loc(f, ld.span), "read here")
-                .help(help)
-                .note("each step is atomic; the pair is not, and another thread can come between them");
-            if let Some(fix) = fetch_fix(m, f, body, st, ld, &dep) {
-                d = d.fix(fix);
-            }
-            out.push(d);
+            out.push(diagnostic(m, f, body, st, ld, &dep));
         }
     }
+}
+
+fn diagnostic(m: &Model, f: FnId, body: &Body, st: &Op, ld: &Op, dep: &Dep) -> Diagnostic {
+    let (message, label, help) = match dep {
+        Dep::Branch => (
+            format!(
+                "`{}` is tested and then set in two steps: two threads can both pass the test",
+                st.text
+            ),
+            "set here, only after the test",
+            format!(
+                "test and set in one step: `{0}.swap(new, …)` returns the old value, and `{0}.compare_exchange(expected, new, …)` sets only if nothing changed it",
+                st.text
+            ),
+        ),
+        _ => (
+            format!(
+                "`{}` is read and written in two steps: an update between them is lost",
+                st.text
+            ),
+            "written here, from the value read before",
+            format!(
+                "make it one atomic read-modify-write: `{0}.fetch_add(…)`/`fetch_sub(…)`, or `{0}.fetch_update(…)` for any other change",
+                st.text
+            ),
+        ),
+    };
+    let mut d = Diagnostic::new(RULE.name, RULE.level, m.loc(f, st.span), message)
+        .primary_label(label)
+        .help(help)
+        .note("each step is atomic; the pair is not, and another thread can come between them");
+    match ld.inner {
+        Some((g, span)) => {
+            let name = m.fn_name(g);
+            d = d
+                .label(m.loc(g, span), format!("read here, in `{name}`"))
+                .label(
+                    m.loc(f, ld.span),
+                    format!("`{name}` returns the value it read"),
+                );
+        }
+        None => {
+            d = d.label(m.loc(f, ld.span), "read here");
+            if let Some(fix) = fetch_fix(m, f, body, st, ld, dep) {
+                d = d.fix(fix);
+            }
+        }
+    }
+    d
 }
 
 /// `c` is `<load>.wrapping_add(k)` or `.wrapping_sub(k)`.

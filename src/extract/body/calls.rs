@@ -202,7 +202,10 @@ impl Walker<'_, '_> {
         let e = strip_parens(a);
         let shape = match e {
             syn::Expr::Path(p) if p.qself.is_none() => ArgShape::Path(syms_of(&p.path)),
-            syn::Expr::Lit(_) => ArgShape::Lit,
+            syn::Expr::Lit(l) => match &l.lit {
+                syn::Lit::Bool(b) => ArgShape::Bool(b.value),
+                _ => ArgShape::Lit,
+            },
             syn::Expr::MethodCall(_) | syn::Expr::Call(_) => match self.call_of(e, ev0) {
                 Some(c) => ArgShape::Call(c),
                 None => ArgShape::Other,

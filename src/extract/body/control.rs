@@ -21,6 +21,7 @@ impl Walker<'_, '_> {
             exits: false,
             locals,
             arms: vec![],
+            arm_stmts: vec![],
         });
         self.cur.body.branches.len() - 1
     }
@@ -36,10 +37,12 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// The events of each arm of a branch: arms never run together in one pass.
-    pub(super) fn set_arms(&mut self, b: usize, arms: Vec<Interval>) {
+    /// The events and the statement counts of each arm of a branch: arms never run together
+    /// in one pass.
+    pub(super) fn set_arms(&mut self, b: usize, arms: Vec<Interval>, stmts: Vec<u32>) {
         if let Some(br) = self.cur.body.branches.get_mut(b) {
             br.arms = arms;
+            br.arm_stmts = stmts;
         }
     }
 
@@ -160,6 +163,11 @@ impl Walker<'_, '_> {
         }
         let else_state = self.snapshot();
         self.close_branch(br, then_state.diverged || else_state.diverged);
+        let else_stmts = match i.else_branch.as_ref().map(|(_, e)| strip_parens(e)) {
+            Some(syn::Expr::Block(b)) => b.block.stmts.len() as u32,
+            Some(_) => 1,
+            None => 0,
+        };
         self.set_arms(
             br,
             vec![
@@ -169,6 +177,7 @@ impl Walker<'_, '_> {
                     end: self.now(),
                 },
             ],
+            vec![i.then_branch.stmts.len() as u32, else_stmts],
         );
         self.restore(Self::join(vec![then_state, else_state]));
         self.pop_frame();
@@ -293,7 +302,15 @@ impl Walker<'_, '_> {
             ends.push(entry);
         }
         self.close_branch(br, ends.iter().any(|s| s.diverged));
-        self.set_arms(br, arms);
+        let stmts = m
+            .arms
+            .iter()
+            .map(|a| match strip_parens(&a.body) {
+                syn::Expr::Block(b) => b.block.stmts.len() as u32,
+                _ => 1,
+            })
+            .collect();
+        self.set_arms(br, arms, stmts);
         self.restore(Self::join(ends));
         value
     }

@@ -88,6 +88,12 @@ impl Walker<'_, '_> {
             return part.clone();
         }
         self.keep_scrutinee_result(&base);
+        if let Some(holder) = self.guard_itself(&base) {
+            self.cur.body.guard_fields.push(GuardField {
+                holder,
+                field: member_sym(member),
+            });
+        }
         let mut p = self.place_of(base);
         p.proj.push(Proj::Field(member_sym(member)));
         Val::Place(p, None)
@@ -209,16 +215,16 @@ impl Walker<'_, '_> {
             Expr::Assign(a) => {
                 let v = self.expr(&a.right);
                 let whole = expr_span(e);
-                let target = self.assign(&a.left, v, Access::Assign);
+                let target = self.assign(&a.left, &a.right, v, Access::Assign);
                 let value = expr_span(&a.right);
                 self.static_write(&a.left, whole, value, None);
-                if let Some(t) = &target {
-                    self.guard_field_write(t);
-                }
-                if let (Some(t), syn::Expr::Unary(u)) = (target, strip_parens(&a.left))
-                    && matches!(u.op, syn::UnOp::Deref(_))
-                {
-                    self.guard_access(&t, Access::Assign, None, whole, Some(value));
+                let deref = matches!(strip_parens(&a.left),
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+                if let Some(t) = target {
+                    self.guard_write(&t, deref, Access::Assign, &a.right);
+                    if deref {
+                        self.guard_access(&t, Access::Assign, None, whole, Some(value));
+                    }
                 }
                 Val::None
             }
@@ -384,10 +390,10 @@ impl Walker<'_, '_> {
                 let value = expr_span(&b.right);
                 let op = arith_op(&b.op);
                 self.static_write(&b.left, whole, value, op);
-                self.guard_field_write(&target);
-                if let syn::Expr::Unary(u) = strip_parens(&b.left)
-                    && matches!(u.op, syn::UnOp::Deref(_))
-                {
+                let deref = matches!(strip_parens(&b.left),
+                    syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+                self.guard_write(&target, deref, Access::Compound, &b.right);
+                if deref {
                     self.guard_access(&target, Access::Compound, op, whole, Some(value));
                 }
                 Val::None
@@ -407,8 +413,15 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Assigns `v` to `lhs`; returns what `lhs` evaluated to when it is not a local.
-    pub(super) fn assign(&mut self, lhs: &syn::Expr, v: Val, access: Access) -> Option<Val> {
+    /// Assigns `v` (the value of `rhs`) to `lhs`; returns what `lhs` evaluated to when it is not
+    /// a local.
+    pub(super) fn assign(
+        &mut self,
+        lhs: &syn::Expr,
+        rhs: &syn::Expr,
+        v: Val,
+        access: Access,
+    ) -> Option<Val> {
         let lhs = strip_parens(lhs);
         if let syn::Expr::Path(p) = lhs
             && let Some(id) = p.path.get_ident()
@@ -427,6 +440,10 @@ impl Walker<'_, '_> {
                 if local.ty.is_none() && local.alias_of.is_none() {
                     local.init_call.get_or_insert(c);
                 }
+            }
+            // `v = compute()` replaces what `v` held; `v = v + 1` computes from it.
+            if key.0 == self.cur.fn_ && !self.own_locals_of(rhs).contains(&key.1) {
+                self.cur.body.locals[key.1 as usize].reassigned = true;
             }
             // The old value is dropped after the new one is computed.
             self.kill_owner(Owner::Var(key));

@@ -233,6 +233,20 @@ impl Walker<'_, '_> {
             .find(|r| pred(r))
     }
 
+    /// The guard a value is itself, not a part of it: a lock call's value, a binding that owns
+    /// one, `*g`.
+    pub(super) fn guard_itself(&self, v: &Val) -> Option<HolderIdx> {
+        match v {
+            Val::Guard(h) => Some(*h),
+            Val::Place(p, Some(var)) if p.proj.is_empty() => self.owned_lock(*var),
+            Val::Place(p, None) if p.proj.is_empty() => match p.base {
+                Base::Guard(h) => Some(h),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// A read or write through `*` of a guard (a lock call's value, or a binding that owns
     /// one).
     pub(super) fn guard_access(
@@ -243,16 +257,7 @@ impl Walker<'_, '_> {
         span: Span,
         value: Option<Span>,
     ) {
-        let holder = match v {
-            Val::Guard(h) => Some(*h),
-            Val::Place(p, Some(var)) if p.proj.is_empty() => self.owned_lock(*var),
-            Val::Place(p, None) if p.proj.is_empty() => match p.base {
-                Base::Guard(h) => Some(h),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(holder) = holder {
+        if let Some(holder) = self.guard_itself(v) {
             self.cur.body.guard_accesses.push(ValueAccess {
                 holder,
                 access,
@@ -264,21 +269,41 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Records a write through a projection of a guard (`g.count += 1`, `g.items[i] = x`).
-    pub(super) fn guard_field_write(&mut self, target: &Val) {
-        let holder = match target {
-            Val::Place(p, Some(var)) if !p.proj.is_empty() => self.owned_lock(*var),
-            Val::Place(p, None) if !p.proj.is_empty() => match p.base {
-                Base::Guard(h) => Some(h),
-                _ => None,
+    /// Records an assignment (`access`: `=` or `op=`) of `value` to `target`: through `*`
+    /// (`deref`) the guard's whole value (`*g = v`), or through a projection a part of it
+    /// (`g.count += 1`, `g.items[i] = x`).
+    pub(super) fn guard_write(
+        &mut self,
+        target: &Val,
+        deref: bool,
+        access: Access,
+        value: &syn::Expr,
+    ) {
+        let (holder, proj) = match target {
+            _ if deref => (self.guard_itself(target), None),
+            Val::Place(p, Some(var)) if !p.proj.is_empty() => {
+                (self.owned_lock(*var), p.proj.first())
+            }
+            Val::Place(p, None) => match p.base {
+                Base::Guard(h) if !p.proj.is_empty() => (Some(h), p.proj.first()),
+                _ => (None, None),
             },
+            _ => (None, None),
+        };
+        let Some(holder) = holder else {
+            return;
+        };
+        let field = match proj {
+            Some(Proj::Field(f)) => Some(*f),
             _ => None,
         };
-        if let Some(h) = holder
-            && !self.cur.body.guard_field_writes.contains(&h)
-        {
-            self.cur.body.guard_field_writes.push(h);
-        }
+        let locals = self.own_locals_of(value);
+        self.cur.body.guard_writes.push(GuardWrite {
+            holder,
+            field,
+            access,
+            locals,
+        });
     }
 
     /// Marks the accesses whose expression is exactly `e` as standing at `pos`.

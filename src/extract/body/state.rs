@@ -260,6 +260,8 @@ impl Walker<'_, '_> {
             field_aliases: vec![],
             is_closure_param,
             init: Interval::default(),
+            init_locals: vec![],
+            reassigned: false,
             fresh: false,
         });
         let key = (self.cur.fn_, local);

@@ -181,6 +181,8 @@ impl Walker<'_, '_> {
         match &local.init {
             Some(init) => {
                 let orderings_before = self.cur.body.orderings.len();
+                // Named before the pattern binds: `let v = v + 1` computes from the old `v`.
+                let init_locals = self.own_locals_of(&init.expr);
                 let init_start = self.now();
                 let v = self.expr(&init.expr);
                 let init_events = Interval {
@@ -215,6 +217,7 @@ impl Walker<'_, '_> {
                     && ctor_type(&init.expr).is_some();
                 for l in &mut self.cur.body.locals[first_local..] {
                     l.init = init_events;
+                    l.init_locals.clone_from(&init_locals);
                     l.fresh = fresh;
                 }
                 // `let (lo, hi) = (a.min(b), a.max(b));`: what an ordering computes is ordered.
