@@ -169,6 +169,22 @@ pub fn dump(facts: &FileFacts) -> String {
                 a.span.lo.line
             );
         }
+        for u in &body.field_uses {
+            let held: Vec<String> = u.held.iter().map(|h| format!("h{h}")).collect();
+            let _ = writeln!(
+                out,
+                "  field use {} {:?} at e{} L{}{}",
+                place_text(body, &body.places[u.place as usize], &facts.fns),
+                u.kind,
+                u.at,
+                u.span.lo.line,
+                if held.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [held: {}]", held.join(" "))
+                }
+            );
+        }
         for h in &body.guard_field_writes {
             let _ = writeln!(out, "  field write h{h}");
         }

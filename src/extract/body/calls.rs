@@ -44,6 +44,13 @@ impl Walker<'_, '_> {
     ) -> Val {
         let name = Sym::new(&mc.method.to_string());
         let argc = mc.args.len();
+        if cells::is_access_method(name.as_str(), argc) {
+            let span = Span {
+                lo: expr_span(&mc.receiver).lo,
+                hi: pos_hi(mc.paren_token.span.close()),
+            };
+            self.field_use(&mc.receiver, FieldUseKind::Method(name), span);
+        }
         // `bytes.read::<Header>()`: a lock's methods take no type argument.
         if mc.turbofish.is_none()
             && let Some(origin) = self.fx.opts.api.lock_method(name, argc)
