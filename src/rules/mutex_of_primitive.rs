@@ -36,13 +36,18 @@ counter type built in.
 
 ### Known problems
 A lock that guards more than its value (a `Mutex<bool>` waited on with a `Condvar`, a counter
-updated in several steps, a lock held while other work is done) is not reported; a lock whose
-guard is passed to a function lockscan cannot see into is not reported either. For a `static`
-whose every access is one of these steps, the fix replaces the lock with the atomic and each
-access with `load`, `store` or `fetch_*` (with `Ordering::SeqCst`, which keeps at least the
-ordering the lock gave) and adds the `use`; it needs `--unsafe-fixes` because code that relied
-on the lock to order other data may need it still. Struct fields get the advice without the
-automatic fix.
+updated in several steps, a lock held while other work is done) is not reported. A lock
+handed to a function (`wait_until(&self.done, &self.cv)`) is judged with what that function
+does with its parameter, so a `Condvar` wait in a helper keeps it silent; a lock handed to a
+function lockscan cannot see into, or that hands it on again, is not reported, and neither is
+a lock whose guard is passed to one. A `Condvar` that waits on the lock only in code that
+reaches it some other way (a clone in a local, a lock of another crate's type) is not seen,
+and the lock is reported. For a `static` whose every access is one of these steps, written
+where the static is named, the fix replaces the lock with the atomic and each access with
+`load`, `store` or `fetch_*` (with `Ordering::SeqCst`, which keeps at least the ordering the
+lock gave) and adds the `use`; it needs `--unsafe-fixes` because code that relied on the lock
+to order other data may need it still. Struct fields, and statics handed to a helper, get the
+advice without the automatic fix.
 
 ### Example
 ```rust

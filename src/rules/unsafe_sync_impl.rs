@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub const RULE: Rule = Rule {
     name: "unsafe_sync_impl",
     level: Severity::Warning,
-    summary: "`unsafe impl Sync` (or `Send`) for a type with `Cell`/`RefCell`/`UnsafeCell`/`Rc` fields and no lock",
+    summary: "`unsafe impl Sync` (or `Send`) for a type whose `Cell`/`RefCell`/`UnsafeCell`/`Rc` fields or raw pointers are reached without a lock",
     docs: DOCS,
     fix: FixAvailability::None,
     check: Some(check),
