@@ -191,23 +191,11 @@ pub fn is_marker(name: &str) -> bool {
 /// A synchronisation primitive, by name: what it wraps is shared safely.
 pub fn is_sync_primitive(name: &str) -> bool {
     super::atomics::is_atomic_type(name)
+        || is_data_lock(name)
+        || is_lock_companion(name)
         || matches!(
             name,
-            "Mutex"
-                | "RwLock"
-                | "ReentrantMutex"
-                | "ReentrantLock"
-                | "FairMutex"
-                | "SpinMutex"
-                | "Condvar"
-                | "Once"
-                | "OnceLock"
-                | "LazyLock"
-                | "Barrier"
-                | "Semaphore"
-                | "SeqLock"
-                | "ShardedLock"
-                | "ThreadLocal"
+            "Once" | "OnceLock" | "LazyLock" | "Barrier" | "Semaphore" | "SeqLock" | "ThreadLocal"
         )
 }
 
