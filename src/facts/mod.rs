@@ -276,6 +276,8 @@ pub struct ParamFacts {
     pub name: Option<Sym>,
     pub ty: TypeFact,
     pub span: Span,
+    /// Written `&mut T`: while the function runs, no other thread reaches what it points to.
+    pub ref_mut: bool,
 }
 
 /// What extraction learned from one function body.

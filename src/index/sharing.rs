@@ -9,6 +9,7 @@
 use super::FnId;
 use super::locks::{Instance, InstanceBase, LockClass};
 use super::model::{HeldRef, Model};
+use super::types::Ty;
 use crate::facts::*;
 use crate::known::{cells, executors};
 
@@ -16,6 +17,17 @@ impl Model<'_> {
     /// Might another thread use `instance` (reached in body `f`) while `f` runs? `false` only
     /// where the code shows it cannot.
     pub fn may_be_shared(&self, f: FnId, instance: &Instance) -> bool {
+        self.shared(f, instance, true)
+    }
+
+    /// As [`Model::may_be_shared`], but a `self` whose type is neither `Sync` nor `Clone` is no
+    /// evidence: what judges an `unsafe impl Sync` must not trust a `!Sync` type that the impl
+    /// may make reachable from two threads (a field of the impl's type).
+    pub fn may_be_shared_through_sync(&self, f: FnId, instance: &Instance) -> bool {
+        self.shared(f, instance, false)
+    }
+
+    fn shared(&self, f: FnId, instance: &Instance, trust_self_type: bool) -> bool {
         if self.single_threaded(f) {
             return false;
         }
@@ -27,10 +39,29 @@ impl Model<'_> {
                     .func(outer)
                     .receiver
                     .is_some_and(Receiver::is_exclusive)
-                    && !self.self_is_unshared(outer)
+                    && !(trust_self_type && self.self_is_unshared(outer))
             }
+            InstanceBase::Param(i) => !self.param_is_exclusive(self.ix.outer_fn(f), *i),
             InstanceBase::Local(g, l) => !self.local_unshared(*g, *l),
             _ => true,
+        }
+    }
+
+    /// Parameter `i` of `f` gives `f` the value to itself, as `&mut self` and `self` do: it is
+    /// written `&mut T`, or it is an owned value of the impl's own type (`this: Self`).
+    fn param_is_exclusive(&self, f: FnId, i: u16) -> bool {
+        let Some(p) = self.ix.func(f).params.get(i as usize) else {
+            return false;
+        };
+        if p.ref_mut {
+            return true;
+        }
+        let TypeFact::Path(_) = &p.ty else {
+            return false;
+        };
+        match (self.ix.param_type(f, i), self.ix.self_type(f)) {
+            (Ty::Struct(a, _), Ty::Struct(b, _)) => a == b,
+            _ => false,
         }
     }
 

@@ -114,6 +114,17 @@ pub fn passes_pointer(name: &str, argc: usize) -> bool {
     }
 }
 
+/// The argument a function of `std::ptr` writes through (`ptr::write(dst, v)`,
+/// `ptr::copy_nonoverlapping(src, dst, n)`), by the function's name.
+pub fn ptr_fn_writes(name: &str) -> Option<usize> {
+    match name {
+        "write" | "write_volatile" | "write_unaligned" | "write_bytes" | "replace" | "swap"
+        | "drop_in_place" => Some(0),
+        "copy" | "copy_nonoverlapping" => Some(1),
+        _ => None,
+    }
+}
+
 /// Does method `method` change a value of the unsynchronised type `what` (as
 /// [`unsync_cell`] or [`raw_pointer`] name it, or `"raw pointer"`) through a shared
 /// reference? `RefCell::borrow` does: it counts borrows without atomics; so does `Rc::clone`.

@@ -264,7 +264,7 @@ impl Judge<'_, '_> {
         // The shared accesses: whether each writes, and the locks it holds for that.
         let mut shared: Vec<(&FieldAccess, bool, Vec<LockClass>)> = vec![];
         for a in uses {
-            if !m.may_be_shared(a.f, &a.instance) {
+            if !m.may_be_shared_through_sync(a.f, &a.instance) {
                 continue;
             }
             let write = match a.u.kind {

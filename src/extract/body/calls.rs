@@ -358,6 +358,14 @@ impl Walker<'_, '_> {
         let segs = &fp.path.segments;
         let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
         let argc = c.args.len();
+        // `ptr::write(self.buf.add(i), v)`: a write through the pointer it is given.
+        if segs.len() >= 2
+            && segs[segs.len() - 2].ident == "ptr"
+            && let Some(dest) = cells::ptr_fn_writes(&last)
+            && let Some(arg) = c.args.iter().nth(dest)
+        {
+            self.field_use(arg, FieldUseKind::DerefWrite, span);
+        }
 
         // Calls through a local or a parameter.
         if fp.qself.is_none()
