@@ -34,12 +34,13 @@ impl Model<'_> {
         match &instance.base {
             InstanceBase::SelfValue => {
                 let outer = self.ix.outer_fn(f);
-                !self
+                let exclusive = self
                     .ix
                     .func(outer)
                     .receiver
-                    .is_some_and(Receiver::is_exclusive)
-                    && !(trust_self_type && self.self_is_unshared(outer))
+                    .is_some_and(Receiver::is_exclusive);
+                let unshared = trust_self_type && self.self_is_unshared(outer);
+                !exclusive && !unshared
             }
             InstanceBase::Param(i) => !self.param_is_exclusive(self.ix.outer_fn(f), *i),
             InstanceBase::Local(g, l) => !self.local_unshared(*g, *l),
