@@ -39,6 +39,8 @@ pub struct FieldAccess<'i> {
     pub f: FnId,
     pub u: &'i FieldUse,
     pub instance: Instance,
+    /// The field as written there: `self.slots.free`.
+    pub text: String,
 }
 
 /// A struct field, or a field of a struct held by a field, down from the struct of an
@@ -284,6 +286,7 @@ impl<'i> Model<'i> {
                         f,
                         u,
                         instance: info.instance,
+                        text: info.text,
                     });
                 }
             }

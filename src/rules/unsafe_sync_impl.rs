@@ -222,7 +222,15 @@ enum Verdict {
     Unseen,
     /// Accesses from shared references that hold no lock, or not the lock the others hold
     /// (named when there is one).
-    Unlocked(Vec<(Loc, FieldUseKind)>, Option<String>),
+    Unlocked(Vec<Unlocked>, Option<String>),
+}
+
+/// An access without the lock: where, how, whether it writes, and the field as written there.
+struct Unlocked {
+    loc: Loc,
+    kind: FieldUseKind,
+    write: bool,
+    text: String,
 }
 
 /// Of two accesses on one line, the one to show: a write through `*` first.
@@ -235,11 +243,11 @@ fn rank(k: FieldUseKind) -> u8 {
 }
 
 /// The label of an access without the lock.
-fn access_label(h: &Hazard, k: FieldUseKind, lock: Option<&str>) -> String {
-    let what = match k {
-        FieldUseKind::Method(name) => format!("`{}.{name}(..)` called here", h.path),
-        FieldUseKind::DerefWrite => format!("written through `{}` here", h.path),
-        FieldUseKind::DerefRead => format!("read through `{}` here", h.path),
+fn access_label(u: &Unlocked, lock: Option<&str>) -> String {
+    let what = match u.kind {
+        FieldUseKind::Method(name) => format!("`{name}` called on `{}` here", u.text),
+        FieldUseKind::DerefWrite => format!("written through `{}` here", u.text),
+        FieldUseKind::DerefRead => format!("read through `{}` here", u.text),
     };
     match lock {
         Some(lock) => format!("{what} without `{lock}`, which other accesses hold"),
@@ -307,26 +315,30 @@ impl Judge<'_, '_> {
             }
         }
         let best = best.map(|(c, _)| c.clone());
-        let mut unlocked: Vec<(Loc, FieldUseKind)> = vec![];
-        for (a, _, locks) in &shared {
+        let mut unlocked: Vec<Unlocked> = vec![];
+        for (a, write, locks) in &shared {
             if best.as_ref().is_some_and(|b| locks.contains(b)) {
                 continue;
             }
-            let loc = m.loc(a.f, a.u.span);
-            let kind = a.u.kind;
+            let u = Unlocked {
+                loc: m.loc(a.f, a.u.span),
+                kind: a.u.kind,
+                write: *write,
+                text: a.text.clone(),
+            };
             // One label per line: a write through `*` before the call that made the pointer.
-            match unlocked
-                .iter_mut()
-                .find(|(l, _)| l.file == loc.file && l.span.lo.line == loc.span.lo.line)
-            {
-                Some(seen) if rank(kind) > rank(seen.1) => *seen = (loc, kind),
+            let line = |x: &Unlocked| (x.loc.file, x.loc.span.lo.line);
+            match unlocked.iter_mut().find(|x| line(x) == line(&u)) {
+                Some(seen) if rank(u.kind) > rank(seen.kind) => *seen = u,
                 Some(_) => {}
-                None => unlocked.push((loc, kind)),
+                None => unlocked.push(u),
             }
         }
         if unlocked.is_empty() {
             return Verdict::Kept;
         }
+        // The writes first: they are the race.
+        unlocked.sort_by_key(|u| !u.write);
         Verdict::Unlocked(unlocked, best.map(|c| m.class_name(&c, "the lock")))
     }
 }
@@ -418,7 +430,7 @@ fn send_diagnostic(ty: Sym, hazards: &[Hazard], loc: Loc) -> Diagnostic {
         .note("`Send` promises the value can be used on another thread; nothing checks an `unsafe impl`")
 }
 
-type Fired<'h> = (&'h Hazard, Vec<(Loc, FieldUseKind)>, Option<String>);
+type Fired<'h> = (&'h Hazard, Vec<Unlocked>, Option<String>);
 
 fn sync_diagnostic(ty: Sym, fired: &[Fired], loc: Loc) -> Diagnostic {
     let (first, _, first_lock) = &fired[0];
@@ -458,8 +470,8 @@ fn sync_diagnostic(ty: Sym, fired: &[Fired], loc: Loc) -> Diagnostic {
             },
             why,
         );
-        for &(site, kind) in at.iter().take(MAX_ACCESS_LABELS) {
-            d = d.label(site, access_label(h, kind, lock.as_deref()));
+        for u in at.iter().take(MAX_ACCESS_LABELS) {
+            d = d.label(u.loc, access_label(u, lock.as_deref()));
         }
         if at.len() > MAX_ACCESS_LABELS {
             d = d.note(format!(
