@@ -50,16 +50,22 @@ reference count.
 Accesses are the calls of a cell's or a pointer's methods on the field (`set`, `borrow`,
 `get`, `add`, `write`, …) and reads and writes through `*` of it, in the scanned code; a
 reference to the field handed elsewhere, a pointer copied into a local first, or an access in
-another crate is not seen. A cell in a type with no synchronisation and no visible access is
-reported on the promise alone. A type whose fields are protected by something lockscan does
+another crate is not seen, so a cell written only through a pointer copied out of it (or by
+foreign code) looks read-only, and read-only cells are kept. An access counts as locked when a
+guard is alive there, when it is in a closure that a helper calls under its lock
+(`self.with_lock(|| ..)`), or in a private method that every caller calls holding the lock;
+locks are compared by class (`Arena::lock`), not by instance. A cell in a type with no
+synchronisation and no visible access is reported on the promise alone. A type whose fields are protected by something lockscan does
 not follow (a lock held by every caller of a public method, a single-threaded executor,
 interrupts disabled) is reported; allow it with a comment that says what keeps the promise.
 A type that also holds atomics, a `Once`, a `OnceLock` or another primitive besides locks and
 condition variables is taken to follow a protocol of its own and is not reported; nor is an
 `UnsafeCell` in a generic type (`unsafe impl<T: Send> Sync for MyCell<T>`: a synchronisation
 primitive under construction), a type named as one (`AtomicU64`, `Mutex`, …), or a cell of
-`()` (a marker). A type reached only through a `thread_local!` key is silent although its
-`unsafe impl Sync` is not needed there and would let a later `static` race. Lock guards in
+`()` (a marker). A cell touched only in the closures a `thread_local!` key's `with` runs is
+silent, although its `unsafe impl Sync` is not needed there and would let a later `static` (or
+a scoped thread given `&` of the value) race; the same type with a `&self` method that touches
+the cell is reported, since the method can be called on a shared value. Lock guards in
 `Send` types are not reported: `lock_api` guards may be `Send`. Fields whose type lockscan
 cannot see (a generic parameter, a type from another crate) count as neither hazard nor
 synchronisation.
