@@ -273,14 +273,22 @@ impl<'i> Model<'i> {
             .collect()
     }
 
-    /// Every use of a struct field through interior mutability or a raw pointer
-    /// ([`Body::field_uses`]) in the unit, by the struct that declares the field and its name,
-    /// with the body it is in and the instance it reaches; in function order.
-    pub fn field_uses(&self) -> HashMap<(StructId, Sym), Vec<FieldAccess<'i>>> {
+    /// Every use of a struct field named one of `names` through interior mutability or a raw
+    /// pointer ([`Body::field_uses`]) in the unit, by the struct that declares the field and its
+    /// name, with the body it is in and the instance it reaches; in function order.
+    pub fn field_uses(&self, names: &[Sym]) -> HashMap<(StructId, Sym), Vec<FieldAccess<'i>>> {
         let mut out: HashMap<(StructId, Sym), Vec<FieldAccess<'i>>> = HashMap::new();
         for (f, body) in self.bodies() {
             for u in &body.field_uses {
-                let info = self.ix.place_info(f, &body.places[u.place as usize]);
+                let place = &body.places[u.place as usize];
+                let last_field = place.proj.iter().rev().find_map(|p| match p {
+                    Proj::Field(n) => Some(*n),
+                    _ => None,
+                });
+                if !last_field.is_some_and(|n| names.contains(&n)) {
+                    continue;
+                }
+                let info = self.ix.place_info(f, place);
                 if let Some(LockClass::Field { owner, field, .. }) = info.class {
                     out.entry((owner, field)).or_default().push(FieldAccess {
                         f,

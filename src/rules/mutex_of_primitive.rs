@@ -4,7 +4,8 @@ use super::shared::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_a
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{
-    Access, Base, Body, CallIdx, EventKind, Held, HolderKind, Operand, StaticOrigin, TypeFact,
+    Access, Base, Body, CallIdx, EventKind, Held, HolderKind, Operand, Place, Proj, StaticOrigin,
+    TypeFact,
 };
 use crate::index::locks::LockClass;
 use crate::index::model::{HeldRef, Model};
@@ -231,12 +232,31 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     }
     // A lock handed to a function: what the function does with it are uses too (a
     // `Condvar` wait there means the lock guards more than its value).
+    // The candidates' last names (a field's, a static's), to resolve only the places that
+    // may be one of them.
+    let names: Vec<Sym> = by_class
+        .values()
+        .filter_map(|(class, ..)| match class {
+            LockClass::Field { field, .. } => Some(*field),
+            LockClass::Static(id) => Some(m.static_decl(*id).0.name),
+            _ => None,
+        })
+        .collect();
+    let last_name = |p: &Place| match (p.proj.last(), &p.base) {
+        (Some(Proj::Field(n)), _) => Some(*n),
+        (None, Base::Path(segs)) => segs.last().copied(),
+        _ => None,
+    };
     let mut handed: Vec<(String, FnId, CallIdx, usize)> = vec![];
     for (f, body) in m.bodies() {
         for (c, call) in body.calls.iter().enumerate() {
             for (i, a) in call.args.iter().enumerate() {
                 let Operand::Place(p) = a else { continue };
-                let Some(class) = m.place_info(f, &body.places[*p as usize]).class else {
+                let place = &body.places[*p as usize];
+                if !last_name(place).is_some_and(|n| names.contains(&n)) {
+                    continue;
+                }
+                let Some(class) = m.place_info(f, place).class else {
                     continue;
                 };
                 let key = format!("{class:?}");

@@ -353,7 +353,9 @@ impl Judge<'_, '_> {
 const MAX_ACCESS_LABELS: usize = 4;
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
-    let mut judge: Option<Judge> = None;
+    // The `Sync` promises to judge by their accesses, found first so that only the fields
+    // involved are looked up.
+    let mut to_judge: Vec<(Sym, Found, Loc)> = vec![];
     for UnsafeImpl { imp, file, ty: id } in m.unsafe_impls() {
         let Some(tr) = &imp.trait_path else { continue };
         let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
@@ -375,25 +377,32 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         };
         w.fields(id, None, 0);
         let found = w.out;
-        if found.hazards.is_empty() {
-            continue;
-        }
         let loc = Loc {
             file,
             span: imp.span,
         };
+        if found.hazards.is_empty() {
+            continue;
+        }
         if send {
             out.push(send_diagnostic(s.name, &found.hazards, loc));
-            continue;
+        } else if !found.protocol {
+            to_judge.push((s.name, found, loc));
         }
-        if found.protocol {
-            continue;
-        }
-        let judge = judge.get_or_insert_with(|| Judge {
-            m,
-            uses: m.field_uses(),
-            around: HashMap::new(),
-        });
+    }
+    if to_judge.is_empty() {
+        return;
+    }
+    let fields: Vec<Sym> = to_judge
+        .iter()
+        .flat_map(|(_, found, _)| found.hazards.iter().map(|h| h.field))
+        .collect();
+    let mut judge = Judge {
+        m,
+        uses: m.field_uses(&fields),
+        around: HashMap::new(),
+    };
+    for (ty, found, loc) in &to_judge {
         let mut fired: Vec<Fired> = vec![];
         for h in &found.hazards {
             match judge.verdict(h) {
@@ -404,10 +413,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 Verdict::Unlocked(at, lock) => fired.push((h, at, lock)),
             }
         }
-        if fired.is_empty() {
-            continue;
+        if !fired.is_empty() {
+            out.push(sync_diagnostic(*ty, &fired, *loc));
         }
-        out.push(sync_diagnostic(s.name, &fired, loc));
     }
 }
 
