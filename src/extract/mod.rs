@@ -542,6 +542,7 @@ impl FileCx<'_> {
                     },
                     ty: type_fact(&pt.ty),
                     span: spans::sp(syn::spanned::Spanned::span(&*pt.pat)),
+                    ref_mut: matches!(&*pt.ty, syn::Type::Reference(r) if r.mutability.is_some()),
                 }),
             }
         }

@@ -146,14 +146,9 @@ pub fn dump(facts: &FileFacts) -> String {
             let _ = writeln!(out, "  returns {}", operand_text(body, r, &facts.fns));
         }
         for op in &body.guard_ops {
-            let _ = writeln!(
-                out,
-                "  {:?} h{} via {} L{}",
-                op.kind,
-                op.holder,
-                crate::intern::join_path(&op.callee),
-                op.span.lo.line
-            );
+            let via = crate::intern::join_path(&op.callee);
+            let (kind, h, line) = (op.kind, op.holder, op.span.lo.line);
+            let _ = writeln!(out, "  {kind:?} h{h} via {via} L{line}");
         }
         for u in &body.guard_uses {
             let _ = writeln!(out, "  use h{} at e{} L{}", u.holder, u.at, u.span.lo.line);
@@ -181,6 +176,22 @@ pub fn dump(facts: &FileFacts) -> String {
         }
         for gf in &body.guard_fields {
             let _ = writeln!(out, "  field h{}.{}", gf.holder, gf.field);
+        }
+        for u in &body.field_uses {
+            let held: Vec<String> = u.held.iter().map(|h| format!("h{h}")).collect();
+            let _ = writeln!(
+                out,
+                "  field use {} {:?} at e{} L{}{}",
+                place_text(body, &body.places[u.place as usize], &facts.fns),
+                u.kind,
+                u.at,
+                u.span.lo.line,
+                if held.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [held: {}]", held.join(" "))
+                }
+            );
         }
         for b in &body.branches {
             let _ = writeln!(

@@ -276,6 +276,8 @@ pub struct ParamFacts {
     pub name: Option<Sym>,
     pub ty: TypeFact,
     pub span: Span,
+    /// Written `&mut T`: while the function runs, no other thread reaches what it points to.
+    pub ref_mut: bool,
 }
 
 /// What extraction learned from one function body.
@@ -322,6 +324,36 @@ pub struct Body {
     /// The body takes a value out of a field of `self` (`drop(self.held.take())`): what the
     /// receiver kept (a guard) may be given up here.
     pub releases_self: bool,
+    /// Uses of a field through interior mutability or a raw pointer, with the guards alive
+    /// there: who touches a `Cell` or a pointer's target, and under which lock.
+    pub field_uses: Vec<FieldUse>,
+}
+
+/// A use of a field's value that may change it through `&`: a method of interior mutability or
+/// of a raw pointer called on it (`self.hits.set(..)`, `self.free.borrow()`,
+/// `self.pixels.add(i)`), or a read or write through `*` of it or of a pointer made from it
+/// (`*self.pixels.add(i) = v`, `*self.value.get()`, `&mut *self.ptr`).
+#[derive(Clone, Debug)]
+pub struct FieldUse {
+    /// The field as written (`self.slots.free`), through the methods that only make a pointer
+    /// of it (`add`, `get`, `cast`, …).
+    pub place: PlaceIdx,
+    pub kind: FieldUseKind,
+    /// The number of events before the use.
+    pub at: u32,
+    /// The holders alive at the use (an interval of events cannot say it between two events).
+    pub held: Box<[HolderIdx]>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldUseKind {
+    /// `field.name(..)`: one of `known::cells`' access methods.
+    Method(Sym),
+    /// `*field`: a read.
+    DerefRead,
+    /// `*field = v`, `*field += v`, `(*field).x = v`, `&mut *field`.
+    DerefWrite,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -275,6 +275,10 @@ impl Index {
                         let ty = match &l.ty {
                             None => match l.init_call {
                                 Some(c) => self.call_type(owner, c),
+                                // `KEY.with(|v| ..)`: `v` is this thread's value of the key.
+                                None if l.is_closure_param && *local == 0 => {
+                                    self.thread_local_value_type(owner)
+                                }
                                 None => Ty::Unknown,
                             },
                             Some(t) => {

@@ -667,7 +667,7 @@ impl<'i> Model<'i> {
     /// Locks of callee `g`'s summary, seen from call `c` of `f` (at `call_loc`): in `f`'s
     /// terms, with the call as the first step of their traces. Those the call cannot follow
     /// (an instance reached from an argument that is no known place) are left out.
-    fn through_call(
+    pub(super) fn through_call(
         &self,
         f: FnId,
         c: CallIdx,
@@ -762,6 +762,28 @@ impl<'i> Model<'i> {
                 .iter()
                 .any(|end| end.at <= e && end.fn_ == parent_idx && Some(end.local) == holder.local)
         }));
+        out
+    }
+
+    /// The guards held at a use of a field in `f` (`held` are the holders alive there, as
+    /// [`FieldUse::held`] records them; `at` the events before it): `f`'s own, and those held
+    /// where `f` runs.
+    pub fn held_at_use(&self, f: FnId, at: u32, held: &[HolderIdx]) -> Vec<HeldRef> {
+        let mut out: Vec<HeldRef> = held
+            .iter()
+            .map(|&h| HeldRef { f, h })
+            .filter(|&r| self.lock(r).is_some())
+            .filter(|r| {
+                !self.released[f.0 as usize]
+                    .iter()
+                    .any(|&(h, e)| h == r.h && e < at)
+            })
+            .collect();
+        for r in self.held_at(f, at) {
+            if r.f != f && !out.contains(&r) {
+                out.push(r);
+            }
+        }
         out
     }
 

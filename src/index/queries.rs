@@ -2,13 +2,14 @@
 //! the functions, locals, statics, structs and modules of the unit, by name. Rules see the
 //! unit only through these; the index behind them stays private to the model.
 
-use super::locks::{InstanceBase, LockClass, PlaceInfo};
+use super::locks::{Instance, InstanceBase, LockClass, PlaceInfo};
 use super::model::Model;
 use super::summary::Trace;
 use super::{FnId, ModId, StaticId, StructId};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
 use crate::span::{FileId, Loc, Pos};
+use std::collections::HashMap;
 
 /// A module of a file of the unit: where a fix adds a `use`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,16 @@ pub struct UnsafeImpl<'i> {
     pub imp: &'i ImplFacts,
     pub file: FileId,
     pub ty: StructId,
+}
+
+/// A use of a struct field through a cell's or a pointer's method, or through `*`: in body
+/// `f`, reaching `instance`.
+pub struct FieldAccess<'i> {
+    pub f: FnId,
+    pub u: &'i FieldUse,
+    pub instance: Instance,
+    /// The field as written there: `self.slots.free`.
+    pub text: String,
 }
 
 /// A struct field, or a field of a struct held by a field, down from the struct of an
@@ -62,6 +73,14 @@ impl<'i> Model<'i> {
     /// `#[test]`, or inside a `#[cfg(test)]` module.
     pub fn is_test(&self, f: FnId) -> bool {
         self.ix.func(f).is_test
+    }
+
+    /// The parameter of callee `g` that argument `arg` of call `c` of `f` is (`None` for the
+    /// receiver of `Type::method(x, ..)`).
+    pub fn param_of_arg(&self, f: FnId, c: CallIdx, g: FnId, arg: usize) -> Option<u16> {
+        let call = &self.body(f)?.calls[c as usize];
+        let n = self.ix.func(self.ix.outer_fn(g)).params.len();
+        (0..n as u16).find(|&i| self.ix.arg_index(call, g, i) == arg)
     }
 
     /// How the named function `f` is written in takes `self`, if it does.
@@ -261,6 +280,35 @@ impl<'i> Model<'i> {
                 )
             })
             .collect()
+    }
+
+    /// Every use of a struct field named one of `names` through interior mutability or a raw
+    /// pointer ([`Body::field_uses`]) in the unit, by the struct that declares the field and its
+    /// name, with the body it is in and the instance it reaches; in function order.
+    pub fn field_uses(&self, names: &[Sym]) -> HashMap<(StructId, Sym), Vec<FieldAccess<'i>>> {
+        let mut out: HashMap<(StructId, Sym), Vec<FieldAccess<'i>>> = HashMap::new();
+        for (f, body) in self.bodies() {
+            for u in &body.field_uses {
+                let place = &body.places[u.place as usize];
+                let last_field = place.proj.iter().rev().find_map(|p| match p {
+                    Proj::Field(n) => Some(*n),
+                    _ => None,
+                });
+                if !last_field.is_some_and(|n| names.contains(&n)) {
+                    continue;
+                }
+                let info = self.ix.place_info(f, place);
+                if let Some(LockClass::Field { owner, field, .. }) = info.class {
+                    out.entry((owner, field)).or_default().push(FieldAccess {
+                        f,
+                        u,
+                        instance: info.instance,
+                        text: info.text,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The struct of the unit a field's type (or a part of it) names.

@@ -9,6 +9,7 @@
 use super::FnId;
 use super::locks::{Instance, InstanceBase, LockClass};
 use super::model::{HeldRef, Model};
+use super::types::Ty;
 use crate::facts::*;
 use crate::intern::Sym;
 use crate::known::{cells, executors};
@@ -17,21 +18,52 @@ impl Model<'_> {
     /// Might another thread use `instance` (reached in body `f`) while `f` runs? `false` only
     /// where the code shows it cannot.
     pub fn may_be_shared(&self, f: FnId, instance: &Instance) -> bool {
+        self.shared(f, instance, true)
+    }
+
+    /// As [`Model::may_be_shared`], but a `self` whose type is neither `Sync` nor `Clone` is no
+    /// evidence: what judges an `unsafe impl Sync` must not trust a `!Sync` type that the impl
+    /// may make reachable from two threads (a field of the impl's type).
+    pub fn may_be_shared_through_sync(&self, f: FnId, instance: &Instance) -> bool {
+        self.shared(f, instance, false)
+    }
+
+    fn shared(&self, f: FnId, instance: &Instance, trust_self_type: bool) -> bool {
         if self.single_threaded(f) {
             return false;
         }
         match &instance.base {
             InstanceBase::SelfValue => {
                 let outer = self.ix.outer_fn(f);
-                !self
+                let exclusive = self
                     .ix
                     .func(outer)
                     .receiver
-                    .is_some_and(Receiver::is_exclusive)
-                    && !self.self_is_unshared(outer)
+                    .is_some_and(Receiver::is_exclusive);
+                let unshared = trust_self_type && self.self_is_unshared(outer);
+                !exclusive && !unshared
             }
+            InstanceBase::Param(i) => !self.param_is_exclusive(self.ix.outer_fn(f), *i),
             InstanceBase::Local(g, l) => !self.local_unshared(*g, *l),
             _ => true,
+        }
+    }
+
+    /// Parameter `i` of `f` gives `f` the value to itself, as `&mut self` and `self` do: it is
+    /// written `&mut T`, or it is an owned value of the impl's own type (`this: Self`).
+    fn param_is_exclusive(&self, f: FnId, i: u16) -> bool {
+        let Some(p) = self.ix.func(f).params.get(i as usize) else {
+            return false;
+        };
+        if p.ref_mut {
+            return true;
+        }
+        let TypeFact::Path(_) = &p.ty else {
+            return false;
+        };
+        match (self.ix.param_type(f, i), self.ix.self_type(f)) {
+            (Ty::Struct(a, _), Ty::Struct(b, _)) => a == b,
+            _ => false,
         }
     }
 
@@ -148,27 +180,7 @@ impl Model<'_> {
 
     /// Closure `k` is the one a `thread_local!` key's `with` runs: `KEY.with(|v| ..)`.
     fn thread_local_closure(&self, k: FnId) -> bool {
-        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
-            return false;
-        };
-        let file = self.ix.fns[k.0 as usize].file;
-        let parent = self.ix.fn_id(file, parent);
-        let Some(body) = self.ix.func(parent).body.as_ref() else {
-            return false;
-        };
-        let local = self.ix.fns[k.0 as usize].idx;
-        let module = self.ix.fn_module(parent);
-        body.calls.iter().any(|c| {
-            matches!(&c.callee, Callee::Method(m) if m.as_str() == "with" || m.as_str() == "with_borrow" || m.as_str() == "with_borrow_mut")
-                && c.args.contains(&Operand::Closure(local))
-                && matches!(&c.receiver, Some(Operand::Place(p)) if {
-                    let place = &body.places[*p as usize];
-                    matches!(&place.base, Base::Path(segs) if place.proj.is_empty()
-                        && self.ix.resolve_static(module, segs).is_some_and(|s| {
-                            self.ix.static_facts(s).0.origin == StaticOrigin::ThreadLocal
-                        }))
-                })
-        })
+        self.ix.thread_local_key(k).is_some()
     }
 
     /// A deferred closure (one that runs on another thread or task) captures local `l` of `g`,
@@ -222,10 +234,16 @@ impl Model<'_> {
     /// one lock of `self`'s: both sites of a check-then-act in it are under that lock for
     /// everyone who goes through the callers.
     pub fn runs_under_callers_lock(&self, f: FnId) -> bool {
+        !self.callers_lock_classes(f).is_empty()
+    }
+
+    /// The locks of `self` that every caller holds (exclusively) around its call of the private
+    /// method `f` is written in, when every call in the unit is made on `self`.
+    pub fn callers_lock_classes(&self, f: FnId) -> Vec<LockClass> {
         let outer = self.ix.outer_fn(f);
         let func = self.ix.func(outer);
         if func.is_pub || func.receiver.is_none() {
-            return false;
+            return vec![];
         }
         let mut common: Option<Vec<LockClass>> = None;
         for (caller, body) in self.bodies() {
@@ -239,7 +257,7 @@ impl Model<'_> {
                 let on_self = matches!(&body.calls[c as usize].receiver, Some(Operand::Place(p))
                     if body.places[*p as usize].base == Base::SelfValue && body.places[*p as usize].proj.is_empty());
                 if !on_self {
-                    return false;
+                    return vec![];
                 }
                 let held: Vec<LockClass> = self
                     .held_at(caller, e as u32)
@@ -254,7 +272,78 @@ impl Model<'_> {
                 });
             }
         }
-        common.is_some_and(|c| !c.is_empty())
+        common.unwrap_or_default()
+    }
+
+    /// The locks held wherever body `f` runs, besides its own guards and those of the
+    /// functions it is written in: the locks a callee holds around the closure `f` is (or a
+    /// closure it is written in), and the locks every caller of the private method it is
+    /// written in holds around the call. All exclusive.
+    pub fn locks_around(&self, f: FnId) -> Vec<LockClass> {
+        let mut out: Vec<LockClass> = vec![];
+        let mut g = f;
+        for _ in 0..16 {
+            out.extend(self.locks_around_closure(g));
+            match self.ix.func(g).owner {
+                FnOwner::Closure {
+                    parent,
+                    deferred: false,
+                    ..
+                } => g = self.ix.fn_id(self.ix.fns[g.0 as usize].file, parent),
+                _ => break,
+            }
+        }
+        out.extend(self.callers_lock_classes(f));
+        out.dedup();
+        out
+    }
+
+    /// The locks a callee holds whenever it calls closure `k`, which its parent passes to it
+    /// (`self.with_lock(|| ..)` where `with_lock` calls its parameter under `self.lock`), in the
+    /// parent's terms: the locks held wherever `k` runs, besides the parent's own guards.
+    pub fn locks_around_closure(&self, k: FnId) -> Vec<LockClass> {
+        let FnOwner::Closure {
+            parent,
+            deferred: false,
+            ..
+        } = self.ix.func(k).owner
+        else {
+            return vec![];
+        };
+        let file = self.ix.fns[k.0 as usize].file;
+        let parent = self.ix.fn_id(file, parent);
+        let Some(body) = self.ix.func(parent).body.as_ref() else {
+            return vec![];
+        };
+        let local = self.ix.fns[k.0 as usize].idx;
+        let mut common: Option<Vec<LockClass>> = None;
+        for ev in &body.events {
+            let EventKind::Call(c) = ev.kind else {
+                continue;
+            };
+            let call = &body.calls[c as usize];
+            let Some(i) = call.args.iter().position(|a| *a == Operand::Closure(local)) else {
+                continue;
+            };
+            let mut held: Vec<LockClass> = vec![];
+            for &g in self.callees(parent, c) {
+                for pc in &self.summary(g).param_calls {
+                    if self.ix.arg_index(call, g, pc.param) != i {
+                        continue;
+                    }
+                    for l in self.through_call(parent, c, g, self.loc(parent, ev.span), &pc.held) {
+                        if !l.lock.mode.is_read() && !held.contains(&l.lock.class) {
+                            held.push(l.lock.class);
+                        }
+                    }
+                }
+            }
+            common = Some(match common {
+                None => held,
+                Some(prev) => prev.into_iter().filter(|x| held.contains(x)).collect(),
+            });
+        }
+        common.unwrap_or_default()
     }
 }
 

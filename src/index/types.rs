@@ -301,6 +301,50 @@ impl Index {
             })
     }
 
+    /// The `thread_local!` key whose value closure `k` is given, and the key's method that
+    /// runs it: `KEY.with(|v| ..)`.
+    pub fn thread_local_key(&self, k: FnId) -> Option<(super::StaticId, Sym)> {
+        let FnOwner::Closure { parent, .. } = self.func(k).owner else {
+            return None;
+        };
+        let file = self.fns[k.0 as usize].file;
+        let parent = self.fn_id(file, parent);
+        let body = self.func(parent).body.as_ref()?;
+        let local = self.fns[k.0 as usize].idx;
+        let module = self.fn_module(parent);
+        body.calls.iter().find_map(|c| {
+            let Callee::Method(m) = &c.callee else {
+                return None;
+            };
+            if !known::cells::is_thread_local_with(m.as_str())
+                || !c.args.contains(&Operand::Closure(local))
+            {
+                return None;
+            }
+            let Some(Operand::Place(p)) = &c.receiver else {
+                return None;
+            };
+            let place = &body.places[*p as usize];
+            let Base::Path(segs) = &place.base else {
+                return None;
+            };
+            if !place.proj.is_empty() {
+                return None;
+            }
+            let s = self.resolve_static(module, segs)?;
+            (self.static_facts(s).0.origin == StaticOrigin::ThreadLocal).then_some((s, *m))
+        })
+    }
+
+    /// The type of the value a `thread_local!` key's `with` gives closure `k` (its first
+    /// parameter), when `k` is such a closure.
+    pub fn thread_local_value_type(&self, k: FnId) -> Ty {
+        match self.thread_local_key(k) {
+            Some((s, m)) if known::cells::passes_key_value(m.as_str()) => self.static_type(s),
+            _ => Ty::Unknown,
+        }
+    }
+
     /// The type of a static (for `lazy_static!` and `thread_local!` the declared type).
     pub fn static_type(&self, id: super::StaticId) -> Ty {
         let (s, module, _) = self.static_facts(id);

@@ -16,11 +16,7 @@ pub enum Sleep {
 
 /// Functions that put the thread (or task) to sleep.
 pub fn sleep_kind(path: &[Sym]) -> Option<Sleep> {
-    let p: Vec<&str> = path
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let p = super::segments(path);
     Some(match p.as_slice() {
         [
             ..,
@@ -37,11 +33,7 @@ pub fn sleep_kind(path: &[Sym]) -> Option<Sleep> {
 
 /// Free functions (canonical paths) that block the calling thread on I/O or another thread.
 pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
-    let p: Vec<&str> = path
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let p = super::segments(path);
     Some(match p.as_slice() {
         [
             "std",

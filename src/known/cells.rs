@@ -29,6 +29,171 @@ pub fn not_send(names: &[&str]) -> Option<&'static str> {
     }
 }
 
+/// A raw pointer type by its path as written, besides `*const T` / `*mut T`.
+pub fn raw_pointer(names: &[&str]) -> Option<&'static str> {
+    match *names.last()? {
+        "NonNull" => Some("NonNull"),
+        _ => None,
+    }
+}
+
+/// A method that reaches into a cell's or a pointer's target, by name and number of
+/// arguments: `Cell::set`, `RefCell::borrow`, `UnsafeCell::get`, `OnceCell::get_or_init`,
+/// `Rc::clone`, a raw pointer's `write`, `add`, ….
+pub fn is_access_method(name: &str, argc: usize) -> bool {
+    passes_pointer(name, argc)
+        || match argc {
+            0 => matches!(
+                name,
+                "take"
+                    | "borrow"
+                    | "borrow_mut"
+                    | "try_borrow"
+                    | "try_borrow_mut"
+                    | "try_borrow_unguarded"
+                    | "clone"
+                    | "read"
+                    | "read_volatile"
+                    | "read_unaligned"
+                    | "drop_in_place"
+            ),
+            1 => matches!(
+                name,
+                "set"
+                    | "replace"
+                    | "replace_with"
+                    | "swap"
+                    | "update"
+                    | "get_or_init"
+                    | "get_or_try_init"
+                    | "write"
+                    | "write_volatile"
+                    | "write_unaligned"
+            ),
+            2 => matches!(
+                name,
+                "write_bytes"
+                    | "copy_from"
+                    | "copy_from_nonoverlapping"
+                    | "copy_to"
+                    | "copy_to_nonoverlapping"
+            ),
+            _ => false,
+        }
+}
+
+/// A method that makes a pointer into the same target from a cell or a pointer, so that `*`
+/// of its result reaches the target: `UnsafeCell::get`, `ptr.add(i)`, `ptr.cast()`, ….
+pub fn passes_pointer(name: &str, argc: usize) -> bool {
+    match argc {
+        0 => matches!(
+            name,
+            "get"
+                | "raw_get"
+                | "as_ptr"
+                | "as_mut_ptr"
+                | "cast"
+                | "cast_mut"
+                | "cast_const"
+                | "as_mut"
+                | "as_ref"
+        ),
+        1 => matches!(
+            name,
+            "add"
+                | "sub"
+                | "offset"
+                | "byte_add"
+                | "byte_sub"
+                | "byte_offset"
+                | "wrapping_add"
+                | "wrapping_sub"
+                | "wrapping_offset"
+        ),
+        _ => false,
+    }
+}
+
+/// The argument a function of `std::ptr` writes through (`ptr::write(dst, v)`,
+/// `ptr::copy_nonoverlapping(src, dst, n)`), by the function's name.
+pub fn ptr_fn_writes(name: &str) -> Option<usize> {
+    match name {
+        "write" | "write_volatile" | "write_unaligned" | "write_bytes" | "replace" | "swap"
+        | "drop_in_place" => Some(0),
+        "copy" | "copy_nonoverlapping" => Some(1),
+        _ => None,
+    }
+}
+
+/// Does method `method` change a value of the unsynchronised type `what` (as
+/// [`unsync_cell`] or [`raw_pointer`] name it, or `"raw pointer"`) through a shared
+/// reference? `RefCell::borrow` does: it counts borrows without atomics; so does `Rc::clone`.
+pub fn access_writes(what: &str, method: &str) -> bool {
+    match what {
+        "Cell" => matches!(method, "set" | "replace" | "take" | "swap" | "update"),
+        "RefCell" => matches!(
+            method,
+            "borrow"
+                | "borrow_mut"
+                | "try_borrow"
+                | "try_borrow_mut"
+                | "replace"
+                | "replace_with"
+                | "swap"
+                | "take"
+        ),
+        "OnceCell" => matches!(method, "set" | "get_or_init" | "get_or_try_init" | "take"),
+        "Rc" => method == "clone",
+        "UnsafeCell" => false,
+        _ => matches!(
+            method,
+            "write"
+                | "write_volatile"
+                | "write_unaligned"
+                | "write_bytes"
+                | "copy_from"
+                | "copy_from_nonoverlapping"
+                | "swap"
+                | "replace"
+                | "drop_in_place"
+                | "as_mut"
+        ),
+    }
+}
+
+/// A lock whose guards lockscan follows, by name: what it wraps (or the section it guards, for
+/// a `Mutex<()>`) is reached under its guard, and the guard shows where.
+pub fn is_data_lock(name: &str) -> bool {
+    matches!(
+        name,
+        "Mutex"
+            | "RwLock"
+            | "ReentrantMutex"
+            | "ReentrantLock"
+            | "FairMutex"
+            | "SpinMutex"
+            | "TicketMutex"
+            | "ShardedLock"
+    )
+}
+
+/// A primitive that synchronises nothing by itself: a condition variable works with a lock.
+pub fn is_lock_companion(name: &str) -> bool {
+    name == "Condvar"
+}
+
+/// A `thread_local!` key's methods that run a closure on this thread's value:
+/// `KEY.with(|v| ..)`, `KEY.with_borrow(|v| ..)`, `KEY.with_borrow_mut(|v| ..)`.
+pub fn is_thread_local_with(name: &str) -> bool {
+    matches!(name, "with" | "with_borrow" | "with_borrow_mut")
+}
+
+/// Of those, the one whose closure gets a reference to the key's value itself (`&T` for a key of
+/// type `T`), not to what a `RefCell` key holds.
+pub fn passes_key_value(name: &str) -> bool {
+    name == "with"
+}
+
 /// The type that only marks (`PhantomData`): it holds nothing.
 pub fn is_marker(name: &str) -> bool {
     name == "PhantomData"
@@ -37,23 +202,11 @@ pub fn is_marker(name: &str) -> bool {
 /// A synchronisation primitive, by name: what it wraps is shared safely.
 pub fn is_sync_primitive(name: &str) -> bool {
     super::atomics::is_atomic_type(name)
+        || is_data_lock(name)
+        || is_lock_companion(name)
         || matches!(
             name,
-            "Mutex"
-                | "RwLock"
-                | "ReentrantMutex"
-                | "ReentrantLock"
-                | "FairMutex"
-                | "SpinMutex"
-                | "Condvar"
-                | "Once"
-                | "OnceLock"
-                | "LazyLock"
-                | "Barrier"
-                | "Semaphore"
-                | "SeqLock"
-                | "ShardedLock"
-                | "ThreadLocal"
+            "Once" | "OnceLock" | "LazyLock" | "Barrier" | "Semaphore" | "SeqLock" | "ThreadLocal"
         )
 }
 

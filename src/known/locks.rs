@@ -111,11 +111,7 @@ fn lib_of_crate(krate: &str) -> Option<LockLib> {
 
 /// The lock type a canonical path names, if it is one.
 pub fn lock_type(path: &[Sym]) -> Option<LockType> {
-    let path: Vec<&str> = path
-        .iter()
-        .map(|s| s.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let path = super::segments(path);
     let (&krate, &name) = (path.first()?, path.last()?);
     let lib = lib_of_crate(krate)?;
     let kind = match name {

@@ -19,6 +19,14 @@ pub use locks::{LockKind, LockLib, LockType};
 
 use crate::intern::Sym;
 
+/// A canonical path's segments as text, empty ones left out: what the tables match on.
+fn segments(path: &[Sym]) -> Vec<&'static str> {
+    path.iter()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// Where a piece of API knowledge comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Origin {

@@ -4,7 +4,8 @@ use super::shared::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_a
 use super::{FixAvailability, Rule};
 use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{
-    Access, Base, Body, EventKind, Held, HolderKind, Operand, StaticOrigin, TypeFact,
+    Access, Base, Body, CallIdx, EventKind, Held, HolderKind, Operand, Place, Proj, StaticOrigin,
+    TypeFact,
 };
 use crate::index::locks::LockClass;
 use crate::index::model::{HeldRef, Model};
@@ -36,13 +37,18 @@ counter type built in.
 
 ### Known problems
 A lock that guards more than its value (a `Mutex<bool>` waited on with a `Condvar`, a counter
-updated in several steps, a lock held while other work is done) is not reported; a lock whose
-guard is passed to a function lockscan cannot see into is not reported either. For a `static`
-whose every access is one of these steps, the fix replaces the lock with the atomic and each
-access with `load`, `store` or `fetch_*` (with `Ordering::SeqCst`, which keeps at least the
-ordering the lock gave) and adds the `use`; it needs `--unsafe-fixes` because code that relied
-on the lock to order other data may need it still. Struct fields get the advice without the
-automatic fix.
+updated in several steps, a lock held while other work is done) is not reported. A lock
+handed to a function (`wait_until(&self.done, &self.cv)`) is judged with what that function
+does with its parameter, so a `Condvar` wait in a helper keeps it silent; a lock handed to a
+function lockscan cannot see into, or that hands it on again, is not reported, and neither is
+a lock whose guard is passed to one. A `Condvar` that waits on the lock only in code that
+reaches it some other way (a clone in a local, a lock of another crate's type) is not seen,
+and the lock is reported. For a `static` whose every access is one of these steps, written
+where the static is named, the fix replaces the lock with the atomic and each access with
+`load`, `store` or `fetch_*` (with `Ordering::SeqCst`, which keeps at least the ordering the
+lock gave) and adds the `use`; it needs `--unsafe-fixes` because code that relied on the lock
+to order other data may need it still. Struct fields, and statics handed to a helper, get the
+advice without the automatic fix.
 
 ### Example
 ```rust
@@ -79,6 +85,8 @@ struct Use {
     /// A temporary whose one access can be rewritten.
     rewritable: bool,
     writes: bool,
+    /// Taken in a function the lock was handed to, through its parameter.
+    via_param: bool,
 }
 
 /// Is this acquisition one step: nothing else happens while the guard lives?
@@ -143,7 +151,49 @@ fn one_step(f: FnId, body: &Body, h: u32) -> Option<Use> {
         access,
         rewritable: access.is_some() && holder.held == Held::Temporary,
         writes,
+        via_param: false,
     })
+}
+
+/// The uses of a lock handed to call `c` of `f` as argument `arg` (`wait_until(&self.done,
+/// &self.cv, ..)`): every acquisition of the parameter in the functions the call runs (and
+/// their closures), `None` for a function lockscan cannot see into or that hands the lock on.
+fn handed_uses(m: &Model, f: FnId, c: CallIdx, arg: usize) -> Vec<Option<Use>> {
+    let callees = m.callees(f, c);
+    if callees.is_empty() {
+        return vec![None];
+    }
+    let mut out = vec![];
+    for &g in callees {
+        let Some(param) = m.param_of_arg(f, c, g, arg) else {
+            return vec![None];
+        };
+        for (k, body) in m.bodies().filter(|&(k, _)| m.outer_fn(k) == g) {
+            for (h, holder) in body.holders.iter().enumerate() {
+                let r = HeldRef { f: k, h: h as u32 };
+                if matches!(holder.kind, HolderKind::Lock { .. })
+                    && m.lock(r)
+                        .is_some_and(|l| l.class == LockClass::Param(g, param))
+                {
+                    out.push(one_step(k, body, h as u32).map(|u| Use {
+                        via_param: true,
+                        ..u
+                    }));
+                }
+            }
+            let passed_on = body.calls.iter().any(|call| {
+                call.args.iter().any(|a| {
+                    matches!(a, Operand::Place(p)
+                        if body.places[*p as usize].base == Base::Param(param)
+                            && body.places[*p as usize].proj.is_empty())
+                })
+            });
+            if passed_on {
+                out.push(None);
+            }
+        }
+    }
+    out
 }
 
 fn prim_name(payload: Option<Sym>) -> Option<&'static str> {
@@ -178,6 +228,48 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 .entry(key)
                 .or_insert_with(|| (lock.class.clone(), prim, lock.ty.name(), vec![]));
             entry.3.push(one_step(f, body, h as u32));
+        }
+    }
+    // A lock handed to a function: what the function does with it are uses too (a
+    // `Condvar` wait there means the lock guards more than its value).
+    // The candidates' last names (a field's, a static's), to resolve only the places that
+    // may be one of them.
+    let names: Vec<Sym> = by_class
+        .values()
+        .filter_map(|(class, ..)| match class {
+            LockClass::Field { field, .. } => Some(*field),
+            LockClass::Static(id) => Some(m.static_decl(*id).0.name),
+            _ => None,
+        })
+        .collect();
+    let last_name = |p: &Place| match (p.proj.last(), &p.base) {
+        (Some(Proj::Field(n)), _) => Some(*n),
+        (None, Base::Path(segs)) => segs.last().copied(),
+        _ => None,
+    };
+    let mut handed: Vec<(String, FnId, CallIdx, usize)> = vec![];
+    for (f, body) in m.bodies() {
+        for (c, call) in body.calls.iter().enumerate() {
+            for (i, a) in call.args.iter().enumerate() {
+                let Operand::Place(p) = a else { continue };
+                let place = &body.places[*p as usize];
+                if !last_name(place).is_some_and(|n| names.contains(&n)) {
+                    continue;
+                }
+                let Some(class) = m.place_info(f, place).class else {
+                    continue;
+                };
+                let key = format!("{class:?}");
+                if by_class.contains_key(&key) {
+                    handed.push((key, f, c as CallIdx, i));
+                }
+            }
+        }
+    }
+    for (key, f, c, i) in handed {
+        let uses = handed_uses(m, f, c, i);
+        if let Some(entry) = by_class.get_mut(&key) {
+            entry.3.extend(uses);
         }
     }
     for (_, (class, prim, lock_ty, uses)) in by_class {
@@ -259,7 +351,7 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
     };
     let lock_name = tp.last()?.name.as_str();
     let arg = ctor_arg(&s.init_text, &[lock_name])?;
-    if !uses.iter().all(|u| u.rewritable) || !uses.iter().any(|u| u.writes) {
+    if !uses.iter().all(|u| u.rewritable && !u.via_param) || !uses.iter().any(|u| u.writes) {
         return None;
     }
     // Every mention of the static must be one of the acquisitions rewritten.

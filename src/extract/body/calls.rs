@@ -44,6 +44,13 @@ impl Walker<'_, '_> {
     ) -> Val {
         let name = Sym::new(&mc.method.to_string());
         let argc = mc.args.len();
+        if cells::is_access_method(name.as_str(), argc) {
+            let span = Span {
+                lo: expr_span(&mc.receiver).lo,
+                hi: pos_hi(mc.paren_token.span.close()),
+            };
+            self.field_use(&mc.receiver, FieldUseKind::Method(name), span);
+        }
         // `bytes.read::<Header>()`: a lock's methods take no type argument.
         if mc.turbofish.is_none()
             && let Some(origin) = self.fx.opts.api.lock_method(name, argc)
@@ -355,6 +362,14 @@ impl Walker<'_, '_> {
         let segs = &fp.path.segments;
         let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
         let argc = c.args.len();
+        // `ptr::write(self.buf.add(i), v)`: a write through the pointer it is given.
+        if segs.len() >= 2
+            && segs[segs.len() - 2].ident == "ptr"
+            && let Some(dest) = cells::ptr_fn_writes(&last)
+            && let Some(arg) = c.args.iter().nth(dest)
+        {
+            self.field_use(arg, FieldUseKind::DerefWrite, span);
+        }
 
         // Calls through a local or a parameter.
         if fp.qself.is_none()

@@ -172,6 +172,7 @@ impl Walker<'_, '_> {
             Expr::Group(g) => self.expr(&g.expr),
             Expr::Reference(r) => {
                 let access = if r.mutability.is_some() {
+                    self.deref_write(&r.expr, expr_span(e));
                     Access::RefMut
                 } else {
                     Access::Ref
@@ -216,6 +217,7 @@ impl Walker<'_, '_> {
                 let v = self.expr(&a.right);
                 let whole = expr_span(e);
                 let target = self.assign(&a.left, &a.right, v, Access::Assign);
+                self.deref_write(&a.left, whole);
                 let value = expr_span(&a.right);
                 self.static_write(&a.left, whole, value, None);
                 let deref = matches!(strip_parens(&a.left),
@@ -345,6 +347,7 @@ impl Walker<'_, '_> {
             hi: expr_span(&u.expr).hi,
         };
         self.guard_access(&v, Access::Read, None, span, None);
+        self.field_use(&u.expr, FieldUseKind::DerefRead, span);
         v
     }
 
@@ -389,6 +392,7 @@ impl Walker<'_, '_> {
                 let whole = expr_span(&b.left).to(expr_span(&b.right));
                 let value = expr_span(&b.right);
                 let op = arith_op(&b.op);
+                self.deref_write(&b.left, whole);
                 self.static_write(&b.left, whole, value, op);
                 let deref = matches!(strip_parens(&b.left),
                     syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
@@ -545,6 +549,62 @@ impl Walker<'_, '_> {
             }
             syn::Expr::Reference(r) => self.peek_place(&r.expr),
             _ => None,
+        }
+    }
+
+    /// The field a pointer expression reaches into, through the methods that make a pointer
+    /// of it and casts: `self.pixels.add(i)`, `self.value.get()`, `self.buf as *mut u8`.
+    pub(super) fn peek_field(&self, e: &syn::Expr) -> Option<Place> {
+        let mut e = strip_parens(e);
+        for _ in 0..8 {
+            match e {
+                syn::Expr::MethodCall(mc)
+                    if cells::passes_pointer(&mc.method.to_string(), mc.args.len()) =>
+                {
+                    e = strip_parens(&mc.receiver)
+                }
+                syn::Expr::Cast(c) => e = strip_parens(&c.expr),
+                _ => break,
+            }
+        }
+        let p = self.peek_place(e)?;
+        p.proj
+            .iter()
+            .any(|x| matches!(x, Proj::Field(_)))
+            .then_some(p)
+    }
+
+    /// Records a use of the field `e` reaches into, if it reaches one.
+    pub(super) fn field_use(&mut self, e: &syn::Expr, kind: FieldUseKind, span: Span) {
+        let Some(mut place) = self.peek_field(e) else {
+            return;
+        };
+        place.span = span;
+        let place = self.push_place(place);
+        let at = self.now();
+        let held = self.cur.live.iter().map(|l| l.holder).collect();
+        self.cur.body.field_uses.push(FieldUse {
+            place,
+            kind,
+            at,
+            held,
+            span,
+        });
+    }
+
+    /// `*e = v`, `(*e).x = v`, `*e += v`, `&mut *e`: the writes through `*` of a field's target.
+    pub(super) fn deref_write(&mut self, target: &syn::Expr, span: Span) {
+        let mut e = strip_parens(target);
+        for _ in 0..8 {
+            match e {
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                    self.field_use(&u.expr, FieldUseKind::DerefWrite, span);
+                    return;
+                }
+                syn::Expr::Field(f) => e = strip_parens(&f.base),
+                syn::Expr::Index(i) => e = strip_parens(&i.expr),
+                _ => return,
+            }
         }
     }
 }

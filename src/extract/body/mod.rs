@@ -33,7 +33,7 @@ use super::types::{ctor_type, type_fact};
 use super::{Edition, FileCx, syms_of};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
-use crate::known::{Origin, atomics, collections, executors, flow, locks};
+use crate::known::{Origin, atomics, cells, collections, executors, flow, locks};
 use crate::span::Span;
 
 type VarKey = (FnIdx, LocalIdx);
