@@ -77,6 +77,7 @@ impl Walker<'_, '_> {
         } else {
             None
         };
+        let before_cond = self.snapshot();
         self.condition(&i.cond);
         self.cond_done(br);
         if let (Some(t), false) = (t, with_let) {
@@ -137,12 +138,34 @@ impl Walker<'_, '_> {
         } else {
             vec![]
         };
+        // A guard the pattern took from a named binding (`if let Ok(s) = result`) was not
+        // moved when the pattern failed: it is still that binding's in the else branch.
+        let taken_back: Vec<Live> = else_entry
+            .live
+            .iter()
+            .filter(|l| matches!(l.owner, Owner::Var(k) if bound.contains(&k)))
+            .filter_map(|l| {
+                before_cond
+                    .live
+                    .iter()
+                    .find(|b| b.holder == l.holder && matches!(b.owner, Owner::Var(_)))
+                    .copied()
+            })
+            .collect();
         else_entry.live.retain(|l| match l.owner {
             Owner::Var(k) => !bound.contains(&k),
             Owner::Temp(x) => !(with_let && t == Some(x)),
         });
+        for l in taken_back {
+            if !else_entry.live.iter().any(|e| e.holder == l.holder) {
+                else_entry.live.push(l);
+            }
+        }
         let statement = self.cur_temp();
         for h in kept_by_err {
+            if else_entry.live.iter().any(|e| e.holder == h) {
+                continue;
+            }
             else_entry.live.push(Live {
                 holder: h,
                 owner: statement,
