@@ -348,7 +348,12 @@ impl Walker<'_, '_> {
         };
         self.guard_access(&v, Access::Read, None, span, None);
         self.field_use(&u.expr, FieldUseKind::DerefRead, span);
-        v
+        // `*self.epoch.rl()` reads through the call's result, a temporary of the statement:
+        // `let epoch = *self.epoch.rl();` binds the value read, not the guard.
+        match v {
+            Val::Call(_) => Val::Place(self.place_of(v), None),
+            v => v,
+        }
     }
 
     /// A value moved into an aggregate or a constructor: a bare binding's guards go with it.

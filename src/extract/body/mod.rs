@@ -236,7 +236,9 @@ pub(super) fn walk_fn(
             syn::FnArg::Typed(pt) => {
                 match &*pt.pat {
                     // A guard given by value is this function's to keep or end.
-                    syn::Pat::Ident(pi) if is_guard_type(&pt.ty) => {
+                    syn::Pat::Ident(pi)
+                        if is_guard_type(&pt.ty) || derefs_generically(&pt.ty, &sig.generics) =>
+                    {
                         w.guard_param(pi, &pt.ty, param)
                     }
                     syn::Pat::Ident(pi) => w.env[0].vars.push(Var {
@@ -469,6 +471,32 @@ fn with_names<R>(p: &syn::Path, f: impl FnOnce(&[&str]) -> R) -> R {
     let owned = path_names(p);
     let names: Vec<&str> = owned.iter().map(String::as_str).collect();
     f(&names)
+}
+
+/// A parameter type that may be a guard the caller hands over: `impl Deref<Target = T>`, or a
+/// type parameter bounded by `Deref`/`DerefMut` (`R: Deref<Target = Level>`). It holds a lock
+/// only where a caller passes a guard.
+fn derefs_generically(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    let is_deref = |b: &syn::TypeParamBound| {
+        matches!(b, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == "Deref" || s.ident == "DerefMut"))
+    };
+    match ty {
+        syn::Type::ImplTrait(it) => it.bounds.iter().any(is_deref),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let Some(name) = tp.path.get_ident() else {
+                return false;
+            };
+            let in_params = generics.type_params().any(|p| &p.ident == name && p.bounds.iter().any(is_deref));
+            let in_where = generics.where_clause.iter().flat_map(|w| &w.predicates).any(|pr| {
+                matches!(pr, syn::WherePredicate::Type(pt)
+                    if matches!(&pt.bounded_ty, syn::Type::Path(b) if b.path.is_ident(name))
+                        && pt.bounds.iter().any(is_deref))
+            });
+            in_params || in_where
+        }
+        _ => false,
+    }
 }
 
 /// A type written as a lock guard: `MutexGuard<'_, T>`, `parking_lot::RwLockWriteGuard<T>`.
