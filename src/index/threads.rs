@@ -182,4 +182,94 @@ impl Model<'_> {
             _ => None,
         })
     }
+
+    /// Where deferred closure `k` (a thread's or a task's body) is handed off, when that
+    /// happens once per call of the function it is written in: the call's place, outside any
+    /// loop. `None` for a closure that runs in place, or is handed off in a loop.
+    pub fn spawned_once_at(&self, k: FnId) -> Option<crate::span::Loc> {
+        let FnOwner::Closure {
+            parent,
+            deferred: true,
+            ..
+        } = self.ix.func(k).owner
+        else {
+            return None;
+        };
+        let parent = self.ix.fn_id(self.ix.fns[k.0 as usize].file, parent);
+        let body = self.body(parent)?;
+        let local = self.ix.fns[k.0 as usize].idx;
+        body.events.iter().find_map(|ev| match ev.kind {
+            EventKind::Call(c) => {
+                let call = &body.calls[c as usize];
+                (call.loop_depth == 0
+                    && (call.args.contains(&Operand::Closure(local))
+                        || call.receiver.as_ref() == Some(&Operand::Closure(local))))
+                .then(|| self.loc(parent, ev.span))
+            }
+            _ => None,
+        })
+    }
+
+    /// A cycle over locks made in one call of one function, whose edges are taken by that
+    /// call and by the threads it spawns, where no two edges can be taken at once: the caller's
+    /// come before it spawns the thread that takes the others (`{ a, then b }` then
+    /// `spawn(move || { b, then a })`). One call's locks are no other call's, so nothing else
+    /// can take them.
+    pub fn cycle_runs_in_turn(&self, edges: &[&super::graph::Edge]) -> bool {
+        use super::locks::LockClass;
+        enum Thread {
+            Caller(crate::span::Loc),
+            Spawned(FnId, crate::span::Loc),
+        }
+        let Some(LockClass::Local(p, _)) = edges.first().map(|e| &e.from) else {
+            return false;
+        };
+        let p = *p;
+        let mut threads = vec![];
+        for e in edges {
+            let local_of_p = |c: &LockClass| matches!(c, LockClass::Local(q, _) if *q == p);
+            if !local_of_p(&e.from) || !local_of_p(&e.to) || !e.also_in.is_empty() {
+                return false;
+            }
+            let f = e.witness.f;
+            let Some(&(at, _)) = e.witness.trace.steps.first() else {
+                return false;
+            };
+            if f == p {
+                threads.push(Thread::Caller(at));
+                continue;
+            }
+            let FnOwner::Closure {
+                parent, deferred, ..
+            } = self.ix.func(f).owner
+            else {
+                return false;
+            };
+            if self.ix.fn_id(self.ix.fns[f.0 as usize].file, parent) != p {
+                return false;
+            }
+            let site = if deferred {
+                self.spawned_once_at(f).map(|s| Thread::Spawned(f, s))
+            } else {
+                self.closure_run_site(f).map(Thread::Caller)
+            };
+            match site {
+                Some(t) => threads.push(t),
+                None => return false,
+            }
+        }
+        let before = |a: &crate::span::Loc, b: &crate::span::Loc| {
+            a.file == b.file && (a.span.hi.line, a.span.hi.col) <= (b.span.lo.line, b.span.lo.col)
+        };
+        let overlap = |a: &Thread, b: &Thread| match (a, b) {
+            (Thread::Caller(_), Thread::Caller(_)) => false,
+            (Thread::Spawned(k1, _), Thread::Spawned(k2, _)) => k1 != k2,
+            (Thread::Caller(at), Thread::Spawned(_, s))
+            | (Thread::Spawned(_, s), Thread::Caller(at)) => !before(at, s),
+        };
+        !threads
+            .iter()
+            .enumerate()
+            .any(|(i, a)| threads[i + 1..].iter().any(|b| overlap(a, b)))
+    }
 }

@@ -487,12 +487,18 @@ fn derefs_generically(ty: &syn::Type, generics: &syn::Generics) -> bool {
             let Some(name) = tp.path.get_ident() else {
                 return false;
             };
-            let in_params = generics.type_params().any(|p| &p.ident == name && p.bounds.iter().any(is_deref));
-            let in_where = generics.where_clause.iter().flat_map(|w| &w.predicates).any(|pr| {
-                matches!(pr, syn::WherePredicate::Type(pt)
+            let in_params = generics
+                .type_params()
+                .any(|p| &p.ident == name && p.bounds.iter().any(is_deref));
+            let in_where = generics
+                .where_clause
+                .iter()
+                .flat_map(|w| &w.predicates)
+                .any(|pr| {
+                    matches!(pr, syn::WherePredicate::Type(pt)
                     if matches!(&pt.bounded_ty, syn::Type::Path(b) if b.path.is_ident(name))
                         && pt.bounds.iter().any(is_deref))
-            });
+                });
             in_params || in_where
         }
         _ => false,
