@@ -209,6 +209,14 @@ impl Walker<'_, '_> {
 
     /// The binding a condition tests for holding nothing: `x.is_none()`, `!x.is_some()`.
     fn tested_none(&self, cond: &syn::Expr) -> Option<VarKey> {
+        // In `a && held.is_none()`, the branch runs only where every operand holds.
+        if let syn::Expr::Binary(b) = strip_parens(cond)
+            && is_bool_and(&b.op)
+        {
+            return self
+                .tested_none(&b.right)
+                .or_else(|| self.tested_none(&b.left));
+        }
         let (recv, method) = match strip_parens(cond) {
             syn::Expr::MethodCall(mc) if mc.args.is_empty() => {
                 (&mc.receiver, mc.method.to_string())
