@@ -471,7 +471,22 @@ impl Index {
         }
         match self.callees(f, c).first() {
             Some(&callee) => self.return_type(callee),
-            None => Ty::Unknown,
+            // `ReentrantMutex::from_raw(..)`, `Mutex::new(..)`: a lock library's constructor
+            // makes a lock of its type.
+            None => self
+                .external_path(f, c)
+                .and_then(|p| {
+                    let (ctor, ty) = p.split_last()?;
+                    let ctor = ctor.as_str();
+                    let made = ctor == "new"
+                        || ctor == "const_new"
+                        || ctor == "default"
+                        || ctor.starts_with("from_")
+                        || ctor.starts_with("with_");
+                    let lt = known::locks::lock_type(ty).filter(|_| made)?;
+                    Some(Ty::Lock(lt, Box::new(Ty::Unknown)))
+                })
+                .unwrap_or(Ty::Unknown),
         }
     }
 
