@@ -151,6 +151,15 @@ fn ctor_type_depth(expr: &syn::Expr, depth: u32) -> Option<TypeFact> {
             Some(TypeFact::Path(tp))
         }
         syn::Expr::Struct(s) if s.qself.is_none() => Some(TypeFact::Path(type_path(&s.path))),
+        // `let mut held = None;`: an `Option` of what is assigned later.
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident("None") => {
+            Some(TypeFact::Path(TypePath {
+                segs: vec![TypeSeg {
+                    name: Sym::new("Option"),
+                    args: vec![],
+                }],
+            }))
+        }
         syn::Expr::Paren(p) => ctor_type_depth(&p.expr, depth + 1),
         syn::Expr::Group(g) => ctor_type_depth(&g.expr, depth + 1),
         syn::Expr::MethodCall(m) if m.method == "clone" || m.method == "into" => None,
