@@ -559,8 +559,9 @@ fn flag_rule(rule: &str, flag: &str) -> Result<&'static str, Fatal> {
 }
 
 /// Rule levels: the configuration's, then `--select` (every other rule off; a selected rule
-/// the configuration turns off is back at its default level), then `--allow`, `--warn` and
-/// `--deny` in the order given (`all` stands for every rule).
+/// the configuration turns off, or an opt-in one, is at its default level), then `--allow`,
+/// `--warn` and `--deny` in the order given (`all` stands for every default rule, and for every
+/// rule in `--allow`).
 fn rule_levels(
     config: &Config,
     select: &[String],
@@ -571,7 +572,12 @@ fn rule_levels(
         let mut chosen: Vec<&'static str> = vec![];
         for s in select {
             if s == "all" {
-                chosen.extend(rules::RULES.iter().map(|r| r.name));
+                chosen.extend(
+                    rules::RULES
+                        .iter()
+                        .filter(|r| r.group == rules::Group::Default)
+                        .map(|r| r.name),
+                );
             } else {
                 chosen.push(flag_rule(s, "--select")?);
             }
@@ -579,15 +585,20 @@ fn rule_levels(
         for r in rules::RULES {
             if !chosen.contains(&r.name) {
                 levels.insert(r.name.to_string(), None);
-            } else if levels.get(r.name) == Some(&None) {
-                levels.remove(r.name);
+            } else if levels.get(r.name).is_none_or(Option::is_none) {
+                // Selected: at least its default level, opt-in or not.
+                levels.insert(r.name.to_string(), Some(r.level));
             }
         }
     }
     for (rule, flag, level) in flags {
         if rule == "all" {
+            // `all` is every default rule; opt-in rules are named one by one (`-A all` turns
+            // them off too).
             for r in rules::RULES {
-                levels.insert(r.name.to_string(), *level);
+                if r.group == rules::Group::Default || level.is_none() {
+                    levels.insert(r.name.to_string(), *level);
+                }
             }
         } else {
             levels.insert(flag_rule(rule, flag)?.to_string(), *level);
@@ -734,8 +745,12 @@ pub fn list_rules() -> String {
             rules::FixAvailability::None => "   ",
             _ => "fix",
         };
+        let opt_in = match r.group {
+            rules::Group::Default => "",
+            rules::Group::Pedantic => "(opt-in) ",
+        };
         out.push_str(&format!(
-            "{:width$}  {:7}  {fix}  {}\n",
+            "{:width$}  {:7}  {fix}  {opt_in}{}\n",
             r.name,
             r.level.as_str(),
             r.summary

@@ -44,7 +44,8 @@ pub struct Options {
     /// What lockscan knows about APIs, with what the configuration adds (lock methods,
     /// functions and methods that sleep or block).
     pub api: Api,
-    /// Rule levels that differ from the defaults (`None`: the rule is off).
+    /// Rule levels that differ from the defaults (`None`: the rule is off). An opt-in rule
+    /// (`Group::Pedantic`) runs only when it is here with a level.
     pub levels: BTreeMap<String, Option<Severity>>,
     /// Known findings: those whose fingerprint is in it are not reported.
     pub baseline: Option<Baseline>,
@@ -326,7 +327,10 @@ fn analyse_outcomes(
                 d.severity = *level;
                 Some(d)
             }
-            None => Some(d),
+            // An opt-in rule runs only when a level names it.
+            None => rules::rule(d.rule)
+                .is_none_or(|r| r.group == rules::Group::Default)
+                .then_some(d),
         })
         .collect();
 

@@ -97,7 +97,10 @@ fn rule_object(r: &rules::Rule) -> Value {
             "markdown": format!("**{}**: {}\n\n{}", r.name, sentence(r.summary), r.docs.trim_end()),
         },
         "helpUri": format!("{}#rules", env!("CARGO_PKG_HOMEPAGE")),
-        "defaultConfiguration": {"level": level(r.level)},
+        "defaultConfiguration": {
+            "level": level(r.level),
+            "enabled": r.group == crate::rules::Group::Default,
+        },
         "properties": {
             "tags": ["concurrency"],
             "fixable": r.fix != FixAvailability::None,

@@ -1,6 +1,6 @@
 //! `atomic_load_store_race`: a read-modify-write split into a `load` and a `store`.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{
     ArgFact, ArgShape, ArithOp, Base, Body, CallIdx, Callee, EventKind, LocalIdx, Operand,
@@ -16,6 +16,7 @@ use std::collections::HashMap;
 pub const RULE: Rule = Rule {
     name: "atomic_load_store_race",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a read-modify-write made of a separate `load` and `store` on one atomic",
     docs: DOCS,
     fix: FixAvailability::Sometimes,
@@ -25,37 +26,31 @@ pub const RULE: Rule = Rule {
 const DOCS: &str = r#"### What it does
 Finds an atomic updated in two steps: a `load`, then a `store` of a value computed from it
 (`X.store(X.load(o) + 1, o)`, or through locals: `let v = X.load(o); let w = v + 1;
-X.store(w, o)`), or a `store` that runs only when a `load` saw a certain value (`if
-X.load(o) == 0 { prepare(); X.store(1, o) }`, also through locals computed from the load). A
-load inside a small helper that returns it (`fn current() -> u64 { X.load(o) }`, or a `&self`
-method) counts as a load where the helper is called.
+X.store(w, o)`). A load inside a small helper that returns it (`fn current() -> u64 {
+X.load(o) }`, or a `&self` method) counts as a load where the helper is called. A constant
+stored after a test of the load (`if X.load(o) == 0 { X.store(1, o) }`) is the opt-in
+`atomic_check_then_store`.
 
 ### Why is this bad
 Each step is atomic; the pair is not. Two threads can both load 5 and both store 6, and one
-increment is lost; two threads can both see `false` and both run the code meant to run once.
-It is the "don't rely on the atomicity of built-in operations" warning in Rust form: the fix is
-one atomic read-modify-write (`fetch_add`, `fetch_update`, `swap`, `compare_exchange`).
+increment is lost. It is the "don't rely on the atomicity of built-in operations" warning in
+Rust form: the fix is one atomic read-modify-write (`fetch_add`, `fetch_update`).
 
 ### Known problems
 An atomic that only one thread ever writes (the producer's index of a single-producer queue)
 can be updated this way safely; lockscan cannot see that only one thread writes, and reports it.
-It takes an atomic as shared unless the code shows no other thread can reach it: fields of `&mut self`, `self` or `Pin<&mut Self>`, of a `self` type that is
-neither `Sync` nor `Clone`, an atomic made in the function and never handed to another
-thread, a thread-local's, one used in a single-threaded test that spawns nothing or inside
-`critical_section::with`, and pairs under a lock held at both steps (or by every caller of a
-private method) are not reported. Nor are functions that also use `compare_exchange`, `swap`
-or `fetch_*` (lock-free code that knows the one-step forms), a load and a store in two arms
-of one `if` or `match`, a computed value stored after a test (a cache at worst filled twice),
-and a one-way flag: `if !F.load(o) { F.store(true, o) }` with nothing else in that arm, no
-arm that returns or breaks, and the loaded value used by the test alone, where racing threads
-store the same value. A flag cleared the same way (`if F.load(o) { F.store(false, o) }`) is
-as harmless and is still reported (lockbud counts it as a bug); so is a constant stored after
-a test whose branch only logs (both threads log). A store after a test that returns early (`if F.load(o) {
-return; } F.store(true, o)`) is not seen as depending on the test, and is missed. Locals are
-followed through their `let` only: a value that reaches the store through an assignment or a
-field is not seen; a bare `X.store(v, o)` counts only when nothing assigns `v` again.
-The fix for `X.store(X.load(o) + n, o)` uses `fetch_add(n, o)`, which wraps on overflow where
-`+` would panic in a debug build; no fix is offered when the load is in a helper.
+It takes an atomic as shared unless the code shows no other thread can reach it: fields of
+`&mut self`, `self` or `Pin<&mut Self>`, of a `self` type that is neither `Sync` nor `Clone`,
+an atomic made in the function and never handed to another thread, a thread-local's, one
+used in a single-threaded test that spawns nothing or inside `critical_section::with`, and
+pairs under a lock held at both steps (or by every caller of a private method) are not
+reported. Nor are functions that also use `compare_exchange`, `swap` or `fetch_*` (lock-free
+code that knows the one-step forms), or a load and a store in two arms of one `if` or
+`match`. Locals are followed through their `let` only: a value that reaches the store through
+an assignment or a field is not seen; a bare `X.store(v, o)` counts only when nothing assigns
+`v` again. The fix for `X.store(X.load(o) + n, o)` uses `fetch_add(n, o)`, which wraps on
+overflow where `+` would panic in a debug build; no fix is offered when the load is in a
+helper.
 
 ### Example
 ```rust
@@ -317,6 +312,21 @@ fn dependence(body: &Body, st: &Op, ld: &Op, value: &ArgFact, derived: &[LocalId
 }
 
 fn check(m: &Model, out: &mut Vec<Diagnostic>) {
+    find(m, Form::Update, out);
+}
+
+/// Which of the two-step forms a rule reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    /// A value computed from the load is stored: an update can be lost
+    /// (`atomic_load_store_race`).
+    Update,
+    /// A constant is stored in a branch that tested the load (`atomic_check_then_store`).
+    Branch,
+}
+
+/// Reports every store that depends on an earlier load of the same shared atomic, in `form`.
+pub(super) fn find(m: &Model, form: Form, out: &mut Vec<Diagnostic>) {
     let mut helpers: HashMap<FnId, Option<Op>> = HashMap::new();
     for (f, body) in m.bodies() {
         if body.call_args.is_empty() {
@@ -368,7 +378,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 if body.exclusive(ld.event, st.event) {
                     continue;
                 }
-                if let Some(dep) = dependence(body, st, ld, value, derived) {
+                let dep = dependence(body, st, ld, value, derived)
+                    .filter(|d| (form == Form::Branch) == matches!(d, Dep::Branch));
+                if let Some(dep) = dep {
                     found = Some((ld, dep));
                     break;
                 }
@@ -412,7 +424,11 @@ fn diagnostic(m: &Model, f: FnId, body: &Body, st: &Op, ld: &Op, dep: &Dep) -> D
             ),
         ),
     };
-    let mut d = Diagnostic::new(RULE.name, RULE.level, m.loc(f, st.span), message)
+    let rule = match dep {
+        Dep::Branch => &super::atomic_check_then_store::RULE,
+        _ => &RULE,
+    };
+    let mut d = Diagnostic::new(rule.name, rule.level, m.loc(f, st.span), message)
         .primary_label(label)
         .help(help)
         .note("each step is atomic; the pair is not, and another thread can come between them");

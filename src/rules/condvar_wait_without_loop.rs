@@ -1,6 +1,6 @@
 //! `condvar_wait_without_loop`: a condition variable waited on once, with no re-check.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Base, Callee, EventKind, Operand};
 use crate::index::model::{HeldRef, Model};
@@ -11,6 +11,7 @@ use crate::span::Span;
 pub const RULE: Rule = Rule {
     name: "condvar_wait_without_loop",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "`Condvar::wait` / `wait_timeout` not re-checking its condition in a loop",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -1,7 +1,7 @@
 //! `double_lock`: a lock taken again by the thread that already holds it.
 
 use super::shared::words::{kept_by, lock_kind, trace_labels};
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{Held, Holder};
 use crate::index::FnId;
@@ -13,6 +13,7 @@ use crate::span::Loc;
 pub const RULE: Rule = Rule {
     name: "double_lock",
     level: Severity::Error,
+    group: Group::Default,
     summary: "a lock taken again while the same thread still holds its guard, directly or in a called function",
     docs: DOCS,
     fix: FixAvailability::None,

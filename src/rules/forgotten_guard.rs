@@ -1,6 +1,6 @@
 //! `forgotten_guard`: a guard that is never dropped, so its lock is never released.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Callee, GuardOpKind, Operand};
 use crate::index::locks::LockClass;
@@ -10,6 +10,7 @@ use crate::known::{flow, locks};
 pub const RULE: Rule = Rule {
     name: "forgotten_guard",
     level: Severity::Error,
+    group: Group::Default,
     summary: "`mem::forget`, `ManuallyDrop` or `Box::leak` of a guard: the lock is never released",
     docs: DOCS,
     fix: FixAvailability::Sometimes,

@@ -2,7 +2,7 @@
 
 use super::shared::guard_across::{Picked, count, guards_across};
 use super::shared::words::{end_it, lock_kind};
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::EventKind;
 use crate::index::model::Model;
@@ -10,6 +10,7 @@ use crate::index::model::Model;
 pub const RULE: Rule = Rule {
     name: "guard_across_await",
     level: Severity::Error,
+    group: Group::Default,
     summary: "a guard of a blocking lock (std, parking_lot, spin) held across an `.await`",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -2,7 +2,7 @@
 
 use super::shared::guard_across::{Picked, count, guards_across_calls};
 use super::shared::words::end_it;
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::CallIdx;
 use crate::index::FnId;
@@ -11,6 +11,7 @@ use crate::index::model::{CallKind, HeldRef, Model};
 pub const RULE: Rule = Rule {
     name: "guard_across_blocking",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a guard held across a blocking call: channel `recv`, `join`, `Barrier::wait`, blocking I/O, process `wait`",
     docs: DOCS,
     fix: FixAvailability::None,

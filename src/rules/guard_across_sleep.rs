@@ -2,7 +2,7 @@
 
 use super::shared::guard_across::{Picked, count, guards_across_calls, via_callee};
 use super::shared::words::end_it;
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{EventKind, Held};
 use crate::index::model::{CallKind, HeldRef, Model};
@@ -11,6 +11,7 @@ use crate::span::{Loc, Span};
 pub const RULE: Rule = Rule {
     name: "guard_across_sleep",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a guard held across `thread::sleep`, `tokio::time::sleep(..).await` and friends",
     docs: DOCS,
     fix: FixAvailability::Sometimes,

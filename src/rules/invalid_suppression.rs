@@ -2,7 +2,7 @@
 //! a rule lockscan does not have, or it is not written `allow(rule, …) -- reason`. Reported by
 //! the pipeline itself (see `crate::suppress`).
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::Severity;
 
 pub const NAME: &str = "invalid_suppression";
@@ -10,6 +10,7 @@ pub const NAME: &str = "invalid_suppression";
 pub const RULE: Rule = Rule {
     name: NAME,
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a `// lockscan:` comment that names an unknown rule or is malformed",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -1,6 +1,6 @@
 //! `let_underscore_guard`: a guard dropped in the statement that took it.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Discard, EventKind, Held, HolderKind};
 use crate::index::model::{HeldRef, Model};
@@ -10,6 +10,7 @@ use crate::span::Span;
 pub const RULE: Rule = Rule {
     name: "let_underscore_guard",
     level: Severity::Error,
+    group: Group::Default,
     summary: "`let _ = m.lock()` or a bare `m.lock();`: the lock is released at once",
     docs: DOCS,
     fix: FixAvailability::Always,

@@ -1,6 +1,6 @@
 //! `lock_order_inversion`: locks taken in different orders, which can deadlock two threads.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::index::graph::{Edge, LockGraph};
 use crate::index::model::Model;
@@ -8,6 +8,7 @@ use crate::index::model::Model;
 pub const RULE: Rule = Rule {
     name: "lock_order_inversion",
     level: Severity::Error,
+    group: Group::Default,
     summary: "two or more locks taken in opposite orders anywhere in the crate or workspace (a cycle in the lock-order graph)",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -1,6 +1,7 @@
 //! The rule registry: every rule's name, default level, documentation and check, in one table
 //! that drives the run, `--list-rules`, `--explain`, SARIF's rule list and the README.
 
+mod atomic_check_then_store;
 mod atomic_load_store_race;
 mod condvar_wait_without_loop;
 mod double_lock;
@@ -28,6 +29,25 @@ pub use invalid_suppression::NAME as INVALID_SUPPRESSION;
 pub use parse_error::NAME as PARSE_ERROR;
 pub use unused_suppression::NAME as UNUSED_SUPPRESSION;
 
+/// Which rules run unless configured otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// On by default: a rule whose findings hold up on code it was not tuned on.
+    Default,
+    /// Off unless named (`--select`, `--warn`, `--deny`, `[rules]`): a rule that finds real
+    /// bugs but also, often enough, code that is fine (as clippy's `pedantic`).
+    Pedantic,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Default => "default",
+            Group::Pedantic => "pedantic",
+        }
+    }
+}
+
 /// Whether a rule's findings carry a fix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {
@@ -39,6 +59,8 @@ pub enum FixAvailability {
 pub struct Rule {
     pub name: &'static str,
     pub level: Severity,
+    /// Whether it runs unless named.
+    pub group: Group,
     /// One line, for tables.
     pub summary: &'static str,
     /// Markdown with the sections *What it does*, *Why is this bad*, *Known problems*,
@@ -60,6 +82,7 @@ pub static RULES: &[Rule] = &[
     static_mut::RULE,
     condvar_wait_without_loop::RULE,
     atomic_load_store_race::RULE,
+    atomic_check_then_store::RULE,
     split_critical_section::RULE,
     let_underscore_guard::RULE,
     forgotten_guard::RULE,
@@ -126,7 +149,10 @@ pub fn markdown_table() -> String {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             r.name,
-            r.level.as_str(),
+            match r.group {
+                Group::Default => r.level.as_str().to_string(),
+                Group::Pedantic => format!("{} (opt-in)", r.level.as_str()),
+            },
             r.summary.replace('|', "\\|"),
             fix
         ));
@@ -142,8 +168,14 @@ pub fn explanation(r: &Rule) -> String {
         FixAvailability::Sometimes => "; a fix is sometimes available",
         FixAvailability::Always => "; a fix is available",
     };
+    let group = match r.group {
+        Group::Default => "",
+        Group::Pedantic => {
+            " when turned on (opt-in: off unless `--select`, `--warn`, `--deny` or `[rules]` names it)"
+        }
+    };
     format!(
-        "# {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}\n",
+        "# {}\n\nDefault level: {}{group}{fix}. Finds {}.\n\n{}\n",
         r.name,
         r.level.as_str(),
         r.summary,

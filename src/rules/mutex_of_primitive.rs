@@ -1,7 +1,7 @@
 //! `mutex_of_primitive`: a `Mutex<bool>` or `Mutex<integer>` used as a flag or a counter.
 
 use super::shared::atomic_fix::{Site, ctor_arg, import, retype_static, rewrite_access};
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Fix, Severity};
 use crate::facts::{
     Access, Base, Body, CallIdx, EventKind, Held, HolderKind, Operand, Place, Proj, StaticOrigin,
@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 pub const RULE: Rule = Rule {
     name: "mutex_of_primitive",
     level: Severity::Note,
+    group: Group::Default,
     summary: "a `Mutex<bool>` or `Mutex<integer>` used only as a flag or a counter",
     docs: DOCS,
     fix: FixAvailability::Sometimes,

@@ -1,6 +1,6 @@
 //! `parse_error`: a file lockscan could not read or parse. Reported by the pipeline itself.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::Severity;
 
 pub const NAME: &str = "parse_error";
@@ -8,6 +8,7 @@ pub const NAME: &str = "parse_error";
 pub const RULE: Rule = Rule {
     name: NAME,
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a file that could not be read or parsed, so it was not checked",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -2,7 +2,7 @@
 
 use super::double_lock::reacquisitions;
 use super::shared::words::trace_labels;
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::Held;
 use crate::index::locks::Mode;
@@ -12,6 +12,7 @@ use crate::known::LockLib;
 pub const RULE: Rule = Rule {
     name: "rwlock_upgrade",
     level: Severity::Error,
+    group: Group::Default,
     summary: "a `write()` on an `RwLock` whose read guard the same thread still holds",
     docs: DOCS,
     fix: FixAvailability::None,

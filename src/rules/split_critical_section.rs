@@ -1,7 +1,7 @@
 //! `split_critical_section`: a check under one acquisition of a lock, and the act it decides
 //! under a second one.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{
     Access, Base, Body, Branch, BranchKind, CallFact, Callee, EventKind, Held, HolderKind,
@@ -18,6 +18,7 @@ use crate::span::Span;
 pub const RULE: Rule = Rule {
     name: "split_critical_section",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a check under one acquisition of a lock and the act it decides under a second one",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -1,7 +1,7 @@
 //! `static_mut`: mutable statics, and every access to them.
 
 use super::shared::atomic_fix::{Site, import, retype_static, rewrite_access};
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
 use crate::index::StaticId;
@@ -13,6 +13,7 @@ use crate::span::Loc;
 pub const RULE: Rule = Rule {
     name: "static_mut",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a `static mut` item, with every access to it",
     docs: DOCS,
     fix: FixAvailability::Sometimes,

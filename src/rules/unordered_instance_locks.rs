@@ -2,7 +2,7 @@
 //! agreed order (the bank-transfer deadlock).
 
 use super::shared::words::trace_labels;
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::index::locks::{Instance, InstanceBase, LockClass};
 use crate::index::model::Model;
@@ -11,6 +11,7 @@ use rustc_hash::FxHashSet;
 pub const RULE: Rule = Rule {
     name: "unordered_instance_locks",
     level: Severity::Error,
+    group: Group::Default,
     summary: "the same lock field taken on two instances while nested, with no ordering between them (`self.balance` then `other.balance`)",
     docs: DOCS,
     fix: FixAvailability::None,

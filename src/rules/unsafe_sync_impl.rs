@@ -1,7 +1,7 @@
 //! `unsafe_sync_impl`: an `unsafe impl Sync` (or `Send`) that promises what the fields do not
 //! keep.
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
 use crate::facts::{FieldUseKind, TypeFact};
 use crate::index::locks::LockClass;
@@ -16,6 +16,7 @@ use std::collections::HashMap;
 pub const RULE: Rule = Rule {
     name: "unsafe_sync_impl",
     level: Severity::Warning,
+    group: Group::Default,
     summary: "`unsafe impl Sync` (or `Send`) for a type whose `Cell`/`RefCell`/`UnsafeCell`/`Rc` fields or raw pointers are reached without a lock",
     docs: DOCS,
     fix: FixAvailability::None,

@@ -1,7 +1,7 @@
 //! `unused_suppression`: a `// lockscan: allow(rule)` comment that silenced nothing. Reported
 //! by the pipeline itself, after the suppressions are applied (see `crate::suppress`).
 
-use super::{FixAvailability, Rule};
+use super::{FixAvailability, Group, Rule};
 use crate::diag::Severity;
 
 pub const NAME: &str = "unused_suppression";
@@ -9,6 +9,7 @@ pub const NAME: &str = "unused_suppression";
 pub const RULE: Rule = Rule {
     name: NAME,
     level: Severity::Warning,
+    group: Group::Default,
     summary: "a `// lockscan: allow(rule)` comment that silenced no finding",
     docs: DOCS,
     fix: FixAvailability::Always,

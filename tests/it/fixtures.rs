@@ -6,7 +6,7 @@
 //!
 //! Every missed mark and every unexpected finding is listed, with the finding's message.
 
-use crate::support::{report, root};
+use crate::support::{report_all_rules, root};
 use lockscan::extract::Edition;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -71,7 +71,7 @@ fn read_marks(files: &[PathBuf], display: &dyn Fn(&Path) -> String) -> Marks {
 
 /// Runs lockscan on `dir` and checks it against the marks; returns the number of findings.
 fn check_dir(dir: &Path) -> usize {
-    let report = report(dir);
+    let report = report_all_rules(dir);
     let by_path: BTreeMap<PathBuf, String> = report
         .project
         .files

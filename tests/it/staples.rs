@@ -740,3 +740,71 @@ fn the_other_half_of_a_lock_order_report_is_a_note_not_advice() {
         "{text}"
     );
 }
+
+/// An opt-in rule (`atomic_check_then_store`, the `pedantic` group) is off by default, also
+/// under `--warn all` and `--select all`, and on when a flag or the configuration names it.
+#[test]
+fn an_opt_in_rule_runs_only_when_named() {
+    const FLAG: &str = "use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+static STARTED: AtomicBool = AtomicBool::new(false);
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+pub fn start(spawn_workers: fn()) {
+    if !STARTED.load(Ordering::Acquire) {
+        spawn_workers();
+        STARTED.store(true, Ordering::Release);
+    }
+}
+
+pub fn hit() {
+    HITS.store(HITS.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+";
+    let dir = krate(&[("lib.rs", FLAG)]);
+    let default_set = vec!["atomic_load_store_race".to_string()];
+    let both = vec![
+        "atomic_check_then_store".to_string(),
+        "atomic_load_store_race".to_string(),
+    ];
+    let run = |args: &[&str]| {
+        let mut all = vec!["-f", "short"];
+        all.extend_from_slice(args);
+        rules(&lockscan(dir.path(), &all))
+    };
+    assert_eq!(run(&[]), default_set);
+    assert_eq!(run(&["--warn", "all"]), default_set);
+    assert_eq!(run(&["--select", "all"]), default_set);
+    assert_eq!(run(&["--warn", "atomic-check-then-store"]), both);
+    assert_eq!(
+        run(&["--select", "atomic_check_then_store"]),
+        vec!["atomic_check_then_store".to_string()]
+    );
+    assert_eq!(
+        run(&["--warn", "atomic_check_then_store", "-A", "all"]),
+        Vec::<String>::new()
+    );
+    std::fs::write(
+        dir.path().join("lockscan.toml"),
+        "[rules]\natomic_check_then_store = \"deny\"\n",
+    )
+    .unwrap();
+    let out = lockscan(dir.path(), &["-f", "short"]);
+    assert_eq!(rules(&out), both);
+    assert!(
+        stdout(&out).contains("error[atomic_check_then_store]"),
+        "{}",
+        stdout(&out)
+    );
+    // `--list-rules` and `--explain` say it is opt-in.
+    let list = stdout(&lockscan(dir.path(), &["--list-rules"]));
+    let line = list
+        .lines()
+        .find(|l| l.starts_with("atomic_check_then_store "))
+        .expect("listed");
+    assert!(line.contains("(opt-in)"), "{line}");
+    let explain = stdout(&lockscan(
+        dir.path(),
+        &["--explain", "atomic_check_then_store"],
+    ));
+    assert!(explain.contains("opt-in"), "{explain}");
+}

@@ -42,3 +42,19 @@ pub fn report(dir: &Path) -> lockscan::driver::Report {
     })
     .unwrap_or_else(|e| panic!("lockscan runs on {}: {e}", dir.display()))
 }
+
+/// [`report`] with the opt-in rules turned on at their default levels too, as the fixtures
+/// are checked.
+pub fn report_all_rules(dir: &Path) -> lockscan::driver::Report {
+    let levels = lockscan::rules::RULES
+        .iter()
+        .filter(|r| r.group != lockscan::rules::Group::Default)
+        .map(|r| (r.name.to_string(), Some(r.level)))
+        .collect();
+    lockscan::driver::run(&lockscan::driver::Options {
+        paths: vec![dir.to_path_buf()],
+        levels,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("lockscan runs on {}: {e}", dir.display()))
+}
