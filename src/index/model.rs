@@ -349,7 +349,11 @@ impl<'i> Model<'i> {
                         } else {
                             known::LockLib::Own
                         },
-                        kind: if method.as_str().contains("read")
+                        // A reentrant mutex the crate defines (lock_api's `ReentrantMutex`,
+                        // seen from its own tests) lets its owner in again.
+                        kind: if self.ix.struct_name(*id).as_str().contains("Reentrant") {
+                            known::LockKind::Reentrant
+                        } else if method.as_str().contains("read")
                             || method.as_str().contains("write")
                         {
                             known::LockKind::RwLock
