@@ -3,11 +3,12 @@
 use super::shared::words::{kept_by, lock_kind, trace_labels};
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Held, Holder};
+use crate::facts::{Callee, EventKind, Held, Holder, Operand};
 use crate::index::FnId;
 use crate::index::locks::{HeldLock, Mode};
 use crate::index::model::{Acquisition, Model};
-use crate::known::LockKind;
+use crate::index::types::Ty;
+use crate::known::{LockKind, locks};
 use crate::span::Loc;
 
 pub const RULE: Rule = Rule {
@@ -169,10 +170,44 @@ fn joined_reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                 continue;
             }
             let taken = m.taken_by_call(f, e);
+            // A condition variable's wait before the join releases the guard it is given
+            // while it waits: the child can take the lock then (and notify the waiter).
+            let waits_before = |since: u32| {
+                body.events[since as usize..e as usize].iter().any(|ev| {
+                    let EventKind::Call(c) = ev.kind else {
+                        return false;
+                    };
+                    let call = &body.calls[c as usize];
+                    let Callee::Method(name) = &call.callee else {
+                        return false;
+                    };
+                    if !locks::is_condvar_blocking_wait(name.as_str(), call.args.len()) {
+                        return false;
+                    }
+                    let Some(Operand::Place(recv)) = &call.receiver else {
+                        return false;
+                    };
+                    let info = m.place_info(f, &body.places[*recv as usize]);
+                    match info.ty.peel() {
+                        Ty::External(p, _) => {
+                            p.last().is_some_and(|n| locks::is_condvar_type(n.as_str()))
+                        }
+                        Ty::Struct(id, _) => {
+                            locks::is_condvar_type(m.struct_decl(*id).0.name.as_str())
+                        }
+                        _ => false,
+                    }
+                })
+            };
             let held: Vec<_> = m
                 .held_at(f, e)
                 .into_iter()
                 .filter(|r| !taken.contains(r))
+                .filter(|r| {
+                    let (lo, _) = m.holder(*r).live;
+                    let since = body.intervals.get(lo as usize).map_or(0, |i| i.start);
+                    r.f != f || !waits_before(since.min(e))
+                })
                 .collect();
             for k in children {
                 for a in &m.summary(k).acquires {
