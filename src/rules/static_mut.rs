@@ -300,17 +300,22 @@ fn rewrites(refs: &[&StaticMention], is_bool: bool) -> Option<Vec<Rewrite>> {
             && matches!(plan[read], Rewrite::Alone)
             && op_symbol(op).is_some()
             && atomics::fetch_method(op, is_bool).is_some()
-            && r.delta_text.as_deref().is_some_and(|t| !looks_like_static(t))
-            && !r.value.is_some_and(|v| mention_in(x.file, v) && r.self_op.is_none())
+            && r.delta_text
+                .as_deref()
+                .is_some_and(|t| !looks_like_static(t))
+            && !r
+                .value
+                .is_some_and(|v| mention_in(x.file, v) && r.self_op.is_none())
         {
             plan[k] = Rewrite::Fused(then, op);
             plan[read] = Rewrite::Consumed;
             continue;
         }
         // Otherwise the next access in the same body must not read what it wrote.
-        let next = refs[k + 1..].iter().enumerate().find(|(_, y)| {
-            y.file == x.file && y.r.fn_ == r.fn_ && y.r.span.lo >= r.expr.hi
-        });
+        let next = refs[k + 1..]
+            .iter()
+            .enumerate()
+            .find(|(_, y)| y.file == x.file && y.r.fn_ == r.fn_ && y.r.span.lo >= r.expr.hi);
         if let Some((j, y)) = next
             && y.r.access == Access::Read
             && matches!(plan[k + 1 + j], Rewrite::Alone)
@@ -361,16 +366,15 @@ fn unwrap_unsafe(
             refs[k].r.expr == t
                 && matches!(plan[k], Rewrite::Alone | Rewrite::SelfOp(_))
                 && matches!(refs[k].r.access, Access::Compound | Access::Assign)
-                && (refs[k].r.access == Access::Compound
-                    || matches!(plan[k], Rewrite::SelfOp(_)))
+                && (refs[k].r.access == Access::Compound || matches!(plan[k], Rewrite::SelfOp(_)))
         })
     });
     // The tail, when it is a read rewritten alone (`X` → `X.load(o)`): a method call.
     let tail_read_alone = c.tail.is_some_and(|t| {
         c.tail_shape == TailShape::Path
-            && inside.iter().any(|&k| {
-                refs[k].r.span.hi == t.hi && matches!(plan[k], Rewrite::Alone)
-            })
+            && inside
+                .iter()
+                .any(|&k| refs[k].r.span.hi == t.hi && matches!(plan[k], Rewrite::Alone))
     });
     let single = remaining == 0 && c.tail.is_some();
     // What the block holds, once fused writes are gone: one statement or one tail takes the
@@ -397,7 +401,11 @@ fn unwrap_unsafe(
             false,
         ),
         BlockPos::Operand if single && !tail_write => {
-            let (open, close) = if tail_read_alone { ("", "") } else { ("(", ")") };
+            let (open, close) = if tail_read_alone {
+                ("", "")
+            } else {
+                ("(", ")")
+            };
             (
                 vec![at(b.span.lo, first, open), at(last, b.span.hi, close)],
                 false,

@@ -229,10 +229,25 @@ impl Walker<'_, '_> {
                         _ => None,
                     };
                     if let Some(this) = is_target(&b.left) {
-                        Some((SelfOp { op, delta: expr_span(&b.right), this }, &*b.right))
+                        Some((
+                            SelfOp {
+                                op,
+                                delta: expr_span(&b.right),
+                                this,
+                            },
+                            &*b.right,
+                        ))
                     } else if commutes(op) {
-                        is_target(&b.right)
-                            .map(|this| (SelfOp { op, delta: expr_span(&b.left), this }, &*b.left))
+                        is_target(&b.right).map(|this| {
+                            (
+                                SelfOp {
+                                    op,
+                                    delta: expr_span(&b.left),
+                                    this,
+                                },
+                                &*b.left,
+                            )
+                        })
                     } else {
                         None
                     }
