@@ -852,7 +852,7 @@ pub struct UnsafeBlock {
 
 /// The content of an `unsafe` block that holds nothing but expression statements made of
 /// literals, locals, paths that look like statics, operators (no `*`), assignments, casts,
-/// `if`/`else` and plain blocks: no call, method call, field, index, macro, `let`, closure or
+/// `if`/`else`, plain blocks and `return`: no call, method call, field, index, macro, `let`, closure or
 /// item. Only the statics in it can need `unsafe`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsafeContent {

@@ -116,7 +116,7 @@ impl Walker<'_, '_> {
 
     /// An expression with nothing in it that can need `unsafe` but the paths that look like
     /// statics (counted in `statics`): literals, locals, operators other than `*`,
-    /// assignments, casts, `if`/`else` and plain blocks.
+    /// assignments, casts, `if`/`else`, plain blocks and `return`.
     fn simple_expr(&self, e: &syn::Expr, statics: &mut u32, depth: u32) -> bool {
         use syn::Expr;
         if depth > MAX_SIMPLE_DEPTH {
@@ -163,6 +163,10 @@ impl Walker<'_, '_> {
                         .is_none_or(|(_, x)| self.simple_expr(x, statics, d))
             }
             Expr::Block(b) => b.label.is_none() && self.simple_stmts(&b.block.stmts, statics, d),
+            Expr::Return(r) => r
+                .expr
+                .as_ref()
+                .is_none_or(|x| self.simple_expr(x, statics, d)),
             _ => false,
         }
     }
