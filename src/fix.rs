@@ -791,4 +791,92 @@ mod tests {
         assert!(!conflicts(&e(2, 5, "a"), &e(5, 9, "b")));
         assert!(!conflicts(&e(5, 5, "a"), &e(5, 9, "b")));
     }
+
+    fn pos(line: u32, col: u32) -> Pos {
+        Pos { line, col }
+    }
+
+    fn span(a: (u32, u32), b: (u32, u32)) -> Span {
+        Span {
+            lo: pos(a.0, a.1),
+            hi: pos(b.0, b.1),
+        }
+    }
+
+    #[test]
+    fn spans_of_the_fixed_text_map_back_through_the_edits() {
+        let old = "let _ = m.lock();\nlet n = 1;\n";
+        // `_` → `_guard` on line 1, a line added above line 2.
+        let (new, placed) = apply_placed(old, &[e(4, 5, "_guard"), e(18, 18, "drop(g);\n")]);
+        assert_eq!(new, "let _guard = m.lock();\ndrop(g);\nlet n = 1;\n");
+        let c = Changed {
+            old,
+            new: &new,
+            placed: &placed,
+        };
+        // After an edit on its line: shifted back by what the edit added.
+        assert_eq!(
+            map_back(&c, span((1, 14), (1, 22))),
+            Some(span((1, 9), (1, 17)))
+        );
+        // Below the inserted line: one line up.
+        assert_eq!(
+            map_back(&c, span((3, 1), (3, 11))),
+            Some(span((2, 1), (2, 11)))
+        );
+        // From the start of an edit: its start in the old text.
+        assert_eq!(
+            map_back(&c, span((1, 5), (1, 5))),
+            Some(span((1, 5), (1, 5)))
+        );
+        // Inside what a fix wrote: no place in the old text.
+        assert_eq!(map_back(&c, span((1, 6), (1, 11))), None);
+        assert_eq!(map_back(&c, span((2, 1), (2, 8))), None);
+    }
+
+    #[test]
+    fn a_finding_is_new_unless_one_before_matches_it_by_fingerprint_or_mapped_place() {
+        let old = "fn f() {\n    let _ = m.lock();\n    let _ = m.lock();\n}\n";
+        let (new, placed) = apply_placed(old, &[e(17, 18, "_guard")]);
+        let c = Changed {
+            old,
+            new: &new,
+            placed: &placed,
+        };
+        let files: BTreeMap<FileId, Changed<'_>> = [(FileId(0), c)].into_iter().collect();
+        let at = |s: Span| crate::span::Loc {
+            file: FileId(0),
+            span: s,
+        };
+        let finding = |rule, line: u32, col: u32, message: &str, fingerprint: &str| {
+            let mut d = Diagnostic::new(
+                rule,
+                crate::diag::Severity::Error,
+                at(span((line, col), (line, col + 4))),
+                message,
+            );
+            d.fingerprint = fingerprint.into();
+            d
+        };
+        let before = vec![
+            finding("let_underscore_guard", 3, 5, "dropped at once", "b"),
+            finding("static_mut", 1, 1, "a static", "s"),
+        ];
+        let after = vec![
+            // Same fingerprint, another line: the same finding.
+            finding("static_mut", 9, 1, "a static", "s"),
+            // Another fingerprint, but its place maps back to one before: the same.
+            finding("let_underscore_guard", 3, 5, "dropped at once", "b2"),
+            // Nothing before: new.
+            finding("double_lock", 3, 13, "locked twice", "d"),
+        ];
+        let new: Vec<&str> = added(&before, &after, &files)
+            .iter()
+            .map(|d| d.rule)
+            .collect();
+        assert_eq!(new, vec!["double_lock"]);
+        // One finding before matches one after, not two.
+        let twice = vec![after[0].clone(), after[0].clone()];
+        assert_eq!(added(&before, &twice, &files).len(), 1);
+    }
 }

@@ -43,10 +43,16 @@ Accesses are found by name from the paths that resolve to the static.
 For a `static mut` of a primitive type whose every access is a read, an assignment or a
 compound assignment, the fix turns it into the matching atomic (`static COUNTER: AtomicU64`),
 each read into `load`, each assignment into `store` and each `+=` (`-=`, `|=`, `&=`, `^=`)
-into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. Relaxed keeps each
-access atomic but orders nothing else: code that relied on the static to publish other data
-needs stronger orderings, which is why the fix needs `--unsafe-fixes`. The `unsafe` blocks
-around the accesses are left for you to remove.
+into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. `X = X + v` is one
+`fetch_add` too. A write whose new value is read next (`X += 1; X`, `X += 1; let id = X;`,
+`X += 1; return X`) becomes one atomic step, `X.fetch_add(1, Ordering::Relaxed) + 1`, never a
+`fetch_add` then a `load`, between which another thread could bump it and two callers get the
+same value; where that cannot be done (`v` is a call, which would run twice) there is no fix.
+An `unsafe` block left holding nothing but the atomic calls is taken away (one statement takes
+its place; several keep their braces); a block that does anything else unsafe keeps its
+`unsafe`. Relaxed keeps each access atomic but orders nothing else: code that relied on the
+static to publish other data needs stronger orderings, which is why the fix needs
+`--unsafe-fixes`.
 
 ### Example
 ```rust
