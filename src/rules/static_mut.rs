@@ -215,8 +215,7 @@ fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
                 edits.extend(fuse_write_and_read(
                     fid,
                     r.expr.lo,
-                    then.next,
-                    then.read.hi,
+                    then,
                     method,
                     op_symbol(op)?,
                     r.delta_text.as_deref()?,

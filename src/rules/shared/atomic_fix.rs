@@ -3,7 +3,7 @@
 //! write and the read of its result, as one step).
 
 use crate::diag::Edit;
-use crate::facts::{Access, ArithOp, ExprPos, StaticFacts};
+use crate::facts::{Access, ArithOp, ExprPos, StaticFacts, ThenRead};
 use crate::index::model::Model;
 use crate::index::queries::ModuleRef;
 use crate::intern::Sym;
@@ -168,14 +168,13 @@ pub fn rewrite_self_op(
     Some(edits)
 }
 
-/// A write (`X op= v;`, from `write` to the start of the next statement, `next`) and the read
-/// that the next statement starts with (ending at `read`) as one atomic step at the read:
+/// A write (`X op= v;`, from `write` to the start of the next statement, `then.next`) and
+/// the read that the next statement starts with (`then.read`) as one atomic step at the read:
 /// `X.fetch_op(v, o) op v`, the new value. `delta` is `v` as written.
 pub fn fuse_write_and_read(
     file: FileId,
     write: Pos,
-    next: Pos,
-    read: Pos,
+    then: ThenRead,
     method: &str,
     op: &str,
     delta: &str,
@@ -183,11 +182,11 @@ pub fn fuse_write_and_read(
 ) -> [Edit; 2] {
     [
         Edit {
-            loc: at(file, write, next),
+            loc: at(file, write, then.next),
             replacement: String::new(),
         },
         Edit {
-            loc: at(file, read, read),
+            loc: at(file, then.read.hi, then.read.hi),
             replacement: format!(".{method}({delta}, {ordering}) {op} {delta}"),
         },
     ]
