@@ -545,8 +545,8 @@ fn fix_summary(report: &driver::Report, plan: &fix::Plan, verb: &str) -> String 
                 let names: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
                 let what = match names.as_slice() {
                     [] => "findings".to_string(),
-                    [one] => format!("a {one} finding"),
-                    [init @ .., last] => format!("{} and {last} findings", init.join(", ")),
+                    [one] => format!("a new {one} finding"),
+                    [init @ .., last] => format!("new {} and {last} findings", init.join(", ")),
                 };
                 format!("{} would add {what}", at(k))
             })

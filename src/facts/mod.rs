@@ -850,10 +850,10 @@ pub struct UnsafeBlock {
     pub pos: BlockPos,
 }
 
-/// The content of an `unsafe` block that holds nothing but expression statements made of
-/// literals, locals, paths that look like statics, operators (no `*`), assignments, casts,
-/// `if`/`else`, plain blocks and `return`: no call, method call, field, index, macro, `let`, closure or
-/// item. Only the statics in it can need `unsafe`.
+/// The content of an `unsafe` block that holds nothing but expression statements and `let`s
+/// of one name, made of literals, locals, paths that look like statics, operators (no `*`),
+/// assignments, casts, `if`/`else`, plain blocks and `return`: no call, method call, field,
+/// index, macro, closure or item. Only the statics in it can need `unsafe`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsafeContent {
     /// How many paths that look like statics it mentions.
@@ -863,6 +863,8 @@ pub struct UnsafeContent {
     /// Its tail expression.
     pub tail: Option<Span>,
     pub tail_shape: TailShape,
+    /// It binds names with `let`: taken away, it keeps its braces, which scope them.
+    pub binds: bool,
 }
 
 /// What an `unsafe` block's tail is, as far as taking the block away goes.

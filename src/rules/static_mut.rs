@@ -49,8 +49,8 @@ into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. `X = X
 `fetch_add` then a `load`, between which another thread could bump it and two callers get the
 same value; where that cannot be done (`v` is a call, which would run twice) there is no fix.
 An `unsafe` block left holding nothing but the atomic calls is taken away (one statement takes
-its place; several keep their braces); a block that does anything else unsafe keeps its
-`unsafe`. Relaxed keeps each access atomic but orders nothing else: code that relied on the
+its place; several, or a `let`, keep their braces); a block that does anything else unsafe
+keeps its `unsafe`. Relaxed keeps each access atomic but orders nothing else: code that relied on the
 static to publish other data needs stronger orderings, which is why the fix needs
 `--unsafe-fixes`.
 
@@ -351,6 +351,9 @@ fn unwrap_unsafe(
         replacement: text.to_string(),
     };
     let keyword_only = vec![at(b.span.lo, b.open.lo, "")];
+    if c.binds {
+        return (keyword_only, false);
+    }
     // Statements a fused write takes away with it.
     let fused_away = |stmt: &Span| {
         inside

@@ -309,7 +309,7 @@ fn a_fix_that_would_add_a_finding_is_withheld_and_said_so() {
     assert!(
         err.contains(
             "1 fix withheld, as it would add findings lockscan reports: \
-             [let_underscore_guard] src/lib.rs:10:9 would add a `double_lock` finding"
+             [let_underscore_guard] src/lib.rs:10:9 would add a new `double_lock` finding"
         ),
         "{err}"
     );
@@ -484,6 +484,14 @@ pub fn report(x: i32) -> u32 {
     a + unsafe { HITS } * 2
 }
 
+pub fn doubled() -> u32 {
+    let total = unsafe {
+        let h = HITS;
+        h * 2
+    };
+    total
+}
+
 pub fn reset_and_call(x: i32) -> i32 {
     unsafe {
         HITS = 0;
@@ -514,6 +522,13 @@ pub fn reset_and_call(x: i32) -> i32 {
     );
     assert!(
         fixed.contains("a + HITS.load(Ordering::Relaxed) * 2"),
+        "{fixed}"
+    );
+    // A block with a `let` keeps its braces, which scope the name.
+    assert!(
+        fixed.contains(
+            "let total = {\n        let h = HITS.load(Ordering::Relaxed);\n        h * 2\n    };"
+        ),
         "{fixed}"
     );
     // A block that still calls a foreign function keeps its `unsafe`.

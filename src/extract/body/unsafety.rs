@@ -81,16 +81,30 @@ impl Walker<'_, '_> {
 
     /// The content of an `unsafe` block, when nothing in it but statics can need `unsafe`.
     fn simple_content(&self, b: &syn::Block) -> Option<UnsafeContent> {
-        let mut statics = 0;
+        let mut scan = Scan::default();
         let mut stmts = vec![];
         let mut tail = None;
         let mut tail_shape = TailShape::Other;
+        let mut binds = false;
         let n = b.stmts.len();
         for (i, s) in b.stmts.iter().enumerate() {
-            let syn::Stmt::Expr(e, semi) = s else {
-                return None;
+            let (e, semi) = match s {
+                syn::Stmt::Expr(e, semi) => (e, semi),
+                // `let v = X;`: a name and a simple value; the name is a local from here on.
+                syn::Stmt::Local(l) => {
+                    let name = let_name(l)?;
+                    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+                    if !self.simple_expr(&init.expr, &mut scan, 0) {
+                        return None;
+                    }
+                    scan.bound.push(name);
+                    binds = true;
+                    stmts.push(between(l.let_token.span, l.semi_token.span));
+                    continue;
+                }
+                _ => return None,
             };
-            if !self.simple_expr(e, &mut statics, 0) {
+            if !self.simple_expr(e, &mut scan, 0) {
                 return None;
             }
             match semi {
@@ -107,17 +121,18 @@ impl Walker<'_, '_> {
             }
         }
         Some(UnsafeContent {
-            statics,
+            statics: scan.statics,
             stmts,
             tail,
             tail_shape,
+            binds,
         })
     }
 
     /// An expression with nothing in it that can need `unsafe` but the paths that look like
-    /// statics (counted in `statics`): literals, locals, operators other than `*`,
+    /// statics (counted in `scan`): literals, locals, operators other than `*`,
     /// assignments, casts, `if`/`else`, plain blocks and `return`.
-    fn simple_expr(&self, e: &syn::Expr, statics: &mut u32, depth: u32) -> bool {
+    fn simple_expr(&self, e: &syn::Expr, scan: &mut Scan, depth: u32) -> bool {
         use syn::Expr;
         if depth > MAX_SIMPLE_DEPTH {
             return false;
@@ -129,52 +144,75 @@ impl Walker<'_, '_> {
                 if p.qself.is_some() {
                     return false;
                 }
-                if let Some(id) = p.path.get_ident()
-                    && self.lookup(Sym::new(&id.to_string())).is_some()
-                {
-                    return true;
+                if let Some(id) = p.path.get_ident() {
+                    let name = id.to_string();
+                    if scan.bound.contains(&name) || self.lookup(Sym::new(&name)).is_some() {
+                        return true;
+                    }
                 }
                 match p.path.segments.last() {
                     Some(s) if s.arguments.is_none() && looks_static(&s.ident.to_string()) => {
-                        *statics += 1;
+                        scan.statics += 1;
                         true
                     }
                     _ => false,
                 }
             }
-            Expr::Paren(p) => self.simple_expr(&p.expr, statics, d),
-            Expr::Group(g) => self.simple_expr(&g.expr, statics, d),
+            Expr::Paren(p) => self.simple_expr(&p.expr, scan, d),
+            Expr::Group(g) => self.simple_expr(&g.expr, scan, d),
             Expr::Unary(u) => {
-                !matches!(u.op, syn::UnOp::Deref(_)) && self.simple_expr(&u.expr, statics, d)
+                !matches!(u.op, syn::UnOp::Deref(_)) && self.simple_expr(&u.expr, scan, d)
             }
             Expr::Binary(b) => {
-                self.simple_expr(&b.left, statics, d) && self.simple_expr(&b.right, statics, d)
+                self.simple_expr(&b.left, scan, d) && self.simple_expr(&b.right, scan, d)
             }
             Expr::Assign(a) => {
-                self.simple_expr(&a.left, statics, d) && self.simple_expr(&a.right, statics, d)
+                self.simple_expr(&a.left, scan, d) && self.simple_expr(&a.right, scan, d)
             }
-            Expr::Cast(c) => self.simple_expr(&c.expr, statics, d),
+            Expr::Cast(c) => self.simple_expr(&c.expr, scan, d),
             Expr::If(i) => {
                 !matches!(*i.cond, Expr::Let(_))
-                    && self.simple_expr(&i.cond, statics, d)
-                    && self.simple_stmts(&i.then_branch.stmts, statics, d)
+                    && self.simple_expr(&i.cond, scan, d)
+                    && self.simple_stmts(&i.then_branch.stmts, scan, d)
                     && i.else_branch
                         .as_ref()
-                        .is_none_or(|(_, x)| self.simple_expr(x, statics, d))
+                        .is_none_or(|(_, x)| self.simple_expr(x, scan, d))
             }
-            Expr::Block(b) => b.label.is_none() && self.simple_stmts(&b.block.stmts, statics, d),
-            Expr::Return(r) => r
-                .expr
-                .as_ref()
-                .is_none_or(|x| self.simple_expr(x, statics, d)),
+            Expr::Block(b) => b.label.is_none() && self.simple_stmts(&b.block.stmts, scan, d),
+            Expr::Return(r) => r.expr.as_ref().is_none_or(|x| self.simple_expr(x, scan, d)),
             _ => false,
         }
     }
 
-    fn simple_stmts(&self, stmts: &[syn::Stmt], statics: &mut u32, depth: u32) -> bool {
+    fn simple_stmts(&self, stmts: &[syn::Stmt], scan: &mut Scan, depth: u32) -> bool {
         stmts.iter().all(|s| match s {
-            syn::Stmt::Expr(e, _) => self.simple_expr(e, statics, depth),
+            syn::Stmt::Expr(e, _) => self.simple_expr(e, scan, depth),
             _ => false,
         })
+    }
+}
+
+/// What [`Walker::simple_content`] has seen so far: the statics mentioned, and the names its
+/// `let`s bound.
+#[derive(Default)]
+struct Scan {
+    statics: u32,
+    bound: Vec<String>,
+}
+
+/// The name a `let` binds, when it binds one by value: `let v`, `let mut v`, `let v: T`.
+fn let_name(l: &syn::Local) -> Option<String> {
+    if !l.attrs.is_empty() {
+        return None;
+    }
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    match pat {
+        syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() && i.attrs.is_empty() => {
+            Some(i.ident.to_string())
+        }
+        _ => None,
     }
 }
