@@ -406,7 +406,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
     };
     let color = use_color(cli.color, cli.output_file.as_deref());
     if cli.diff {
-        let plan = fix::plan(&report, level);
+        let plan = fix::plan_verified(&report, level, &opts);
         let mut out = match sink(cli.output_file.as_deref()) {
             Ok(o) => o,
             Err(e) => return fail(e),
@@ -414,12 +414,12 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         render::diff::render(&plan, color, &mut out)?;
         out.flush()?;
         if !cli.quiet {
-            eprintln!("{}", fix_summary(&plan, "would fix"));
+            eprintln!("{}", fix_summary(&report, &plan, "would fix"));
         }
         return Ok(exit_code(&report, fail_on));
     }
     if cli.fix {
-        let plan = fix::plan(&report, level);
+        let plan = fix::plan_verified(&report, level, &opts);
         let (written, failed) = fix::write(&plan);
         for (c, why) in &failed {
             eprintln!(
@@ -428,7 +428,7 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
             );
         }
         if !cli.quiet {
-            eprintln!("{}", fix_summary(&plan, "fixed"));
+            eprintln!("{}", fix_summary(&report, &plan, "fixed"));
         }
         if !written.is_empty() {
             // Report what remains, as the files are now.
@@ -484,17 +484,33 @@ fn exit_code(report: &driver::Report, fail_on: Option<Severity>) -> i32 {
     i32::from(failed)
 }
 
-/// "fixed 3 findings in 2 files (1 fix skipped: …)".
-fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
+/// What `--fix`/`--diff` did, a line each: "fixed 3 findings in 2 files" (with the fixes
+/// skipped, and why: "; 1 fix skipped: …"); the fixes withheld because they would add findings
+/// ("2 fixes withheld, as they would add findings: …"); and, as ruff says it, "2 hidden fixes
+/// can be enabled with the `--unsafe-fixes` option".
+fn fix_summary(report: &driver::Report, plan: &fix::Plan, verb: &str) -> String {
     use render::plural;
-    let mut s = format!(
+    let at = |k: &fix::Skipped| {
+        let d = &report.diagnostics[k.index];
+        format!(
+            "[{}] {}:{}:{}",
+            k.rule,
+            report.display_path(d.primary.file),
+            d.primary.span.lo.line,
+            d.primary.span.lo.col
+        )
+    };
+    let mut lines = vec![format!(
         "{verb} {} in {}",
         plural(plan.fixed.len(), "finding"),
         plural(plan.changes.len(), "file")
-    );
-    if !plan.skipped.is_empty() {
-        let reasons: Vec<String> = plan
-            .skipped
+    )];
+    let (withheld, skipped): (Vec<&fix::Skipped>, Vec<&fix::Skipped>) = plan
+        .skipped
+        .iter()
+        .partition(|k| matches!(k.reason, fix::SkipReason::AddsFindings(_)));
+    if !skipped.is_empty() {
+        let reasons: Vec<String> = skipped
             .iter()
             .map(|k| {
                 let why = match &k.reason {
@@ -504,17 +520,54 @@ fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
                     fix::SkipReason::Changed(w) => w.clone(),
                     fix::SkipReason::WouldNotParse(w) => format!("the result would not parse: {w}"),
                     fix::SkipReason::BadEdit => "its edits do not fit the file".to_string(),
+                    fix::SkipReason::Unverified(w) => {
+                        format!("its result could not be checked: {w}")
+                    }
+                    fix::SkipReason::AddsFindings(_) => "it would add findings".to_string(),
                 };
-                format!("[{}] {why}", k.rule)
+                format!("{}: {why}", at(k))
             })
             .collect();
-        s.push_str(&format!(
+        lines[0].push_str(&format!(
             "; {} skipped: {}",
-            plural(plan.skipped.len(), "fix"),
-            render::sanitize(&reasons.join("; "))
+            plural(skipped.len(), "fix"),
+            reasons.join("; ")
         ));
     }
-    s
+    if !withheld.is_empty() {
+        let each: Vec<String> = withheld
+            .iter()
+            .map(|k| {
+                let rules = match &k.reason {
+                    fix::SkipReason::AddsFindings(rules) => rules.as_slice(),
+                    _ => &[],
+                };
+                let names: Vec<String> = rules.iter().map(|r| format!("`{r}`")).collect();
+                let what = match names.as_slice() {
+                    [] => "findings".to_string(),
+                    [one] => format!("a new {one} finding"),
+                    [init @ .., last] => format!("new {} and {last} findings", init.join(", ")),
+                };
+                format!("{} would add {what}", at(k))
+            })
+            .collect();
+        lines.push(format!(
+            "{} withheld, as {} would add findings lockscan reports: {}",
+            plural(withheld.len(), "fix"),
+            if withheld.len() == 1 { "it" } else { "they" },
+            each.join("; ")
+        ));
+    }
+    if plan.hidden > 0 {
+        lines.push(format!(
+            "{} can be enabled with the `--unsafe-fixes` option",
+            match plan.hidden {
+                1 => "1 hidden fix".to_string(),
+                n => format!("{n} hidden fixes"),
+            }
+        ));
+    }
+    render::sanitize(&lines.join("\n")).into_owned()
 }
 
 /// The configuration that applies: the file `--config` names, none with `--no-config`, or

@@ -7,9 +7,11 @@
 //! unsaved text) in its place, with facts kept between analyses in a [`FactsCache`]. The
 //! language server analyses one unit at a time that way ([`analyse_unit_of`], in [`unit`]).
 
+mod reanalyse;
 mod sources;
 mod unit;
 
+pub use reanalyse::Reanalysis;
 pub use sources::{FactsCache, Overlays};
 pub use unit::{UnitAnalysis, UnitReport, analyse_unit_of};
 

@@ -10,7 +10,7 @@ use crate::span::FileId;
 use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Project {
     pub files: Vec<SourceFile>,
     pub units: Vec<Unit>,
@@ -48,7 +48,7 @@ impl Project {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path to read.
     pub path: PathBuf,
@@ -63,7 +63,7 @@ pub struct SourceFile {
     pub unreadable: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Unit {
     pub root: PathBuf,
     pub files: Vec<FileId>,
@@ -88,7 +88,7 @@ pub struct Target {
     pub root: PathBuf,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Package {
     pub name: String,
     pub dir: PathBuf,

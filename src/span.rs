@@ -15,6 +15,11 @@ pub struct Span {
 }
 
 impl Span {
+    /// `other` lies inside this span (or is it).
+    pub fn contains(self, other: Span) -> bool {
+        self.lo <= other.lo && other.hi <= self.hi
+    }
+
     pub fn to(self, other: Span) -> Span {
         Span {
             lo: self.lo.min(other.lo),

@@ -53,6 +53,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         opts,
         src,
         macro_depth: 0,
+        unsafe_slots: vec![],
     };
     cx.facts.modules.push(ModuleFacts {
         parent: None,
@@ -75,6 +76,9 @@ pub(crate) struct FileCx<'o> {
     pub src: &'o str,
     /// How many macro bodies the walk is inside (see [`MAX_MACRO_DEPTH`]).
     pub macro_depth: u32,
+    /// `unsafe` blocks about to be walked that stand where any expression fits
+    /// ([`crate::facts::BlockPos::Slot`]), by span.
+    pub unsafe_slots: Vec<crate::span::Span>,
 }
 
 /// How many macro bodies deep the extractor reads. Each macro's tokens are parsed anew, nested
@@ -379,7 +383,7 @@ impl FileCx<'_> {
         }
     }
 
-    fn expr_text(&self, e: &syn::Expr) -> Box<str> {
+    pub(crate) fn expr_text(&self, e: &syn::Expr) -> Box<str> {
         let start = spans::first_token(e).byte_range().start;
         let end = spans::last_token(e).byte_range().end;
         self.src.get(start..end).unwrap_or("").into()

@@ -33,6 +33,8 @@ pub struct FileFacts {
     pub fns: Vec<FnFacts>,
     /// Uses of paths that look like statics (`SCREAMING_CASE`), for `static_mut`.
     pub static_refs: Vec<StaticRef>,
+    /// `unsafe { .. }` blocks in bodies, in the order they start.
+    pub unsafe_blocks: Vec<UnsafeBlock>,
     /// Every item's extent, parents before children.
     pub outline: Vec<ItemExtent>,
     /// `// lockscan: allow(..)` comments.
@@ -808,6 +810,85 @@ pub struct StaticRef {
     /// For `Compound`, the operator.
     pub op: Option<ArithOp>,
     pub pos: ExprPos,
+    /// The operand a write combines with the static (`v` in `X += v` and `X = X + v`) as
+    /// written, when it is a literal or a lone name: text a fix may write twice.
+    pub delta_text: Option<Box<str>>,
+    /// `X = X op v` (or `X = v op X`, for an operator whose operands commute).
+    pub self_op: Option<SelfOp>,
+    /// A write that is a statement (`X += 1;`) whose block's next statement reads the static
+    /// first thing: as the tail (`X`), a `let` initializer (`let n = X;`) or a `return X`.
+    pub then_read: Option<ThenRead>,
+}
+
+/// `X = X op v`: a read-modify-write written as an assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelfOp {
+    pub op: ArithOp,
+    /// `v`, the other operand.
+    pub delta: Span,
+    /// The mention of the static inside the value (its last segment, as in [`StaticRef::span`]).
+    pub this: Span,
+}
+
+/// The read that follows a write (see [`StaticRef::then_read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThenRead {
+    /// The read's last segment, as in [`StaticRef::span`].
+    pub read: Span,
+    /// Where the statement holding the read starts.
+    pub next: Pos,
+}
+
+/// An `unsafe { .. }` block: what a fix needs to take it away once it holds nothing unsafe.
+#[derive(Clone, Debug)]
+pub struct UnsafeBlock {
+    /// From `unsafe` to the closing brace.
+    pub span: Span,
+    pub open: Span,
+    /// What it holds, when that is simple (see [`UnsafeContent`]).
+    pub content: Option<UnsafeContent>,
+    pub pos: BlockPos,
+}
+
+/// The content of an `unsafe` block that holds nothing but expression statements and `let`s
+/// of one name, made of literals, locals, paths that look like statics, operators (no `*`),
+/// assignments, casts, `if`/`else`, plain blocks and `return`: no call, method call, field,
+/// index, macro, closure or item. Only the statics in it can need `unsafe`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsafeContent {
+    /// How many paths that look like statics it mentions.
+    pub statics: u32,
+    /// Its statements, each with its `;`.
+    pub stmts: Vec<Span>,
+    /// Its tail expression.
+    pub tail: Option<Span>,
+    pub tail_shape: TailShape,
+    /// It binds names with `let`: taken away, it keeps its braces, which scope them.
+    pub binds: bool,
+}
+
+/// What an `unsafe` block's tail is, as far as taking the block away goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TailShape {
+    /// A path (`X`, `config::X`): its rewrite is a method call, which fits anywhere.
+    Path,
+    /// An `if` or a block: a statement of its own, needing no `;`.
+    BlockLike,
+    Other,
+}
+
+/// Where a block expression stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockPos {
+    /// A statement that is not its block's tail, with the `;` after it if there is one.
+    Stmt { semi: Option<Span> },
+    /// The tail of its block.
+    Tail,
+    /// Where any expression fits as it is: a `let` initializer, an argument, a `return`
+    /// value, the right-hand side of an assignment, a closure's body, a condition.
+    Slot,
+    /// Anything else, such as an operand: a bare expression may need parentheses there.
+    Operand,
 }
 pub mod dump;
 pub mod outline;

@@ -190,6 +190,16 @@ impl<'i> Model<'i> {
         (s, file)
     }
 
+    /// The `unsafe` blocks of a file of the unit, in the order they start.
+    pub fn unsafe_blocks(&self, file: FileId) -> &'i [UnsafeBlock] {
+        self.ix
+            .files
+            .iter()
+            .find(|f| f.id == file)
+            .map(|f| f.facts.unsafe_blocks.as_slice())
+            .unwrap_or(&[])
+    }
+
     /// The module a static is declared in.
     pub fn static_module(&self, id: StaticId) -> ModuleRef {
         let (file, i) = self.ix.statics[id.0 as usize];

@@ -57,10 +57,12 @@ impl Default for RenderOptions {
     }
 }
 
-/// "1 file", "3 files".
+/// "1 file", "3 files", "2 fixes".
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
+    } else if word.ends_with(['s', 'x']) || word.ends_with("ch") || word.ends_with("sh") {
+        format!("{n} {word}es")
     } else {
         format!("{n} {word}s")
     }

@@ -33,7 +33,8 @@ reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`. 
 data (`Mutex<()>`) guards a section, not a value, and is not reported.
 
 When the guard is a `let` binding that nothing uses from the sleep on (no later mention, no
-closure that captures it, no loop between the binding and the sleep), the fix inserts
+closure that captures it, no loop between the binding and the sleep, no binding of the same
+name between them that would make `drop(name)` drop something else), the fix inserts
 `drop(guard);` before the sleep. What ran under the lock after the sleep (the rest of the
 block, which no longer needed the guard) then runs without it, so the fix needs
 `--unsafe-fixes`.
@@ -137,6 +138,16 @@ fn drop_before(m: &Model, r: HeldRef, sleep: Loc) -> Option<Fix> {
     }
     // No closure of this function captures the binding.
     if m.captured_by_closure(r.f, local) {
+        return None;
+    }
+    // The name still means the guard at the sleep: no binding of it since shadows it
+    // (`let count = *count;`), or `drop(count)` would drop that value and leave the guard.
+    let bound = body.locals.get(local as usize)?;
+    if body
+        .locals
+        .iter()
+        .any(|l| l.name == bound.name && l.span.lo > bound.span.lo && l.span.lo < sleep.span.lo)
+    {
         return None;
     }
     let at = sleep.span.lo;

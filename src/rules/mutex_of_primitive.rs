@@ -357,12 +357,15 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
     }
     // Every mention of the static must be one of the acquisitions rewritten.
     let mentions = m.static_mentions(&[id]).remove(&id).unwrap_or_default();
-    let mut modules = vec![m.static_module(id)];
+    let decl_module = m.static_module(id);
+    let mut modules = vec![decl_module];
     for mention in &mentions {
         if !modules.contains(&mention.module) {
             modules.push(mention.module);
         }
     }
+    // `Ordering` goes where an acquisition is rewritten, not where no code uses it.
+    let ordering_in_decl = mentions.iter().any(|x| x.module == decl_module);
     if mentions.len() != uses.len() {
         return None;
     }
@@ -392,10 +395,10 @@ fn static_fix(m: &Model, id: StaticId, atomic: &str, is_bool: bool, uses: &[Use]
         edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
     }
     for (i, module) in modules.iter().enumerate() {
-        let names: &[&str] = if i == 0 {
-            &[atomic, "Ordering"]
-        } else {
-            &["Ordering"]
+        let names: &[&str] = match (i, ordering_in_decl) {
+            (0, true) => &[atomic, "Ordering"],
+            (0, false) => &[atomic],
+            _ => &["Ordering"],
         };
         edits.extend(import(m, *module, names)?);
     }

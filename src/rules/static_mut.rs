@@ -1,14 +1,19 @@
 //! `static_mut`: mutable statics, and every access to them.
 
-use super::shared::atomic_fix::{Site, import, retype_static, rewrite_access};
+use super::shared::atomic_fix::{
+    Site, fuse_write_and_read, import, retype_static, rewrite_access, rewrite_self_op,
+};
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::facts::{Access, StaticFacts, StaticOrigin, TypeFact};
+use crate::facts::{
+    Access, ArithOp, BlockPos, ExprPos, SelfOp, StaticFacts, StaticOrigin, TailShape, ThenRead,
+    TypeFact, UnsafeBlock, UnsafeContent,
+};
 use crate::index::StaticId;
 use crate::index::model::Model;
 use crate::index::queries::{ModuleRef, StaticMention};
 use crate::known::atomics;
-use crate::span::Loc;
+use crate::span::{FileId, Loc, Pos, Span};
 
 pub const RULE: Rule = Rule {
     name: "static_mut",
@@ -39,10 +44,16 @@ Accesses are found by name from the paths that resolve to the static.
 For a `static mut` of a primitive type whose every access is a read, an assignment or a
 compound assignment, the fix turns it into the matching atomic (`static COUNTER: AtomicU64`),
 each read into `load`, each assignment into `store` and each `+=` (`-=`, `|=`, `&=`, `^=`)
-into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. Relaxed keeps each
-access atomic but orders nothing else: code that relied on the static to publish other data
-needs stronger orderings, which is why the fix needs `--unsafe-fixes`. The `unsafe` blocks
-around the accesses are left for you to remove.
+into `fetch_add` (…), all with `Ordering::Relaxed`, and adds the `use`. `X = X + v` is one
+`fetch_add` too. A write whose new value is read next (`X += 1; X`, `X += 1; let id = X;`,
+`X += 1; return X`) becomes one atomic step, `X.fetch_add(1, Ordering::Relaxed) + 1`, never a
+`fetch_add` then a `load`, between which another thread could bump it and two callers get the
+same value; where that cannot be done (`v` is a call, which would run twice) there is no fix.
+An `unsafe` block left holding nothing but the atomic calls is taken away (one statement takes
+its place; several, or a `let`, keep their braces); a block that does anything else unsafe
+keeps its `unsafe`. Relaxed keeps each access atomic but orders nothing else: code that relied on the
+static to publish other data needs stronger orderings, which is why the fix needs
+`--unsafe-fixes`.
 
 ### Example
 ```rust
@@ -128,8 +139,23 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// How a mention of the static is rewritten.
+#[derive(Clone, Copy)]
+enum Rewrite {
+    /// On its own: a read, a store, an `op=`.
+    Alone,
+    /// `X = X op v` as one `fetch_op`.
+    SelfOp(SelfOp),
+    /// A write and the read of its result that follows, as one `fetch_op(..) op v` at the read.
+    Fused(ThenRead, ArithOp),
+    /// Rewritten with another mention (the `X` of `X = X op v`, a read fused with its write).
+    Consumed,
+}
+
 /// `static mut X: u64 = 0` → `static X: AtomicU64 = AtomicU64::new(0)`, with every access
-/// rewritten; `None` unless every access can be.
+/// rewritten, and the `unsafe` blocks that are left with nothing unsafe in them taken away;
+/// `None` unless every access can be rewritten without splitting one step in two (a write
+/// whose new value is read next becomes one `fetch_op`, or no fix).
 fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
     let (s, file) = m.static_decl(id);
     let atomic = atomics::atomic_for(type_name(&s.ty)?)?;
@@ -139,7 +165,7 @@ fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
     let mut edits = vec![Edit {
         loc: Loc {
             file,
-            span: crate::span::Span {
+            span: Span {
                 lo: mut_span.lo,
                 hi: s.span.lo,
             },
@@ -147,40 +173,89 @@ fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
         replacement: String::new(),
     }];
     edits.extend(retype_static(file, s, atomic, s.init_text.trim()));
-    let mut modules: Vec<ModuleRef> = vec![];
-    for mention in refs {
+    let mut refs: Vec<&StaticMention> = refs.iter().collect();
+    refs.sort_by_key(|x| (x.file, x.r.span.lo));
+    let plan = rewrites(&refs, is_bool)?;
+    // The `unsafe` blocks whose every static is this one: taken away, and the position a
+    // block's tail takes once it is gone.
+    let mut files: Vec<FileId> = refs.iter().map(|x| x.file).collect();
+    files.dedup();
+    let mut tails_as_stmt: Vec<(FileId, Span)> = vec![];
+    for f in files {
+        for b in m.unsafe_blocks(f) {
+            let inside: Vec<usize> = (0..refs.len())
+                .filter(|&k| refs[k].file == f && b.span.contains(refs[k].r.span))
+                .collect();
+            let Some(c) = &b.content else { continue };
+            if inside.is_empty() || inside.len() != c.statics as usize {
+                continue;
+            }
+            let (block_edits, tail_as_stmt) = unwrap_unsafe(f, b, c, &inside, &refs, &plan);
+            edits.extend(block_edits);
+            if tail_as_stmt && let Some(t) = c.tail {
+                tails_as_stmt.push((f, t));
+            }
+        }
+    }
+    for (k, mention) in refs.iter().enumerate() {
         let r = mention.r;
-        let target = crate::span::Span {
+        let fid = mention.file;
+        let target = Span {
             lo: r.expr.lo.min(r.span.lo),
             hi: r.span.hi,
         };
-        let fid = mention.file;
-        let site = Site {
-            access: r.access,
-            op: r.op,
-            whole: r.expr,
-            target,
-            value: r.value,
-            pos: r.pos,
+        let pos = if tails_as_stmt.contains(&(fid, r.expr)) {
+            ExprPos::Stmt
+        } else {
+            r.pos
         };
-        edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
+        match plan[k] {
+            Rewrite::Consumed => {}
+            Rewrite::Fused(then, op) => {
+                let method = atomics::fetch_method(op, is_bool)?;
+                edits.extend(fuse_write_and_read(
+                    fid,
+                    r.expr.lo,
+                    then,
+                    method,
+                    op_symbol(op)?,
+                    r.delta_text.as_deref()?,
+                    ORDERING,
+                ));
+            }
+            Rewrite::SelfOp(so) => {
+                let method = atomics::fetch_method(so.op, is_bool)?;
+                edits.extend(rewrite_self_op(
+                    fid, r.expr, target, so.delta, method, pos, ORDERING,
+                )?);
+            }
+            Rewrite::Alone => {
+                let site = Site {
+                    access: r.access,
+                    op: r.op,
+                    whole: r.expr,
+                    target,
+                    value: r.value,
+                    pos,
+                };
+                edits.extend(rewrite_access(fid, &site, is_bool, ORDERING)?);
+            }
+        }
+    }
+    // The atomic type where the static is declared, `Ordering` wherever it is used.
+    let decl_module = m.static_module(id);
+    let mut modules: Vec<ModuleRef> = vec![decl_module];
+    for mention in &refs {
         if !modules.contains(&mention.module) {
             modules.push(mention.module);
         }
     }
-    let decl_module = m.static_module(id);
-    if !modules.contains(&decl_module) {
-        modules.push(decl_module);
-    }
+    let ordering_in_decl = refs.iter().any(|x| x.module == decl_module);
     for module in modules {
-        let names: Vec<&str> = if module == decl_module {
-            if refs.is_empty() {
-                vec![atomic]
-            } else {
-                vec![atomic, "Ordering"]
-            }
-        } else {
-            vec!["Ordering"]
+        let names: Vec<&str> = match (module == decl_module, ordering_in_decl) {
+            (true, true) => vec![atomic, "Ordering"],
+            (true, false) => vec![atomic],
+            (false, _) => vec!["Ordering"],
         };
         edits.extend(import(m, module, &names)?);
     }
@@ -189,6 +264,185 @@ fn atomic_fix(m: &Model, id: StaticId, refs: &[StaticMention]) -> Option<Fix> {
         message: format!("make `{}` an `{atomic}`", s.name),
         edits,
     })
+}
+
+/// How each mention (sorted by file and place) is rewritten; `None` when a write's new value
+/// is read next by an access that cannot be fused with it: two atomic steps where the code
+/// meant one, another thread can come between.
+fn rewrites(refs: &[&StaticMention], is_bool: bool) -> Option<Vec<Rewrite>> {
+    let find = |file: FileId, span: Span, access: Access| {
+        refs.iter()
+            .position(|x| x.file == file && x.r.span == span && x.r.access == access)
+    };
+    let mention_in = |file: FileId, span: Span| {
+        refs.iter()
+            .any(|x| x.file == file && span.contains(x.r.span))
+    };
+    let mut plan = vec![Rewrite::Alone; refs.len()];
+    for (k, x) in refs.iter().enumerate() {
+        let r = x.r;
+        // `X = X op v`, when `op` has a `fetch_op` and `v` does not mention `X`.
+        if r.access == Access::Assign
+            && let Some(so) = r.self_op
+            && atomics::fetch_method(so.op, is_bool).is_some()
+            && !mention_in(x.file, so.delta)
+            && let Some(this) = find(x.file, so.this, Access::Read)
+        {
+            plan[k] = Rewrite::SelfOp(so);
+            plan[this] = Rewrite::Consumed;
+        }
+    }
+    for (k, x) in refs.iter().enumerate() {
+        let r = x.r;
+        let op = match (r.access, plan[k]) {
+            (Access::Compound, _) => r.op,
+            (Access::Assign, Rewrite::SelfOp(so)) => Some(so.op),
+            _ => None,
+        };
+        let Some(op) = op else { continue };
+        // The read right after the write, fused with it when `v` can be written twice.
+        if let Some(then) = r.then_read
+            && let Some(read) = find(x.file, then.read, Access::Read)
+            && matches!(plan[read], Rewrite::Alone)
+            && op_symbol(op).is_some()
+            && atomics::fetch_method(op, is_bool).is_some()
+            && r.delta_text
+                .as_deref()
+                .is_some_and(|t| !looks_like_static(t))
+            && !r
+                .value
+                .is_some_and(|v| mention_in(x.file, v) && r.self_op.is_none())
+        {
+            plan[k] = Rewrite::Fused(then, op);
+            plan[read] = Rewrite::Consumed;
+            continue;
+        }
+        // Otherwise the next access in the same body must not read what it wrote.
+        let next = refs[k + 1..]
+            .iter()
+            .enumerate()
+            .find(|(_, y)| y.file == x.file && y.r.fn_ == r.fn_ && y.r.span.lo >= r.expr.hi);
+        if let Some((j, y)) = next
+            && y.r.access == Access::Read
+            && matches!(plan[k + 1 + j], Rewrite::Alone)
+        {
+            return None;
+        }
+    }
+    Some(plan)
+}
+
+/// The edits that take away an `unsafe` block whose statics are all this one (the mentions
+/// `inside`, by index in `refs`), keeping what it holds; and whether its tail then stands as a
+/// statement (and is rewritten as one). A block whose content cannot stand where the block
+/// does loses only its `unsafe`.
+fn unwrap_unsafe(
+    file: FileId,
+    b: &UnsafeBlock,
+    c: &UnsafeContent,
+    inside: &[usize],
+    refs: &[&StaticMention],
+    plan: &[Rewrite],
+) -> (Vec<Edit>, bool) {
+    let at = |lo: Pos, hi: Pos, text: &str| Edit {
+        loc: Loc {
+            file,
+            span: Span { lo, hi },
+        },
+        replacement: text.to_string(),
+    };
+    let keyword_only = vec![at(b.span.lo, b.open.lo, "")];
+    if c.binds {
+        return (keyword_only, false);
+    }
+    // Statements a fused write takes away with it.
+    let fused_away = |stmt: &Span| {
+        inside
+            .iter()
+            .any(|&k| matches!(plan[k], Rewrite::Fused(..)) && refs[k].r.expr.lo == stmt.lo)
+    };
+    let remaining = c.stmts.iter().filter(|s| !fused_away(s)).count();
+    let (Some(first), Some(last)) = (
+        c.stmts.first().map(|s| s.lo).or(c.tail.map(|t| t.lo)),
+        c.tail.map(|t| t.hi).or(c.stmts.last().map(|s| s.hi)),
+    ) else {
+        return (keyword_only, false);
+    };
+    // The tail, when it is a write rewritten alone: `fetch_op` has a value where `op=` had
+    // none, so it cannot take the block's place as a value.
+    let tail_write = c.tail.is_some_and(|t| {
+        inside.iter().any(|&k| {
+            refs[k].r.expr == t
+                && matches!(plan[k], Rewrite::Alone | Rewrite::SelfOp(_))
+                && matches!(refs[k].r.access, Access::Compound | Access::Assign)
+                && (refs[k].r.access == Access::Compound || matches!(plan[k], Rewrite::SelfOp(_)))
+        })
+    });
+    // The tail, when it is a read rewritten alone (`X` → `X.load(o)`): a method call.
+    let tail_read_alone = c.tail.is_some_and(|t| {
+        c.tail_shape == TailShape::Path
+            && inside
+                .iter()
+                .any(|&k| refs[k].r.span.hi == t.hi && matches!(plan[k], Rewrite::Alone))
+    });
+    let single = remaining == 0 && c.tail.is_some();
+    // What the block holds, once fused writes are gone: one statement or one tail takes the
+    // block's place; more keep their braces (and their indentation).
+    let one = remaining + usize::from(c.tail.is_some()) == 1;
+    match b.pos {
+        BlockPos::Stmt { semi } if one => {
+            let end = semi.map_or(b.span.hi, |s| s.hi);
+            let close = match (c.tail, c.tail_shape) {
+                (Some(_), TailShape::BlockLike) | (None, _) => "",
+                (Some(_), _) => ";",
+            };
+            (
+                vec![at(b.span.lo, first, ""), at(last, end, close)],
+                c.tail.is_some(),
+            )
+        }
+        BlockPos::Tail if one => (
+            vec![at(b.span.lo, first, ""), at(last, b.span.hi, "")],
+            false,
+        ),
+        BlockPos::Slot if single && !tail_write => (
+            vec![at(b.span.lo, first, ""), at(last, b.span.hi, "")],
+            false,
+        ),
+        BlockPos::Operand if single && !tail_write => {
+            let (open, close) = if tail_read_alone {
+                ("", "")
+            } else {
+                ("(", ")")
+            };
+            (
+                vec![at(b.span.lo, first, open), at(last, b.span.hi, close)],
+                false,
+            )
+        }
+        _ => (keyword_only, false),
+    }
+}
+
+/// The operator of `a op b` as written.
+fn op_symbol(op: ArithOp) -> Option<&'static str> {
+    Some(match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::BitAnd => "&",
+        ArithOp::BitOr => "|",
+        ArithOp::BitXor => "^",
+        _ => return None,
+    })
+}
+
+/// `SCREAMING_CASE`: a name that may be a static, whose text a fix must not copy (another fix
+/// may rewrite it).
+fn looks_like_static(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_uppercase())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn access_label(a: Access) -> &'static str {

@@ -145,6 +145,7 @@ impl Walker<'_, '_> {
 
     pub(super) fn expr(&mut self, e: &syn::Expr) -> Val {
         use syn::Expr;
+        self.note_unsafe_slots(e);
         match e {
             Expr::Path(p) if p.qself.is_none() => self.path_expr(p, Access::Read),
             Expr::Path(_) => Val::None,
@@ -219,7 +220,7 @@ impl Walker<'_, '_> {
                 let target = self.assign(&a.left, &a.right, v, Access::Assign);
                 self.deref_write(&a.left, whole);
                 let value = expr_span(&a.right);
-                self.static_write(&a.left, whole, value, None);
+                self.static_write(&a.left, whole, &a.right, None);
                 let deref = matches!(strip_parens(&a.left),
                     syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
                 if let Some(t) = target {
@@ -244,6 +245,7 @@ impl Walker<'_, '_> {
                 None => self.block_inner(&b.block.stmts),
             },
             Expr::Unsafe(u) => {
+                self.unsafe_block(u);
                 self.cur.unsafe_depth += 1;
                 let v = self.block_inner(&u.block.stmts);
                 self.cur.unsafe_depth -= 1;
@@ -398,7 +400,7 @@ impl Walker<'_, '_> {
                 let value = expr_span(&b.right);
                 let op = arith_op(&b.op);
                 self.deref_write(&b.left, whole);
-                self.static_write(&b.left, whole, value, op);
+                self.static_write(&b.left, whole, &b.right, op);
                 let deref = matches!(strip_parens(&b.left),
                     syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
                 self.guard_write(&target, deref, Access::Compound, &b.right);

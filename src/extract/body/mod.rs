@@ -24,8 +24,8 @@
 //! The walker is one `impl Walker` spread over files by concern: [`state`] (who owns which
 //! holder, snapshots and joins, names in scope), [`record`] (writing facts), [`stmts`]
 //! (statements, `let`, patterns), [`expr`] (expressions and places), [`calls`], [`closures`],
-//! [`control`] (branches and loops) and [`mac`] (macro calls). What it knows of APIs comes from
-//! [`crate::known`].
+//! [`control`] (branches and loops), [`mac`] (macro calls) and [`unsafety`] (`unsafe` blocks).
+//! What it knows of APIs comes from [`crate::known`].
 
 use super::macros::{self, MacroKind};
 use super::spans::{between, expr_span, pos_hi, sp};
@@ -328,6 +328,42 @@ fn looks_static(name: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// `+=` and the other compound assignments.
+fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// `a op b` is `b op a`.
+fn commutes(op: ArithOp) -> bool {
+    matches!(
+        op,
+        ArithOp::Add | ArithOp::Mul | ArithOp::BitAnd | ArithOp::BitOr | ArithOp::BitXor
+    )
+}
+
+/// An expression that evaluates to the same value, with no effect, however often it is
+/// written: a number or `true`/`false`, or a lone name.
+fn repeatable(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_) | syn::Lit::Bool(_)),
+        syn::Expr::Path(p) => p.qself.is_none() && p.path.get_ident().is_some(),
+        _ => false,
+    }
+}
+
 fn strip_parens(mut e: &syn::Expr) -> &syn::Expr {
     loop {
         match e {
@@ -387,6 +423,7 @@ mod mac;
 mod record;
 mod state;
 mod stmts;
+mod unsafety;
 
 /// Closes every open interval and lays each holder's intervals out in the pool, merged.
 fn finish_state(mut st: BodyState) -> Body {

@@ -191,15 +191,19 @@ impl Walker<'_, '_> {
             value: None,
             op: None,
             pos: ExprPos::Inner,
+            delta_text: None,
+            self_op: None,
+            then_read: None,
         });
     }
 
-    /// `X = v` / `X += v` where `X` is the static just recorded: the whole expression.
+    /// `X = v` / `X += v` where `X` is the static just recorded: the whole expression, and
+    /// for `X = X op v` the operator and `v`.
     pub(super) fn static_write(
         &mut self,
         lhs: &syn::Expr,
         whole: Span,
-        value: Span,
+        rhs: &syn::Expr,
         op: Option<ArithOp>,
     ) {
         let syn::Expr::Path(p) = strip_parens(lhs) else {
@@ -212,10 +216,55 @@ impl Walker<'_, '_> {
             return;
         }
         let span = sp(last.ident.span());
+        let target = syms_of(&p.path);
+        // `X = X op v`, `X = v op X` (when `op` commutes).
+        let self_op = match (op, strip_parens(rhs)) {
+            (None, syn::Expr::Binary(b)) => arith_op(&b.op)
+                .filter(|_| !is_compound(&b.op))
+                .and_then(|op| {
+                    let is_target = |e: &syn::Expr| match strip_parens(e) {
+                        syn::Expr::Path(q) if q.qself.is_none() && syms_of(&q.path) == target => {
+                            q.path.segments.last().map(|s| sp(s.ident.span()))
+                        }
+                        _ => None,
+                    };
+                    if let Some(this) = is_target(&b.left) {
+                        Some((
+                            SelfOp {
+                                op,
+                                delta: expr_span(&b.right),
+                                this,
+                            },
+                            &*b.right,
+                        ))
+                    } else if commutes(op) {
+                        is_target(&b.right).map(|this| {
+                            (
+                                SelfOp {
+                                    op,
+                                    delta: expr_span(&b.left),
+                                    this,
+                                },
+                                &*b.left,
+                            )
+                        })
+                    } else {
+                        None
+                    }
+                }),
+            _ => None,
+        };
+        let delta = match &self_op {
+            Some((_, d)) => *d,
+            None => rhs,
+        };
+        let delta_text = repeatable(delta).then(|| self.fx.expr_text(delta));
         if let Some(r) = self.recent_static_ref(|r| r.span == span) {
             r.expr = whole;
-            r.value = Some(value);
+            r.value = Some(expr_span(rhs));
             r.op = op;
+            r.self_op = self_op.map(|(s, _)| s);
+            r.delta_text = delta_text;
         }
     }
 

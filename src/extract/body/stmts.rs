@@ -34,15 +34,67 @@ impl Walker<'_, '_> {
                         self.expr(e)
                     };
                     self.mark_pos(e, ExprPos::Tail);
+                    self.mark_block_pos(e, BlockPos::Tail);
                     self.mark_stmt_call(e, &v);
                     let outer = self.cur_temp();
                     tail = self.lift(v, outer);
                 }
-                stmt => self.stmt(stmt),
+                stmt => {
+                    self.stmt(stmt);
+                    if let Some(next) = stmts.get(i) {
+                        self.note_then_read(stmt, next);
+                    }
+                }
             }
         }
         self.pop_frame();
         tail
+    }
+
+    /// `X += v;` (or `X = ..;`) on a static, then a statement that reads it first thing
+    /// (`X` as the tail, `let n = X;`, `return X`): recorded on the write.
+    fn note_then_read(&mut self, stmt: &syn::Stmt, next: &syn::Stmt) {
+        let syn::Stmt::Expr(e, Some(_)) = stmt else {
+            return;
+        };
+        let (lhs, whole) = match e {
+            syn::Expr::Binary(b) if is_compound(&b.op) && b.attrs.is_empty() => {
+                (&*b.left, expr_span(&b.left).to(expr_span(&b.right)))
+            }
+            syn::Expr::Assign(a) if a.attrs.is_empty() => (&*a.left, expr_span(e)),
+            _ => return,
+        };
+        let syn::Expr::Path(p) = lhs else {
+            return;
+        };
+        let (read, next_lo) = match next {
+            syn::Stmt::Expr(x @ syn::Expr::Path(_), None) => (x, expr_span(x).lo),
+            syn::Stmt::Expr(syn::Expr::Return(r), _) if r.attrs.is_empty() => match &r.expr {
+                Some(x) => (&**x, sp(r.return_token.span).lo),
+                None => return,
+            },
+            syn::Stmt::Local(l) if l.attrs.is_empty() => match &l.init {
+                Some(init) if init.diverge.is_none() => (&*init.expr, sp(l.let_token.span).lo),
+                _ => return,
+            },
+            _ => return,
+        };
+        let syn::Expr::Path(q) = read else {
+            return;
+        };
+        if q.qself.is_some() || !q.attrs.is_empty() || syms_of(&q.path) != syms_of(&p.path) {
+            return;
+        }
+        let Some(last) = q.path.segments.last() else {
+            return;
+        };
+        let then = ThenRead {
+            read: sp(last.ident.span()),
+            next: next_lo,
+        };
+        if let Some(r) = self.recent_static_ref(|r| r.expr == whole) {
+            r.then_read = Some(then);
+        }
     }
 
     /// Walks configured statements as branches from one state and joins them. Bindings of the
@@ -126,6 +178,12 @@ impl Walker<'_, '_> {
                     );
                     self.mark_pos(e, ExprPos::Stmt);
                 }
+                self.mark_block_pos(
+                    e,
+                    BlockPos::Stmt {
+                        semi: semi.as_ref().map(|s| sp(s.span)),
+                    },
+                );
                 self.mark_stmt_call(e, &v);
                 self.close_temp(t);
                 self.settle_closure_takes();
@@ -184,6 +242,7 @@ impl Walker<'_, '_> {
                 // Named before the pattern binds: `let v = v + 1` computes from the old `v`.
                 let init_locals = self.own_locals_of(&init.expr);
                 let init_start = self.now();
+                self.note_unsafe_slot(&init.expr);
                 let v = self.expr(&init.expr);
                 let init_events = Interval {
                     start: init_start,

@@ -1,8 +1,9 @@
 //! Shared by the fixes that turn a value into an atomic (`static_mut`, `mutex_of_primitive`):
-//! the atomic type for a primitive, the `use` a module needs, and rewriting one access.
+//! the atomic type for a primitive, the `use` a module needs, and rewriting one access (or a
+//! write and the read of its result, as one step).
 
 use crate::diag::Edit;
-use crate::facts::{Access, ArithOp, ExprPos, StaticFacts};
+use crate::facts::{Access, ArithOp, ExprPos, StaticFacts, ThenRead};
 use crate::index::model::Model;
 use crate::index::queries::ModuleRef;
 use crate::intern::Sym;
@@ -90,12 +91,7 @@ pub fn rewrite_access(
                 Access::Assign => ("store", false),
                 _ => (atomics::fetch_method(op?, is_bool)?, true),
             };
-            // `fetch_*` returns the old value where `op=` returned `()`.
-            let (open, close) = match (returns, pos) {
-                (false, _) | (true, ExprPos::Stmt) => ("", ""),
-                (true, ExprPos::Tail) => ("", ";"),
-                (true, ExprPos::Inner) => ("{ ", "; }"),
-            };
+            let (open, close) = if returns { as_unit(pos) } else { ("", "") };
             if !open.is_empty() {
                 edits.insert(
                     0,
@@ -117,6 +113,83 @@ pub fn rewrite_access(
         _ => return None,
     }
     Some(edits)
+}
+
+/// What goes around a `fetch_*` call that stands for `op=`, which has the type `()` where
+/// `fetch_*` returns the old value: nothing for a statement, a `;` for a block's tail, a block
+/// elsewhere.
+fn as_unit(pos: ExprPos) -> (&'static str, &'static str) {
+    match pos {
+        ExprPos::Stmt => ("", ""),
+        ExprPos::Tail => ("", ";"),
+        ExprPos::Inner => ("{ ", "; }"),
+    }
+}
+
+/// `X = X op v` or `X = v op X` (`whole`, where `target` is the first `X` and `delta` is `v`)
+/// as one `X.fetch_op(v, o)`: what lies between the target and `v`, and after `v`, is replaced.
+pub fn rewrite_self_op(
+    file: FileId,
+    whole: Span,
+    target: Span,
+    delta: Span,
+    method: &str,
+    pos: ExprPos,
+    ordering: &str,
+) -> Option<Vec<Edit>> {
+    if !(whole.lo <= target.lo && target.hi <= delta.lo && delta.hi <= whole.hi) {
+        return None;
+    }
+    let (open, close) = as_unit(pos);
+    let mut edits = vec![];
+    if whole.lo < target.lo {
+        edits.push(Edit {
+            loc: at(file, whole.lo, target.lo),
+            replacement: String::new(),
+        });
+    }
+    if !open.is_empty() {
+        edits.insert(
+            0,
+            Edit {
+                loc: at(file, whole.lo, whole.lo),
+                replacement: open.to_string(),
+            },
+        );
+    }
+    edits.push(Edit {
+        loc: at(file, target.hi, delta.lo),
+        replacement: format!(".{method}("),
+    });
+    edits.push(Edit {
+        loc: at(file, delta.hi, whole.hi),
+        replacement: format!(", {ordering}){close}"),
+    });
+    Some(edits)
+}
+
+/// A write (`X op= v;`, from `write` to the start of the next statement, `then.next`) and
+/// the read that the next statement starts with (`then.read`) as one atomic step at the read:
+/// `X.fetch_op(v, o) op v`, the new value. `delta` is `v` as written.
+pub fn fuse_write_and_read(
+    file: FileId,
+    write: Pos,
+    then: ThenRead,
+    method: &str,
+    op: &str,
+    delta: &str,
+    ordering: &str,
+) -> [Edit; 2] {
+    [
+        Edit {
+            loc: at(file, write, then.next),
+            replacement: String::new(),
+        },
+        Edit {
+            loc: at(file, then.read.hi, then.read.hi),
+            replacement: format!(".{method}({delta}, {ordering}) {op} {delta}"),
+        },
+    ]
 }
 
 /// The edits that make `names` (from `std::sync::atomic`) usable in a module: one `use` line

@@ -2,6 +2,7 @@ use std::thread;
 
 static mut COUNTER: u64 = 0;
 static mut SHUTTING_DOWN: bool = false;
+static mut NEXT_TICKET: u64 = 0;
 
 pub fn increment_counter() {
     for _ in 0..100_000 {
@@ -15,6 +16,14 @@ pub fn race() -> u64 {
     t1.join().unwrap();
     t2.join().unwrap();
     unsafe { COUNTER }
+}
+
+/// Two callers must never get the same ticket: the bump and the read are one step.
+pub fn next_ticket() -> u64 {
+    unsafe {
+        NEXT_TICKET += 1;
+        NEXT_TICKET
+    }
 }
 
 pub fn shutdown() {
