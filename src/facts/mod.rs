@@ -692,6 +692,9 @@ pub struct LocalFacts {
     pub alias_of: Option<PlaceIdx>,
     /// `let b = f(..)`: `b` has the type `f` returns.
     pub init_call: Option<CallIdx>,
+    /// `let Some(b) = f(..) else ..`, `if let Ok(b) = f(..)`: `b` is what the variant (named
+    /// here) wraps in the value `f` returns.
+    pub payload_of: Option<(CallIdx, Sym)>,
     /// `let s = S { a: Arc::clone(&x), .. }`: `s.a` is `x`.
     pub field_aliases: Vec<(Sym, PlaceIdx)>,
     /// Bound by a closure's parameter list.
