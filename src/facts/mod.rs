@@ -329,6 +329,23 @@ pub struct Body {
     /// Uses of a field through interior mutability or a raw pointer, with the guards alive
     /// there: who touches a `Cell` or a pointer's target, and under which lock.
     pub field_uses: Vec<FieldUse>,
+    /// Closures stored in a field of a struct literal (`Spool { data, on_full: Box::new(|| ..) }`),
+    /// to be called through it later (`(self.on_full)()`).
+    pub stored_closures: Vec<StoredClosure>,
+}
+
+/// A closure stored in field `field` of a struct literal of type `owner` (through
+/// `Box::new`, `Arc::new` or `Some`).
+#[derive(Clone, Debug)]
+pub struct StoredClosure {
+    /// The literal's type as written (`Spool`, `Self`).
+    pub owner: TypeFact,
+    pub field: Sym,
+    pub closure: FnIdx,
+    /// The literal's fields given a place of this body (`data` in `Spool { data, .. }`,
+    /// `inner: Arc::clone(&inner)`): what the closure captured is, through them, a part of
+    /// the value it is called on.
+    pub fields: Vec<(Sym, PlaceIdx)>,
 }
 
 /// A use of a field's value that may change it through `&`: a method of interior mutability or
@@ -694,6 +711,9 @@ pub struct LocalFacts {
     pub alias_of: Option<PlaceIdx>,
     /// `let b = f(..)`: `b` has the type `f` returns.
     pub init_call: Option<CallIdx>,
+    /// `let Some(b) = f(..) else ..`, `if let Ok(b) = f(..)`: `b` is what the variant (named
+    /// here) wraps in the value `f` returns.
+    pub payload_of: Option<(CallIdx, Sym)>,
     /// `let s = S { a: Arc::clone(&x), .. }`: `s.a` is `x`.
     pub field_aliases: Vec<(Sym, PlaceIdx)>,
     /// Bound by a closure's parameter list.
@@ -740,6 +760,8 @@ pub enum Callee {
     Closure(FnIdx),
     /// A call through a parameter: `f()` where `f: impl Fn()`.
     Param(u16),
+    /// A call of a closure stored in field `name` of the receiver: `(self.on_full)()`.
+    Stored(Sym),
     /// Anything else (`(self.callback)()`, `a[i]()`).
     Unknown,
 }

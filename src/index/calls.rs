@@ -17,22 +17,12 @@ impl Index {
         match &call.callee {
             Callee::Closure(idx) => vec![self.fn_id(file, *idx)],
             Callee::Path(segs) => self.path_callees(f, segs),
+            Callee::Stored(name) => match self.receiver_type(f, call).peel() {
+                Ty::Struct(id, _) => self.stored_closures(*id, *name).to_vec(),
+                _ => vec![],
+            },
             Callee::Method(name) => {
-                let recv_ty = match &call.receiver {
-                    Some(Operand::Place(p)) => self.place_info(f, &body.places[*p as usize]).ty,
-                    Some(Operand::Guard(h)) => {
-                        self.place_info(
-                            f,
-                            &Place {
-                                base: Base::Guard(*h),
-                                proj: vec![],
-                                span: Default::default(),
-                            },
-                        )
-                        .ty
-                    }
-                    _ => Ty::Unknown,
-                };
+                let recv_ty = self.receiver_type(f, call);
                 match recv_ty.peel() {
                     Ty::Struct(id, _) => self.method_of(*id, *name),
                     Ty::Lock(lt, _) => self.ext_method(Sym::new(lt.name()), *name),
@@ -55,6 +45,28 @@ impl Index {
                 }
             }
             Callee::Param(_) | Callee::Unknown => vec![],
+        }
+    }
+
+    /// The type of a call's receiver (a place or a guard), in function `f`.
+    pub fn receiver_type(&self, f: FnId, call: &CallFact) -> Ty {
+        let Some(body) = self.func(f).body.as_ref() else {
+            return Ty::Unknown;
+        };
+        match &call.receiver {
+            Some(Operand::Place(p)) => self.place_info(f, &body.places[*p as usize]).ty,
+            Some(Operand::Guard(h)) => {
+                self.place_info(
+                    f,
+                    &Place {
+                        base: Base::Guard(*h),
+                        proj: vec![],
+                        span: Default::default(),
+                    },
+                )
+                .ty
+            }
+            _ => Ty::Unknown,
         }
     }
 

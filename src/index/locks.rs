@@ -275,6 +275,10 @@ impl Index {
                         let ty = match &l.ty {
                             None => match l.init_call {
                                 Some(c) => self.call_type(owner, c),
+                                None if l.payload_of.is_some() => l
+                                    .payload_of
+                                    .map(|(c, v)| payload_type(self.call_type(owner, c), v))
+                                    .unwrap_or(Ty::Unknown),
                                 // `KEY.with(|v| ..)`: `v` is this thread's value of the key.
                                 None if l.is_closure_param && *local == 0 => {
                                     self.thread_local_value_type(owner)
@@ -621,6 +625,21 @@ fn passed_to_a_call(body: &Body, h: HolderIdx) -> bool {
     body.calls
         .iter()
         .any(|c| c.args.contains(&Operand::Guard(h)))
+}
+
+/// What `variant` (`Some`, `Ok`, `Err`) wraps in a value of type `ty`.
+fn payload_type(ty: Ty, variant: Sym) -> Ty {
+    let (name, args) = match ty {
+        Ty::Wrapper(w, inner) => (w, vec![*inner]),
+        Ty::External(p, args) => match p.last() {
+            Some(&n) => (n, args),
+            None => return Ty::Unknown,
+        },
+        _ => return Ty::Unknown,
+    };
+    known::flow::variant_payload(name.as_str(), variant.as_str())
+        .and_then(|i| args.into_iter().nth(i))
+        .unwrap_or(Ty::Unknown)
 }
 
 fn type_name(ty: &Ty) -> Option<String> {

@@ -129,6 +129,11 @@ pub struct Index {
     known_names: rustc_hash::FxHashSet<Sym>,
     /// Names of every method the unit defines.
     method_names: rustc_hash::FxHashSet<Sym>,
+    /// Closures stored in struct literals, by (struct, field): what `(x.field)()` may call.
+    stored_closures: FxHashMap<(StructId, Sym), Vec<FnId>>,
+    /// For each stored closure: the function whose struct literal stores it, and the entry of
+    /// its body's `stored_closures`.
+    stored_in: FxHashMap<FnId, (FnId, u32)>,
 }
 
 /// The module path a file gets from where it lies, relative to its source directory.
@@ -205,6 +210,8 @@ impl Index {
             lookups_in_progress: RefCell::new(Default::default()),
             known_names: Default::default(),
             method_names: Default::default(),
+            stored_closures: FxHashMap::default(),
+            stored_in: FxHashMap::default(),
         };
 
         // Crate roots, lib first so that a file shared by several targets belongs to the lib.
@@ -332,6 +339,7 @@ impl Index {
         ix.register_imports();
         ix.register_items();
         ix.register_methods();
+        ix.register_stored_closures();
         ix
     }
 
@@ -571,6 +579,60 @@ impl Index {
         }
     }
 
+    /// Closures stored in struct literals (`Spool { on_full: Box::new(|| ..), .. }`), by the
+    /// struct and field they are stored in.
+    fn register_stored_closures(&mut self) {
+        // (struct, field), the closure, and where it is stored (function, entry).
+        type Add = ((StructId, Sym), FnId, (FnId, u32));
+        let mut adds: Vec<Add> = vec![];
+        for f in (0..self.fns.len() as u32).map(FnId) {
+            let Some(body) = self.func(f).body.as_ref() else {
+                continue;
+            };
+            if body.stored_closures.is_empty() {
+                continue;
+            }
+            let file = self.fns[f.0 as usize].file;
+            let self_ty = self.self_type(f);
+            let scope = types::Scope {
+                module: self.fn_module(f),
+                generics: self.impl_generics(f),
+                self_ty: Some(&self_ty),
+            };
+            for (i, sc) in body.stored_closures.iter().enumerate() {
+                if let types::Ty::Struct(id, _) = self.resolve_type(&sc.owner, scope) {
+                    let closure = self.fn_id(file, sc.closure);
+                    adds.push(((id, sc.field), closure, (f, i as u32)));
+                }
+            }
+        }
+        for (k, closure, at) in adds {
+            self.method_names.insert(k.1);
+            self.stored_closures.entry(k).or_default().push(closure);
+            self.stored_in.insert(closure, at);
+        }
+    }
+
+    /// The closures `(x.field)()` may call, for `x` of struct type `id`.
+    pub fn stored_closures(&self, id: StructId, field: Sym) -> &[FnId] {
+        self.stored_closures
+            .get(&(id, field))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Where stored closure `closure` was stored: the function and its body's entry.
+    pub fn stored_in(&self, closure: FnId) -> Option<(FnId, &StoredClosure)> {
+        let &(f, i) = self.stored_in.get(&closure)?;
+        let sc = self
+            .func(f)
+            .body
+            .as_ref()?
+            .stored_closures
+            .get(i as usize)?;
+        Some((f, sc))
+    }
+
     /// The local struct a type names, through references and `Box`/`Arc`.
     pub fn struct_of_type(&self, ty: &TypeFact, module: ModId) -> Option<StructId> {
         match ty {
@@ -603,6 +665,7 @@ impl Index {
                 .last()
                 .is_some_and(|n| self.known_names.contains(n) || self.method_names.contains(n)),
             Callee::Closure(_) => true,
+            Callee::Stored(name) => self.method_names.contains(name),
             Callee::Param(_) | Callee::Unknown => false,
         }
     }

@@ -407,8 +407,25 @@ impl<'i> Model<'i> {
         None
     }
 
-    /// For a guard a call returned (`let held = self.hold();`): where the callee took it.
-    pub fn returned_guard_site(&self, r: HeldRef) -> Option<Loc> {
+    /// For a guard a call returned: where it was taken, and whether the caller took it and
+    /// moved it into the callee, which hands it back (`let g = add_tax(g)`: `true`), or the
+    /// callee took it (`let held = self.hold()`: `false`).
+    pub fn returned_guard_site(&self, r: HeldRef) -> Option<(Loc, bool)> {
+        // `let g = add_tax(g)`: the guard the caller moved in, handed back.
+        if let HolderKind::CallResult(c) = self.holder(r).kind
+            && self.summaries_return_nothing(r.f, c)
+            && let Some(body) = self.ix.func(r.f).body.as_ref()
+        {
+            let call = &body.calls[c as usize];
+            for &g in self.callees(r.f, c) {
+                if let Some(i) = self.ix.returned_param(g)
+                    && let idx = self.ix.arg_index(call, g, i)
+                    && let Some(&(_, h)) = call.moved.iter().find(|(a, _)| *a as usize == idx)
+                {
+                    return Some((self.loc(r.f, body.holders[h as usize].span), true));
+                }
+            }
+        }
         let callees = match self.holder(r).kind {
             HolderKind::CallResult(c) => self.callees(r.f, c).to_vec(),
             // `self.read()` where `read` is a method of our own type that returns a guard.
@@ -428,8 +445,15 @@ impl<'i> Model<'i> {
         };
         callees.iter().find_map(|&g| {
             let ret = self.summaries[g.0 as usize].returns.as_ref()?;
-            Some(ret.trace.site())
+            Some((ret.trace.site(), false))
         })
+    }
+
+    /// No callee of call `c` of `f` returns a guard it takes itself.
+    fn summaries_return_nothing(&self, f: FnId, c: CallIdx) -> bool {
+        self.callees(f, c)
+            .iter()
+            .all(|g| self.summaries[g.0 as usize].returns.is_none())
     }
 
     /// `g` returns a type of the unit that derefs and has a destructor: a guard of the crate's

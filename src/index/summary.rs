@@ -172,6 +172,9 @@ impl Index {
         if self.outer_fn(callee) == self.outer_fn(f) {
             return Some(l.clone());
         }
+        if let Callee::Stored(_) = call.callee {
+            return self.map_stored_lock(f, call, callee, l);
+        }
         let operand_base = |op: &Operand| -> Option<CallerBase> {
             match op {
                 Operand::Place(p) => {
@@ -210,6 +213,72 @@ impl Index {
             _ => return Some(l.clone()),
         };
         Some(rebase(l, base))
+    }
+}
+
+impl Index {
+    /// Rewrites a lock taken by a closure stored in a struct literal into the terms of a call
+    /// through the field (`(self.on_full)()`): a value the closure captured that the literal
+    /// also stored in a field (`Spool { data, on_full: Box::new(move || hook_data.lock()) }`
+    /// with `hook_data` a clone of `data`) is that field of the receiver (`self.data`). A lock
+    /// of the literal's function's own `self` or parameters cannot be followed.
+    fn map_stored_lock(
+        &self,
+        f: FnId,
+        call: &CallFact,
+        closure: FnId,
+        l: &HeldLock,
+    ) -> Option<HeldLock> {
+        if !matches!(l.instance.base, InstanceBase::Local(..)) {
+            return match l.instance.base {
+                InstanceBase::SelfValue | InstanceBase::Param(_) => None,
+                _ => Some(l.clone()),
+            };
+        }
+        let (owner, sc) = self.stored_in(closure)?;
+        let owner_body = self.func(owner).body.as_ref()?;
+        let body = self.func(f).body.as_ref()?;
+        for (field, p) in &sc.fields {
+            let stored = self.place_info(owner, &owner_body.places[*p as usize]);
+            if stored.instance.base != l.instance.base
+                || !l.instance.path.starts_with(&stored.instance.path)
+            {
+                continue;
+            }
+            let Some(Operand::Place(r)) = &call.receiver else {
+                return None;
+            };
+            let recv = self.place_info(f, &body.places[*r as usize]);
+            let rest = &l.instance.path[stored.instance.path.len()..];
+            let mut path = recv.instance.path;
+            path.push(Proj::Field(*field));
+            path.extend(rest.iter().cloned());
+            let mut out = l.clone();
+            if rest.is_empty() {
+                let super::types::Ty::Struct(id, _) = recv.ty.peel() else {
+                    return None;
+                };
+                out.class = LockClass::Field {
+                    owner: *id,
+                    field: *field,
+                    elem: false,
+                };
+            }
+            let tail = l
+                .text
+                .split_once('.')
+                .map(|(_, r)| format!(".{r}"))
+                .filter(|_| !rest.is_empty())
+                .unwrap_or_default();
+            out.text = format!("{}.{field}{tail}", recv.text);
+            out.instance = Instance {
+                base: recv.instance.base,
+                path,
+            };
+            return Some(out);
+        }
+        // A lock the closure made or reached on its own.
+        Some(l.clone())
     }
 }
 

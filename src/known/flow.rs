@@ -81,6 +81,16 @@ pub fn is_wrapping_variant(name: &str) -> bool {
     matches!(name, "Ok" | "Some" | "Err")
 }
 
+/// Which type argument of `ty` (`Option`, `Result`) the variant `Some(x)` / `Ok(x)` / `Err(x)`
+/// binds `x` to.
+pub fn variant_payload(ty: &str, variant: &str) -> Option<usize> {
+    match (ty, variant) {
+        ("Option", "Some") | ("Result", "Ok") => Some(0),
+        ("Result", "Err") => Some(1),
+        _ => None,
+    }
+}
+
 /// `MutexGuard::unlocked(&mut g, || ..)`: the lock is released while the closure runs.
 pub fn unlocks_during(name: &str) -> bool {
     matches!(name, "unlocked" | "unlocked_fair")

@@ -77,8 +77,9 @@ fn increment(&self) {
 pub(super) struct First<'m> {
     pub lock: HeldLock,
     pub loc: Loc,
-    /// For a guard a called function returned: where it was taken, inside that function.
-    pub origin: Option<Loc>,
+    /// For a guard a called function returned: where it was taken (inside that function, or
+    /// here and moved into it: `true`).
+    pub origin: Option<(Loc, bool)>,
     /// The holder, when the first guard is held at the event (not inside a callee).
     pub holder: Option<&'m Holder>,
     pub label: String,
@@ -301,8 +302,29 @@ fn diagnostic(m: &Model, r: &Reacquisition, recursive_read: bool) -> Diagnostic 
     let mut d = Diagnostic::new(super::double_lock::RULE.name, RULE.level, primary, message)
         .primary_label(primary_label)
         .label(r.first.loc, r.first.label.clone());
-    if let Some(at) = r.first.origin {
-        d = d.label(at, "the guard it returns is taken here");
+    match r.first.origin {
+        Some((at, false)) => d = d.label(at, "the guard it returns is taken here"),
+        Some((at, true)) => {
+            d = d.label(
+                at,
+                "guard taken here and moved into the call, which hands it back",
+            )
+        }
+        None => {}
+    }
+    // `let till = Till { guard: m.lock() }`: the binding that keeps the guard, where it is not
+    // on the guard's own line.
+    if let Some(h) = r.first.holder
+        && let (Held::Binding, Some((name, at))) = (h.held, h.binding)
+        && at.lo.line != h.span.lo.line
+    {
+        d = d.label(
+            Loc {
+                file: r.first.loc.file,
+                span: at,
+            },
+            format!("`{name}` keeps the guard alive until it is dropped"),
+        );
     }
     d = trace_labels(d, &steps[1..]);
     if let Some(at) = r.joined_at {

@@ -340,13 +340,24 @@ impl Walker<'_, '_> {
                 let cidx = self.call_event(Callee::Closure(idx), None, args, span, span);
                 return Val::Call(cidx);
             }
-            self.expr(func);
+            // `(self.on_full)()`: a closure stored in a field of the receiver.
+            let (callee, receiver) = match func {
+                syn::Expr::Field(fe) => {
+                    let base = self.expr(&fe.base);
+                    let recv = self.operand(base, false);
+                    (Callee::Stored(member_sym(&fe.member)), Some(recv))
+                }
+                _ => {
+                    self.expr(func);
+                    (Callee::Unknown, None)
+                }
+            };
             let args: Vec<Operand> = c.args.iter().map(|a| self.arg(a, false)).collect();
             let span = Span {
                 lo: expr_span(func).lo,
                 hi: pos_hi(c.paren_token.span.close()),
             };
-            let cidx = self.call_event(Callee::Unknown, None, args, span, expr_span(func));
+            let cidx = self.call_event(callee, receiver, args, span, expr_span(func));
             return Val::Call(cidx);
         };
         let span = Span {

@@ -505,20 +505,57 @@ impl Walker<'_, '_> {
             return Val::None;
         }
         let place = match strip_parens(e) {
-            syn::Expr::MethodCall(mc) => {
-                let v = self.peek_place(&mc.receiver);
-                match v {
-                    Some(p) => p,
-                    None => return Val::None,
-                }
-            }
-            _ => match iter {
-                Val::Place(p, _) => p,
+            // The receiver the call recorded: a place, a guard (`sessions.iter()` where
+            // `sessions` keeps a guard, `self.sessions.read().unwrap().iter()`) or a call's
+            // result (`self.conns().values()`).
+            syn::Expr::MethodCall(mc) => match self
+                .recorded_receiver(&iter)
+                .or_else(|| self.peek_place(&mc.receiver))
+            {
+                Some(p) => p,
+                None => return Val::None,
+            },
+            // `for s in &sessions` where `sessions` keeps a guard: the guard's elements.
+            e => match (self.guard_of_binding(e), iter) {
+                (Some(h), _) => Place {
+                    base: Base::Guard(h),
+                    proj: vec![],
+                    span: Span::default(),
+                },
+                (None, Val::Place(p, _)) => p,
                 _ => return Val::None,
             },
         };
         let mut p = place;
         p.proj.push(Proj::Index(None));
         Val::Place(p, None)
+    }
+
+    /// The guard a binding (`g`, `&g`) keeps, if it keeps one.
+    fn guard_of_binding(&self, e: &syn::Expr) -> Option<HolderIdx> {
+        let e = match strip_parens(e) {
+            syn::Expr::Reference(r) => strip_parens(&r.expr),
+            e => e,
+        };
+        let syn::Expr::Path(p) = e else { return None };
+        let id = p.path.get_ident()?;
+        match self.lookup(Sym::new(&id.to_string()))?.kind {
+            VarKind::Local { key, .. } => self.owned_lock(key),
+            _ => None,
+        }
+    }
+
+    /// The receiver call `v` recorded, as a place: a guard (`g.iter()`) or a place.
+    fn recorded_receiver(&self, v: &Val) -> Option<Place> {
+        let Val::Call(c) = v else { return None };
+        match self.cur.body.calls.get(*c as usize)?.receiver.as_ref()? {
+            Operand::Guard(h) => Some(Place {
+                base: Base::Guard(*h),
+                proj: vec![],
+                span: Span::default(),
+            }),
+            Operand::Place(p) => self.cur.body.places.get(*p as usize).cloned(),
+            _ => None,
+        }
     }
 }

@@ -293,13 +293,32 @@ impl Walker<'_, '_> {
             Expr::Macro(m) => self.mac(&m.mac),
             Expr::Struct(s) => {
                 let mut vals = vec![];
+                let mut stored = vec![];
                 for f in &s.fields {
+                    let first_fn = self.fx.facts.fns.len();
                     let v = self.expr(&f.expr);
+                    // `on_full: Box::new(move || ..)`: the first function made is the closure.
+                    if is_stored_closure(&f.expr) && self.fx.facts.fns.len() > first_fn {
+                        stored.push((member_sym(&f.member), first_fn as FnIdx));
+                    }
                     let op = self.moved_value(v);
                     vals.push(op);
                 }
                 if let Some(rest) = &s.rest {
                     self.expr(rest);
+                }
+                if !stored.is_empty()
+                    && let Some(owner) = ctor_type(e)
+                {
+                    let fields = self.literal_field_aliases(e);
+                    for (field, closure) in stored {
+                        self.cur.body.stored_closures.push(StoredClosure {
+                            owner: owner.clone(),
+                            field,
+                            closure,
+                            fields: fields.clone(),
+                        });
+                    }
                 }
                 Self::agg_of_guards(vals)
             }
@@ -614,4 +633,25 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// A closure, maybe boxed or wrapped (`Box::new(move || ..)`, `Arc::new(..)`, `Some(..)`): a
+/// value a struct field can keep to call later.
+fn is_stored_closure(e: &syn::Expr) -> bool {
+    let mut e = strip_parens(e);
+    for _ in 0..4 {
+        match e {
+            syn::Expr::Closure(_) => return true,
+            syn::Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+                syn::Expr::Path(p)
+                    if with_names(&p.path, flow::is_pointer_new) || p.path.is_ident("Some") =>
+                {
+                    e = strip_parens(&c.args[0])
+                }
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
 }

@@ -257,6 +257,7 @@ impl Walker<'_, '_> {
             ty,
             alias_of,
             init_call: None,
+            payload_of: None,
             field_aliases: vec![],
             is_closure_param,
             init: Interval::default(),

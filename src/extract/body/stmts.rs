@@ -372,6 +372,21 @@ impl Walker<'_, '_> {
                     .last()
                     .is_some_and(|s| flow::is_wrapping_variant(&s.ident.to_string()))
                     && ts.elems.len() == 1;
+                // `Some(conn) = self.checkout(id)`: `conn` is the payload of the call's value.
+                if passes
+                    && let (Val::Call(c), Some(syn::Pat::Ident(pi))) = (&v, ts.elems.first())
+                    && pi.subpat.is_none()
+                    && !is_constant_pattern(pi)
+                    && let Some(variant) = ts.path.segments.last()
+                {
+                    let (c, first) = (*c, self.cur.body.locals.len());
+                    let variant = Sym::new(&variant.ident.to_string());
+                    self.bind(&ts.elems[0], v, None, None, false);
+                    if let Some(l) = self.cur.body.locals.get_mut(first) {
+                        l.payload_of = Some((c, variant));
+                    }
+                    return;
+                }
                 let mut v = Some(v);
                 for p in &ts.elems {
                     let v = if passes {
