@@ -136,6 +136,11 @@ predefined! {
     THREAD_LOCAL = "thread_local",
 }
 
+/// The predefined strings, in order.
+pub fn predefined() -> &'static [&'static str] {
+    PREDEFINED
+}
+
 const SHARDS: usize = 16;
 
 #[derive(Default)]

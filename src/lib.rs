@@ -19,5 +19,6 @@ pub mod parse;
 pub mod project;
 pub mod render;
 pub mod rules;
+pub mod screen;
 pub mod span;
 pub mod suppress;
