@@ -85,6 +85,26 @@ fn main() {
         for (i, b) in b.into_iter().enumerate() {
             blank[start + i] = b;
         }
+        if let Ok(probe) = std::env::var("PROBE_DECL") {
+            let target = screen::word(probe.as_bytes());
+            for k in start..end {
+                for d in &words[k].decls {
+                    if d.name == target
+                        && d.kind == screen::DeclKind::Use
+                        && d.classes & lockscan::known::words::EFFECT != 0
+                    {
+                        eprintln!(
+                            "{} {:?}",
+                            paths[k].display(),
+                            d.words
+                                .iter()
+                                .map(|w| names.get(w).cloned().unwrap_or_default())
+                                .collect::<Vec<_>>()
+                        );
+                    }
+                }
+            }
+        }
         if let Ok(probe) = std::env::var("PROBE_FREE") {
             let target = screen::word(probe.as_bytes());
             for k in start..end {
@@ -119,7 +139,7 @@ fn main() {
                         let m = b.method_words.iter().find(|w| {
                             lockscan::known::words::classes(
                                 &name(**w),
-                                lockscan::known::words::Place::Method,
+                                lockscan::known::words::Place::Method { argc: None },
                             ) & lockscan::known::words::EFFECT
                                 != 0
                         });

@@ -20,19 +20,33 @@ pub const LOCAL: Classes = 2;
 pub const TYPE: Classes = 4;
 
 /// Where a word is written, as far as the tokens around it show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Place {
-    /// After a `.`: a method called, or a field.
-    Method,
-    /// Anywhere else: a path segment, a name, a type.
+    /// After a `.` and before `(`: a method called, with its number of arguments when the
+    /// tokens tell it (not after a turbofish).
+    Method { argc: Option<u8> },
+    /// A path's last segment before `(` or `::<`: a function called.
+    Call,
+    /// In a `use` tree: it may name a function, a type or a module.
+    Use,
+    /// Anywhere else: a path's other segments, a name, a type.
     Path,
 }
 
 /// The classes lockscan's own tables give a word (an identifier as written) where it stands.
-/// Method names count after a `.` only: `write!` and `fs::write` are not `RwLock::write`.
+/// Method names count in a method call with the arguments the tables give (`m.lock()`, not
+/// `s.join(",")`), function names in a call (`fs::write(..)`, not `write!` or
+/// `fn write(..)`).
 pub fn classes(word: &str, place: Place) -> Classes {
     let mut c = 0;
-    if is_effect_anywhere(word) || (place == Place::Method && is_effect_method(word)) {
+    let effect = is_effect_anywhere(word)
+        || match place {
+            Place::Method { argc } => is_effect_method(word, argc),
+            Place::Call => is_effect_fn(word),
+            Place::Use => is_effect_fn(word),
+            Place::Path => false,
+        };
+    if effect {
         c |= EFFECT;
     }
     if atomics::ORDERINGS.contains(&word) {
@@ -49,21 +63,30 @@ pub fn classes(word: &str, place: Place) -> Classes {
 }
 
 /// Methods: what extraction and the model recognise only in a method call.
-fn is_effect_method(word: &str) -> bool {
-    locks::LOCK_METHODS.iter().any(|(m, _)| *m == word)
+fn is_effect_method(word: &str, argc: Option<u8>) -> bool {
+    let takes = |n: usize| argc.is_none_or(|a| a as usize == n);
+    locks::LOCK_METHODS
+        .iter()
+        .any(|&(m, n)| m == word && takes(n))
         || locks::CONDVAR_WAITS.contains(&word)
         || blocking::BLOCKING_METHODS
             .iter()
-            .any(|(m, _, _)| *m == word)
+            .any(|&(m, n, _)| m == word && takes(n))
         || blocking::io_method(word)
 }
 
-/// Functions by path, and guard types wherever they are written.
+/// Functions known by their path: a call to one is written with its name.
+fn is_effect_fn(word: &str) -> bool {
+    blocking::sleep_fn_names().any(|w| w == word)
+        || blocking::blocking_fn_names().any(|w| w == word)
+}
+
+/// Guard types, and the types and modules a call to a known function names.
 fn is_effect_anywhere(word: &str) -> bool {
     // A function that returns a guard, or is given one.
     locks::is_guard_name(word)
-        || blocking::sleep_words().any(|w| w == word)
-        || blocking::blocking_fn_words().any(|w| w == word)
+        || blocking::TIMER_TYPES.contains(&word)
+        || blocking::BLOCKING_QUALIFIERS.contains(&word)
 }
 
 #[cfg(test)]
@@ -72,25 +95,34 @@ mod tests {
 
     #[test]
     fn words_get_the_classes_of_their_tables() {
-        let m = |w| classes(w, Place::Method);
+        let m = |w, n| classes(w, Place::Method { argc: Some(n) });
+        let call = |w| classes(w, Place::Call);
         let p = |w| classes(w, Place::Path);
-        assert_eq!(m("lock"), EFFECT);
+        assert_eq!(m("lock", 0), EFFECT);
+        assert_eq!(m("lock", 1), 0);
+        assert_eq!(classes("lock", Place::Method { argc: None }), EFFECT);
         assert_eq!(p("lock"), 0);
-        assert_eq!(m("try_lock_for"), EFFECT);
-        assert_eq!(p("sleep"), EFFECT);
+        assert_eq!(m("try_lock_for", 1), EFFECT);
+        assert_eq!(m("join", 0), EFFECT);
+        assert_eq!(m("join", 1), 0);
+        assert_eq!(call("sleep"), EFFECT);
+        assert_eq!(classes("sleep", Place::Use), EFFECT);
+        assert_eq!(p("sleep"), 0);
         assert_eq!(p("Delay"), EFFECT);
-        assert_eq!(m("recv"), EFFECT);
-        assert_eq!(m("write_all"), EFFECT);
-        assert_eq!(m("wait_while"), EFFECT);
-        // `fs::write` is a blocking function; `write!` is neither.
-        assert_eq!(p("write"), EFFECT);
+        assert_eq!(p("File"), EFFECT);
+        assert_eq!(m("recv", 0), EFFECT);
+        assert_eq!(m("write_all", 1), EFFECT);
+        assert_eq!(m("wait_while", 2), EFFECT);
+        // `fs::write(..)` is a blocking function; `write!` and `fn write` are not.
+        assert_eq!(call("write"), EFFECT);
+        assert_eq!(p("write"), 0);
         assert_eq!(p("MutexGuard"), EFFECT | TYPE);
         assert_eq!(p("SeqCst"), LOCAL);
         assert_eq!(p("Mutex"), TYPE);
         assert_eq!(p("AtomicUsize"), TYPE);
         assert_eq!(p("Condvar"), TYPE);
         for plain in ["new", "len", "fmt", "map", "Vec", "x", "clone", "drop"] {
-            assert_eq!(m(plain) | p(plain), 0, "{plain}");
+            assert_eq!(m(plain, 0) | call(plain) | p(plain), 0, "{plain}");
         }
     }
 }

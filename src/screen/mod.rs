@@ -68,6 +68,9 @@ pub struct FileWords {
     pub outer: Vec<Word>,
     /// The names of the modules it declares (`mod name;`, `mod name { .. }`).
     pub mods: Vec<Word>,
+    /// Its glob imports: the first segment of each, and whether it only reaches names of this
+    /// file (`self::*`, or `super::*` in an inline module).
+    pub globs: Vec<(Word, bool)>,
 }
 
 /// Bytes of the text the screen may blank: `start..end`, in the text as parsed.
@@ -203,8 +206,14 @@ pub enum Route {
 struct Sets {
     /// The configured words: effects wherever they are written.
     configured: FxHashSet<Word>,
-    /// Names of free functions that may have an effect.
+    /// Names of free functions that may have an effect (and of `use` aliases of them): what
+    /// a path through a module may call.
     free: FxHashSet<Word>,
+    /// Per file: the same names, that a path of one segment may call there (those of its own
+    /// functions and imports, and every one when it imports a module of the unit with `*`).
+    scope: Vec<FxHashSet<Word>>,
+    /// Per file: it imports a module of the unit with `*`.
+    glob: Vec<bool>,
     /// Names of methods (and trait functions) that may have an effect.
     methods: FxHashSet<Word>,
     /// The same, by name: the types (or traits) they belong to, one of which a path that
@@ -214,7 +223,7 @@ struct Sets {
     statics: FxHashSet<Word>,
     /// Types that hold a lock, a guard or an atomic.
     types: FxHashSet<Word>,
-    /// Other names a type is imported by (`use a::T as U`): leaf → aliases.
+    /// Other names a type or module is imported by (`use a::T as U`): leaf → aliases.
     aliases: FxHashMap<Word, Vec<Word>>,
     /// Words written outside regions, or inside a kept one.
     mentioned: FxHashSet<Word>,
@@ -224,15 +233,19 @@ struct Sets {
 }
 
 impl Sets {
-    /// Does a body call something that may have an effect?
-    fn calls(&self, b: &Body) -> Option<(Word, Route)> {
+    /// Does a body of file `fi` call something that may have an effect?
+    fn calls(&self, fi: usize, b: &Body) -> Option<(Word, Route)> {
         if let Some(&w) =
             (b.path_words.iter().chain(&b.method_words)).find(|w| self.configured.contains(w))
         {
             return Some((w, Route::Free));
         }
         let free = b.calls.iter().find(|&&(q, w)| {
-            self.free.contains(&w) && (q == BARE || q == UNKNOWN || self.modules.contains(&q))
+            if q == BARE {
+                self.scope[fi].contains(&w) || (self.glob[fi] && self.free.contains(&w))
+            } else {
+                self.free.contains(&w) && (q == UNKNOWN || self.modules.contains(&q))
+            }
         });
         if let Some(&(_, w)) = free {
             return Some((w, Route::Free));
@@ -289,19 +302,26 @@ pub fn decide_why(
     // A module imported under another name.
     loop {
         let before = s.modules.len();
-        for (leaf, names) in &s.aliases {
-            if s.modules.contains(leaf) {
-                for n in names {
-                    if !s.modules.contains(n) {
-                        s.modules.insert(*n);
-                    }
-                }
-            }
-        }
+        let add: Vec<Word> = (s.aliases.iter())
+            .filter(|(leaf, _)| s.modules.contains(*leaf))
+            .flat_map(|(_, names)| names.iter().copied())
+            .collect();
+        s.modules.extend(add);
         if s.modules.len() == before {
             break;
         }
     }
+    s.scope = vec![FxHashSet::default(); files.len()];
+    s.glob = files
+        .iter()
+        .map(|f| {
+            f.is_some_and(|f| {
+                (f.globs.iter()).any(|&(root, within)| {
+                    !within && (root == UNKNOWN || s.modules.contains(&root))
+                })
+            })
+        })
+        .collect();
     // Per file, per region: why it is kept, and whether for an effect.
     let mut kept: Vec<Vec<Option<Kept>>> = files
         .iter()
@@ -312,7 +332,8 @@ pub fn decide_why(
         |words: &[Word], set: &FxHashSet<Word>| words.iter().find(|w| set.contains(w)).copied();
     loop {
         let mut changed = false;
-        for f in files.iter().flatten() {
+        for (fi, f) in files.iter().enumerate() {
+            let Some(f) = f else { continue };
             for d in &f.decls {
                 let mutable = matches!(d.kind, DeclKind::Static { mutable: true });
                 let typed = mutable || d.classes & TYPE != 0 || hits(&d.words, &s.types).is_some();
@@ -325,6 +346,7 @@ pub fn decide_why(
                     DeclKind::Use => {
                         if d.classes & EFFECT != 0 || hits(&d.words, &s.free).is_some() {
                             changed |= s.free.insert(d.name);
+                            changed |= s.scope[fi].insert(d.name);
                         }
                         if d.classes & LOCAL != 0 || hits(&d.words, &s.statics).is_some() {
                             changed |= s.statics.insert(d.name);
@@ -337,27 +359,28 @@ pub fn decide_why(
                 }
             }
         }
-        for ((f, kept), effect) in files.iter().zip(&mut kept).zip(&mut effect) {
+        for (fi, f) in files.iter().enumerate() {
             let Some(f) = f else { continue };
-            for ((r, k), e) in f.regions.iter().zip(kept.iter_mut()).zip(effect.iter_mut()) {
+            for (ri, r) in f.regions.iter().enumerate() {
                 let RegionKind::Body(b) = &r.kind else {
                     continue;
                 };
-                if *e {
+                if effect[fi][ri] {
                     continue;
                 }
                 let why_effect = if b.classes & EFFECT != 0 {
                     Some(Kept::Vocabulary)
                 } else {
-                    s.calls(b).map(|(w, r)| Kept::Calls(w, r))
+                    s.calls(fi, b).map(|(w, r)| Kept::Calls(w, r))
                 };
                 if let Some(why) = why_effect {
-                    *e = true;
-                    k.get_or_insert(why);
+                    effect[fi][ri] = true;
+                    kept[fi][ri].get_or_insert(why);
                     changed = true;
                     match b.owner {
                         Owner::Free => {
                             s.free.insert(b.name);
+                            s.scope[fi].insert(b.name);
                         }
                         Owner::Item(t) => {
                             s.methods.insert(b.name);
@@ -367,13 +390,14 @@ pub fn decide_why(
                     // What it declares inside may be what locks: callable either way.
                     for &n in &b.fns {
                         s.free.insert(n);
+                        s.scope[fi].insert(n);
                         s.methods.insert(n);
                     }
                     s.mentioned
                         .extend(b.path_words.iter().chain(&b.method_words));
                     continue;
                 }
-                if k.is_some() {
+                if kept[fi][ri].is_some() {
                     continue;
                 }
                 let why = if b.classes & (LOCAL | FRAGMENT) != 0 {
@@ -382,13 +406,11 @@ pub fn decide_why(
                     Some(Kept::Static(w))
                 } else if b.structural {
                     Some(Kept::Items(None))
-                } else if let Some(w) = hits(&b.defines, &s.mentioned) {
-                    Some(Kept::Items(Some(w)))
                 } else {
-                    None
+                    hits(&b.defines, &s.mentioned).map(|w| Kept::Items(Some(w)))
                 };
                 if why.is_some() {
-                    *k = why;
+                    kept[fi][ri] = why;
                     changed = true;
                     s.mentioned
                         .extend(b.path_words.iter().chain(&b.method_words));

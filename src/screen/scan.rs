@@ -19,7 +19,7 @@ struct Scan<'s> {
     toks: Vec<Token>,
     /// The index of the token that closes each opening bracket, when it is balanced.
     close: Vec<u32>,
-    classes: FxHashMap<(Word, bool), Classes>,
+    classes: FxHashMap<(Word, Place), Classes>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -165,18 +165,59 @@ impl Scan<'_> {
     }
 
     /// Where the identifier at `i` stands: after a `.` (not `..`) and before `(` or `::` it
-    /// is a method; after a `.` otherwise, a field (`None`); anywhere else, a path or a name.
+    /// is a method; after a `.` otherwise, a field (`None`); before `(` or `::<` (and not
+    /// after `fn`), a function called; anywhere else, a path or a name.
     fn place(&self, i: usize) -> Option<Place> {
         let after_dot = i > 0
             && self.punct(i - 1, b'.')
             && !(i >= 2 && self.punct(i - 2, b'.') && self.touching(i - 2));
-        if !after_dot {
-            Some(Place::Path)
-        } else if self.punct(i + 1, b'(') || (self.punct(i + 1, b':') && self.punct(i + 2, b':')) {
-            Some(Place::Method)
+        let turbofish = self.path_sep(i + 1) && self.punct(i + 3, b'<');
+        if after_dot {
+            if self.punct(i + 1, b'(') {
+                Some(Place::Method {
+                    argc: self.argc(i + 1),
+                })
+            } else if turbofish {
+                Some(Place::Method { argc: None })
+            } else {
+                None
+            }
+        } else if (self.punct(i + 1, b'(') || turbofish) && !(i > 0 && self.kw(i - 1, b"fn")) {
+            Some(Place::Call)
         } else {
-            None
+            Some(Place::Path)
         }
+    }
+
+    /// The number of arguments in the parentheses opening at `open` (a trailing comma
+    /// counts nothing), at most 255.
+    fn argc(&self, open: usize) -> Option<u8> {
+        let close = self.close[open];
+        if close == NONE {
+            return None;
+        }
+        let close = close as usize;
+        if close == open + 1 {
+            return Some(0);
+        }
+        let mut n = 1u32;
+        let mut k = open + 1;
+        while k < close {
+            if self.toks[k].kind == Kind::Punct {
+                match self.byte(k) {
+                    b'(' | b'[' | b'{' => {
+                        k = self.close[k] as usize;
+                        if k == NONE as usize {
+                            return None;
+                        }
+                    }
+                    b',' if k + 1 < close => n += 1,
+                    _ => {}
+                }
+            }
+            k += 1;
+        }
+        Some(n.min(255) as u8)
     }
 
     /// `::` at `i` and `i + 1`.
@@ -209,7 +250,7 @@ impl Scan<'_> {
         let w = word(text);
         let c = *self
             .classes
-            .entry((w, place == Place::Method))
+            .entry((w, place))
             .or_insert_with(|| std::str::from_utf8(text).map_or(0, |s| words::classes(s, place)));
         (w, c)
     }
@@ -407,13 +448,13 @@ impl Scan<'_> {
                 continue;
             }
             match self.place(k) {
-                Some(Place::Method) => {
-                    let (w, c) = self.word_at(k, Place::Method);
+                Some(place @ Place::Method { .. }) => {
+                    let (w, c) = self.word_at(k, place);
                     body.method_words.push(w);
                     body.classes |= c;
                 }
-                Some(Place::Path) => {
-                    let (w, c) = self.word_at(k, Place::Path);
+                Some(place) => {
+                    let (w, c) = self.word_at(k, place);
                     body.path_words.push(w);
                     body.classes |= c;
                     if let Some(q) = self.qualifier(k) {
@@ -620,6 +661,8 @@ impl Scan<'_> {
             .filter(|r| matches!(r.kind, RegionKind::Table | RegionKind::Macro))
             .map(|r| (r.start as usize, r.end as usize))
             .collect();
+        // Inline `mod` blocks open here: the index of their closing brace.
+        let mut inline: Vec<usize> = vec![];
         let mut i = 0;
         while i < self.toks.len() {
             if self.toks[i].kind != Kind::Ident {
@@ -639,13 +682,31 @@ impl Scan<'_> {
             // `use<'a>` in `impl Trait + use<'a>` is no declaration.
             if t == b"use" && !self.punct(i + 1, b'<') {
                 let end = self.statement_end(i + 1);
-                self.use_tree(i + 1, end, &mut out.decls);
+                if let Some(root) = self.use_tree_root(i + 1, end, &mut out.decls) {
+                    while inline.last().is_some_and(|&c| c < i) {
+                        inline.pop();
+                    }
+                    // `self::*`, or one `super::*` inside an inline module: this file's names.
+                    let supers = (i + 1..end)
+                        .step_by(3)
+                        .take_while(|&k| self.kw(k, b"super") && self.path_sep(k + 1))
+                        .count();
+                    let within = root == word(b"self")
+                        || (root == word(b"super") && supers == 1 && !inline.is_empty());
+                    out.globs.push((root, within));
+                }
                 i = end + 1;
                 continue;
             }
+            if t == b"mod" && self.ident(i + 1) && self.punct(i + 2, b'{') {
+                let c = self.close[i + 2];
+                if c != NONE {
+                    inline.push(c as usize);
+                }
+            }
             if t == b"extern" && self.kw(i + 1, b"crate") && self.ident(i + 2) {
                 if self.kw(i + 3, b"as") && self.ident(i + 4) {
-                    let (leaf, classes) = self.word_at(i + 2, Place::Path);
+                    let (leaf, classes) = self.word_at(i + 2, Place::Use);
                     out.decls.push(Decl {
                         kind: DeclKind::Use,
                         name: self.plain_word(i + 4),
@@ -761,19 +822,25 @@ impl Scan<'_> {
     /// classes are those of every segment (`reqwest::blocking::Client`). Whether it holds a
     /// glob (`*`).
     fn use_tree(&mut self, from: usize, end: usize, out: &mut Vec<Decl>) -> bool {
+        self.use_tree_root(from, end, out).is_some()
+    }
+
+    /// [`Scan::use_tree`], with the first segment of the tree when it holds a glob
+    /// ([`UNKNOWN`] when that is no name: `use ::x::*`).
+    fn use_tree_root(&mut self, from: usize, end: usize, out: &mut Vec<Decl>) -> Option<Word> {
         let (self_word, underscore) = (word(b"self"), word(b"_"));
         // Per open group: the classes of the path before it, and its last segment.
         let mut groups: Vec<(Classes, Option<Word>)> = vec![(0, None)];
         // The segments since the last `{` or `,`.
-        let mut segs: Vec<(Word, Classes)> = vec![];
+        let mut segs: Vec<(Word, Classes, Classes)> = vec![];
         let mut alias: Option<Word> = None;
         let mut glob = false;
         let emit = |out: &mut Vec<Decl>,
                     group: (Classes, Option<Word>),
-                    segs: &[(Word, Classes)],
+                    segs: &[(Word, Classes, Classes)],
                     alias: Option<Word>| {
             let leaf = match segs.last() {
-                Some(&(w, _)) if w != self_word => Some(w),
+                Some(&(w, _, _)) if w != self_word => Some(w),
                 _ => group.1,
             };
             let Some(leaf) = leaf else { return };
@@ -785,7 +852,9 @@ impl Scan<'_> {
                 kind: DeclKind::Use,
                 name,
                 words: vec![leaf],
-                classes: group.0 | segs.iter().fold(0, |c, s| c | s.1),
+                classes: group.0
+                    | segs.iter().fold(0, |c, s| c | s.1)
+                    | segs.last().map_or(0, |s| s.2),
             });
         };
         let mut j = from;
@@ -796,13 +865,17 @@ impl Scan<'_> {
                     j += 2;
                     continue;
                 }
-                let wc = self.word_at(j, Place::Path);
-                segs.push(wc);
+                // A function's name counts as the last segment only (`use std::fs::write`,
+                // not `use crate::write::Error`); types and modules anywhere.
+                let (w, prefix) = self.word_at(j, Place::Path);
+                let (_, leaf) = self.word_at(j, Place::Use);
+                segs.push((w, prefix, leaf));
             } else if self.toks[j].kind == Kind::Punct {
                 match self.byte(j) {
                     b'{' => {
                         let top = *groups.last().unwrap_or(&(0, None));
                         let classes = top.0 | segs.iter().fold(0, |c, s| c | s.1);
+                        // Segments before a group are modules (`use std::thread::{..}`).
                         groups.push((classes, segs.last().map(|s| s.0).or(top.1)));
                         segs.clear();
                         alias = None;
@@ -831,6 +904,12 @@ impl Scan<'_> {
             let top = *groups.last().unwrap_or(&(0, None));
             emit(out, top, &segs, alias);
         }
-        glob
+        glob.then(|| {
+            if self.ident(from) {
+                self.plain_word(from)
+            } else {
+                UNKNOWN
+            }
+        })
     }
 }
