@@ -131,6 +131,19 @@ pub struct Cli {
     #[arg(long)]
     pub diff: bool,
 
+    /// Keep what each run learns in DIR, to do none of it again [default: `LOCKSCAN_CACHE_DIR`,
+    /// or the platform's cache directory]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Read and write no cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Parse every function body, even those that hold nothing a rule could use
+    #[arg(long)]
+    pub no_screen: bool,
+
     /// Print the extracted facts of each file instead of checking (for lockscan developers)
     #[arg(long, hide = true)]
     pub dump_facts: bool,
@@ -432,8 +445,26 @@ fn options(
         api,
         levels: rule_levels,
         baseline,
+        cache: cache_dir(cli),
+        screen: !cli.no_screen,
     };
     Ok((opts, fail_on))
+}
+
+/// Where the cache is: `--cache-dir`, `LOCKSCAN_CACHE_DIR`, or the platform's cache directory;
+/// none with `--no-cache`.
+fn cache_dir(cli: &Cli) -> Option<PathBuf> {
+    if cli.no_cache {
+        return None;
+    }
+    cli.cache_dir
+        .clone()
+        .or_else(|| {
+            std::env::var_os("LOCKSCAN_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(crate::cache::default_dir)
 }
 
 fn explain(rule: &str) -> std::io::Result<i32> {

@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the pipeline and the invariants.
 
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;

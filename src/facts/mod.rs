@@ -9,6 +9,7 @@
 //! carries the event ranges during which it is alive. "Which guards are held at this call?" is
 //! then a question about numbers, answered without the syntax tree.
 
+use serde::{Deserialize, Serialize};
 use crate::intern::Sym;
 use crate::span::{Pos, Span};
 
@@ -20,7 +21,7 @@ pub type CallIdx = u32;
 pub type LocalIdx = u32;
 
 /// Everything lockscan keeps of one parsed file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
     /// `modules[0]` is the file itself; inline `mod x { .. }` blocks follow.
     pub modules: Vec<ModuleFacts>,
@@ -41,7 +42,7 @@ pub struct FileFacts {
     pub source_hash: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ModuleFacts {
     pub parent: Option<ModIdx>,
     pub name: Sym,
@@ -55,7 +56,7 @@ pub struct ModuleFacts {
     pub is_test: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ModDecl {
     pub name: Sym,
     /// The `#[path = "…"]` attribute, if any.
@@ -64,7 +65,7 @@ pub struct ModDecl {
 }
 
 /// One name a `use` brings into scope: `use a::b::{c as d}` is `d` → `a::b::c`.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UseFacts {
     /// The bound name; [`crate::intern::sym::UNDERSCORE`] for `as _`.
     pub alias: Sym,
@@ -73,7 +74,7 @@ pub struct UseFacts {
 }
 
 /// A type as written.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TypeFact {
     Path(TypePath),
     /// `&T` or `&mut T`.
@@ -89,12 +90,12 @@ pub enum TypeFact {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypePath {
     pub segs: Vec<TypeSeg>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypeSeg {
     pub name: Sym,
     /// Generic type arguments, including associated type bindings (`Target = T`).
@@ -127,7 +128,7 @@ impl TypeFact {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StructFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -139,7 +140,7 @@ pub struct StructFacts {
     pub is_enum: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FieldFacts {
     pub name: Sym,
     pub ty: TypeFact,
@@ -148,7 +149,7 @@ pub struct FieldFacts {
     pub ty_span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TypeAliasFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -156,14 +157,14 @@ pub struct TypeAliasFacts {
     pub ty: TypeFact,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaticOrigin {
     Item,
     LazyStatic,
     ThreadLocal,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StaticFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -185,7 +186,7 @@ pub struct StaticFacts {
     pub init_ty: Option<TypeFact>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ImplFacts {
     pub module: ModIdx,
     pub self_ty: TypeFact,
@@ -195,14 +196,14 @@ pub struct ImplFacts {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TraitFacts {
     pub module: ModIdx,
     pub name: Sym,
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FnOwner {
     Free,
     Impl(u32),
@@ -216,7 +217,7 @@ pub enum FnOwner {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Receiver {
     Value,
     Ref,
@@ -224,7 +225,7 @@ pub enum Receiver {
     Typed,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FnFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -240,7 +241,7 @@ pub struct FnFacts {
     pub body: Option<Body>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ParamFacts {
     pub name: Option<Sym>,
     pub ty: TypeFact,
@@ -248,7 +249,7 @@ pub struct ParamFacts {
 }
 
 /// What extraction learned from one function body.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Body {
     pub events: Vec<Event>,
     pub holders: Vec<Holder>,
@@ -283,7 +284,7 @@ pub struct Body {
     pub captures: Vec<(FnIdx, LocalIdx)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapturedEnd {
     pub fn_: FnIdx,
     pub local: LocalIdx,
@@ -291,19 +292,19 @@ pub struct CapturedEnd {
 }
 
 /// A half-open range of event indices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub start: u32,
     pub end: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     /// A lock method is called; the holder is alive from the next event on.
     Acquire(HolderIdx),
@@ -312,7 +313,7 @@ pub enum EventKind {
     Await,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HolderKind {
     /// `place.method()` where `method` is a lock method.
     Lock { place: PlaceIdx, method: Sym },
@@ -321,7 +322,7 @@ pub enum HolderKind {
 }
 
 /// How the code keeps a candidate guard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Held {
     /// A temporary: alive to the end of its statement.
     Temporary,
@@ -333,7 +334,7 @@ pub enum Held {
     Discarded,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ScrutineeKind {
     Match,
     IfLet,
@@ -341,7 +342,7 @@ pub enum ScrutineeKind {
     For,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Holder {
     pub kind: HolderKind,
     /// From the receiver to the end of the call (`self.m.lock()`).
@@ -373,7 +374,7 @@ pub struct Holder {
 }
 
 /// The form of a statement that drops a guard at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Discard {
     /// `let _ = m.lock();`, with the span of the `_`.
     Let(Span),
@@ -384,7 +385,7 @@ pub enum Discard {
 }
 
 /// A mention of a local binding while it owns a lock guard.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct GuardUse {
     pub holder: HolderIdx,
     pub local: LocalIdx,
@@ -394,7 +395,7 @@ pub struct GuardUse {
 }
 
 /// Where an expression stands: what a rewrite of it must keep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExprPos {
     /// An expression statement ending in `;`.
     Stmt,
@@ -405,7 +406,7 @@ pub enum ExprPos {
 }
 
 /// Arithmetic and bitwise operators, as in `a + b` and `a += b`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArithOp {
     Add,
     Sub,
@@ -420,7 +421,7 @@ pub enum ArithOp {
 }
 
 /// A read or write of a value through `*` (a guard's value) or of a static.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ValueAccess {
     pub holder: HolderIdx,
     pub access: Access,
@@ -433,7 +434,7 @@ pub struct ValueAccess {
     pub pos: ExprPos,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BranchKind {
     If,
     IfLet,
@@ -443,7 +444,7 @@ pub enum BranchKind {
 }
 
 /// A construct that tests a condition and runs code depending on it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Branch {
     pub kind: BranchKind,
     pub span: Span,
@@ -459,13 +460,13 @@ pub struct Branch {
 }
 
 /// The arguments of one call, by shape.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallArgs {
     pub call: CallIdx,
     pub args: Vec<ArgFact>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArgFact {
     pub span: Span,
     pub shape: ArgShape,
@@ -473,7 +474,7 @@ pub struct ArgFact {
     pub locals: Vec<LocalIdx>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ArgShape {
     /// A path as written: `Ordering::SeqCst`, `true`, `n`.
     Path(Box<[Sym]>),
@@ -491,7 +492,7 @@ pub enum ArgShape {
 }
 
 /// An operand of a binary argument.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ArgOperand {
     pub span: Span,
     /// The operand is exactly this call.
@@ -501,14 +502,14 @@ pub struct ArgOperand {
 }
 
 /// A place as written: `self.inner.state`, `other.balance`, `COUNTER`, `m` …
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub base: Base,
     pub proj: Vec<Proj>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Base {
     SelfValue,
     Param(u16),
@@ -526,7 +527,7 @@ pub enum Base {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Proj {
     Field(Sym),
     /// `[i]`: the index as written when it is a plain name or literal.
@@ -535,7 +536,7 @@ pub enum Proj {
     Method(Sym),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LocalFacts {
     pub name: Sym,
     pub span: Span,
@@ -553,7 +554,7 @@ pub struct LocalFacts {
     pub init: Interval,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CallFact {
     pub callee: Callee,
     pub receiver: Option<Operand>,
@@ -569,7 +570,7 @@ pub struct CallFact {
     pub starts_stmt: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Callee {
     /// `f(..)`, `Type::f(..)`, `crate::m::f(..)`, as written.
     Path(Box<[Sym]>),
@@ -583,7 +584,7 @@ pub enum Callee {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Operand {
     Place(PlaceIdx),
     Guard(HolderIdx),
@@ -591,14 +592,14 @@ pub enum Operand {
     Other,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Ordering {
     pub span: Span,
     /// Bases mentioned by the comparison's operands (or the sort's receiver).
     pub bases: Vec<Base>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuardOpKind {
     /// `drop(g)` / `mem::drop(g)`.
     Drop,
@@ -606,7 +607,7 @@ pub enum GuardOpKind {
     Forget,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GuardOp {
     pub kind: GuardOpKind,
     pub holder: HolderIdx,
@@ -618,7 +619,7 @@ pub struct GuardOp {
     pub callee_span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Access {
     Read,
     /// `X = v`
@@ -634,7 +635,7 @@ pub enum Access {
 }
 
 /// A use of a path that looks like a static.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StaticRef {
     pub module: ModIdx,
     pub fn_: Option<FnIdx>,

@@ -6,8 +6,8 @@
 //! A word has classes ([`Classes`]):
 //! - [`EFFECT`]: a body that holds it may take a lock, hold a guard, sleep, block or wait, so a
 //!   function that calls it may too: the function's name becomes an effect word in turn.
-//! - [`LOCAL`]: a body that holds it matters to a rule on its own (an atomic's ordering), but
-//!   calling it does nothing a caller's summary could show.
+//! - [`LOCAL`]: a body that holds it matters to a rule on its own (an atomic's ordering, a
+//!   `force_unlock`), but calling it does nothing a caller's summary could show.
 //! - [`TYPE`]: a type that holds a lock, a guard or an atomic; a static or a type alias written
 //!   with it is one too, and its name makes a body that mentions it matter.
 
@@ -49,7 +49,11 @@ pub fn classes(word: &str, place: Place) -> Classes {
     if effect {
         c |= EFFECT;
     }
-    if atomics::ORDERINGS.contains(&word) {
+    // An atomic's ordering (`atomic_load_store_race`); a lock unlocked by hand, which makes a
+    // guard forgotten elsewhere no hazard (`forgotten_guard`).
+    if atomics::ORDERINGS.contains(&word)
+        || (matches!(place, Place::Method { .. }) && locks::is_force_unlock(word))
+    {
         c |= LOCAL;
     }
     if locks::lock_kind_of_name(word).is_some()
@@ -118,6 +122,7 @@ mod tests {
         assert_eq!(p("write"), 0);
         assert_eq!(p("MutexGuard"), EFFECT | TYPE);
         assert_eq!(p("SeqCst"), LOCAL);
+        assert_eq!(m("force_unlock_read", 0), LOCAL);
         assert_eq!(p("Mutex"), TYPE);
         assert_eq!(p("AtomicUsize"), TYPE);
         assert_eq!(p("Condvar"), TYPE);
