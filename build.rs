@@ -56,7 +56,11 @@ fn hash(paths: &[&str]) -> String {
     }
     all.sort();
     let mut h = Fnv::new();
-    h.write(std::env::var("CARGO_PKG_VERSION").unwrap_or_default().as_bytes());
+    h.write(
+        std::env::var("CARGO_PKG_VERSION")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     for p in all {
         // Paths with `/`, so that the hash is the same on every platform.
         h.write(p.to_string_lossy().replace('\\', "/").as_bytes());
@@ -79,7 +83,10 @@ fn main() {
         "Cargo.lock",
     ];
     println!("cargo:rustc-env=LOCKSCAN_FACTS_HASH={}", hash(&facts));
-    println!("cargo:rustc-env=LOCKSCAN_SRC_HASH={}", hash(&["src", "Cargo.lock"]));
+    println!(
+        "cargo:rustc-env=LOCKSCAN_SRC_HASH={}",
+        hash(&["src", "Cargo.lock"])
+    );
     for p in ["src", "Cargo.lock", "build.rs"] {
         println!("cargo:rerun-if-changed={p}");
     }

@@ -229,7 +229,10 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
             Loaded { id, bytes, content }
         })
         .collect();
-    let unit_key = cx.cache.as_ref().map(|_| unit_key(project, unit, &loaded, cx));
+    let unit_key = cx
+        .cache
+        .as_ref()
+        .map(|_| unit_key(project, unit, &loaded, cx));
     if let (Some(c), Some(k)) = (&cx.cache, unit_key)
         && let Some(entry) = c.get::<UnitEntry>(Kind::Unit, k)
         && let Some(entry) = entry_from_cache(project, unit, entry)
@@ -238,10 +241,8 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
     }
 
     // The screen's words for every file (from the cache by its bytes), then its decision.
-    let words: Vec<Option<screen::FileWords>> = loaded
-        .par_iter()
-        .map(|l| file_words(l, cx))
-        .collect();
+    let words: Vec<Option<screen::FileWords>> =
+        loaded.par_iter().map(|l| file_words(l, cx)).collect();
     let blanks: Vec<Vec<u32>> = if opts.screen {
         let refs: Vec<Option<&screen::FileWords>> = words.iter().map(Option::as_ref).collect();
         screen::decide(&refs, &unit_modules(project, unit), &cx.vocab)
@@ -258,7 +259,10 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
                 .package
                 .map(|p| project.packages[p as usize].edition)
                 .unwrap_or_default();
-            (l.id, file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx))
+            (
+                l.id,
+                file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx),
+            )
         })
         .collect();
     let entry = analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default());
@@ -363,8 +367,7 @@ fn file_facts(
     let outcome = match parse::decode(&bytes) {
         Err(f) => Outcome::Failed(f),
         Ok(text) => {
-            let tokens: Vec<crate::lex::Token> =
-                crate::lex::Lexer::new(text.as_bytes()).collect();
+            let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
             match parse::check_depth(&text, &tokens) {
                 Err(f) => Outcome::Failed(f),
                 Ok(()) => {
@@ -424,8 +427,11 @@ fn unit_modules(project: &Project, unit: u32) -> Vec<screen::Word> {
 /// A unit's findings, as the cache keeps them: files as indices into the unit's list.
 fn unit_entry_for_cache(project: &Project, unit: u32, e: &UnitEntry) -> Option<UnitEntry> {
     let files = &project.units[unit as usize].files;
-    let index: FxHashMap<FileId, u32> =
-        files.iter().enumerate().map(|(i, &f)| (f, i as u32)).collect();
+    let index: FxHashMap<FileId, u32> = files
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (f, i as u32))
+        .collect();
     let mut diagnostics = e.diagnostics.clone();
     for d in &mut diagnostics {
         map_files(d, |f| index.get(&f).map(|&i| FileId(i)))?;
@@ -464,7 +470,8 @@ fn unit_result(project: &Project, unit: u32, mut e: UnitEntry) -> UnitResult {
             hashes.push((id, h));
         }
     }
-    e.diagnostics.retain(|d| d.locs().any(|l| requested(l.file)));
+    e.diagnostics
+        .retain(|d| d.locs().any(|l| requested(l.file)));
     (e.diagnostics, failed, hashes)
 }
 

@@ -42,7 +42,8 @@ const MAGIC: &[u8; 4] = b"LKSC";
 pub const HEADER: usize = 4 + 2 + 1 + 1 + 16 + 16 + 8 + 8;
 /// No entry is larger than this (the largest facts of the corpus are a few MiB).
 const MAX_ENTRY: u64 = 256 << 20;
-/// The size the cache is kept under by default (`LOCKSCAN_CACHE_SIZE`, in MiB, changes it).
+/// The size the cache is kept under by default (`LOCKSCAN_CACHE_SIZE` changes it: bytes, or
+/// a number with `K`, `M` or `G`).
 pub const DEFAULT_LIMIT: u64 = 2 << 30;
 
 /// What an entry holds.
@@ -135,8 +136,8 @@ impl Cache {
     pub fn new(dir: &Path) -> Cache {
         let limit = std::env::var("LOCKSCAN_CACHE_SIZE")
             .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map_or(DEFAULT_LIMIT, |mib| mib << 20);
+            .and_then(|v| parse_size(&v))
+            .unwrap_or(DEFAULT_LIMIT);
         Cache {
             dir: dir.join(format!("v{LAYOUT}")),
             limit,
@@ -296,6 +297,18 @@ impl Cache {
     }
 }
 
+/// `512M`, `2G`, `100K` or a number of bytes.
+fn parse_size(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let (num, shift) = match v.char_indices().last()? {
+        (i, 'K' | 'k') => (&v[..i], 10),
+        (i, 'M' | 'm') => (&v[..i], 20),
+        (i, 'G' | 'g') => (&v[..i], 30),
+        _ => (v, 0),
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
 /// An entry's bytes, when the file is there and not absurdly large.
 fn read_entry(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
@@ -374,16 +387,37 @@ mod tests {
         let key = KeyBuilder::new(Kind::Facts).part(b"x").finish();
         let value = (String::from("facts"), vec![1u32, 2, 3]);
         let bytes = encode(Kind::Facts, key, &value).unwrap();
-        assert_eq!(decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes), Some(value));
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes),
+            Some(value)
+        );
         assert_eq!(decode::<(String, Vec<u32>)>(Kind::Words, key, &bytes), None);
         let other = KeyBuilder::new(Kind::Facts).part(b"y").finish();
-        assert_eq!(decode::<(String, Vec<u32>)>(Kind::Facts, other, &bytes), None);
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, other, &bytes),
+            None
+        );
         for cut in [0, 10, HEADER, bytes.len() - 1] {
-            assert_eq!(decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes[..cut]), None);
+            assert_eq!(
+                decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes[..cut]),
+                None
+            );
         }
         let mut flipped = bytes.clone();
         *flipped.last_mut().unwrap() ^= 1;
-        assert_eq!(decode::<(String, Vec<u32>)>(Kind::Facts, key, &flipped), None);
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, key, &flipped),
+            None
+        );
+    }
+
+    #[test]
+    fn sizes_read_with_their_unit() {
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("lots"), None);
     }
 
     #[test]

@@ -18,7 +18,16 @@ use types::{ctor_type, path_syms, type_fact, type_path};
 
 /// The Rust edition a file is compiled with: it changes how long some temporaries live.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 pub enum Edition {
     E2015,

@@ -9,9 +9,9 @@
 //! carries the event ranges during which it is alive. "Which guards are held at this call?" is
 //! then a question about numbers, answered without the syntax tree.
 
-use serde::{Deserialize, Serialize};
 use crate::intern::Sym;
 use crate::span::{Pos, Span};
+use serde::{Deserialize, Serialize};
 
 pub type ModIdx = u32;
 pub type FnIdx = u32;

@@ -2,9 +2,9 @@
 //! the `// lockscan: allow(..)` comments written in it. The pipeline uses them after the rules
 //! have run, to apply suppressions and to name the item a finding sits in (for fingerprints).
 
-use serde::{Deserialize, Serialize};
 use crate::intern::Sym;
 use crate::span::Span;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ItemKind {

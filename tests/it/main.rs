@@ -7,6 +7,7 @@
 mod support;
 
 mod baseline;
+mod cache;
 mod cli;
 mod config;
 mod fixes;
@@ -17,5 +18,6 @@ mod precommit;
 mod readme;
 mod robustness;
 mod sarif;
+mod screen;
 mod snapshots;
 mod suppressions;
