@@ -96,9 +96,10 @@ pub enum RegionKind {
 }
 
 /// Who a function belongs to, as far as calling it goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
     /// A free function: called by its path.
+    #[default]
     Free,
     /// A function of an `impl` (of this type) or a `trait` (of this name): called as a method,
     /// or by a path that names the type (`Type::f`, `Self::f`, or an alias of the type).
@@ -127,12 +128,6 @@ pub struct Body {
     pub fns: Vec<Word>,
     /// It declares a `mod` or a glob `use`.
     pub structural: bool,
-}
-
-impl Default for Owner {
-    fn default() -> Owner {
-        Owner::Free
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

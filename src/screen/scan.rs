@@ -220,6 +220,12 @@ impl Scan<'_> {
         Some(n.min(255) as u8)
     }
 
+    /// The punctuation at `j` is part of a longer operator (`==`, `=>`, `<=`, `+=`, …).
+    fn in_operator(&self, j: usize) -> bool {
+        let punct = |k: usize| self.toks[k].kind == Kind::Punct;
+        (self.touching(j) && punct(j + 1)) || (j > 0 && punct(j - 1) && self.touching(j - 1))
+    }
+
     /// `::` at `i` and `i + 1`.
     fn path_sep(&self, i: usize) -> bool {
         self.punct(i, b':') && self.punct(i + 1, b':') && self.touching(i)
@@ -390,7 +396,8 @@ impl Scan<'_> {
             }
         }
         angle = 0;
-        for k in start..open {
+        let generics_end = start;
+        for k in generics_end..open {
             if self.toks[k].kind == Kind::Punct {
                 match self.byte(k) {
                     b'<' => angle += 1,
@@ -572,13 +579,7 @@ impl Scan<'_> {
                     },
                     b')' | b']' | b'}' => return None,
                     // `=` alone, not `==`, `=>`, `<=`, …
-                    b'=' if !(self.touching(j) && self.toks[j + 1].kind == Kind::Punct)
-                        && !(j > 0
-                            && self.toks[j - 1].kind == Kind::Punct
-                            && self.touching(j - 1)) =>
-                    {
-                        break;
-                    }
+                    b'=' if !self.in_operator(j) => break,
                     _ => {}
                 }
             }
