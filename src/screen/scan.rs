@@ -82,7 +82,9 @@ fn doc_comment(text: &[u8]) -> Option<bool> {
         return None;
     };
     let needed = if inner { 7 } else { 6 };
-    (text.len() >= needed && text[..needed].is_ascii() && !text.contains(&b'\r')).then_some(inner)
+    // The attribute takes the comment's first bytes: whole characters, and no line break.
+    let head = text.get(..needed)?;
+    (head.is_ascii() && !head.contains(&b'\n') && !text.contains(&b'\r')).then_some(inner)
 }
 
 /// For each opening bracket, the index of its closing one (`NONE` when unbalanced).

@@ -142,7 +142,7 @@ fn braces_in_signatures_are_not_bodies() {
 #[test]
 fn blanking_keeps_every_byte_offset_line_and_column() {
     let src = "//! inner docs\n/// A doc comment é\nfn a() {\n  \"é€\" // ü\n  x\n}\n\
-               fn b() { '🎉' }\nfn c() {\n 🎉\n y }\n/** block\n doc */\nmacro_rules! m { ($x:expr) => { $x } }\n";
+               fn b() { '🎉' }\nfn c() {\n 🎉\n y }\n/** block\n doc */\n/**\n * starts on the next line\n */\nmacro_rules! m { ($x:expr) => { $x } }\n";
     let w = scan_text(src);
     let all: Vec<u32> = (0..w.regions.len() as u32).collect();
     let out = blank(src, &w, &all).unwrap();
