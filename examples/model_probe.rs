@@ -14,7 +14,7 @@ fn main() {
             .filter_map(|&id| {
                 let src = &project.files[id.0 as usize];
                 match lockscan::parse::parse_path(&src.path, &Default::default()) {
-                    lockscan::parse::Outcome::Parsed(f) => Some((id, *f)),
+                    lockscan::parse::Outcome::Parsed(f) => Some((id, f)),
                     _ => None,
                 }
             })

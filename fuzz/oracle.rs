@@ -97,7 +97,7 @@ pub fn check(data: &[u8], scratch: &Path) {
         }
     }
     let mut out = vec![];
-    render::diff::render(&plan, &mut out).expect("renders");
+    render::diff::render(&plan, false, &mut out).expect("renders");
     assert_safe(
         "--diff",
         std::str::from_utf8(&out).expect("output is UTF-8"),

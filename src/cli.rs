@@ -1,7 +1,8 @@
 //! The command line: arguments in, exit code out.
 //!
-//! Exit codes: 0 when nothing is at or above the failing level, 1 when something is, 2 when
-//! lockscan could not do its job (bad arguments, a missing path, unreadable configuration or
+//! Exit codes: 0 when nothing is at or above the failing level, 1 when something is or when a
+//! file could not be checked (unless `--fail-on never`), 2 when lockscan could not do its job
+//! (bad arguments, a missing path or one with no Rust files, unreadable configuration or
 //! baseline).
 //!
 //! Settings come from three places, each overriding the one before: the defaults, the
@@ -18,7 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -48,9 +49,23 @@ impl FailOn {
 }
 
 /// Finds deadlocks and shared-state concurrency hazards in Rust source, without compiling it.
+///
+/// `lockscan [PATH]...` checks; the subcommands do other things with the same code. (A
+/// directory named like a subcommand is checked as `lockscan ./graph`.)
 #[derive(Parser, Debug)]
-#[command(name = "lockscan", version, about, long_about = None)]
+#[command(
+    name = "lockscan",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "COMMAND",
+    subcommand_help_heading = "Commands"
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files or directories to check. A file is analysed with the rest of its crate, but only
     /// the findings that touch it are shown
     #[arg(value_name = "PATH", default_value = ".")]
@@ -60,40 +75,47 @@ pub struct Cli {
     #[arg(short, long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// When to use colors in human output
+    /// When to use colors in human output (`NO_COLOR` set means never, unless `always`)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// Exit with 1 when a finding is at or above this level [default: warning, or the
-    /// configuration's `fail-on`]
+    /// Exit with 1 when a finding is at or above this level, or a file could not be checked
+    /// [default: warning, or the configuration's `fail-on`]
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 
-    /// Turn a rule off (repeatable; the last of --allow, --warn and --deny for a rule wins)
-    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    /// Report only these rules (comma-separated, or repeated); the others are off. `--allow`,
+    /// `--warn` and `--deny` apply after it
+    #[arg(long, value_name = "RULE", value_delimiter = ',', value_parser = RuleName, hide_possible_values = true)]
+    pub select: Vec<String>,
+
+    /// Turn a rule off, or every rule with `all` (repeatable; the last of --allow, --warn and
+    /// --deny for a rule wins). Rule names may be written `double_lock` or `double-lock`
+    #[arg(short = 'A', long = "allow", value_name = "RULE", value_parser = RuleName, hide_possible_values = true)]
     pub allow: Vec<String>,
 
-    /// Report a rule as a warning
-    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    /// Report a rule (or `all`) as a warning
+    #[arg(short = 'W', long = "warn", value_name = "RULE", value_parser = RuleName, hide_possible_values = true)]
     pub warn: Vec<String>,
 
-    /// Report a rule as an error
-    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    /// Report a rule (or `all`) as an error
+    #[arg(short = 'D', long = "deny", value_name = "RULE", value_parser = RuleName, hide_possible_values = true)]
     pub deny: Vec<String>,
 
-    /// Leave out paths matching this pattern (gitignore syntax, relative to the working
-    /// directory; repeatable, added to the configuration's `exclude`)
-    #[arg(long, value_name = "PATTERN")]
-    pub exclude: Vec<String>,
-
-    /// Read the configuration from this file (a `lockscan.toml`, or a `Cargo.toml` with
-    /// lockscan metadata) instead of looking for one
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
-
-    /// Read no configuration file
+    /// Print how many findings each rule has, instead of the findings (human, short or json)
     #[arg(long)]
-    pub no_config: bool,
+    pub statistics: bool,
+
+    /// Write the output to this file instead of the standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Print the findings and nothing else: no summary line, no progress
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Report only findings that are not in this baseline file
     #[arg(long, value_name = "FILE")]
@@ -104,20 +126,12 @@ pub struct Cli {
     pub write_baseline: Option<PathBuf>,
 
     /// Print a rule's documentation and exit
-    #[arg(long, value_name = "RULE", exclusive = true)]
+    #[arg(long, value_name = "RULE", exclusive = true, value_parser = RuleName, hide_possible_values = true)]
     pub explain: Option<String>,
 
     /// Print the rules, their default levels and what they find, and exit
     #[arg(long, exclusive = true)]
     pub list_rules: bool,
-
-    /// Number of worker threads [default: all cores]
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// Read every `.rs` file, including those `.gitignore` and hidden directories leave out
-    #[arg(long)]
-    pub no_ignore: bool,
 
     /// Apply the safe fixes to the files, then report what remains
     #[arg(long, conflicts_with = "diff")]
@@ -149,6 +163,105 @@ pub struct Cli {
     pub dump_facts: bool,
 }
 
+/// What to read and how: shared by checking and `lockscan graph`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// Leave out paths matching this pattern (gitignore syntax, relative to the working
+    /// directory; repeatable, added to the configuration's `exclude`)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+
+    /// Read the configuration from this file (a `lockscan.toml`, or a `Cargo.toml` with
+    /// lockscan metadata) instead of looking for one
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Number of worker threads [default: all cores]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Read every `.rs` file, including those `.gitignore` and hidden directories leave out
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Run as a language server on stdin and stdout, for editors: checks the open files as
+    /// they are typed, unsaved text included
+    Server,
+    /// Print the lock-order graph of the crate or workspace: a node per lock, an edge per
+    /// "holding A, takes B", cycles highlighted
+    Graph(GraphArgs),
+    /// Print a shell completion script (e.g. `lockscan completions bash >
+    /// ~/.local/share/bash-completion/completions/lockscan`)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GraphArgs {
+    /// Files or directories whose crates or workspaces to draw
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: Graphviz DOT (`dot -Tsvg`) or a Mermaid flowchart (rendered by GitHub)
+    #[arg(short, long, value_enum, default_value_t = render::graph::GraphFormat::Dot)]
+    pub format: render::graph::GraphFormat,
+
+    /// Write the graph to this file instead of the standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Draw every lock, also those never held while another is taken
+    #[arg(long)]
+    pub all_locks: bool,
+
+    /// Print nothing on the standard error but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// A rule name, or `all`. Any text parses (an unknown name is reported with the closest rule,
+/// after parsing); the possible values are there for shell completions.
+#[derive(Clone)]
+struct RuleName;
+
+impl clap::builder::TypedValueParser for RuleName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            std::iter::once(clap::builder::PossibleValue::new("all")).chain(
+                rules::RULES
+                    .iter()
+                    .map(|r| clap::builder::PossibleValue::new(r.name).help(r.summary)),
+            ),
+        ))
+    }
+}
+
 /// Each worker reserves a [`crate::parse::STACK_SIZE`] stack; far more workers than cores
 /// only cost time to start.
 const MAX_THREADS: usize = 1024;
@@ -173,7 +286,13 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>, bin_name: &str) -> i3
             return code;
         }
     };
-    match run(cli, levels) {
+    let result = match cli.command {
+        Some(Command::Server) => Ok(crate::server::run()),
+        Some(Command::Graph(args)) => graph(&args),
+        Some(Command::Completions { shell }) => completions(shell),
+        None => run(cli, levels),
+    };
+    match result {
         Ok(code) => code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
@@ -210,6 +329,43 @@ impl<E: std::fmt::Display> From<E> for Fatal {
     }
 }
 
+/// Prints `error: …` (sanitized: messages quote paths and keys from the scanned tree) and
+/// gives exit code 2.
+fn fail(e: impl std::fmt::Display) -> std::io::Result<i32> {
+    eprintln!("error: {}", render::sanitize(&e.to_string()));
+    Ok(2)
+}
+
+/// Where the output goes: the standard output, or the file `--output-file` names (created, or
+/// emptied first).
+fn sink(file: Option<&Path>) -> Result<Box<dyn Write>, String> {
+    match file {
+        None => Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+        Some(p) => std::fs::File::create(p)
+            .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>)
+            .map_err(|e| {
+                format!(
+                    "cannot write `{}`: {}",
+                    p.display(),
+                    crate::baseline::io_reason(&e)
+                )
+            }),
+    }
+}
+
+/// Whether the output is a terminal that gets colour.
+fn use_color(choice: ColorChoice, output_file: Option<&Path>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output_file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
 fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::io::Result<i32> {
     if let Some(rule) = &cli.explain {
         return explain(rule);
@@ -221,42 +377,39 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
         out.flush()?;
         return Ok(0);
     }
-    if cli.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
-        eprintln!("error: `--threads` must be between 1 and {MAX_THREADS}");
-        return Ok(2);
+    if let Err(e) = check_threads(&cli.input) {
+        return fail(e);
     }
     if cli.dump_facts {
         return dump_facts(&cli.paths);
     }
-    let (opts, fail_on) = match options(&cli, &levels) {
+    if cli.statistics && !matches!(cli.format, Format::Human | Format::Short | Format::Json) {
+        return fail(format!(
+            "`--statistics` prints counts in the `human`, `short` or `json` format, not `{}`",
+            format_name(cli.format)
+        ));
+    }
+    let (mut opts, fail_on) = match options(&cli, &levels) {
         Ok(o) => o,
-        Err(Fatal(e)) => {
-            // Configuration errors quote keys and paths from the scanned tree.
-            eprintln!("error: {}", render::sanitize(&e));
-            return Ok(2);
-        }
+        Err(Fatal(e)) => return fail(e),
     };
-    let mut report = match driver::run(&opts) {
+    let mut report = match crate::progress::around(&mut opts, cli.quiet, driver::run) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", render::sanitize(&e.to_string()));
-            return Ok(2);
-        }
+        Err(e) => return fail(e),
     };
     if let Some(path) = &cli.write_baseline {
         return match baseline::write(&report.diagnostics, |f| report.display_path(f), path) {
             Ok(n) => {
-                let findings = if n == 1 { "finding" } else { "findings" };
-                eprintln!(
-                    "recorded {n} {findings} in `{}`",
-                    render::sanitize(&path.display().to_string())
-                );
+                if !cli.quiet {
+                    let findings = if n == 1 { "finding" } else { "findings" };
+                    eprintln!(
+                        "recorded {n} {findings} in `{}`",
+                        render::sanitize(&path.display().to_string())
+                    );
+                }
                 Ok(0)
             }
-            Err(e) => {
-                eprintln!("error: {}", render::sanitize(&e.to_string()));
-                Ok(2)
-            }
+            Err(e) => fail(e),
         };
     }
     let level = if cli.unsafe_fixes {
@@ -264,13 +417,18 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
     } else {
         Applicability::Safe
     };
+    let color = use_color(cli.color, cli.output_file.as_deref());
     if cli.diff {
         let plan = fix::plan(&report, level);
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        render::diff::render(&plan, &mut out)?;
+        let mut out = match sink(cli.output_file.as_deref()) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        render::diff::render(&plan, color, &mut out)?;
         out.flush()?;
-        eprintln!("{}", fix_summary(&plan, "would fix"));
+        if !cli.quiet {
+            eprintln!("{}", fix_summary(&plan, "would fix"));
+        }
         return Ok(exit_code(&report, fail_on));
     }
     if cli.fix {
@@ -282,55 +440,66 @@ fn run(cli: Cli, levels: Vec<(String, &'static str, Option<Severity>)>) -> std::
                 render::sanitize(&c.display)
             );
         }
-        eprintln!("{}", fix_summary(&plan, "fixed"));
+        if !cli.quiet {
+            eprintln!("{}", fix_summary(&plan, "fixed"));
+        }
         if !written.is_empty() {
             // Report what remains, as the files are now.
-            report = match driver::run(&opts) {
+            report = match crate::progress::around(&mut opts, cli.quiet, driver::run) {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: {}", render::sanitize(&e.to_string()));
-                    return Ok(2);
-                }
+                Err(e) => return fail(e),
             };
         }
     }
-    let color = match cli.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
+    let mut out = match sink(cli.output_file.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    render::render(
-        &report,
-        cli.format,
-        RenderOptions {
-            color,
-            width: terminal_width(),
-        },
-        &mut out,
-    )?;
+    let render_opts = RenderOptions {
+        color,
+        width: terminal_width(),
+        summary: !cli.quiet,
+        statistics: cli.statistics,
+    };
+    render::render(&report, cli.format, render_opts, &mut out)?;
     out.flush()?;
+    if cli.format == Format::Github
+        && let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty())
+        && let Err(e) = render::github::write_step_summary(&report, Path::new(&file))
+    {
+        return fail(e);
+    }
     Ok(exit_code(&report, fail_on))
 }
 
-/// 1 when a finding is at or above `fail_on`, else 0.
+fn format_name(f: Format) -> String {
+    use clap::ValueEnum;
+    f.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+fn check_threads(input: &InputArgs) -> Result<(), String> {
+    if input.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
+        return Err(format!("`--threads` must be between 1 and {MAX_THREADS}"));
+    }
+    Ok(())
+}
+
+/// 1 when a finding is at or above `fail_on`, or when a file the user asked about could not
+/// be checked (whatever the level of `parse_error`, even when it is off: an unchecked file is
+/// no pass); 0 otherwise, and always with `--fail-on never`.
 fn exit_code(report: &driver::Report, fail_on: Option<Severity>) -> i32 {
-    let failed = fail_on.is_some_and(|t| report.diagnostics.iter().any(|d| d.severity >= t));
+    let Some(t) = fail_on else {
+        return 0;
+    };
+    let failed = report.parse_errors > 0 || report.diagnostics.iter().any(|d| d.severity >= t);
     i32::from(failed)
 }
 
 /// "fixed 3 findings in 2 files (1 fix skipped: …)".
 fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
+    use render::plural;
     let mut s = format!(
         "{verb} {} in {}",
         plural(plan.fixed.len(), "finding"),
@@ -361,20 +530,17 @@ fn fix_summary(plan: &fix::Plan, verb: &str) -> String {
     s
 }
 
-/// The driver's options and the failing level, from the configuration and the flags.
-fn options(
-    cli: &Cli,
-    levels: &[(String, &'static str, Option<Severity>)],
-) -> Result<(Options, Option<Severity>), Fatal> {
-    let config: Option<Config> = if cli.no_config {
+/// The configuration that applies: the file `--config` names, none with `--no-config`, or
+/// the one found from the first path named (its directory, for a file), like clippy reading
+/// the crate's `clippy.toml`: `lockscan path/to/crate` uses that crate's configuration.
+fn load_config(input: &InputArgs, paths: &[PathBuf]) -> Result<Config, Fatal> {
+    let config: Option<Config> = if input.no_config {
         None
-    } else if let Some(file) = &cli.config {
+    } else if let Some(file) = &input.config {
         Some(config::load(file)?)
     } else {
-        // From the first path named (its directory, for a file), like clippy reading the
-        // crate's `clippy.toml`: `lockscan path/to/crate` uses that crate's configuration.
         let here = std::env::current_dir()?;
-        let start = match cli.paths.first() {
+        let start = match paths.first() {
             Some(p) => {
                 let abs = here.join(p);
                 let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
@@ -387,23 +553,64 @@ fn options(
         };
         config::discover(&start)?
     };
-    let config = config.unwrap_or_default();
+    Ok(config.unwrap_or_default())
+}
 
-    let mut rule_levels: BTreeMap<String, Option<Severity>> = config.rules.clone();
-    for (rule, flag, level) in levels {
-        if rules::rule(rule).is_none() {
-            return Err(Fatal(format!(
-                "unknown rule `{rule}` in `{flag}`; `lockscan --list-rules` lists the rules"
-            )));
-        }
-        rule_levels.insert(rule.clone(), *level);
+/// A rule named in a flag, as registered; `unknown rule …` with the closest one otherwise.
+fn flag_rule(rule: &str, flag: &str) -> Result<&'static str, Fatal> {
+    match rules::rule(rule) {
+        Some(r) => Ok(r.name),
+        None => Err(Fatal(match rules::closest(rule) {
+            Some(near) => format!("unknown rule `{rule}` in `{flag}`; did you mean `{near}`?"),
+            None => {
+                format!(
+                    "unknown rule `{rule}` in `{flag}`; `lockscan --list-rules` lists the rules"
+                )
+            }
+        })),
     }
-    let fail_on = match (cli.fail_on, config.fail_on) {
-        (Some(f), _) => f.threshold(),
-        (None, Some(c)) => c,
-        (None, None) => Some(Severity::Warning),
-    };
+}
 
+/// Rule levels: the configuration's, then `--select` (every other rule off; a selected rule
+/// the configuration turns off is back at its default level), then `--allow`, `--warn` and
+/// `--deny` in the order given (`all` stands for every rule).
+fn rule_levels(
+    config: &Config,
+    select: &[String],
+    flags: &[(String, &'static str, Option<Severity>)],
+) -> Result<BTreeMap<String, Option<Severity>>, Fatal> {
+    let mut levels: BTreeMap<String, Option<Severity>> = config.rules.clone();
+    if !select.is_empty() {
+        let mut chosen: Vec<&'static str> = vec![];
+        for s in select {
+            if s == "all" {
+                chosen.extend(rules::RULES.iter().map(|r| r.name));
+            } else {
+                chosen.push(flag_rule(s, "--select")?);
+            }
+        }
+        for r in rules::RULES {
+            if !chosen.contains(&r.name) {
+                levels.insert(r.name.to_string(), None);
+            } else if levels.get(r.name) == Some(&None) {
+                levels.remove(r.name);
+            }
+        }
+    }
+    for (rule, flag, level) in flags {
+        if rule == "all" {
+            for r in rules::RULES {
+                levels.insert(r.name.to_string(), *level);
+            }
+        } else {
+            levels.insert(flag_rule(rule, flag)?.to_string(), *level);
+        }
+    }
+    Ok(levels)
+}
+
+/// The driver's options for reading `paths` (no levels, no baseline).
+fn read_options(input: &InputArgs, paths: &[PathBuf], config: &Config) -> Result<Options, Fatal> {
     // Configuration excludes are relative to the configuration's directory; the flag's to the
     // working directory.
     let here = std::env::current_dir()?;
@@ -411,43 +618,41 @@ fn options(
         .exclude
         .iter()
         .map(|p| (config.dir.clone(), p.clone()))
-        .chain(cli.exclude.iter().map(|p| (here.clone(), p.clone())))
+        .chain(input.exclude.iter().map(|p| (here.clone(), p.clone())))
         .collect();
 
-    let split = |list: &[String]| -> Vec<Vec<String>> {
-        list.iter()
-            .map(|entry| {
-                config::split_path(entry)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect()
-    };
-    let api = crate::known::Api::default().configure(
-        &config.lock_methods,
-        &split(&config.sleep_functions),
-        &split(&config.blocking_functions),
-    );
+    Ok(Options {
+        paths: paths.to_vec(),
+        threads: input.threads,
+        discover: crate::project::DiscoverOptions {
+            no_ignore: input.no_ignore,
+            exclude,
+        },
+        api: config.api(),
+        ..Options::default()
+    })
+}
 
-    let baseline = match &cli.baseline {
+/// The driver's options and the failing level, from the configuration and the flags.
+fn options(
+    cli: &Cli,
+    levels: &[(String, &'static str, Option<Severity>)],
+) -> Result<(Options, Option<Severity>), Fatal> {
+    let config = load_config(&cli.input, &cli.paths)?;
+    let rule_levels = rule_levels(&config, &cli.select, levels)?;
+    let fail_on = match (cli.fail_on, config.fail_on) {
+        (Some(f), _) => f.threshold(),
+        (None, Some(c)) => c,
+        (None, None) => Some(Severity::Warning),
+    };
+    let mut opts = read_options(&cli.input, &cli.paths, &config)?;
+    opts.levels = rule_levels;
+    opts.baseline = match &cli.baseline {
         Some(path) if cli.write_baseline.is_none() => Some(baseline::read(path)?),
         _ => None,
     };
-    let opts = Options {
-        paths: cli.paths.clone(),
-        threads: cli.threads,
-        discover: crate::project::DiscoverOptions {
-            no_ignore: cli.no_ignore,
-            exclude,
-        },
-        api,
-        levels: rule_levels,
-        baseline,
-        cache: cache_dir(cli),
-        screen: !cli.no_screen,
-    };
+    opts.cache = cache_dir(cli);
+    opts.screen = !cli.no_screen;
     Ok((opts, fail_on))
 }
 
@@ -467,35 +672,88 @@ fn cache_dir(cli: &Cli) -> Option<PathBuf> {
         .or_else(crate::cache::default_dir)
 }
 
-fn explain(rule: &str) -> std::io::Result<i32> {
-    let Some(r) = rules::rule(rule) else {
-        eprintln!(
-            "error: unknown rule `{}`; `lockscan --list-rules` lists the rules",
-            render::sanitize(rule)
-        );
-        return Ok(2);
+/// `lockscan graph`: the lock-order graph of each unit the paths lie in.
+fn graph(args: &GraphArgs) -> std::io::Result<i32> {
+    if let Err(e) = check_threads(&args.input) {
+        return fail(e);
+    }
+    let mut opts = match load_config(&args.input, &args.paths)
+        .and_then(|c| read_options(&args.input, &args.paths, &c))
+    {
+        Ok(o) => o,
+        Err(Fatal(e)) => return fail(e),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(explanation(r).as_bytes())?;
+    let mut graphs = match crate::progress::around(&mut opts, args.quiet, driver::lock_graphs) {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
+    let lone: usize = graphs
+        .units
+        .iter()
+        .map(|(_, g)| {
+            let mut all = g.clone();
+            all.without_lone_locks();
+            g.nodes.len() - all.nodes.len()
+        })
+        .sum();
+    if !args.all_locks {
+        for (_, g) in &mut graphs.units {
+            g.without_lone_locks();
+        }
+    }
+    let mut out = match sink(args.output_file.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    render::graph::render(&graphs, args.format, &mut out)?;
+    out.flush()?;
+    if !args.quiet {
+        let cycles: usize = graphs
+            .units
+            .iter()
+            .map(|(_, g)| g.edges.iter().filter(|e| e.in_cycle).count())
+            .sum();
+        let locks: usize = graphs.units.iter().map(|(_, g)| g.nodes.len()).sum();
+        let edges: usize = graphs.units.iter().map(|(_, g)| g.edges.len()).sum();
+        use render::plural;
+        let mut line = format!(
+            "{} and {} ({cycles} on a cycle) in {}",
+            plural(locks, "lock"),
+            plural(edges, "edge"),
+            plural(graphs.units.len(), "unit")
+        );
+        if !args.all_locks && lone > 0 {
+            line.push_str(&format!(
+                "; {} never nested with another left out (`--all-locks` draws them)",
+                plural(lone, "lock")
+            ));
+        }
+        eprintln!("{line}");
+    }
+    Ok(0)
+}
+
+/// `lockscan completions SHELL`.
+fn completions(shell: clap_complete::Shell) -> std::io::Result<i32> {
+    let mut cmd = Cli::command();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    clap_complete::generate(shell, &mut cmd, "lockscan", &mut out);
     out.flush()?;
     Ok(0)
 }
 
-/// What `--explain` prints: the rule's name, level and summary, then its documentation.
-pub fn explanation(r: &rules::Rule) -> String {
-    let fix = match r.fix {
-        rules::FixAvailability::None => "",
-        rules::FixAvailability::Sometimes => "; a fix is sometimes available",
-        rules::FixAvailability::Always => "; a fix is available",
+fn explain(rule: &str) -> std::io::Result<i32> {
+    let Some(r) = rules::rule(rule) else {
+        return fail(match rules::closest(rule) {
+            Some(near) => format!("unknown rule `{rule}`; did you mean `{near}`?"),
+            None => format!("unknown rule `{rule}`; `lockscan --list-rules` lists the rules"),
+        });
     };
-    format!(
-        "# {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}",
-        r.name,
-        r.level.as_str(),
-        r.summary,
-        r.docs.trim_end()
-    ) + "\n"
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(rules::explanation(r).as_bytes())?;
+    out.flush()?;
+    Ok(0)
 }
 
 /// What `--list-rules` prints: one rule a line, aligned.
@@ -517,12 +775,22 @@ pub fn list_rules() -> String {
     out
 }
 
+/// The width human output wraps to: `COLUMNS` when it is set (as clap and `ls` read it), else
+/// the width of the terminal on the standard output, else 80. Never under 40.
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
+    let columns = std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w: &usize| w >= 40)
-        .unwrap_or(100)
+        .and_then(|c| c.trim().parse().ok());
+    let terminal = || {
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(terminal_size::Width(w), _)| usize::from(w))
+    };
+    columns
+        .filter(|&w: &usize| w > 0)
+        .or_else(terminal)
+        .filter(|&w| w > 0)
+        .unwrap_or(80)
+        .max(40)
 }
 
 fn dump_facts(paths: &[PathBuf]) -> std::io::Result<i32> {

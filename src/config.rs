@@ -43,14 +43,17 @@ pub struct Config {
     pub rules: BTreeMap<String, Option<Severity>>,
 }
 
+/// Where a key is written: 1-based line and column (in characters).
+pub type KeyPos = Option<(u32, u32)>;
+
 #[derive(Debug)]
 pub enum ConfigError {
     Read(PathBuf, std::io::Error),
     Parse(PathBuf, String),
     /// A key lockscan does not know; the key as written from the top of the file.
-    UnknownKey(PathBuf, String),
-    UnknownRule(PathBuf, String, String),
-    Value(PathBuf, String, String),
+    UnknownKey(PathBuf, String, KeyPos),
+    UnknownRule(PathBuf, String, String, KeyPos),
+    Value(PathBuf, String, String, KeyPos),
     Both(PathBuf),
 }
 
@@ -60,6 +63,15 @@ fn shown_path(p: &Path) -> String {
         crate::project::display_path(p)
     } else {
         p.display().to_string()
+    }
+}
+
+/// `path:line:col` (as compilers print a place, so that terminals and editors can open it), or
+/// the path when the key's place is not known.
+fn place(p: &Path, at: KeyPos) -> String {
+    match at {
+        Some((line, col)) => format!("{}:{line}:{col}", shown_path(p)),
+        None => shown_path(p),
     }
 }
 
@@ -73,20 +85,26 @@ impl std::fmt::Display for ConfigError {
                 crate::baseline::io_reason(e)
             ),
             ConfigError::Parse(p, e) => write!(f, "cannot parse `{}`: {e}", shown_path(p)),
-            ConfigError::UnknownKey(p, key) => {
-                write!(f, "unknown key `{key}` in `{}`", shown_path(p))?;
+            ConfigError::UnknownKey(p, key, at) => {
+                write!(f, "unknown key `{key}` in `{}`", place(p, *at))?;
                 if let Some(near) = closest_key(key) {
                     write!(f, " (did you mean `{near}`?)")?;
                 }
                 Ok(())
             }
-            ConfigError::UnknownRule(p, key, rule) => write!(
-                f,
-                "unknown rule `{rule}` in `{}` (key `{key}`); `lockscan --list-rules` lists the rules",
-                shown_path(p)
-            ),
-            ConfigError::Value(p, key, why) => {
-                write!(f, "invalid value for `{key}` in `{}`: {why}", shown_path(p))
+            ConfigError::UnknownRule(p, key, rule, at) => {
+                write!(
+                    f,
+                    "unknown rule `{rule}` in `{}` (key `{key}`)",
+                    place(p, *at)
+                )?;
+                match crate::rules::closest(rule) {
+                    Some(near) => write!(f, "; did you mean `{near}`?"),
+                    None => write!(f, "; `lockscan --list-rules` lists the rules"),
+                }
+            }
+            ConfigError::Value(p, key, why, at) => {
+                write!(f, "invalid value for `{key}` in `{}`: {why}", place(p, *at))
             }
             ConfigError::Both(p) => write!(
                 f,
@@ -108,10 +126,34 @@ const KEYS: &[&str] = &[
     "rules",
 ];
 
+/// The key closest to the last segment of `key` (`fail_on` → `fail-on`, `exlude` →
+/// `exclude`).
 fn closest_key(key: &str) -> Option<&'static str> {
     let last = key.rsplit('.').next().unwrap_or(key);
     let norm = last.replace('_', "-");
-    KEYS.iter().copied().find(|k| *k == norm)
+    crate::rules::closest_of(&norm, KEYS.iter().copied())
+}
+
+/// Where the key at `path` (table names from the top, then the key) is written in `text`.
+fn key_pos(text: &str, path: &[&str]) -> KeyPos {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut span = None;
+    for (i, seg) in path.iter().enumerate() {
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref() == seg)?;
+        span = Some(k.span());
+        if i + 1 < path.len() {
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+    }
+    let start = span?.start;
+    let before = text.get(..start)?;
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+    Some((line, col))
 }
 
 /// Finds the configuration that applies in `dir` (see the module docs).
@@ -143,18 +185,16 @@ pub fn load(file: &Path) -> Result<Config, ConfigError> {
                 file.to_path_buf(),
                 "package.metadata.lockscan".into(),
                 "this `Cargo.toml` has no lockscan metadata".into(),
+                None,
             )),
         };
     }
-    let table = read_table(file)?;
-    from_table(&table, "", file)
-}
-
-fn read_table(file: &Path) -> Result<toml::Table, ConfigError> {
     let text =
         std::fs::read_to_string(file).map_err(|e| ConfigError::Read(file.to_path_buf(), e))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string()))
+    let table = text.parse::<toml::Table>().map_err(|e| {
+        ConfigError::Parse(file.to_path_buf(), e.to_string().trim_end().to_string())
+    })?;
+    from_table(&table, "", file, &text)
 }
 
 /// The lockscan metadata of a `Cargo.toml`, if it has any. A manifest that does not parse is
@@ -177,24 +217,32 @@ fn from_manifest(file: &Path) -> Result<Option<Config>, ConfigError> {
     };
     match (meta("package"), meta("workspace")) {
         (Some(_), Some(_)) => Err(ConfigError::Both(file.to_path_buf())),
-        (Some(v), None) => section(v, "package.metadata.lockscan", file).map(Some),
-        (None, Some(v)) => section(v, "workspace.metadata.lockscan", file).map(Some),
+        (Some(v), None) => section(v, "package.metadata.lockscan", file, &text).map(Some),
+        (None, Some(v)) => section(v, "workspace.metadata.lockscan", file, &text).map(Some),
         (None, None) => Ok(None),
     }
 }
 
-fn section(v: &toml::Value, prefix: &str, file: &Path) -> Result<Config, ConfigError> {
+fn section(v: &toml::Value, prefix: &str, file: &Path, text: &str) -> Result<Config, ConfigError> {
     match v.as_table() {
-        Some(t) => from_table(t, prefix, file),
+        Some(t) => from_table(t, prefix, file, text),
         None => Err(ConfigError::Value(
             file.to_path_buf(),
             prefix.into(),
             "expected a table".into(),
+            key_pos(text, &prefix.split('.').collect::<Vec<_>>()),
         )),
     }
 }
 
-fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, ConfigError> {
+/// Reads the settings of table `t`, found at `prefix` (dotted table names from the top of the
+/// file, empty for a `lockscan.toml`) in the file whose text is `text`.
+fn from_table(
+    t: &toml::Table,
+    prefix: &str,
+    file: &Path,
+    text: &str,
+) -> Result<Config, ConfigError> {
     let key = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -202,7 +250,13 @@ fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, Conf
             format!("{prefix}.{k}")
         }
     };
-    let bad = |k: &str, why: String| ConfigError::Value(file.to_path_buf(), key(k), why);
+    // Where a key (its segments below `prefix`) is written.
+    let pos = |segs: &[&str]| {
+        let mut path: Vec<&str> = prefix.split('.').filter(|s| !s.is_empty()).collect();
+        path.extend_from_slice(segs);
+        key_pos(text, &path)
+    };
+    let bad = |k: &str, why: String| ConfigError::Value(file.to_path_buf(), key(k), why, pos(&[k]));
     let mut c = Config {
         file: file.to_path_buf(),
         dir: file
@@ -261,26 +315,59 @@ fn from_table(t: &toml::Table, prefix: &str, file: &Path) -> Result<Config, Conf
                 };
                 for (rule, level) in rules {
                     let rk = format!("rules.{rule}");
-                    if crate::rules::rule(rule).is_none() {
+                    // Kebab case (`double-lock`) is the same rule.
+                    let Some(r) = crate::rules::rule(rule) else {
                         return Err(ConfigError::UnknownRule(
                             file.to_path_buf(),
                             key(&rk),
                             rule.clone(),
+                            pos(&["rules", rule]),
                         ));
-                    }
+                    };
                     let level = level.as_str().and_then(parse_level).ok_or_else(|| {
-                        bad(
-                            &rk,
+                        ConfigError::Value(
+                            file.to_path_buf(),
+                            key(&rk),
                             format!("expected `allow`, `warn` or `deny`, found {}", shown(level)),
+                            pos(&["rules", rule]),
                         )
                     })?;
-                    c.rules.insert(rule.clone(), level);
+                    c.rules.insert(r.name.to_string(), level);
                 }
             }
-            _ => return Err(ConfigError::UnknownKey(file.to_path_buf(), key(k))),
+            _ => {
+                return Err(ConfigError::UnknownKey(
+                    file.to_path_buf(),
+                    key(k),
+                    pos(&[k]),
+                ));
+            }
         }
     }
     Ok(c)
+}
+
+impl Config {
+    /// The API tables with what this configuration adds: its lock methods, and its sleeping
+    /// and blocking functions (a path names a function, a single name a method).
+    pub fn api(&self) -> crate::known::Api {
+        let split = |list: &[String]| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|entry| {
+                    split_path(entry)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                })
+                .collect()
+        };
+        crate::known::Api::default().configure(
+            &self.lock_methods,
+            &split(&self.sleep_functions),
+            &split(&self.blocking_functions),
+        )
+    }
 }
 
 /// `allow` → off; `warn`/`warning`, `deny`/`error`, `note` → that level.
@@ -346,7 +433,7 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         let t: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-        from_table(&t, "", Path::new("lockscan.toml")).map_err(|e| e.to_string())
+        from_table(&t, "", Path::new("lockscan.toml"), text).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -379,44 +466,70 @@ double_lock = "warn"
     fn errors_name_the_key_and_the_file() {
         assert_eq!(
             parse("fail_on = \"error\"").unwrap_err(),
-            "unknown key `fail_on` in `lockscan.toml` (did you mean `fail-on`?)"
+            "unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)"
         );
         assert_eq!(
             parse("colour = true").unwrap_err(),
-            "unknown key `colour` in `lockscan.toml`"
+            "unknown key `colour` in `lockscan.toml:1:1`"
         );
         assert_eq!(
             parse("[rules]\ndouble_locks = \"allow\"").unwrap_err(),
-            "unknown rule `double_locks` in `lockscan.toml` (key `rules.double_locks`); `lockscan --list-rules` lists the rules"
+            "unknown rule `double_locks` in `lockscan.toml:2:1` (key `rules.double_locks`); did you mean `double_lock`?"
         );
         assert_eq!(
             parse("[rules]\ndouble_lock = \"maybe\"").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found `maybe`"
+            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `maybe`"
         );
         assert_eq!(
             parse("[rules]\ndouble_lock = 3").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found an integer"
+            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found an integer"
         );
         assert_eq!(
             parse("fail-on = \"sometimes\"").unwrap_err(),
-            "invalid value for `fail-on` in `lockscan.toml`: expected `note`, `warning`, `error` or `never`, found `sometimes`"
+            "invalid value for `fail-on` in `lockscan.toml:1:1`: expected `note`, `warning`, `error` or `never`, found `sometimes`"
         );
         assert_eq!(
             parse("exclude = \"gen\"").unwrap_err(),
-            "invalid value for `exclude` in `lockscan.toml`: expected an array of strings, found a string"
+            "invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found a string"
         );
         assert_eq!(
             parse("lock-methods = [\"a.b\"]").unwrap_err(),
-            "invalid value for `lock-methods` in `lockscan.toml`: `a.b` is not a method name"
+            "invalid value for `lock-methods` in `lockscan.toml:1:1`: `a.b` is not a method name"
         );
         assert_eq!(
             parse("sleep-functions = [\"a::\"]").unwrap_err(),
-            "invalid value for `sleep-functions` in `lockscan.toml`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name"
+            "invalid value for `sleep-functions` in `lockscan.toml:1:1`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name"
         );
         assert_eq!(
             parse("rules = []").unwrap_err(),
-            "invalid value for `rules` in `lockscan.toml`: expected a table, found an array"
+            "invalid value for `rules` in `lockscan.toml:1:1`: expected a table, found an array"
         );
+    }
+
+    #[test]
+    fn errors_give_the_line_and_column_of_the_key() {
+        assert_eq!(
+            parse("fail-on = \"error\"\nexclude = []\n\n[rules]\nstatic_mut = \"allow\"\n  dubble_lock = \"deny\"\n")
+                .unwrap_err(),
+            "unknown rule `dubble_lock` in `lockscan.toml:6:3` (key `rules.dubble_lock`); did you mean `double_lock`?"
+        );
+        assert_eq!(
+            parse("# settings\nexlude = []\n").unwrap_err(),
+            "unknown key `exlude` in `lockscan.toml:2:1` (did you mean `exclude`?)"
+        );
+        assert_eq!(
+            parse("rules = { static_mut = \"sometimes\" }").unwrap_err(),
+            "invalid value for `rules.static_mut` in `lockscan.toml:1:11`: expected `allow`, `warn` or `deny`, found `sometimes`"
+        );
+        assert_eq!(key_pos("a = 1\n[b]\nc = 2\n", &["b", "c"]), Some((3, 1)));
+        assert_eq!(key_pos("a = 1\n", &["b"]), None);
+    }
+
+    #[test]
+    fn rules_may_be_written_in_kebab_case() {
+        let c = parse("[rules]\ndouble-lock = \"allow\"\nguard-across-sleep = \"deny\"\n").unwrap();
+        assert_eq!(c.rules["double_lock"], None);
+        assert_eq!(c.rules["guard_across_sleep"], Some(Severity::Error));
     }
 
     #[test]
@@ -432,7 +545,7 @@ double_lock = "warn"
         assert_eq!(
             e,
             format!(
-                "unknown key `package.metadata.lockscan.fail-onn` in `{}`",
+                "unknown key `package.metadata.lockscan.fail-onn` in `{}:4:1` (did you mean `fail-on`?)",
                 m.display()
             )
         );

@@ -2,13 +2,22 @@
 //! diagnostics, sorted. Units are analysed in parallel (and each unit's files in parallel inside
 //! it); a unit's facts are dropped as soon as its diagnostics are made, so memory follows the
 //! largest units in flight, not the whole run.
+//!
+//! Every file is read through [`sources`]: from the disk, or from an overlay (an editor's
+//! unsaved text) in its place, with facts kept between analyses in a [`FactsCache`]. The
+//! language server analyses one unit at a time that way ([`analyse_unit_of`], in [`unit`]).
+
+mod sources;
+mod unit;
+
+pub use sources::{FactsCache, Overlays};
+pub use unit::{UnitAnalysis, UnitReport, analyse_unit_of};
 
 use crate::baseline::Baseline;
 use crate::cache::{Cache, Key as CacheKey, KeyBuilder, Kind};
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
-use crate::facts::FileFacts;
-use crate::facts::ItemExtent;
+use crate::facts::{FileFacts, ItemExtent};
 use crate::fingerprint::{self, Key};
 use crate::index::Index;
 use crate::index::model::Model;
@@ -21,9 +30,11 @@ use crate::span::{FileId, Loc};
 use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use sources::Sources;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Default)]
@@ -39,10 +50,19 @@ pub struct Options {
     pub levels: BTreeMap<String, Option<Severity>>,
     /// Known findings: those whose fingerprint is in it are not reported.
     pub baseline: Option<Baseline>,
+    /// Counts files as they are read, for whoever shows progress.
+    pub progress: Option<Arc<Progress>>,
     /// Where the cache is (`None`: no cache).
     pub cache: Option<PathBuf>,
     /// Leave out the bodies nothing a rule could use is in (`crate::screen`).
     pub screen: bool,
+}
+
+/// How far a run is: files to read (known once they are found) and files read.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
 }
 
 pub struct Report {
@@ -81,14 +101,17 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-pub fn run(opts: &Options) -> Result<Report, RunError> {
-    let start = Instant::now();
+/// Discovers the files and starts the worker pool: the start of every run.
+fn start(opts: &Options) -> Result<(Project, rayon::ThreadPool, Arc<Api>), RunError> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
     let project = project::discover(&paths, &opts.discover).map_err(RunError::Discover)?;
+    if let Some(p) = &opts.progress {
+        p.total.store(project.files.len(), Ordering::Relaxed);
+    }
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(parse::STACK_SIZE);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n);
@@ -96,7 +119,64 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     let pool = builder
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let cx = RunCx::new(opts);
+    let api = Arc::new(opts.api.clone());
+    Ok((project, pool, api))
+}
+
+/// The lock-order graph of each unit that holds a requested file, named: the package's name
+/// for a unit of one package, else the unit's directory.
+pub struct Graphs {
+    pub project: Project,
+    pub units: Vec<(String, crate::index::graph::LockOrder)>,
+}
+
+/// Reads the units the paths lie in and builds each one's lock-order graph (no rules), kept to
+/// the part that touches the requested files.
+pub fn lock_graphs(opts: &Options) -> Result<Graphs, RunError> {
+    let (project, pool, api) = start(opts)?;
+    let mut units: Vec<(String, crate::index::graph::LockOrder)> = pool.install(|| {
+        (0..project.units.len() as u32)
+            .into_par_iter()
+            .filter(|&u| {
+                project.units[u as usize]
+                    .files
+                    .iter()
+                    .any(|f| project.files[f.0 as usize].requested)
+            })
+            .map(|unit| {
+                let parsed: Vec<(FileId, Arc<FileFacts>)> =
+                    parse_unit(&project, unit, opts, &api, Sources::default(), &|| false)
+                        .into_iter()
+                        .filter_map(|(id, o)| match o {
+                            Outcome::Parsed(facts) => Some((id, facts)),
+                            Outcome::Failed(_) => None,
+                        })
+                        .collect();
+                let index = Index::build(&project, unit, parsed);
+                let model = Model::new(&index, &opts.api);
+                let mut order = model.lock_order();
+                // A named file or directory inside a unit draws the part it takes part in.
+                order.retain_files(|f| project.files[f.0 as usize].requested);
+                (unit_name(&project, unit), order)
+            })
+            .collect()
+    });
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Graphs { project, units })
+}
+
+fn unit_name(project: &Project, unit: u32) -> String {
+    let u = &project.units[unit as usize];
+    match u.packages.as_slice() {
+        [p] => project.packages[*p as usize].name.clone(),
+        _ => project::display_path(&u.root),
+    }
+}
+
+pub fn run(opts: &Options) -> Result<Report, RunError> {
+    let start_time = Instant::now();
+    let (project, pool, api) = start(opts)?;
+    let cx = RunCx::new(opts, api);
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
@@ -146,7 +226,7 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
         files_scanned,
         parse_errors,
         baselined,
-        elapsed: start.elapsed(),
+        elapsed: start_time.elapsed(),
         hashes,
     })
 }
@@ -168,19 +248,12 @@ struct RunCx {
 }
 
 impl RunCx {
-    fn new(opts: &Options) -> RunCx {
-        let mut lock_methods: Vec<&str> = opts
-            .api
-            .configured_lock_methods()
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
-        lock_methods.sort_unstable();
+    fn new(opts: &Options, api: Arc<Api>) -> RunCx {
         RunCx {
-            api: Arc::new(opts.api.clone()),
+            api,
             vocab: screen::Vocabulary::new(&opts.api),
             cache: opts.cache.as_deref().map(Cache::new),
-            lock_methods: lock_methods.join("\n").into_bytes(),
+            lock_methods: lock_methods_key(&opts.api),
             config: format!("{:?}\n{:?}\n{}", opts.levels, opts.api, opts.screen).into_bytes(),
         }
     }
@@ -198,7 +271,7 @@ struct Loaded {
 /// What the cache keeps of a file: its facts, or why it has none.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub enum FileEntry {
-    Parsed(Box<FileFacts>),
+    Parsed(Arc<FileFacts>),
     Failed(parse::Failure),
 }
 
@@ -237,6 +310,9 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
         && let Some(entry) = c.get::<UnitEntry>(Kind::Unit, k)
         && let Some(entry) = entry_from_cache(project, unit, entry)
     {
+        if let Some(p) = &opts.progress {
+            p.done.fetch_add(files.len(), Ordering::Relaxed);
+        }
         return unit_result(project, unit, entry);
     }
 
@@ -259,10 +335,12 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
                 .package
                 .map(|p| project.packages[p as usize].edition)
                 .unwrap_or_default();
-            (
-                l.id,
-                file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx),
-            )
+            let id = l.id;
+            let outcome = file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx);
+            if let Some(p) = &opts.progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            (id, outcome)
         })
         .collect();
     let entry = analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default());
@@ -328,6 +406,38 @@ fn file_words(l: &Loaded, cx: &RunCx) -> Option<screen::FileWords> {
     words
 }
 
+/// The configured lock methods, sorted, as they go into the key of facts: the only part of
+/// the configuration that extraction reads.
+fn lock_methods_key(api: &Api) -> Vec<u8> {
+    let mut lock_methods: Vec<&str> = api
+        .configured_lock_methods()
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    lock_methods.sort_unstable();
+    lock_methods.join("\n").into_bytes()
+}
+
+/// The key of a file's facts: its bytes ([`parse::content_hash`]), its edition, the
+/// configured lock methods ([`lock_methods_key`]) and which bodies the screen blanked (`None`:
+/// the whole file was parsed).
+fn facts_key(
+    content: u128,
+    edition: crate::extract::Edition,
+    lock_methods: &[u8],
+    blank: Option<&[u32]>,
+) -> CacheKey {
+    let mut k = KeyBuilder::new(Kind::Facts);
+    k.u128(content)
+        .part(format!("{edition:?}").as_bytes())
+        .part(lock_methods);
+    match blank {
+        Some(blank) => k.part(&screen::digest(blank).to_le_bytes()),
+        None => k.part(b"whole"),
+    };
+    k.finish()
+}
+
 /// A file's facts: from the cache, or parsed with the screen's blanks.
 fn file_facts(
     l: Loaded,
@@ -342,15 +452,12 @@ fn file_facts(
         Err(f) => return Outcome::Failed(f),
     };
     let key = cx.cache.as_ref().map(|_| {
-        let mut k = KeyBuilder::new(Kind::Facts);
-        k.u128(l.content)
-            .part(format!("{edition:?}").as_bytes())
-            .part(&cx.lock_methods);
-        match screened {
-            true => k.part(&screen::digest(blank).to_le_bytes()),
-            false => k.part(b"whole"),
-        };
-        k.finish()
+        facts_key(
+            l.content,
+            edition,
+            &cx.lock_methods,
+            screened.then_some(blank),
+        )
     });
     if let (Some(c), Some(k)) = (&cx.cache, key)
         && let Some(entry) = c.get::<FileEntry>(Kind::Facts, k)
@@ -489,6 +596,40 @@ fn map_files(d: &mut Diagnostic, f: impl Fn(FileId) -> Option<FileId>) -> Option
     Some(())
 }
 
+/// Reads and parses a unit's files, in parallel, from `sources`. Files not yet read when
+/// `cancelled` turns true are left out (the outcomes are then incomplete).
+fn parse_unit(
+    project: &Project,
+    unit: u32,
+    opts: &Options,
+    api: &Arc<Api>,
+    sources: Sources<'_>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Vec<(FileId, Outcome)> {
+    let files = &project.units[unit as usize].files;
+    files
+        .par_iter()
+        .filter_map(|&id| {
+            if cancelled() {
+                return None;
+            }
+            let src = &project.files[id.0 as usize];
+            let extract = ExtractOptions {
+                edition: src
+                    .package
+                    .map(|p| project.packages[p as usize].edition)
+                    .unwrap_or_default(),
+                api: api.clone(),
+            };
+            let outcome = sources.read(src, &extract);
+            if let Some(p) = &opts.progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            Some((id, outcome))
+        })
+        .collect()
+}
+
 /// Everything after parsing, for one unit: index, rules, suppressions, levels, fingerprints.
 /// `texts` holds the text of files already in memory; the others are read when a finding
 /// needs their text.
@@ -499,7 +640,7 @@ fn analyse_outcomes(
     outcomes: Vec<(FileId, Outcome)>,
     mut texts: FxHashMap<FileId, String>,
 ) -> UnitEntry {
-    let mut parsed: Vec<(FileId, FileFacts)> = vec![];
+    let mut parsed: Vec<(FileId, Arc<FileFacts>)> = vec![];
     let mut diags = vec![];
     let mut failed: rustc_hash::FxHashSet<FileId> = Default::default();
     // What the pipeline needs after the rules: each file's outline and suppressions.
@@ -508,8 +649,16 @@ fn analyse_outcomes(
     for (id, outcome) in outcomes {
         match outcome {
             Outcome::Parsed(mut facts) => {
-                outlines.insert(id, std::mem::take(&mut facts.outline));
-                let list = std::mem::take(&mut facts.suppressions);
+                // Facts no one else holds give up their outline and suppressions; cached ones
+                // keep them for the next analysis.
+                let (outline, list) = match Arc::get_mut(&mut facts) {
+                    Some(f) => (
+                        std::mem::take(&mut f.outline),
+                        std::mem::take(&mut f.suppressions),
+                    ),
+                    None => (facts.outline.clone(), facts.suppressions.clone()),
+                };
+                outlines.insert(id, outline);
                 if !list.is_empty() {
                     suppressions.push(FileSuppressions {
                         file: id,
@@ -517,7 +666,7 @@ fn analyse_outcomes(
                         list,
                     });
                 }
-                parsed.push((id, *facts));
+                parsed.push((id, facts));
             }
             Outcome::Failed(f) => {
                 failed.insert(id);

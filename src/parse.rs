@@ -57,9 +57,11 @@ mod help_by_text {
     }
 }
 
+#[derive(Clone)]
 pub enum Outcome {
-    /// Boxed: facts are large, and a failure is small.
-    Parsed(Box<FileFacts>),
+    /// Shared: facts are large, a failure is small, and whoever keeps facts between analyses
+    /// (the language server's [`crate::driver::FactsCache`]) hands the index the same ones.
+    Parsed(std::sync::Arc<FileFacts>),
     Failed(Failure),
 }
 
@@ -114,19 +116,24 @@ pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
 pub fn read_path(path: &Path) -> Result<Vec<u8>, Failure> {
     match read_limited(path) {
         Ok(Some(b)) => Ok(b),
-        Ok(None) => Err(Failure {
-            reason: format!(
-                "this file is too large to analyse (more than {} MiB)",
-                MAX_FILE_SIZE >> 20
-            ),
-            span: at(1, 1),
-            help: HELP_LARGE,
-        }),
+        Ok(None) => Err(too_large()),
         Err(e) => Err(Failure {
             reason: format!("cannot read this file: {}", io_reason(&e)),
             span: at(1, 1),
             help: HELP_READ,
         }),
+    }
+}
+
+/// Why a file of more than [`MAX_FILE_SIZE`] bytes is not parsed.
+pub fn too_large() -> Failure {
+    Failure {
+        reason: format!(
+            "this file is too large to analyse (more than {} MiB)",
+            MAX_FILE_SIZE >> 20
+        ),
+        span: at(1, 1),
+        help: HELP_LARGE,
     }
 }
 
@@ -234,23 +241,21 @@ pub fn parse_text(
     source_hash: u64,
     opts: &ExtractOptions,
 ) -> Outcome {
-    let mut outcome = parse_one(blanked.unwrap_or(text), text, opts);
+    let mut outcome = parse_one(blanked.unwrap_or(text), text, source_hash, opts);
     if blanked.is_some() && matches!(outcome, Outcome::Failed(_)) {
-        outcome = parse_one(text, text, opts);
-    }
-    if let Outcome::Parsed(facts) = &mut outcome {
-        // The whole file, as the fix engine reads it again.
-        facts.source_hash = source_hash;
+        outcome = parse_one(text, text, source_hash, opts);
     }
     outcome
 }
 
-fn parse_one(parsed: &str, text: &str, opts: &ExtractOptions) -> Outcome {
+fn parse_one(parsed: &str, text: &str, source_hash: u64, opts: &ExtractOptions) -> Outcome {
     let outcome = match syn::parse_str::<syn::File>(parsed) {
         Ok(file) => {
-            let facts = extract::extract(&file, text, opts);
+            let mut facts = extract::extract(&file, text, opts);
+            // The whole file, as the fix engine reads it again.
+            facts.source_hash = source_hash;
             drop(file);
-            Outcome::Parsed(Box::new(facts))
+            Outcome::Parsed(std::sync::Arc::new(facts))
         }
         Err(e) => {
             let start = e.span().start();

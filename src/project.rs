@@ -100,6 +100,9 @@ pub enum DiscoverError {
     /// that cannot be searched), and why.
     Unreachable(PathBuf, String),
     BadExclude(String, String),
+    /// A named path under which there is no `.rs` file to check (a mistyped path must not
+    /// pass).
+    NoRustFiles(PathBuf),
 }
 
 impl std::error::Error for DiscoverError {}
@@ -112,6 +115,11 @@ impl std::fmt::Display for DiscoverError {
             DiscoverError::BadExclude(pat, why) => {
                 write!(f, "invalid exclude pattern `{pat}`: {why}")
             }
+            DiscoverError::NoRustFiles(p) => write!(
+                f,
+                "no Rust files to check in `{}` (`.rs` files that `.gitignore`, hidden directories, `target/` or `exclude` leave out are not read)",
+                p.display()
+            ),
         }
     }
 }
@@ -555,6 +563,14 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Result<Project, Di
             package,
             unreadable,
         });
+    }
+    // A named file the configuration excludes is left out on purpose (a pre-commit hook
+    // passes every staged file), not a mistake.
+    for (p, abs) in paths.iter().zip(&requested) {
+        let excluded_file = abs.is_file() && excluded.file(abs);
+        if !excluded_file && !files.iter().any(|f| f.path.starts_with(abs)) {
+            return Err(DiscoverError::NoRustFiles(p.clone()));
+        }
     }
     Ok(Project {
         files,

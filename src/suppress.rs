@@ -44,7 +44,7 @@ pub fn apply(diags: Vec<Diagnostic>, files: &[FileSuppressions]) -> Vec<Diagnost
                     continue;
                 }
                 for (ni, (name, _)) in s.rules.iter().enumerate() {
-                    if &**name == d.rule {
+                    if rules::canonical(name) == d.rule {
                         used[fi][si][ni] = true;
                         silenced = true;
                     }
@@ -98,14 +98,17 @@ fn report(file: FileId, s: &SuppressionFact, used: &[bool], out: &mut Vec<Diagno
             format!("unknown rule `{name}` in suppression"),
         )
         .primary_label("lockscan has no rule of this name");
-        d = match closest(name) {
+        d = match rules::closest(name) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
             None => d.help("`lockscan --list-rules` lists the rules"),
         };
         out.push(d);
     }
     // A comment that lists `unused_suppression` is kept on purpose.
-    if s.rules.iter().any(|(n, _)| &**n == UNUSED_SUPPRESSION) {
+    if s.rules
+        .iter()
+        .any(|(n, _)| rules::canonical(n) == UNUSED_SUPPRESSION)
+    {
         return;
     }
     let unused: Vec<usize> = (0..s.rules.len())
@@ -177,31 +180,6 @@ fn report(file: FileId, s: &SuppressionFact, used: &[bool], out: &mut Vec<Diagno
         edits: vec![edit],
     });
     out.push(d);
-}
-
-/// The registered rule name closest to `name`, if it is close enough to be a typo.
-fn closest(name: &str) -> Option<&'static str> {
-    rules::RULES
-        .iter()
-        .map(|r| (edit_distance(name, r.name), r.name))
-        .filter(|&(d, r)| d <= 2.max(r.len() / 5))
-        .min()
-        .map(|(_, r)| r)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub struct Edge {
     pub from: LockClass,
     pub to: LockClass,
     pub witness: Witness,
+    /// The other functions where the edge is seen (each once, in the order found, the
+    /// witness's left out).
+    pub also_in: Vec<FnId>,
 }
 
 #[derive(Default)]
@@ -38,12 +41,29 @@ pub struct LockGraph {
     /// order, events in evaluation order).
     pub edges: Vec<Edge>,
     index: FxHashMap<(LockClass, LockClass), usize>,
+    /// Every lock class taken in the unit, with the place as first written and where it is
+    /// first taken, in the order found: nested or not, each is a lock of the design.
+    pub classes: Vec<(LockClass, String, Loc)>,
+    class_index: rustc_hash::FxHashSet<LockClass>,
 }
 
 impl LockGraph {
+    fn add_class(&mut self, l: &HeldLock, at: Loc) {
+        if self.class_index.insert(l.class.clone()) {
+            self.classes.push((l.class.clone(), l.text.clone(), at));
+        }
+    }
+
     fn add(&mut self, w: Witness) {
         let key = (w.held.class.clone(), w.acquired.class.clone());
-        if key.0 == key.1 || self.index.contains_key(&key) {
+        if key.0 == key.1 {
+            return;
+        }
+        if let Some(&i) = self.index.get(&key) {
+            let e = &mut self.edges[i];
+            if e.witness.f != w.f && !e.also_in.contains(&w.f) {
+                e.also_in.push(w.f);
+            }
             return;
         }
         self.index.insert(key.clone(), self.edges.len());
@@ -51,6 +71,7 @@ impl LockGraph {
             from: key.0,
             to: key.1,
             witness: w,
+            also_in: vec![],
         });
     }
 
@@ -209,6 +230,9 @@ impl Model<'_> {
         for (f, body) in self.bodies() {
             for e in 0..body.events.len() as u32 {
                 let acqs = self.acquisitions_at(f, e);
+                for a in &acqs {
+                    g.add_class(&a.lock, a.trace.site());
+                }
                 if !acqs.is_empty() {
                     let held: Vec<(HeldLock, Loc, FnId)> = self
                         .held_at(f, e)
@@ -255,6 +279,218 @@ impl Model<'_> {
             }
         }
         g
+    }
+}
+
+/// The lock-order graph as people read it: locks by name, each edge with the functions that
+/// take its locks in that order, and what is on a cycle that `lock_order_inversion` reports.
+/// Only names and places: nothing that refers back into the index.
+#[derive(Clone, Debug, Default)]
+pub struct LockOrder {
+    /// Sorted by name.
+    pub nodes: Vec<OrderNode>,
+    /// Sorted by the names of their ends.
+    pub edges: Vec<OrderEdge>,
+    /// How many cycles `lock_order_inversion` reports here (before suppressions).
+    pub cycles: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderNode {
+    /// `Account::balance`, `REGISTRY`, `m (in main)`.
+    pub name: String,
+    pub in_cycle: bool,
+    /// Where it is first taken.
+    pub site: Option<Loc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderEdge {
+    /// Indices into `nodes`: the lock held, the lock taken.
+    pub from: usize,
+    pub to: usize,
+    /// The functions that take `to` while holding `from`: `Books::receive`, `a closure in
+    /// main`, in the order found.
+    pub functions: Vec<String>,
+    /// Where the first of them takes `to` (directly, or the call that leads to it).
+    pub site: Loc,
+    /// Where `from` is taken, in that function.
+    pub held_site: Loc,
+    pub in_cycle: bool,
+}
+
+impl LockOrder {
+    /// The part that touches the files `keep` says yes to: the edges with a site there, and
+    /// the locks first taken there or at an end of a kept edge. Indices are renumbered.
+    pub fn retain_files(&mut self, keep: impl Fn(crate::span::FileId) -> bool) {
+        self.edges
+            .retain(|e| keep(e.site.file) || keep(e.held_site.file));
+        let used: Vec<bool> = (0..self.nodes.len())
+            .map(|i| {
+                self.nodes[i].site.is_some_and(|l| keep(l.file))
+                    || self.edges.iter().any(|e| e.from == i || e.to == i)
+            })
+            .collect();
+        self.drop_nodes(&used);
+    }
+
+    /// Leaves out the locks no edge touches (never held while another is taken, nor taken
+    /// under another).
+    pub fn without_lone_locks(&mut self) {
+        let used: Vec<bool> = (0..self.nodes.len())
+            .map(|i| self.edges.iter().any(|e| e.from == i || e.to == i))
+            .collect();
+        self.drop_nodes(&used);
+    }
+
+    fn drop_nodes(&mut self, keep: &[bool]) {
+        let mut new_index = vec![usize::MAX; self.nodes.len()];
+        let mut next = 0;
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                new_index[i] = next;
+                next += 1;
+            }
+        }
+        let mut i = 0;
+        self.nodes.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for e in &mut self.edges {
+            e.from = new_index[e.from];
+            e.to = new_index[e.to];
+        }
+        for n in &mut self.nodes {
+            n.in_cycle = false;
+        }
+        for e in self.edges.iter().filter(|e| e.in_cycle) {
+            self.nodes[e.from].in_cycle = true;
+            self.nodes[e.to].in_cycle = true;
+        }
+    }
+}
+
+impl Model<'_> {
+    /// The unit's lock-order graph, named for people (what `lockscan graph` draws).
+    pub fn lock_order(&self) -> LockOrder {
+        let g = self.lock_graph();
+        let cycles = g.cycles();
+        let on_cycle: rustc_hash::FxHashSet<usize> = cycles.iter().flatten().copied().collect();
+        // A lock local to a function (or passed in) is named with it: two functions may each
+        // have their own `m`.
+        let name = |class: &LockClass, text: &str| {
+            let base = self.class_name(class, text);
+            match class {
+                LockClass::Local(f, _) | LockClass::Param(f, _) => {
+                    format!("{base} (in {})", self.ix.fn_display(self.outer_fn(*f)))
+                }
+                _ => base,
+            }
+        };
+        let mut names: Vec<String> = vec![];
+        let mut first_site: FxHashMap<usize, Loc> = FxHashMap::default();
+        let mut by_class: FxHashMap<&LockClass, usize> = FxHashMap::default();
+        let intern = |class: &'_ LockClass, text: &str, names: &mut Vec<String>| -> usize {
+            let n = name(class, text);
+            match names.iter().position(|x| *x == n) {
+                Some(i) => i,
+                None => {
+                    names.push(n);
+                    names.len() - 1
+                }
+            }
+        };
+        for (class, text, at) in &g.classes {
+            let i = intern(class, text, &mut names);
+            by_class.insert(class, i);
+            first_site.entry(i).or_insert(*at);
+        }
+        let mut raw: Vec<(usize, usize, Vec<String>, Loc, Loc, bool)> = vec![];
+        for (i, e) in g.edges.iter().enumerate() {
+            let from = match by_class.get(&e.from) {
+                Some(&n) => n,
+                None => intern(&e.from, &e.witness.held.text, &mut names),
+            };
+            let to = match by_class.get(&e.to) {
+                Some(&n) => n,
+                None => intern(&e.to, &e.witness.acquired.text, &mut names),
+            };
+            if from == to {
+                continue;
+            }
+            let functions: Vec<String> = std::iter::once(e.witness.f)
+                .chain(e.also_in.iter().copied())
+                .map(|f| self.ix.fn_display(f))
+                .fold(vec![], |mut v, f| {
+                    if !v.contains(&f) {
+                        v.push(f);
+                    }
+                    v
+                });
+            let site = e
+                .witness
+                .trace
+                .steps
+                .first()
+                .map(|s| s.0)
+                .unwrap_or(e.witness.held_loc);
+            raw.push((
+                from,
+                to,
+                functions,
+                site,
+                e.witness.held_loc,
+                on_cycle.contains(&i),
+            ));
+        }
+        // Sorted by name: the order of discovery follows file order, names are stable.
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut rank = vec![0; names.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        let mut edges: Vec<OrderEdge> = vec![];
+        for (from, to, functions, site, held_site, in_cycle) in raw {
+            let (from, to) = (rank[from], rank[to]);
+            // Two classes of one name (rare: the same text in two places) make one edge.
+            match edges.iter_mut().find(|e| e.from == from && e.to == to) {
+                Some(e) => {
+                    e.in_cycle |= in_cycle;
+                    for f in functions {
+                        if !e.functions.contains(&f) {
+                            e.functions.push(f);
+                        }
+                    }
+                }
+                None => edges.push(OrderEdge {
+                    from,
+                    to,
+                    functions,
+                    site,
+                    held_site,
+                    in_cycle,
+                }),
+            }
+        }
+        edges.sort_by_key(|a| (a.from, a.to));
+        let nodes = order
+            .iter()
+            .enumerate()
+            .map(|(r, &i)| OrderNode {
+                name: names[i].clone(),
+                in_cycle: edges
+                    .iter()
+                    .any(|e| e.in_cycle && (e.from == r || e.to == r)),
+                site: first_site.get(&i).copied(),
+            })
+            .collect();
+        LockOrder {
+            nodes,
+            edges,
+            cycles: cycles.len(),
+        }
     }
 }
 

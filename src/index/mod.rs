@@ -35,7 +35,8 @@ pub struct StaticId(pub u32);
 /// A file's facts within the unit.
 pub struct UnitFile {
     pub id: FileId,
-    pub facts: FileFacts,
+    /// Shared with whoever keeps them between analyses (the language server's cache).
+    pub facts: std::sync::Arc<FileFacts>,
     pub edition: Edition,
     /// Global module id of each of the file's modules (`modules[0]` is the file itself).
     pub mods: Vec<ModId>,
@@ -151,7 +152,11 @@ fn path_module(rel: &Path) -> Vec<Sym> {
 
 impl Index {
     /// Builds the index of one unit from its parsed files.
-    pub fn build(project: &Project, unit: u32, parsed: Vec<(FileId, FileFacts)>) -> Index {
+    pub fn build(
+        project: &Project,
+        unit: u32,
+        parsed: Vec<(FileId, std::sync::Arc<FileFacts>)>,
+    ) -> Index {
         let unit_info = &project.units[unit as usize];
         let mut files: Vec<UnitFile> = parsed
             .into_iter()

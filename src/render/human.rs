@@ -1,7 +1,9 @@
-//! `--format human`: miette's graphical reports. Every involved span is labelled; labels in
-//! other files are shown as related reports under the main one.
+//! `--format human`: miette's graphical reports, wrapped to the width the caller gives. Every
+//! involved span is labelled; labels in other files follow the main report as `note:` parts,
+//! each with its own snippet (as rustc shows the other places of an error), then the notes and
+//! the fix as a patch, in colour when colour is on.
 
-use super::{RenderOptions, Sources, sanitize};
+use super::{RenderOptions, Sources, paint, sanitize};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::driver::Report;
 use crate::span::{FileId, Loc, Pos, byte_offset};
@@ -17,7 +19,6 @@ struct Part {
     help: Option<String>,
     source: NamedSource<String>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Part>,
 }
 
 impl fmt::Debug for Part {
@@ -53,15 +54,6 @@ impl miette::Diagnostic for Part {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
-    }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.related.iter().map(|p| p as &dyn miette::Diagnostic),
-            ))
-        }
     }
 }
 
@@ -202,15 +194,15 @@ fn part_for(
         help: None,
         source: NamedSource::new(name, snip.text).with_language("Rust"),
         labels,
-        related: vec![],
     }
 }
 
 /// A label to place in a file's snippet: where, what it says, whether it is the primary.
 type LabelIn<'a> = (Loc, &'a str, bool);
 
-/// The finding as miette's report, and whether its headers name their places themselves.
-fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> (Part, bool) {
+/// The finding as miette's reports: the main one (in the primary's file), one per other file
+/// involved, and whether their headers name their places themselves.
+fn to_parts(report: &Report, sources: &Sources, d: &Diagnostic) -> (Part, Vec<Part>, bool) {
     let primary_file = d.primary.file;
     let mut here: Vec<LabelIn> = vec![(d.primary, d.primary_label.as_str(), true)];
     // Other files' labels, grouped by file in order of appearance.
@@ -233,14 +225,18 @@ fn to_part(report: &Report, sources: &Sources, d: &Diagnostic) -> (Part, bool) {
     part.code = Some(d.rule.to_string());
     part.message = sanitize(&d.message).into_owned();
     part.help = d.help.as_deref().map(|h| sanitize(h).into_owned());
+    let mut others = vec![];
     for (file, labels) in elsewhere {
         let mut p = part_for(report, sources, d, file, labels, located);
         p.severity = miette::Severity::Advice;
         p.message = format!("also involved, in {}", sanitize(report.display_path(file)));
-        part.related.push(p);
+        others.push(p);
     }
-    (part, located)
+    (part, others, located)
 }
+
+/// The colour of `note:` and of a fix's heading, as miette colours `help:` (cyan).
+const NOTE: &str = "36";
 
 pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let theme = if opts.color {
@@ -248,50 +244,77 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = || {
+    // The parts in other files read as notes of the main report: miette's advice icon
+    // becomes `note:`.
+    let mut note_theme = theme.clone();
+    note_theme.characters.advice = "note:".into();
+    let handler = |theme: &GraphicalTheme| {
         GraphicalReportHandler::new_themed(theme.clone())
             .with_width(opts.width)
             .with_links(false)
             .with_context_lines(1)
     };
-    let (handler, handler_cut) = (handler(), handler().without_primary_span_start());
+    let (main, main_cut) = (
+        handler(&theme),
+        handler(&theme).without_primary_span_start(),
+    );
+    let (note, note_cut) = (
+        handler(&note_theme),
+        handler(&note_theme).without_primary_span_start(),
+    );
     let sources = Sources::new(report);
     for d in &report.diagnostics {
-        let (part, located) = to_part(report, &sources, d);
+        let (part, others, located) = to_parts(report, &sources, d);
         let mut s = String::new();
-        let handler = if located { &handler_cut } else { &handler };
-        handler
-            .render_report(&mut s, &part)
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        // miette has no notes: they follow the report, aligned with its `help:`.
-        let s = match s.find("\n  help:") {
-            Some(_) if !d.notes.is_empty() => {
-                let mut s = s.trim_end().to_string();
-                s.push('\n');
-                s
-            }
-            _ => s,
+        let (main, note) = if located {
+            (&main_cut, &note_cut)
+        } else {
+            (&main, &note)
         };
+        main.render_report(&mut s, &part)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        for p in &others {
+            let mut n = String::new();
+            note.render_report(&mut n, p)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            s = s.trim_end().to_string() + "\n" + n.trim_start_matches('\n');
+        }
+        // miette has no notes: they follow the report, aligned with its `help:`.
+        if !d.notes.is_empty() {
+            s = s.trim_end().to_string() + "\n";
+        }
         out.write_all(s.as_bytes())?;
         for n in &d.notes {
             for (i, line) in wrap(&sanitize(n), opts.width.saturating_sub(8).max(30))
                 .iter()
                 .enumerate()
             {
-                let lead = if i == 0 { "  note: " } else { "        " };
-                writeln!(out, "{lead}{line}")?;
+                if i == 0 {
+                    writeln!(out, "  {} {line}", paint("note:", NOTE, opts.color))?;
+                } else {
+                    writeln!(out, "        {line}")?;
+                }
             }
         }
         if let Some(fix) = &d.fix {
-            patch(report, &sources, fix, out)?;
+            patch(report, &sources, fix, opts.color, out)?;
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary(report))
+    if opts.summary {
+        writeln!(out, "{}", summary(report))?;
+    }
+    Ok(())
 }
 
 /// The fix under the help, as a patch of the lines it changes.
-fn patch(report: &Report, sources: &Sources, fix: &Fix, out: &mut dyn Write) -> io::Result<()> {
+fn patch(
+    report: &Report,
+    sources: &Sources,
+    fix: &Fix,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if fix.edits.is_empty() {
         return Ok(());
     }
@@ -300,7 +323,12 @@ fn patch(report: &Report, sources: &Sources, fix: &Fix, out: &mut dyn Write) -> 
         Applicability::Unsafe => "fix (unsafe, applied by `--fix --unsafe-fixes`)",
         Applicability::DisplayOnly => "suggestion (not applied automatically)",
     };
-    writeln!(out, "  {how}: {}", sanitize(&fix.message))?;
+    writeln!(
+        out,
+        "  {} {}",
+        paint(&format!("{how}:"), NOTE, color),
+        sanitize(&fix.message)
+    )?;
     let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.loc.file).collect();
     files.dedup();
     files.sort_by_key(|f| report.display_path(*f).to_string());
@@ -327,16 +355,15 @@ fn patch(report: &Report, sources: &Sources, fix: &Fix, out: &mut dyn Write) -> 
             let Some((first, old, new)) = crate::fix::preview(&text, &g) else {
                 continue;
             };
-            writeln!(
-                out,
-                "    --> {}:{first}",
-                sanitize(report.display_path(file))
-            )?;
+            let place = format!("--> {}:{first}", sanitize(report.display_path(file)));
+            writeln!(out, "    {}", paint(&place, "2", color))?;
             for l in &old {
-                writeln!(out, "    - {}", sanitize(&patch_line(l, &new)))?;
+                let line = format!("- {}", sanitize(&patch_line(l, &new)));
+                writeln!(out, "    {}", paint(&line, "31", color))?;
             }
             for l in &new {
-                writeln!(out, "    + {}", sanitize(&patch_line(l, &old)))?;
+                let line = format!("+ {}", sanitize(&patch_line(l, &old)));
+                writeln!(out, "    {}", paint(&line, "32", color))?;
             }
         }
     }
@@ -390,27 +417,14 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// "3 errors and 1 warning in 12 files", or "no findings in 12 files".
 pub fn summary(report: &Report) -> String {
-    let count = |s: Severity| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == s)
-            .count()
-    };
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("1 {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
+    use super::{count, plural};
     let mut parts = vec![];
     for (s, w) in [
         (Severity::Error, "error"),
         (Severity::Warning, "warning"),
         (Severity::Note, "note"),
     ] {
-        let n = count(s);
+        let n = count(report, s);
         if n > 0 {
             parts.push(plural(n, w));
         }

@@ -3,9 +3,11 @@
 //! ```text
 //! {"version":1,"diagnostics":[{"rule","severity","message","file","line","column","end_line",
 //!   "end_column","labels":[{"file","line","column","end_line","end_column","message"}],"help",
-//!   "fix"}],"summary":{"files","parse_errors","diagnostics","elapsed_ms"}}
+//!   "notes","fix","fingerprint"}],"summary":{"files","parse_errors","diagnostics","elapsed_ms"}}
 //! ```
 //! Lines and columns are 1-based; `labels` holds every involved span, the primary first.
+//! `notes` (a list of strings, maybe empty) and `fingerprint` (as in SARIF and baselines) were
+//! added within version 1: a version only ever gains fields.
 
 use crate::diag::{Diagnostic, Fix};
 use crate::driver::Report;
@@ -21,7 +23,7 @@ struct Out<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary {
+pub(super) struct Summary {
     files: usize,
     parse_errors: usize,
     diagnostics: usize,
@@ -40,7 +42,9 @@ struct JsonDiagnostic<'a> {
     end_column: u32,
     labels: Vec<JsonLabel<'a>>,
     help: Option<&'a str>,
+    notes: &'a [String],
     fix: Option<JsonFix<'a>>,
+    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -112,7 +116,18 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         end_column: d.primary.span.hi.col,
         labels,
         help: d.help.as_deref(),
+        notes: &d.notes,
         fix: d.fix.as_ref().map(|f| fix(report, f)),
+        fingerprint: &d.fingerprint,
+    }
+}
+
+pub(super) fn summary(report: &Report) -> Summary {
+    Summary {
+        files: report.files_scanned,
+        parse_errors: report.parse_errors,
+        diagnostics: report.diagnostics.len(),
+        elapsed_ms: report.elapsed.as_millis() as u64,
     }
 }
 
@@ -124,12 +139,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|d| diagnostic(report, d))
             .collect(),
-        summary: Summary {
-            files: report.files_scanned,
-            parse_errors: report.parse_errors,
-            diagnostics: report.diagnostics.len(),
-            elapsed_ms: report.elapsed.as_millis() as u64,
-        },
+        summary: summary(report),
     };
     let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
     out.write_all(escape_terminal_controls(&text).as_bytes())?;

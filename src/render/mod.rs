@@ -4,10 +4,12 @@
 pub mod diff;
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 mod human;
 mod json;
 pub mod sarif;
 mod short;
+pub mod statistics;
 
 use crate::driver::Report;
 use crate::span::FileId;
@@ -34,16 +36,63 @@ pub enum Format {
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions {
     pub color: bool,
-    /// Terminal width for the human format.
+    /// The width the human format wraps to (the caller decides: the terminal's, `COLUMNS`, or
+    /// a fixed one in tests).
     pub width: usize,
+    /// The summary line ("3 errors in 12 files") of the human and GitHub formats; off with
+    /// `--quiet`.
+    pub summary: bool,
+    /// Counts per rule instead of the findings (`--statistics`; human, short and JSON only).
+    pub statistics: bool,
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
         RenderOptions {
             color: false,
-            width: 100,
+            width: 80,
+            summary: true,
+            statistics: false,
         }
+    }
+}
+
+/// "1 file", "3 files".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// How many of the report's findings are at level `s`.
+pub(crate) fn count(report: &Report, s: crate::diag::Severity) -> usize {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == s)
+        .count()
+}
+
+/// `s` with each character that `table` lists replaced by its text there.
+pub(crate) fn replace_chars(s: &str, table: &[(char, &str)]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match table.iter().find(|(k, _)| *k == c) {
+            Some((_, text)) => out.push_str(text),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` in an SGR colour (`"1;31"`: bold red) when `on`.
+pub(crate) fn paint(text: &str, sgr: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_string()
     }
 }
 
@@ -82,12 +131,18 @@ pub fn render(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    if opts.statistics {
+        return match format {
+            Format::Json => statistics::json(report, out),
+            _ => statistics::table(report, opts.summary && format == Format::Human, out),
+        };
+    }
     match format {
         Format::Human => human::render(report, opts, out),
         Format::Short => short::render(report, out),
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
-        Format::Github => github::render(report, out),
+        Format::Github => github::render(report, opts, out),
         Format::Gitlab => gitlab::render(report, out),
     }
 }

@@ -70,7 +70,10 @@ pub static RULES: &[Rule] = &[
     invalid_suppression::RULE,
 ];
 
+/// The rule of this name, written in snake case (`double_lock`, as registered) or kebab case
+/// (`double-lock`, as in ruff and in Cargo's `[lints]`).
 pub fn rule(name: &str) -> Option<&'static Rule> {
+    let name = canonical(name);
     RULES.iter().find(|r| r.name == name)
 }
 
@@ -98,6 +101,43 @@ pub mod by_name {
     }
 }
 
+/// A rule name as registered: kebab case becomes snake case.
+pub fn canonical(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains('-') {
+        std::borrow::Cow::Owned(name.replace('-', "_"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// The registered rule name closest to `name`, if it is close enough to be a typo (for "did
+/// you mean").
+pub fn closest(name: &str) -> Option<&'static str> {
+    closest_of(&canonical(name), RULES.iter().map(|r| r.name))
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to be a typo: at
+/// most 2 edits, or a fifth of the candidate's length.
+pub fn closest_of<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= 2.max(c.len() / 5))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// " (did you mean `x`?)" when a rule is close to `name`, else nothing.
+pub fn did_you_mean(name: &str) -> String {
+    match closest(name) {
+        Some(r) => format!(" (did you mean `{r}`?)"),
+        None => String::new(),
+    }
+}
+
 /// The rule table in Markdown, for the README (generated, never edited by hand).
 pub fn markdown_table() -> String {
     let mut out = String::from("| rule | level | finds | fix |\n|---|---|---|---|\n");
@@ -114,6 +154,41 @@ pub fn markdown_table() -> String {
             r.summary.replace('|', "\\|"),
             fix
         ));
+    }
+    out
+}
+
+/// What `lockscan --explain` prints: the rule's name, level and summary, then its
+/// documentation. The language server's hover shows it too.
+pub fn explanation(r: &Rule) -> String {
+    let fix = match r.fix {
+        FixAvailability::None => "",
+        FixAvailability::Sometimes => "; a fix is sometimes available",
+        FixAvailability::Always => "; a fix is available",
+    };
+    format!(
+        "# {}\n\nDefault level: {}{fix}. Finds {}.\n\n{}\n",
+        r.name,
+        r.level.as_str(),
+        r.summary,
+        r.docs.trim_end()
+    )
+}
+
+/// `docs/rules.md`: the rule table, then every rule's [`explanation`], one section each
+/// (`## rule_name`), which the language server links every finding to (`#rule_name`).
+/// Generated, never edited by hand.
+pub fn docs_page() -> String {
+    let mut out = String::from(
+        "# lockscan's rules\n\n\
+         <!-- generated from the rule registry (src/rules/): `LOCKSCAN_BLESS=1 cargo test --test it readme` rewrites it -->\n\n\
+         Each rule's documentation, as `lockscan --explain RULE` prints it.\n\n",
+    );
+    out.push_str(&markdown_table());
+    for r in RULES {
+        // One level down: a section of the page.
+        out.push_str("\n#");
+        out.push_str(&explanation(r));
     }
     out
 }

@@ -1,8 +1,8 @@
 //! `--write-baseline` and `--baseline`: known findings stay quiet, moved code stays known, new
 //! findings show, and a bad baseline file stops the run with exit code 2.
 
-use crate::support::{lib_crate, lockscan, stderr, stdout};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::support::{lib_crate, lockscan, stderr, stdout, tree};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const TWO: &str = "use std::sync::Mutex;
@@ -132,21 +132,6 @@ fn a_bad_baseline_is_an_error() {
         stderr(&out),
         "error: cannot write baseline `no/such/dir/b.json`: no such file or directory\n"
     );
-}
-
-/// Every entry under `dir` by relative path: `None` for a directory, a file's contents.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| {
-            let e = e.unwrap();
-            let bytes = e
-                .file_type()
-                .is_file()
-                .then(|| std::fs::read(e.path()).unwrap());
-            (e.path().strip_prefix(dir).unwrap().to_path_buf(), bytes)
-        })
-        .collect()
 }
 
 /// Only `--write-baseline` writes, and only the file it names: runs in every format, with a

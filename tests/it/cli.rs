@@ -100,6 +100,64 @@ fn help_and_version_exit_zero() {
     );
 }
 
+/// `lockscan help` is clap's help, and `help SUBCOMMAND` a subcommand's; a directory named
+/// like a subcommand is checked when written as a path (`./server`), and a subcommand takes
+/// none of the checking flags.
+#[test]
+fn subcommands_and_directories_named_like_them() {
+    let dir = krate(&[("lib.rs", CLEAN)]);
+    let out = lockscan(dir.path(), &["help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    assert!(help.contains("Usage: lockscan"), "{help}");
+    for sub in ["server", "graph", "completions", "help"] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+            "`{sub}` missing from:\n{help}"
+        );
+    }
+    let out = lockscan(dir.path(), &["help", "server"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("Usage: lockscan server"),
+        "{}",
+        stdout(&out)
+    );
+    // The server reads no paths and takes no checking flags.
+    for args in [&["server", "src"][..], &["server", "--format", "json"]] {
+        let out = lockscan(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("unexpected argument"), "{args:?}");
+    }
+    // Directories named like the subcommands, each with a finding of its own.
+    for sub in ["server", "graph", "completions", "help"] {
+        let file = dir.path().join(sub).join("lib.rs");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            &file,
+            format!("pub static mut IN_{}: u32 = 0;\n", sub.to_uppercase()),
+        )
+        .unwrap();
+        for path in [format!("./{sub}"), format!("{sub}/")] {
+            let out = lockscan(dir.path(), &["--format", "short", &path]);
+            assert_eq!(out.status.code(), Some(1), "{path}: {}", stderr(&out));
+            assert_eq!(
+                stdout(&out),
+                format!(
+                    "{sub}/lib.rs:1:16: warning[static_mut]: `static mut IN_{}` is shared mutable state with no synchronization\n",
+                    sub.to_uppercase()
+                ),
+                "{path}"
+            );
+        }
+        // After a flag, the name is a path too.
+        let out = lockscan(dir.path(), &["--format", "short", sub]);
+        assert_eq!(out.status.code(), Some(1), "{sub}: {}", stderr(&out));
+        assert!(stdout(&out).starts_with(&format!("{sub}/lib.rs:")), "{sub}");
+    }
+}
+
 #[test]
 fn a_non_utf8_file_is_reported_and_the_run_goes_on() {
     let dir = krate_bytes(&[
@@ -256,7 +314,7 @@ fn explain_prints_the_registry_docs() {
         let out = lockscan(dir.path(), &["--explain", rule.name]);
         assert_eq!(out.status.code(), Some(0));
         let text = stdout(&out);
-        assert_eq!(text, lockscan::cli::explanation(rule));
+        assert_eq!(text, lockscan::rules::explanation(rule));
         assert!(text.starts_with(&format!("# {}\n", rule.name)), "{text}");
         assert!(text.contains(rule.docs.trim_end()), "{text}");
     }

@@ -1,8 +1,7 @@
 //! Configuration as users write it: `lockscan.toml` and Cargo metadata, what each key does,
 //! flags over configuration, and the bad inputs (exit code 2, a message naming key and file).
 
-use crate::support::{assert_quiet, lockscan, package, repo, stderr, stdout};
-use std::process::Output;
+use crate::support::{assert_quiet, lockscan, package, repo, rules, stderr, stdout};
 
 const SLEEPY: &str = "use std::sync::Mutex;
 pub fn wait(m: &Mutex<Vec<u8>>) {
@@ -13,14 +12,6 @@ pub fn wait(m: &Mutex<Vec<u8>>) {
 ";
 
 const STATIC_MUT: &str = "pub static mut COUNT: u32 = 0;\n";
-
-fn rules_of(o: &Output) -> Vec<String> {
-    stdout(o)
-        .lines()
-        .filter_map(|l| l.split_once('[').and_then(|(_, r)| r.split_once(']')))
-        .map(|(r, _)| r.to_string())
-        .collect()
-}
 
 #[test]
 fn rule_levels_change_and_silence_rules() {
@@ -64,7 +55,7 @@ fn flags_override_the_configuration() {
             "warning",
         ],
     );
-    assert_eq!(rules_of(&out), ["guard_across_sleep"]);
+    assert_eq!(rules(&out), ["guard_across_sleep"]);
     assert_eq!(out.status.code(), Some(1));
     let out = lockscan(
         dir.path(),
@@ -96,7 +87,7 @@ fn flags_override_the_configuration() {
     );
     // --no-config reads none.
     let out = lockscan(dir.path(), &["--format", "short", "--no-config"]);
-    assert_eq!(rules_of(&out), ["guard_across_sleep"]);
+    assert_eq!(rules(&out), ["guard_across_sleep"]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -107,7 +98,7 @@ fn fail_on_from_the_configuration() {
         ("lockscan.toml", "fail-on = \"error\"\n"),
     ]);
     let out = lockscan(dir.path(), &["--format", "short"]);
-    assert_eq!(rules_of(&out), ["guard_across_sleep"]);
+    assert_eq!(rules(&out), ["guard_across_sleep"]);
     assert_eq!(out.status.code(), Some(0), "a warning does not fail");
 }
 
@@ -126,14 +117,14 @@ fn the_configuration_of_the_crate_named_applies_wherever_lockscan_runs() {
             elsewhere.path(),
             &["--format", "short", path.to_str().unwrap()],
         );
-        assert_eq!(rules_of(&out), Vec::<String>::new(), "{}", stdout(&out));
+        assert_eq!(rules(&out), Vec::<String>::new(), "{}", stdout(&out));
         assert_eq!(out.status.code(), Some(0));
         // What the configuration silenced is there: the crate was read.
         let out = lockscan(
             elsewhere.path(),
             &["--format", "short", "--no-config", path.to_str().unwrap()],
         );
-        assert_eq!(rules_of(&out), ["guard_across_sleep"], "{}", stdout(&out));
+        assert_eq!(rules(&out), ["guard_across_sleep"], "{}", stdout(&out));
         assert_eq!(out.status.code(), Some(1));
     }
 }
@@ -147,7 +138,7 @@ fn excluded_paths_are_not_read() {
         ("lockscan.toml", "exclude = [\"gen/\"]\n"),
     ]);
     let out = lockscan(dir.path(), &["--format", "short"]);
-    assert_eq!(rules_of(&out), ["guard_across_sleep"], "{}", stdout(&out));
+    assert_eq!(rules(&out), ["guard_across_sleep"], "{}", stdout(&out));
     // Even when named.
     let out = lockscan(dir.path(), &["--format", "short", "src/gen/mod.rs"]);
     assert_quiet(&out);
@@ -225,7 +216,7 @@ impl Pool {
     .unwrap();
     let out = lockscan(dir.path(), &["--format", "short"]);
     assert_eq!(
-        rules_of(&out),
+        rules(&out),
         ["let_underscore_guard", "let_underscore_guard"],
         "{}",
         stdout(&out)
@@ -412,32 +403,32 @@ fn bad_configuration_is_an_error_naming_the_key_and_the_file() {
         (
             "lockscan.toml",
             "colour = true\n",
-            "error: unknown key `colour` in `lockscan.toml`\n",
+            "error: unknown key `colour` in `lockscan.toml:1:1`\n",
         ),
         (
             "lockscan.toml",
             "fail_on = \"error\"\n",
-            "error: unknown key `fail_on` in `lockscan.toml` (did you mean `fail-on`?)\n",
+            "error: unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)\n",
         ),
         (
             "lockscan.toml",
             "[rules]\ndeadlock = \"deny\"\n",
-            "error: unknown rule `deadlock` in `lockscan.toml` (key `rules.deadlock`); `lockscan --list-rules` lists the rules\n",
+            "error: unknown rule `deadlock` in `lockscan.toml:2:1` (key `rules.deadlock`); `lockscan --list-rules` lists the rules\n",
         ),
         (
             "lockscan.toml",
             "[rules]\nstatic_mut = \"off\"\n",
-            "error: invalid value for `rules.static_mut` in `lockscan.toml`: expected `allow`, `warn` or `deny`, found `off`\n",
+            "error: invalid value for `rules.static_mut` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `off`\n",
         ),
         (
             "lockscan.toml",
             "exclude = [1]\n",
-            "error: invalid value for `exclude` in `lockscan.toml`: expected an array of strings, found an integer in it\n",
+            "error: invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found an integer in it\n",
         ),
         (
             "Cargo.toml",
             "\n[package.metadata.lockscan]\nexcludes = []\n",
-            "error: unknown key `package.metadata.lockscan.excludes` in `Cargo.toml`\n",
+            "error: unknown key `package.metadata.lockscan.excludes` in `Cargo.toml:7:1` (did you mean `exclude`?)\n",
         ),
     ];
     for (file, text, expected) in cases {

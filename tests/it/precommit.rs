@@ -11,15 +11,11 @@
 //! settings through `CARGO_PROFILE_RELEASE_*`): on two cores the first run takes about a
 //! minute instead of several, and a later one seconds.
 
-use crate::support::{git, ok, output, root, text};
+use crate::support::{git, ok, output, quick_release_build, root, text, tmp};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PRE_COMMIT_VERSION: &str = "4.7.0";
-
-fn tmp() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
 
 /// pre-commit, in a virtualenv of its own (made once).
 fn pre_commit() -> PathBuf {
@@ -154,24 +150,15 @@ fn pre_commit_blocks_a_deadlock_and_lets_clean_commits_through() {
     write("src/other.rs", "pub fn nothing() {}\n");
 
     let cache = scratch.path().join("pre-commit-home");
-    let build = tmp().join("pre-commit-build");
     let commit = |message: &str, extra: &[&str]| -> Output {
         ok(git(&repo).args(["add", "-A"]));
-        output(
+        // pre-commit still runs `cargo install` as it does for users, as a quick build.
+        output(quick_release_build(
             git(&repo)
                 .args(["commit", "-q", "-m", message])
                 .args(extra)
-                .env("PRE_COMMIT_HOME", &cache)
-                .env("CARGO_TARGET_DIR", &build)
-                .env("CARGO_NET_OFFLINE", "true")
-                // A quick, unoptimized release build; pre-commit still runs `cargo install` as
-                // it does for users, and what the hook finds does not depend on optimization.
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
-                .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false"),
-        )
+                .env("PRE_COMMIT_HOME", &cache),
+        ))
     };
     let commits = || -> usize {
         String::from_utf8(ok(git(&repo).args(["rev-list", "--count", "--all"])).stdout)

@@ -7,7 +7,7 @@
 //! read at all yields no results either, so at least one result must be there, proving that
 //! the rules ran on our file.
 
-use crate::support::{data, krate, lib_crate, lockscan, report, root, stderr};
+use crate::support::{data, krate, lib_crate, lockscan, npm_install, report, root, stderr, tmp};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -33,37 +33,19 @@ fn multitool() -> PathBuf {
     if let Some(p) = &*done {
         return p.clone();
     }
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sarif-multitool-{MULTITOOL_VERSION}"));
+    let dir = tmp().join(format!("sarif-multitool-{MULTITOOL_VERSION}"));
     let (os, exe) = platform();
     let bin = dir
         .join("node_modules/@microsoft")
         .join(format!("sarif-multitool-{os}"))
         .join(exe);
     if !bin.is_file() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-        let out = Command::new(npm)
-            .args([
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(&dir)
-            .arg(format!("@microsoft/sarif-multitool@{MULTITOOL_VERSION}"))
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("this test installs the SARIF Multitool with npm, which could not run: {e}")
-            });
-        assert!(
-            out.status.success() && bin.is_file(),
-            "npm could not install @microsoft/sarif-multitool@{MULTITOOL_VERSION}:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        npm_install(
+            &dir,
+            &[format!("@microsoft/sarif-multitool@{MULTITOOL_VERSION}")],
+            "the SARIF Multitool",
         );
+        assert!(bin.is_file(), "npm installed no {}", bin.display());
     }
     // The package's own install script only marks the binary executable; npm may skip it.
     #[cfg(unix)]

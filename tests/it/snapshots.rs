@@ -2,11 +2,20 @@
 //! shows up as a diff to review (`INSTA_UPDATE=always cargo test --test it snapshots` to
 //! accept).
 
-use crate::support::{lockscan, root};
+use crate::support::{LOCKSCAN, command, finish, root};
+use std::path::Path;
 
 /// lockscan's output on `path` (relative to the repository root) in `format`.
 fn run(path: &str, format: &str) -> String {
-    let out = lockscan(root(), &[path, "--format", format]);
+    run_at(path, format, 100)
+}
+
+/// The output at a terminal width of `columns` (pinned: a test never depends on the terminal
+/// it runs in).
+fn run_at(path: &str, format: &str, columns: usize) -> String {
+    let mut c = command(Path::new(LOCKSCAN), root(), &[path, "--format", format]);
+    c.env("COLUMNS", columns.to_string());
+    let out = finish(c);
     String::from_utf8(out.stdout).expect("output is UTF-8")
 }
 
@@ -25,6 +34,22 @@ fn vote_human() {
 #[test]
 fn vote_json() {
     insta::assert_snapshot!(json("fixtures/src/seeds/vote.rs"));
+}
+
+/// A lock-order cycle across two files, at 80 columns: the other file's places are a `note:`
+/// with its own snippet.
+#[test]
+fn lock_order_across_files_human_80() {
+    insta::assert_snapshot!(run_at(
+        "fixtures/crates/warehouse/src/audit.rs",
+        "human",
+        80
+    ));
+}
+
+#[test]
+fn vote_human_80() {
+    insta::assert_snapshot!(run_at("fixtures/src/seeds/vote.rs", "human", 80));
 }
 
 #[test]

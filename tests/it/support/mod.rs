@@ -1,19 +1,24 @@
 //! What the topics share, written once: running lockscan and the other programs the tests
-//! drive (`run`), throwaway crates (`scratch`), the nesting shapes (`nesting`, shared with
-//! `src/parse.rs` and `examples/depth_probe.rs`), and where the repository's own test data
-//! is. A topic module adds only what is its own.
+//! drive (`run`), throwaway crates (`scratch`), the outside tools the tests install and the
+//! quick release build of the install tests (`tools`), the nesting shapes (`nesting`, shared
+//! with `src/parse.rs` and `examples/depth_probe.rs`), a language-server client (`lsp`,
+//! shared with `examples/server_bench.rs`), and where the repository's own test data is. A
+//! topic module adds only what is its own.
 
+pub mod lsp;
 pub mod nesting;
 mod run;
 mod scratch;
+mod tools;
 
 pub use run::{
-    LOCKSCAN, assert_quiet, collect, command, finish, git, lockscan, ok, output, stderr, stdout,
-    text,
+    GITHUB_STEP, LOCKSCAN, assert_quiet, collect, command, finish, git, lockscan, ok, output,
+    rules, stderr, stdout, text,
 };
 pub use scratch::{
-    DEADLOCK, DEADLOCK_AT, krate, krate_bytes, lib_crate, package, repo, write_crate,
+    DEADLOCK, DEADLOCK_AT, krate, krate_bytes, lib_crate, package, repo, tree, write_crate,
 };
+pub use tools::{npm_install, quick_release_build, system_tool, tmp};
 
 use std::path::{Path, PathBuf};
 

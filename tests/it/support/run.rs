@@ -18,10 +18,20 @@ pub fn lockscan(dir: &Path, args: &[&str]) -> Output {
     finish(command(Path::new(LOCKSCAN), dir, args))
 }
 
+/// The variables of a GitHub Actions step that change what lockscan writes (`--format
+/// github` appends to the step summary and links its places to the commit): a test sets them
+/// itself, never inherits them from the CI running it.
+pub const GITHUB_STEP: [&str; 4] = [
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+];
+
 /// `bin args` in `dir`, in the environment every test runs lockscan in: no colour
-/// (`NO_COLOR`), 100 columns for the human report, no input, both outputs captured, and the
-/// cache in a directory of the tests' own (`target/tmp/it-cache`, shared by every test, as
-/// runs at the same time share one).
+/// (`NO_COLOR`), 100 columns for the human report, not in a GitHub Actions step, no input,
+/// both outputs captured, and the cache in a directory of the tests' own
+/// (`target/tmp/it-cache`, shared by every test, as runs at the same time share one).
 pub fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(bin);
     c.args(args)
@@ -35,6 +45,9 @@ pub fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    for var in GITHUB_STEP {
+        c.env_remove(var);
+    }
     c
 }
 
@@ -124,6 +137,15 @@ pub fn stderr(o: &Output) -> String {
 pub fn assert_quiet(o: &Output) {
     assert_eq!(stdout(o), "", "{}", stderr(o));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+}
+
+/// The rules of the findings, in order, from `--format short` output.
+pub fn rules(o: &Output) -> Vec<String> {
+    stdout(o)
+        .lines()
+        .filter_map(|l| l.split_once('[').and_then(|(_, r)| r.split_once(']')))
+        .map(|(r, _)| r.to_string())
+        .collect()
 }
 
 /// Both outputs, for a failure message.

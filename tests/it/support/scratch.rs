@@ -3,7 +3,8 @@
 //! that no configuration above it applies: lockscan's search for a `lockscan.toml` stops at
 //! the repository root.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// The manifest of the package `demo`.
@@ -81,4 +82,20 @@ pub fn package(files: &[(&str, &str)]) -> TempDir {
     }
     std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
     dir
+}
+
+/// Every entry under `dir` by relative path: `None` for a directory, a file's contents. Two
+/// trees compare equal when nothing in them was written.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (e.path().strip_prefix(dir).unwrap().to_path_buf(), bytes)
+        })
+        .collect()
 }
