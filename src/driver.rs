@@ -275,6 +275,24 @@ pub enum FileEntry {
     Failed(parse::Failure),
 }
 
+impl From<Outcome> for FileEntry {
+    fn from(o: Outcome) -> FileEntry {
+        match o {
+            Outcome::Parsed(f) => FileEntry::Parsed(f),
+            Outcome::Failed(f) => FileEntry::Failed(f),
+        }
+    }
+}
+
+impl From<FileEntry> for Outcome {
+    fn from(e: FileEntry) -> Outcome {
+        match e {
+            FileEntry::Parsed(f) => Outcome::Parsed(f),
+            FileEntry::Failed(f) => Outcome::Failed(f),
+        }
+    }
+}
+
 /// What the cache keeps of a unit: its findings before they are filtered by the files the
 /// user asked about (files as indices into the unit's list), and per file whether it failed
 /// and the hash of the bytes it was parsed from.
@@ -462,10 +480,7 @@ fn file_facts(
     if let (Some(c), Some(k)) = (&cx.cache, key)
         && let Some(entry) = c.get::<FileEntry>(Kind::Facts, k)
     {
-        return match entry {
-            FileEntry::Parsed(f) => Outcome::Parsed(f),
-            FileEntry::Failed(f) => Outcome::Failed(f),
-        };
+        return entry.into();
     }
     let extract = ExtractOptions {
         edition,
@@ -491,15 +506,10 @@ fn file_facts(
         }
     };
     if let (Some(c), Some(k)) = (&cx.cache, key) {
-        let entry = match outcome {
-            Outcome::Parsed(f) => FileEntry::Parsed(f),
-            Outcome::Failed(f) => FileEntry::Failed(f),
-        };
+        // The entry shares the facts (an `Arc`): nothing is copied.
+        let entry = FileEntry::from(outcome);
         c.put(Kind::Facts, k, &entry);
-        return match entry {
-            FileEntry::Parsed(f) => Outcome::Parsed(f),
-            FileEntry::Failed(f) => Outcome::Failed(f),
-        };
+        return entry.into();
     }
     outcome
 }

@@ -230,7 +230,9 @@ impl Cache {
     /// At the end of a run: counts what it wrote, and when the cache may have outgrown its
     /// limit, removes the least recently used entries.
     pub fn finish(&self) {
-        let wrote = self.written.load(Ordering::Relaxed);
+        // Taken, so that a cache kept for many analyses (the language server's) counts each
+        // write once.
+        let wrote = self.written.swap(0, Ordering::Relaxed);
         if wrote == 0 || self.unwritable.load(Ordering::Relaxed) {
             return;
         }

@@ -3,8 +3,17 @@
 //! between analyses by a [`FactsCache`] so that an edit parses only the file that changed.
 //!
 //! Every file a run reads goes through [`Sources::read`]. The command line reads the disk
-//! alone; the language server passes its open documents and its cache. A cache of facts kept
-//! on disk between runs slots in here, as another source consulted before parsing.
+//! alone (through `driver::analyse_unit`, with the on-disk cache and the screen); the language
+//! server passes its open documents and its cache, which may hold the on-disk cache
+//! ([`FactsCache::with_disk`]) as another source consulted before parsing.
+//!
+//! The on-disk cache is keyed by a hash of the exact bytes parsed, so an overlay can never be
+//! taken for the file on disk nor the other way round. Facts of a file on disk are read from it
+//! and written to it; an overlay's are read from it (an editor opens a file whose text is the
+//! saved one, parsed before by `lockscan` or an earlier server) but never written, so that
+//! every keystroke does not leave an entry behind. The server parses whole files (no screen):
+//! the screen's blanks depend on every file of the unit, and facts kept in memory between edits
+//! must not.
 
 use crate::extract::ExtractOptions;
 use crate::parse::{self, Outcome};
@@ -53,6 +62,8 @@ impl Sources<'_> {
 #[derive(Default)]
 pub struct FactsCache {
     entries: Mutex<FxHashMap<PathBuf, Entry>>,
+    /// The on-disk cache, consulted on a miss.
+    disk: Option<crate::cache::Cache>,
 }
 
 struct Entry {
@@ -79,6 +90,49 @@ impl SourceKey {
 }
 
 impl FactsCache {
+    /// A cache in memory that also reads and writes the on-disk cache in `dir` (facts of whole
+    /// files, as `lockscan --no-screen` keeps them).
+    pub fn with_disk(dir: &Path) -> FactsCache {
+        FactsCache {
+            entries: Mutex::default(),
+            disk: Some(crate::cache::Cache::new(dir)),
+        }
+    }
+
+    /// After an analysis: lets the on-disk cache count what was written and remove its oldest
+    /// entries when it has outgrown its limit.
+    pub fn finish(&self) {
+        if let Some(d) = &self.disk {
+            d.finish();
+        }
+    }
+
+    /// Parses `bytes` (those of `path`, or an overlay when `write` is false), with the facts
+    /// taken from the on-disk cache when it has them for these very bytes.
+    fn parse_via_disk(&self, bytes: &[u8], write: bool, opts: &ExtractOptions) -> Outcome {
+        let Some(disk) = &self.disk else {
+            return parse::parse_bytes(bytes, opts);
+        };
+        let key = super::facts_key(
+            parse::content_hash(bytes),
+            opts.edition,
+            &super::lock_methods_key(&opts.api),
+            None,
+        );
+        if let Some(entry) = disk.get::<super::FileEntry>(crate::cache::Kind::Facts, key) {
+            return entry.into();
+        }
+        let outcome = parse::parse_bytes(bytes, opts);
+        if write {
+            disk.put(
+                crate::cache::Kind::Facts,
+                key,
+                &super::FileEntry::from(outcome.clone()),
+            );
+        }
+        outcome
+    }
+
     /// How many files' facts it holds.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -118,7 +172,7 @@ impl FactsCache {
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_bytes(text.as_bytes(), opts);
+        let outcome = self.parse_via_disk(text.as_bytes(), false, opts);
         self.put(path, key, opts, &outcome);
         outcome
     }
@@ -132,7 +186,10 @@ impl FactsCache {
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_path(path, opts);
+        let outcome = match parse::read_path(path) {
+            Ok(bytes) => self.parse_via_disk(&bytes, true, opts),
+            Err(f) => Outcome::Failed(f),
+        };
         // A file that changed while it was read is parsed again next time.
         if SourceKey::of_disk(path).as_ref() == Some(&key) {
             self.put(path, key, opts, &outcome);
