@@ -338,4 +338,102 @@ mod tests {
             Outcome::Failed(_)
         ));
     }
+
+    /// The entries of facts in an on-disk cache.
+    fn disk_facts(dir: &Path) -> usize {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                e.file_type().is_file() && e.path().components().any(|c| c.as_os_str() == "facts")
+            })
+            .count()
+    }
+
+    #[test]
+    fn the_disk_cache_keeps_files_on_disk_and_never_an_overlay() {
+        on_parser_stack(|| {
+            let tree = tempfile::tempdir().unwrap();
+            let store = tempfile::tempdir().unwrap();
+            let path = tree.path().join("lib.rs");
+            let saved = "pub fn f() {}\n";
+            std::fs::write(&path, saved).unwrap();
+            let src = source(&path);
+            let opts = ExtractOptions::default();
+
+            // Unsaved text is parsed and kept in memory, never written to the disk cache.
+            let mut overlays = Overlays::default();
+            overlays.insert(
+                path.clone(),
+                Arc::from("pub fn f() {}\npub fn typed() {}\n"),
+            );
+            let first = FactsCache::with_disk(store.path());
+            let edited = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&first),
+            };
+            assert_eq!(facts(edited.read(&src, &opts)).fns.len(), 2);
+            first.finish();
+            assert_eq!(disk_facts(store.path()), 0);
+
+            // The file on disk is written to it.
+            let disk = Sources {
+                overlays: None,
+                cache: Some(&first),
+            };
+            assert_eq!(facts(disk.read(&src, &opts)).fns.len(), 1);
+            first.finish();
+            assert_eq!(disk_facts(store.path()), 1);
+
+            // A later server (nothing in memory) takes them for an overlay of the saved text
+            // (a read marks the entry used: its time, set two hours back, moves to now); not
+            // for an overlay of other text, which is parsed.
+            let entry = walkdir::WalkDir::new(store.path())
+                .into_iter()
+                .flatten()
+                .find(|e| {
+                    e.file_type().is_file()
+                        && e.path().components().any(|c| c.as_os_str() == "facts")
+                })
+                .unwrap()
+                .into_path();
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+            let set_old = || {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&entry)
+                    .unwrap()
+                    .set_modified(old)
+                    .unwrap()
+            };
+            let used = || std::fs::metadata(&entry).unwrap().modified().unwrap() > old;
+            set_old();
+            let later = FactsCache::with_disk(store.path());
+            overlays.insert(path.clone(), Arc::from(saved));
+            let same = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&later),
+            };
+            assert_eq!(facts(same.read(&src, &opts)).fns.len(), 1);
+            assert!(
+                used(),
+                "the saved text's facts were not read from the disk cache"
+            );
+            set_old();
+            overlays.insert(
+                path.clone(),
+                Arc::from("pub fn g() {}\npub fn h() {}\npub fn i() {}\n"),
+            );
+            let other = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&later),
+            };
+            assert_eq!(facts(other.read(&src, &opts)).fns.len(), 3);
+            assert!(!used(), "other text was taken for the saved file's facts");
+            later.finish();
+            assert_eq!(disk_facts(store.path()), 1);
+            // The file on disk is still what it was: nothing of the overlays reached it.
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
+        });
+    }
 }
