@@ -63,6 +63,10 @@ impl Kind {
         }
     }
 
+    fn index(self) -> usize {
+        self.byte() as usize - 1
+    }
+
     fn byte(self) -> u8 {
         match self {
             Kind::Words => 1,
@@ -123,6 +127,12 @@ pub struct Cache {
     unwritable: AtomicBool,
     written: AtomicU64,
     counter: AtomicU64,
+    /// Per kind: whether its directory may hold entries (it existed when the cache was
+    /// opened, or an entry was written since). A first run reads nothing: on a loaded machine
+    /// every failed open costs a wait.
+    present: [AtomicBool; 3],
+    /// This process's id, in the names of temporary files.
+    pid: u32,
 }
 
 /// Where the cache lives when nothing says otherwise: the platform's cache directory.
@@ -138,12 +148,17 @@ impl Cache {
             .ok()
             .and_then(|v| parse_size(&v))
             .unwrap_or(DEFAULT_LIMIT);
+        let dir = dir.join(format!("v{LAYOUT}"));
+        let present = [Kind::Words, Kind::Facts, Kind::Unit]
+            .map(|k| AtomicBool::new(dir.join(k.dir()).is_dir()));
         Cache {
-            dir: dir.join(format!("v{LAYOUT}")),
+            dir,
             limit,
             unwritable: AtomicBool::new(false),
             written: AtomicU64::new(0),
             counter: AtomicU64::new(0),
+            present,
+            pid: std::process::id(),
         }
     }
 
@@ -159,6 +174,9 @@ impl Cache {
 
     /// The entry of this kind and key, if there is a good one.
     pub fn get<T: DeserializeOwned>(&self, kind: Kind, key: Key) -> Option<T> {
+        if !self.present[kind.index()].load(Ordering::Relaxed) {
+            return None;
+        }
         let path = self.path(kind, key);
         let bytes = read_entry(&path)?;
         let value = decode(kind, key, &bytes)?;
@@ -177,6 +195,7 @@ impl Cache {
         };
         match self.write(&self.path(kind, key), &bytes) {
             Ok(()) => {
+                self.present[kind.index()].store(true, Ordering::Relaxed);
                 self.written
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             }
@@ -201,7 +220,7 @@ impl Cache {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let tmp = tmp_dir.join(format!("{}-{n}-{nanos}.tmp", std::process::id()));
+        let tmp = tmp_dir.join(format!("{}-{n}-{nanos}.tmp", self.pid));
         let mut file = match std::fs::File::create(&tmp) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
