@@ -145,6 +145,13 @@ pub struct Cli {
     #[arg(long)]
     pub diff: bool,
 
+    #[command(flatten)]
+    pub cache: CacheArgs,
+
+    /// Parse every function body, even those that hold nothing a rule could use
+    #[arg(long)]
+    pub no_screen: bool,
+
     /// Print the extracted facts of each file instead of checking (for lockscan developers)
     #[arg(long, hide = true)]
     pub dump_facts: bool,
@@ -176,11 +183,27 @@ pub struct InputArgs {
     pub no_ignore: bool,
 }
 
+/// Where the cache is.
+#[derive(clap::Args, Debug, Default)]
+pub struct CacheArgs {
+    /// Keep what each run learns in DIR, to do none of it again [default: `LOCKSCAN_CACHE_DIR`,
+    /// or the platform's cache directory]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Read and write no cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// Run as a language server on stdin and stdout, for editors: checks the open files as
     /// they are typed, unsaved text included
-    Server,
+    Server {
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
     /// Print the lock-order graph of the crate or workspace: a node per lock, an edge per
     /// "holding A, takes B", cycles highlighted
     Graph(GraphArgs),
@@ -274,7 +297,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>, bin_name: &str) -> i3
         }
     };
     let result = match cli.command {
-        Some(Command::Server) => Ok(crate::server::run()),
+        Some(Command::Server { cache }) => Ok(crate::server::run(cache_dir(&cache))),
         Some(Command::Graph(args)) => graph(&args),
         Some(Command::Completions { shell }) => completions(shell),
         None => run(cli, levels),
@@ -702,7 +725,25 @@ fn options(
         Some(path) if cli.write_baseline.is_none() => Some(baseline::read(path)?),
         _ => None,
     };
+    opts.cache = cache_dir(&cli.cache);
+    opts.screen = !cli.no_screen;
     Ok((opts, fail_on))
+}
+
+/// Where the cache is: `--cache-dir`, `LOCKSCAN_CACHE_DIR`, or the platform's cache directory;
+/// none with `--no-cache`.
+fn cache_dir(args: &CacheArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    args.cache_dir
+        .clone()
+        .or_else(|| {
+            std::env::var_os("LOCKSCAN_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(crate::cache::default_dir)
 }
 
 /// `lockscan graph`: the lock-order graph of each unit the paths lie in.

@@ -2,7 +2,9 @@
 
 use crate::span::Loc;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Note,
     Warning,
@@ -29,13 +31,15 @@ impl Severity {
 }
 
 /// Another place involved in a finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub loc: Loc,
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Applicability {
     /// Cannot change what the program does.
     Safe,
@@ -55,13 +59,13 @@ impl Applicability {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     pub loc: Loc,
     pub replacement: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     pub applicability: Applicability,
     /// What the fix does, as an instruction: "bind the guard to `_guard`".
@@ -69,9 +73,15 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A rule's name, as the registry has it. (An alias, so that serde does not take the field
+/// for text borrowed from what it reads.)
+pub type RuleName = &'static str;
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    /// The rule's name as the registry has it (stored by name, read back from the registry).
+    #[serde(with = "crate::rules::by_name")]
+    pub rule: RuleName,
     pub severity: Severity,
     /// The problem, in rustc's style: lowercase, no final period, code in backticks.
     pub message: String,

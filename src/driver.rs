@@ -16,6 +16,7 @@ pub use sources::{FactsCache, Overlays};
 pub use unit::{UnitAnalysis, UnitReport, analyse_unit_of};
 
 use crate::baseline::Baseline;
+use crate::cache::{Cache, Key as CacheKey, KeyBuilder, Kind};
 use crate::diag::{Diagnostic, Severity};
 use crate::extract::ExtractOptions;
 use crate::facts::{FileFacts, ItemExtent};
@@ -26,6 +27,7 @@ use crate::known::Api;
 use crate::parse::{self, Outcome};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::rules;
+use crate::screen;
 use crate::span::{FileId, Loc};
 use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
@@ -53,6 +55,10 @@ pub struct Options {
     pub baseline: Option<Baseline>,
     /// Counts files as they are read, for whoever shows progress.
     pub progress: Option<Arc<Progress>>,
+    /// Where the cache is (`None`: no cache).
+    pub cache: Option<PathBuf>,
+    /// Leave out the bodies nothing a rule could use is in (`crate::screen`).
+    pub screen: bool,
 }
 
 /// How far a run is: files to read (known once they are found) and files read.
@@ -173,15 +179,19 @@ fn unit_name(project: &Project, unit: u32) -> String {
 pub fn run(opts: &Options) -> Result<Report, RunError> {
     let start_time = Instant::now();
     let (project, pool, api) = start(opts)?;
+    let cx = RunCx::new(opts, api);
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
     // while it is analysed.
     let per_unit: Vec<UnitResult> = pool.install(|| {
         (0..project.units.len() as u32)
             .into_par_iter()
-            .map(|unit| analyse_unit(&project, unit, opts, &api))
+            .map(|unit| analyse_unit(&project, unit, opts, &cx))
             .collect()
     });
+    if let Some(c) = &cx.cache {
+        c.finish();
+    }
     let mut diagnostics = vec![];
     let mut parse_errors = 0;
     let mut hashes = vec![None; project.files.len()];
@@ -228,11 +238,375 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
 /// hash of each parsed file.
 type UnitResult = (Vec<Diagnostic>, usize, Vec<(FileId, u64)>);
 
-/// Parses one unit's files, builds its index, runs the rules, applies suppressions and levels,
-/// gives each finding its fingerprint, and keeps what touches the files the user asked about.
-fn analyse_unit(project: &Project, unit: u32, opts: &Options, api: &Arc<Api>) -> UnitResult {
-    let outcomes = parse_unit(project, unit, opts, api, Sources::default(), &|| false);
-    analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+/// What every unit of a run shares: the API tables, the screen's vocabulary, the cache and
+/// the parts of the configuration that go into cache keys.
+struct RunCx {
+    api: Arc<Api>,
+    vocab: screen::Vocabulary,
+    cache: Option<Cache>,
+    /// The configured lock methods, which change the facts.
+    lock_methods: Vec<u8>,
+    /// What the findings depend on besides the files: levels, the API tables, the screen.
+    config: Vec<u8>,
+}
+
+impl RunCx {
+    fn new(opts: &Options, api: Arc<Api>) -> RunCx {
+        RunCx {
+            api,
+            vocab: screen::Vocabulary::new(&opts.api),
+            cache: opts.cache.as_deref().map(Cache::new),
+            lock_methods: lock_methods_key(&opts.api),
+            config: format!("{:?}\n{:?}\n{}", opts.levels, opts.api, opts.screen).into_bytes(),
+        }
+    }
+}
+
+/// A file of a unit on its way to facts.
+struct Loaded {
+    id: FileId,
+    /// Its bytes, or why there are none.
+    bytes: Result<Vec<u8>, parse::Failure>,
+    /// [`parse::content_hash`] of the bytes.
+    content: u128,
+}
+
+/// What the cache keeps of a file: its facts, or why it has none.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum FileEntry {
+    Parsed(Arc<FileFacts>),
+    Failed(parse::Failure),
+}
+
+impl From<Outcome> for FileEntry {
+    fn from(o: Outcome) -> FileEntry {
+        match o {
+            Outcome::Parsed(f) => FileEntry::Parsed(f),
+            Outcome::Failed(f) => FileEntry::Failed(f),
+        }
+    }
+}
+
+impl From<FileEntry> for Outcome {
+    fn from(e: FileEntry) -> Outcome {
+        match e {
+            FileEntry::Parsed(f) => Outcome::Parsed(f),
+            FileEntry::Failed(f) => Outcome::Failed(f),
+        }
+    }
+}
+
+/// What the cache keeps of a unit: its findings before they are filtered by the files the
+/// user asked about (files as indices into the unit's list), and per file whether it failed
+/// and the hash of the bytes it was parsed from.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct UnitEntry {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Vec<(bool, Option<u64>)>,
+}
+
+/// Reads one unit's files, and makes its findings: from the cache when the unit has not
+/// changed; else each file's facts from the cache or parsed (with the screen's blanks), then
+/// the index, the rules, suppressions, levels and fingerprints. Keeps what touches the files
+/// the user asked about.
+fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> UnitResult {
+    let files = &project.units[unit as usize].files;
+    let loaded: Vec<Loaded> = files
+        .par_iter()
+        .map(|&id| {
+            let src = &project.files[id.0 as usize];
+            let bytes = match &src.unreadable {
+                Some(why) => Err(parse::unreadable_directory(why)),
+                None => parse::read_path(&src.path),
+            };
+            let content = bytes.as_ref().map_or(0, |b| parse::content_hash(b));
+            Loaded { id, bytes, content }
+        })
+        .collect();
+    let unit_key = cx
+        .cache
+        .as_ref()
+        .map(|_| unit_key(project, unit, &loaded, cx));
+    if let (Some(c), Some(k)) = (&cx.cache, unit_key)
+        && let Some(entry) = c.get::<UnitEntry>(Kind::Unit, k)
+        && let Some(entry) = entry_from_cache(project, unit, entry)
+    {
+        if let Some(p) = &opts.progress {
+            p.done.fetch_add(files.len(), Ordering::Relaxed);
+        }
+        return unit_result(project, unit, entry);
+    }
+
+    // The screen's words for every file (from the cache by its bytes), then its decision.
+    let words: Vec<Option<screen::FileWords>> =
+        loaded.par_iter().map(|l| file_words(l, cx)).collect();
+    let blanks: Vec<Vec<u32>> = if opts.screen {
+        let refs: Vec<Option<&screen::FileWords>> = words.iter().map(Option::as_ref).collect();
+        screen::decide(&refs, &unit_modules(project, unit), &cx.vocab)
+    } else {
+        vec![vec![]; loaded.len()]
+    };
+    let outcomes: Vec<(FileId, Outcome)> = loaded
+        .into_par_iter()
+        .zip(words)
+        .zip(blanks)
+        .map(|((l, w), blank)| {
+            let src = &project.files[l.id.0 as usize];
+            let edition = src
+                .package
+                .map(|p| project.packages[p as usize].edition)
+                .unwrap_or_default();
+            let id = l.id;
+            let outcome = file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx);
+            if let Some(p) = &opts.progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            (id, outcome)
+        })
+        .collect();
+    let entry = analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default());
+    if let (Some(c), Some(k)) = (&cx.cache, unit_key)
+        && let Some(stored) = unit_entry_for_cache(project, unit, &entry)
+    {
+        c.put(Kind::Unit, k, &stored);
+    }
+    unit_result(project, unit, entry)
+}
+
+/// The key of a unit's findings: every file's path and bytes (or why it has none), the
+/// unit's packages, and the configuration.
+fn unit_key(project: &Project, unit: u32, loaded: &[Loaded], cx: &RunCx) -> CacheKey {
+    let u = &project.units[unit as usize];
+    let mut k = KeyBuilder::new(Kind::Unit);
+    k.part(&cx.config);
+    k.part(u.root.as_os_str().as_encoded_bytes());
+    for &p in &u.packages {
+        let pkg = &project.packages[p as usize];
+        k.part(pkg.name.as_bytes());
+        k.part(pkg.dir.as_os_str().as_encoded_bytes());
+        k.part(format!("{:?}", pkg.edition).as_bytes());
+        for t in &pkg.targets {
+            k.part(format!("{:?} {}", t.kind, t.name).as_bytes());
+            k.part(t.root.as_os_str().as_encoded_bytes());
+        }
+    }
+    for l in loaded {
+        let src = &project.files[l.id.0 as usize];
+        k.part(src.path.as_os_str().as_encoded_bytes());
+        k.part(format!("{:?}", src.package).as_bytes());
+        match &l.bytes {
+            Ok(_) => k.u128(l.content),
+            Err(f) => k.part(f.reason.as_bytes()),
+        };
+    }
+    k.finish()
+}
+
+/// A file's words for the screen: from the cache by its bytes, or read from its tokens.
+/// `None` when its text cannot be read (not UTF-8, too deep): it is parsed, and fails, whole.
+fn file_words(l: &Loaded, cx: &RunCx) -> Option<screen::FileWords> {
+    let bytes = l.bytes.as_ref().ok()?;
+    let key = cx.cache.as_ref().map(|_| {
+        let mut k = KeyBuilder::new(Kind::Words);
+        k.u128(l.content);
+        k.finish()
+    });
+    if let (Some(c), Some(k)) = (&cx.cache, key)
+        && let Some(w) = c.get::<Option<screen::FileWords>>(Kind::Words, k)
+    {
+        return w;
+    }
+    let words = parse::decode(bytes).ok().and_then(|text| {
+        let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
+        parse::check_depth(&text, &tokens).ok()?;
+        Some(screen::scan(&text, &tokens))
+    });
+    if let (Some(c), Some(k)) = (&cx.cache, key) {
+        c.put(Kind::Words, k, &words);
+    }
+    words
+}
+
+/// The configured lock methods, sorted, as they go into the key of facts: the only part of
+/// the configuration that extraction reads.
+fn lock_methods_key(api: &Api) -> Vec<u8> {
+    let mut lock_methods: Vec<&str> = api
+        .configured_lock_methods()
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    lock_methods.sort_unstable();
+    lock_methods.join("\n").into_bytes()
+}
+
+/// The key of a file's facts: its bytes ([`parse::content_hash`]), its edition, the
+/// configured lock methods ([`lock_methods_key`]) and which bodies the screen blanked (`None`:
+/// the whole file was parsed).
+fn facts_key(
+    content: u128,
+    edition: crate::extract::Edition,
+    lock_methods: &[u8],
+    blank: Option<&[u32]>,
+) -> CacheKey {
+    let mut k = KeyBuilder::new(Kind::Facts);
+    k.u128(content)
+        .part(format!("{edition:?}").as_bytes())
+        .part(lock_methods);
+    match blank {
+        Some(blank) => k.part(&screen::digest(blank).to_le_bytes()),
+        None => k.part(b"whole"),
+    };
+    k.finish()
+}
+
+/// A file's facts: from the cache, or parsed with the screen's blanks.
+fn file_facts(
+    l: Loaded,
+    words: Option<&screen::FileWords>,
+    blank: &[u32],
+    edition: crate::extract::Edition,
+    screened: bool,
+    cx: &RunCx,
+) -> Outcome {
+    let bytes = match l.bytes {
+        Ok(b) => b,
+        Err(f) => return Outcome::Failed(f),
+    };
+    let key = cx.cache.as_ref().map(|_| {
+        facts_key(
+            l.content,
+            edition,
+            &cx.lock_methods,
+            screened.then_some(blank),
+        )
+    });
+    if let (Some(c), Some(k)) = (&cx.cache, key)
+        && let Some(entry) = c.get::<FileEntry>(Kind::Facts, k)
+    {
+        return entry.into();
+    }
+    let extract = ExtractOptions {
+        edition,
+        api: cx.api.clone(),
+    };
+    let outcome = match parse::decode(&bytes) {
+        Err(f) => Outcome::Failed(f),
+        Ok(text) => {
+            let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
+            match parse::check_depth(&text, &tokens) {
+                Err(f) => Outcome::Failed(f),
+                Ok(()) => {
+                    drop(tokens);
+                    let blanked = words.and_then(|w| screen::blank(&text, w, blank));
+                    parse::parse_text(
+                        &text,
+                        blanked.as_deref(),
+                        parse::source_hash(&bytes),
+                        &extract,
+                    )
+                }
+            }
+        }
+    };
+    if let (Some(c), Some(k)) = (&cx.cache, key) {
+        // The entry shares the facts (an `Arc`): nothing is copied.
+        let entry = FileEntry::from(outcome);
+        c.put(Kind::Facts, k, &entry);
+        return entry.into();
+    }
+    outcome
+}
+
+/// The other names the unit's modules may be reached by, for the screen: its files' and
+/// directories' names (a file no `mod` declares is placed where it lies) and its crates'.
+fn unit_modules(project: &Project, unit: u32) -> Vec<screen::Word> {
+    let u = &project.units[unit as usize];
+    let mut out: Vec<screen::Word> = vec![];
+    let mut add = |s: &str| {
+        let s = s.strip_suffix(".rs").unwrap_or(s).replace('-', "_");
+        out.push(screen::word(s.as_bytes()));
+    };
+    for &id in &u.files {
+        let path = &project.files[id.0 as usize].path;
+        for c in path.strip_prefix(&u.root).unwrap_or(path).components() {
+            add(&c.as_os_str().to_string_lossy());
+        }
+    }
+    for &p in &u.packages {
+        let pkg = &project.packages[p as usize];
+        add(&pkg.name);
+        for t in &pkg.targets {
+            add(&t.name);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A unit's findings, as the cache keeps them: files as indices into the unit's list.
+fn unit_entry_for_cache(project: &Project, unit: u32, e: &UnitEntry) -> Option<UnitEntry> {
+    let files = &project.units[unit as usize].files;
+    let index: FxHashMap<FileId, u32> = files
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (f, i as u32))
+        .collect();
+    let mut diagnostics = e.diagnostics.clone();
+    for d in &mut diagnostics {
+        map_files(d, |f| index.get(&f).map(|&i| FileId(i)))?;
+    }
+    Some(UnitEntry {
+        diagnostics,
+        files: e.files.clone(),
+    })
+}
+
+/// A unit's entry read from the cache, with this run's files again. `None` when it does not
+/// fit the unit.
+fn entry_from_cache(project: &Project, unit: u32, mut e: UnitEntry) -> Option<UnitEntry> {
+    let files = &project.units[unit as usize].files;
+    if e.files.len() != files.len() {
+        return None;
+    }
+    for d in &mut e.diagnostics {
+        map_files(d, |f| files.get(f.0 as usize).copied())?;
+    }
+    Some(e)
+}
+
+/// What a unit's entry means for this run: the findings that touch the requested files, the
+/// number of requested files that failed, and the hashes of those parsed.
+fn unit_result(project: &Project, unit: u32, mut e: UnitEntry) -> UnitResult {
+    let files = &project.units[unit as usize].files;
+    let requested = |f: FileId| project.files[f.0 as usize].requested;
+    let mut failed = 0;
+    let mut hashes = vec![];
+    for (&id, &(fail, hash)) in files.iter().zip(&e.files) {
+        if fail && requested(id) {
+            failed += 1;
+        }
+        if let Some(h) = hash {
+            hashes.push((id, h));
+        }
+    }
+    e.diagnostics
+        .retain(|d| d.locs().any(|l| requested(l.file)));
+    (e.diagnostics, failed, hashes)
+}
+
+/// Changes every file a diagnostic names; `None` when `f` has no file for one of them.
+fn map_files(d: &mut Diagnostic, f: impl Fn(FileId) -> Option<FileId>) -> Option<()> {
+    d.primary.file = f(d.primary.file)?;
+    for l in &mut d.labels {
+        l.loc.file = f(l.loc.file)?;
+    }
+    if let Some(fix) = &mut d.fix {
+        for e in &mut fix.edits {
+            e.loc.file = f(e.loc.file)?;
+        }
+    }
+    Some(())
 }
 
 /// Reads and parses a unit's files, in parallel, from `sources`. Files not yet read when
@@ -275,10 +649,10 @@ fn analyse_outcomes(
     opts: &Options,
     outcomes: Vec<(FileId, Outcome)>,
     mut texts: FxHashMap<FileId, String>,
-) -> UnitResult {
+) -> UnitEntry {
     let mut parsed: Vec<(FileId, Arc<FileFacts>)> = vec![];
     let mut diags = vec![];
-    let mut failed = 0;
+    let mut failed: rustc_hash::FxHashSet<FileId> = Default::default();
     // What the pipeline needs after the rules: each file's outline and suppressions.
     let mut outlines: FxHashMap<FileId, Vec<ItemExtent>> = FxHashMap::default();
     let mut suppressions: Vec<FileSuppressions> = vec![];
@@ -305,14 +679,13 @@ fn analyse_outcomes(
                 parsed.push((id, facts));
             }
             Outcome::Failed(f) => {
-                if project.files[id.0 as usize].requested {
-                    failed += 1;
-                }
+                failed.insert(id);
                 diags.push(failure_diagnostic(id, f));
             }
         }
     }
-    let hashes = parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
+    let hashes: FxHashMap<FileId, u64> =
+        parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
     let index = Index::build(project, unit, parsed);
     let model = Model::new(&index, &opts.api);
     diags.extend(rules::run(&model));
@@ -369,9 +742,15 @@ fn analyse_outcomes(
         d.fingerprint = fingerprint::fingerprint(key, *n);
         *n += 1;
     }
-    let requested = |f: FileId| project.files[f.0 as usize].requested;
-    diags.retain(|d| d.locs().any(|l| requested(l.file)));
-    (diags, failed, hashes)
+    let files = project.units[unit as usize]
+        .files
+        .iter()
+        .map(|id| (failed.contains(id), hashes.get(id).copied()))
+        .collect();
+    UnitEntry {
+        diagnostics: diags,
+        files,
+    }
 }
 
 fn failure_diagnostic(id: FileId, f: parse::Failure) -> Diagnostic {
@@ -409,7 +788,7 @@ pub fn analyse_source(bytes: &[u8], edition: crate::extract::Edition) -> Vec<Dia
     let outcome = parse::parse_bytes(bytes, &extract);
     let texts = FxHashMap::from_iter([(id, fingerprint_text(bytes))]);
     let opts = Options::default();
-    let (mut diags, _, _) = analyse_outcomes(&project, 0, &opts, vec![(id, outcome)], texts);
+    let mut diags = analyse_outcomes(&project, 0, &opts, vec![(id, outcome)], texts).diagnostics;
     sort(&project, &mut diags);
     diags
 }

@@ -136,6 +136,11 @@ predefined! {
     THREAD_LOCAL = "thread_local",
 }
 
+/// The predefined strings, in order.
+pub fn predefined() -> &'static [&'static str] {
+    PREDEFINED
+}
+
 const SHARDS: usize = 16;
 
 #[derive(Default)]
@@ -211,6 +216,30 @@ impl std::fmt::Display for Sym {
     }
 }
 
+/// A symbol is written as its string, so that what is stored means the same to a later run
+/// (whose numbers differ).
+impl serde::Serialize for Sym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sym {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Sym, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Sym;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a symbol's string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sym, E> {
+                Ok(Sym::new(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Joins symbols with `::`, for messages.
 pub fn join_path(segs: &[Sym]) -> String {
     let mut out = String::new();
@@ -235,6 +264,15 @@ mod tests {
         assert_eq!(Sym::new("a_name_nobody_predefined"), a);
         assert_eq!(a.as_str(), "a_name_nobody_predefined");
         assert_ne!(a, Sym::new("another_name"));
+    }
+
+    #[test]
+    fn a_symbol_is_stored_as_its_string() {
+        let s = Sym::new("a_name_stored_and_read_back");
+        let json = serde_json::to_string(&[s, sym::LOCK]).unwrap();
+        assert_eq!(json, r#"["a_name_stored_and_read_back","lock"]"#);
+        let back: Vec<Sym> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, vec![s, sym::LOCK]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the pipeline and the invariants.
 
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -21,6 +22,7 @@ pub mod progress;
 pub mod project;
 pub mod render;
 pub mod rules;
+pub mod screen;
 pub mod server;
 pub mod span;
 pub mod suppress;

@@ -7,7 +7,7 @@
 use crate::edition2015;
 use crate::extract::{self, Edition, ExtractOptions};
 use crate::facts::FileFacts;
-use crate::lex::{Kind, Lexer};
+use crate::lex::{Kind, Lexer, Token};
 use crate::span::{Pos, Span};
 use std::path::Path;
 
@@ -19,13 +19,43 @@ pub const STACK_SIZE: usize = 256 << 20;
 pub const MAX_DEPTH: u32 = 20_000;
 
 /// Why a file has no facts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// What went wrong, in rustc's style.
     pub reason: String,
     pub span: Span,
-    /// What the user can do about it.
-    pub help: &'static str,
+    /// What the user can do about it: one of [`HELPS`].
+    #[serde(with = "help_by_text")]
+    pub help: Help,
+}
+
+/// A help text of [`HELPS`]. (An alias, so that serde does not take the field for text
+/// borrowed from what it reads.)
+pub type Help = &'static str;
+
+/// A [`Failure`]'s help stored by its text and read back as one of [`HELPS`].
+mod help_by_text {
+    pub fn serialize<S: serde::Serializer>(h: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(h)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = &'static str;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a help")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<&'static str, E> {
+                super::HELPS
+                    .iter()
+                    .copied()
+                    .find(|h| *h == v)
+                    .ok_or_else(|| E::custom("no such help"))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 #[derive(Clone)]
@@ -47,13 +77,27 @@ const HELP_ENCODING: &str =
     "nothing in this file was checked; save it as UTF-8, or exclude it if it is not Rust source";
 const HELP_DEPTH: &str =
     "nothing in this file was checked; generated code this deep is best excluded";
+const HELP_LARGE: &str =
+    "nothing in this file was checked; generated code this large is best excluded";
+const HELP_DIRECTORY: &str =
+    "no file in this directory was checked; make it readable, or exclude it";
+
+/// The helps a [`Failure`] can carry, so that one read back from the cache is one of them.
+pub const HELPS: &[&str] = &[
+    HELP_SYNTAX,
+    HELP_READ,
+    HELP_ENCODING,
+    HELP_DEPTH,
+    HELP_LARGE,
+    HELP_DIRECTORY,
+];
 
 /// A directory that discovery could not read: its files, if any, were not checked.
 pub fn unreadable_directory(reason: &str) -> Failure {
     Failure {
         reason: format!("cannot read this directory: {reason}"),
         span: at(1, 1),
-        help: "no file in this directory was checked; make it readable, or exclude it",
+        help: HELP_DIRECTORY,
     }
 }
 
@@ -63,18 +107,23 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
 /// Reads, checks, parses and extracts one file.
 pub fn parse_path(path: &Path, opts: &ExtractOptions) -> Outcome {
-    let bytes = match read_limited(path) {
-        Ok(Some(b)) => b,
-        Ok(None) => return Outcome::Failed(too_large()),
-        Err(e) => {
-            return Outcome::Failed(Failure {
-                reason: format!("cannot read this file: {}", io_reason(&e)),
-                span: at(1, 1),
-                help: HELP_READ,
-            });
-        }
-    };
-    parse_bytes(&bytes, opts)
+    match read_path(path) {
+        Ok(bytes) => parse_bytes(&bytes, opts),
+        Err(f) => Outcome::Failed(f),
+    }
+}
+
+/// A file's bytes, or why they cannot be read.
+pub fn read_path(path: &Path) -> Result<Vec<u8>, Failure> {
+    match read_limited(path) {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(too_large()),
+        Err(e) => Err(Failure {
+            reason: format!("cannot read this file: {}", io_reason(&e)),
+            span: at(1, 1),
+            help: HELP_READ,
+        }),
+    }
 }
 
 /// Why a file of more than [`MAX_FILE_SIZE`] bytes is not parsed.
@@ -85,7 +134,7 @@ pub fn too_large() -> Failure {
             MAX_FILE_SIZE >> 20
         ),
         span: at(1, 1),
-        help: "nothing in this file was checked; generated code this large is best excluded",
+        help: HELP_LARGE,
     }
 }
 
@@ -133,27 +182,44 @@ pub fn strip_bom(text: &str) -> &str {
 /// Recurses as deeply as the file nests, up to [`MAX_DEPTH`]: run it on a thread with a
 /// [`STACK_SIZE`] stack.
 pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
-    let bytes = file_bytes.strip_prefix(BOM).unwrap_or(file_bytes);
-    let text = match std::str::from_utf8(bytes) {
+    let text = match decode(file_bytes) {
         Ok(t) => t,
+        Err(f) => return Outcome::Failed(f),
+    };
+    let tokens: Vec<Token> = Lexer::new(text.as_bytes()).collect();
+    if let Err(f) = check_depth(&text, &tokens) {
+        return Outcome::Failed(f);
+    }
+    parse_text(&text, None, source_hash(file_bytes), opts)
+}
+
+/// A file's bytes as text to parse: after its byte-order mark, checked to be UTF-8, a `#!`
+/// line made blank.
+pub fn decode(file_bytes: &[u8]) -> Result<String, Failure> {
+    let bytes = file_bytes.strip_prefix(BOM).unwrap_or(file_bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(prepare(t).into_owned()),
         Err(e) => {
             let good = &bytes[..e.valid_up_to()];
             let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
             let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let col = String::from_utf8_lossy(&good[line_start..]).chars().count() as u32 + 1;
-            return Outcome::Failed(Failure {
+            Err(Failure {
                 reason: format!(
                     "this file is not valid UTF-8 (invalid byte at line {line}, column {col})"
                 ),
                 span: at(line, col),
                 help: HELP_ENCODING,
-            });
+            })
         }
-    };
-    let prepared = prepare(text);
-    let depth = nesting_depth(prepared.as_bytes(), MAX_DEPTH);
+    }
+}
+
+/// The nesting pre-check on text already lexed (`lex.rs`, comments included).
+pub fn check_depth(text: &str, tokens: &[Token]) -> Result<(), Failure> {
+    let depth = nesting_depth_tokens(text.as_bytes(), tokens, MAX_DEPTH);
     if depth.depth > MAX_DEPTH {
-        return Outcome::Failed(Failure {
+        return Err(Failure {
             reason: format!(
                 "this file nests too deeply to analyse: more than {MAX_DEPTH} levels at line {}, which would overflow the parser's stack",
                 depth.line
@@ -162,29 +228,52 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
             help: HELP_DEPTH,
         });
     }
-    let outcome = match parse_file(&prepared, opts.edition) {
+    Ok(())
+}
+
+/// Parses and extracts `text` (checked by [`check_depth`]). `blanked` is the same text with
+/// the screen's regions made white space (`crate::screen::blank`): `syn` reads that, and
+/// extraction reads `text` wherever it takes text (they agree byte for byte outside the
+/// regions). When the blanked text does not parse, `text` is parsed instead, so that a syntax
+/// error is the one `syn` finds in the file.
+pub fn parse_text(
+    text: &str,
+    blanked: Option<&str>,
+    source_hash: u64,
+    opts: &ExtractOptions,
+) -> Outcome {
+    let mut outcome = parse_one(blanked.unwrap_or(text), text, source_hash, opts);
+    if blanked.is_some() && matches!(outcome, Outcome::Failed(_)) {
+        outcome = parse_one(text, text, source_hash, opts);
+    }
+    outcome
+}
+
+fn parse_one(parsed: &str, text: &str, source_hash: u64, opts: &ExtractOptions) -> Outcome {
+    let outcome = match parse_file(parsed, opts.edition) {
         Ok(file) => {
-            let mut facts = extract::extract(&file, &prepared, opts);
+            let mut facts = extract::extract(&file, text, opts);
             // The whole file, as the fix engine reads it again.
-            facts.source_hash = source_hash(file_bytes);
+            facts.source_hash = source_hash;
             drop(file);
             Outcome::Parsed(std::sync::Arc::new(facts))
         }
-        Err(e) => Outcome::Failed(syntax_failure(&prepared, &e, opts.edition)),
+        Err(e) => Outcome::Failed(syntax_failure(parsed, &e, opts.edition)),
     };
     // Every span of this file is dead now.
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome
 }
 
-/// FNV-1a over the bytes: cheap, stable across runs, and enough to notice a file that changed.
+/// A hash of a file's bytes (xxh3): stable across runs, and enough to notice a file that
+/// changed. The low half of [`content_hash`].
 pub fn source_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    content_hash(bytes) as u64
+}
+
+/// The 128-bit hash of a file's bytes the cache keys it by.
+pub fn content_hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 /// Does `text` still parse as a Rust file of this edition (as lockscan reads it)? The reason
@@ -484,9 +573,9 @@ fn is_keyword(w: &[u8]) -> bool {
 /// pre-check lets through under a second.
 const COPYING_WEIGHT: u32 = 20;
 
-/// The first byte of the next token that is not a comment.
-fn next_code_byte(lx: &Lexer, src: &[u8]) -> Option<u8> {
-    lx.clone()
+/// The first byte of the first of `rest` that is not a comment.
+fn next_code_byte(rest: &[Token], src: &[u8]) -> Option<u8> {
+    rest.iter()
         .find(|t| !matches!(t.kind, Kind::LineComment { .. } | Kind::BlockComment))
         .map(|t| src[t.start])
 }
@@ -502,6 +591,12 @@ fn next_code_byte(lx: &Lexer, src: &[u8]) -> Option<u8> {
 ///
 /// Stops at the first point deeper than `limit`, so that a pathological file costs little.
 pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
+    let tokens: Vec<Token> = Lexer::new(src).collect();
+    nesting_depth_tokens(src, &tokens, limit)
+}
+
+/// [`nesting_depth`] over tokens already lexed (`lex.rs`, comments included).
+pub fn nesting_depth_tokens(src: &[u8], tokens: &[Token], limit: u32) -> Depth {
     let mut e = Estimator {
         levels: vec![],
         saved: 0,
@@ -512,8 +607,9 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
     // Just after a `}`: a word there starts a new statement or item, unless it is `else` or
     // `as` (which continue the expression the block ends).
     let mut after_brace = false;
-    let mut lx = Lexer::new(src);
-    while let Some(t) = lx.next() {
+    let mut i = 0;
+    while let Some(&t) = tokens.get(i) {
+        i += 1;
         if e.best > limit {
             break;
         }
@@ -536,7 +632,7 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
                     e.end_statement();
                 }
                 if !word.starts_with(b"r#") && is_keyword(word) {
-                    let next = next_code_byte(&lx, src);
+                    let next = next_code_byte(&tokens[i..], src);
                     let copies = match word {
                         b"box" | b"become" => true,
                         b"dyn" => next == Some(b'*'),
@@ -563,11 +659,11 @@ pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
                     (b'=', Some(b'>')) => {
                         e.end_statement();
                         // The operator's second byte is the next token.
-                        lx.next();
+                        i += 1;
                     }
                     (b'-', Some(b'>')) | (b'<', Some(b'=')) | (b'|', Some(b'|')) => {
                         e.step(at);
-                        lx.next();
+                        i += 1;
                     }
                     (b'<', _) => e.open(Open::Angle, at),
                     (b'>', _) if !e.close_soft(Open::Angle, at) => e.step(at),

@@ -76,8 +76,9 @@ impl Reanalysis {
                 .iter()
                 .map(|(f, t)| (*f, fingerprint_text(t.as_bytes())))
                 .collect();
-            let (mut diags, _, _) =
-                analyse_outcomes(&self.project, unit, &self.opts, outcomes, fingerprints);
+            let mut diags =
+                analyse_outcomes(&self.project, unit, &self.opts, outcomes, fingerprints)
+                    .diagnostics;
             sort(&self.project, &mut diags);
             diags
         })

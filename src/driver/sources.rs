@@ -3,8 +3,17 @@
 //! between analyses by a [`FactsCache`] so that an edit parses only the file that changed.
 //!
 //! Every file a run reads goes through [`Sources::read`]. The command line reads the disk
-//! alone; the language server passes its open documents and its cache. A cache of facts kept
-//! on disk between runs slots in here, as another source consulted before parsing.
+//! alone (through `driver::analyse_unit`, with the on-disk cache and the screen); the language
+//! server passes its open documents and its cache, which may hold the on-disk cache
+//! ([`FactsCache::with_disk`]) as another source consulted before parsing.
+//!
+//! The on-disk cache is keyed by a hash of the exact bytes parsed, so an overlay can never be
+//! taken for the file on disk nor the other way round. Facts of a file on disk are read from it
+//! and written to it; an overlay's are read from it (an editor opens a file whose text is the
+//! saved one, parsed before by `lockscan` or an earlier server) but never written, so that
+//! every keystroke does not leave an entry behind. The server parses whole files (no screen):
+//! the screen's blanks depend on every file of the unit, and facts kept in memory between edits
+//! must not.
 
 use crate::extract::ExtractOptions;
 use crate::parse::{self, Outcome};
@@ -53,6 +62,8 @@ impl Sources<'_> {
 #[derive(Default)]
 pub struct FactsCache {
     entries: Mutex<FxHashMap<PathBuf, Entry>>,
+    /// The on-disk cache, consulted on a miss.
+    disk: Option<crate::cache::Cache>,
 }
 
 struct Entry {
@@ -79,6 +90,49 @@ impl SourceKey {
 }
 
 impl FactsCache {
+    /// A cache in memory that also reads and writes the on-disk cache in `dir` (facts of whole
+    /// files, as `lockscan --no-screen` keeps them).
+    pub fn with_disk(dir: &Path) -> FactsCache {
+        FactsCache {
+            entries: Mutex::default(),
+            disk: Some(crate::cache::Cache::new(dir)),
+        }
+    }
+
+    /// After an analysis: lets the on-disk cache count what was written and remove its oldest
+    /// entries when it has outgrown its limit.
+    pub fn finish(&self) {
+        if let Some(d) = &self.disk {
+            d.finish();
+        }
+    }
+
+    /// Parses `bytes` (those of `path`, or an overlay when `write` is false), with the facts
+    /// taken from the on-disk cache when it has them for these very bytes.
+    fn parse_via_disk(&self, bytes: &[u8], write: bool, opts: &ExtractOptions) -> Outcome {
+        let Some(disk) = &self.disk else {
+            return parse::parse_bytes(bytes, opts);
+        };
+        let key = super::facts_key(
+            parse::content_hash(bytes),
+            opts.edition,
+            &super::lock_methods_key(&opts.api),
+            None,
+        );
+        if let Some(entry) = disk.get::<super::FileEntry>(crate::cache::Kind::Facts, key) {
+            return entry.into();
+        }
+        let outcome = parse::parse_bytes(bytes, opts);
+        if write {
+            disk.put(
+                crate::cache::Kind::Facts,
+                key,
+                &super::FileEntry::from(outcome.clone()),
+            );
+        }
+        outcome
+    }
+
     /// How many files' facts it holds.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -118,7 +172,7 @@ impl FactsCache {
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_bytes(text.as_bytes(), opts);
+        let outcome = self.parse_via_disk(text.as_bytes(), false, opts);
         self.put(path, key, opts, &outcome);
         outcome
     }
@@ -132,7 +186,10 @@ impl FactsCache {
         if let Some(hit) = self.get(path, &key, opts) {
             return hit;
         }
-        let outcome = parse::parse_path(path, opts);
+        let outcome = match parse::read_path(path) {
+            Ok(bytes) => self.parse_via_disk(&bytes, true, opts),
+            Err(f) => Outcome::Failed(f),
+        };
         // A file that changed while it was read is parsed again next time.
         if SourceKey::of_disk(path).as_ref() == Some(&key) {
             self.put(path, key, opts, &outcome);
@@ -280,5 +337,103 @@ mod tests {
             Sources::default().read(&unreadable, &ExtractOptions::default()),
             Outcome::Failed(_)
         ));
+    }
+
+    /// The entries of facts in an on-disk cache.
+    fn disk_facts(dir: &Path) -> usize {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                e.file_type().is_file() && e.path().components().any(|c| c.as_os_str() == "facts")
+            })
+            .count()
+    }
+
+    #[test]
+    fn the_disk_cache_keeps_files_on_disk_and_never_an_overlay() {
+        on_parser_stack(|| {
+            let tree = tempfile::tempdir().unwrap();
+            let store = tempfile::tempdir().unwrap();
+            let path = tree.path().join("lib.rs");
+            let saved = "pub fn f() {}\n";
+            std::fs::write(&path, saved).unwrap();
+            let src = source(&path);
+            let opts = ExtractOptions::default();
+
+            // Unsaved text is parsed and kept in memory, never written to the disk cache.
+            let mut overlays = Overlays::default();
+            overlays.insert(
+                path.clone(),
+                Arc::from("pub fn f() {}\npub fn typed() {}\n"),
+            );
+            let first = FactsCache::with_disk(store.path());
+            let edited = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&first),
+            };
+            assert_eq!(facts(edited.read(&src, &opts)).fns.len(), 2);
+            first.finish();
+            assert_eq!(disk_facts(store.path()), 0);
+
+            // The file on disk is written to it.
+            let disk = Sources {
+                overlays: None,
+                cache: Some(&first),
+            };
+            assert_eq!(facts(disk.read(&src, &opts)).fns.len(), 1);
+            first.finish();
+            assert_eq!(disk_facts(store.path()), 1);
+
+            // A later server (nothing in memory) takes them for an overlay of the saved text
+            // (a read marks the entry used: its time, set two hours back, moves to now); not
+            // for an overlay of other text, which is parsed.
+            let entry = walkdir::WalkDir::new(store.path())
+                .into_iter()
+                .flatten()
+                .find(|e| {
+                    e.file_type().is_file()
+                        && e.path().components().any(|c| c.as_os_str() == "facts")
+                })
+                .unwrap()
+                .into_path();
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+            let set_old = || {
+                std::fs::File::options()
+                    .append(true)
+                    .open(&entry)
+                    .unwrap()
+                    .set_modified(old)
+                    .unwrap()
+            };
+            let used = || std::fs::metadata(&entry).unwrap().modified().unwrap() > old;
+            set_old();
+            let later = FactsCache::with_disk(store.path());
+            overlays.insert(path.clone(), Arc::from(saved));
+            let same = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&later),
+            };
+            assert_eq!(facts(same.read(&src, &opts)).fns.len(), 1);
+            assert!(
+                used(),
+                "the saved text's facts were not read from the disk cache"
+            );
+            set_old();
+            overlays.insert(
+                path.clone(),
+                Arc::from("pub fn g() {}\npub fn h() {}\npub fn i() {}\n"),
+            );
+            let other = Sources {
+                overlays: Some(&overlays),
+                cache: Some(&later),
+            };
+            assert_eq!(facts(other.read(&src, &opts)).fns.len(), 3);
+            assert!(!used(), "other text was taken for the saved file's facts");
+            later.finish();
+            assert_eq!(disk_facts(store.path()), 1);
+            // The file on disk is still what it was: nothing of the overlays reached it.
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
+        });
     }
 }

@@ -94,7 +94,7 @@ pub fn analyse_unit_of(
             Some((f, fingerprint_text(text.as_bytes())))
         })
         .collect();
-    let (mut diagnostics, _, _) = analyse_outcomes(&project, unit, opts, outcomes, texts);
+    let mut diagnostics = analyse_outcomes(&project, unit, opts, outcomes, texts).diagnostics;
     sort(&project, &mut diagnostics);
     Ok(UnitAnalysis::Done(UnitReport {
         project,

@@ -17,7 +17,18 @@ use spans::{between, sp};
 use types::{ctor_type, path_syms, type_fact, type_path};
 
 /// The Rust edition a file is compiled with: it changes how long some temporaries live.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Edition {
     E2015,
     E2018,

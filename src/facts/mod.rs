@@ -11,6 +11,7 @@
 
 use crate::intern::Sym;
 use crate::span::{Pos, Span};
+use serde::{Deserialize, Serialize};
 
 pub type ModIdx = u32;
 pub type FnIdx = u32;
@@ -20,7 +21,7 @@ pub type CallIdx = u32;
 pub type LocalIdx = u32;
 
 /// Everything lockscan keeps of one parsed file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
     /// `modules[0]` is the file itself; inline `mod x { .. }` blocks follow.
     pub modules: Vec<ModuleFacts>,
@@ -43,7 +44,7 @@ pub struct FileFacts {
     pub source_hash: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ModuleFacts {
     pub parent: Option<ModIdx>,
     pub name: Sym,
@@ -57,7 +58,7 @@ pub struct ModuleFacts {
     pub is_test: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ModDecl {
     pub name: Sym,
     /// The `#[path = "…"]` attribute, if any.
@@ -66,7 +67,7 @@ pub struct ModDecl {
 }
 
 /// One name a `use` brings into scope: `use a::b::{c as d}` is `d` → `a::b::c`.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UseFacts {
     /// The bound name; [`crate::intern::sym::UNDERSCORE`] for `as _`.
     pub alias: Sym,
@@ -75,7 +76,7 @@ pub struct UseFacts {
 }
 
 /// A type as written.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TypeFact {
     Path(TypePath),
     /// `&T` or `&mut T`.
@@ -91,12 +92,12 @@ pub enum TypeFact {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypePath {
     pub segs: Vec<TypeSeg>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypeSeg {
     pub name: Sym,
     /// Generic type arguments, including associated type bindings (`Target = T`).
@@ -129,7 +130,7 @@ impl TypeFact {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StructFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -143,7 +144,7 @@ pub struct StructFacts {
     pub derives: Vec<Sym>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FieldFacts {
     pub name: Sym,
     pub ty: TypeFact,
@@ -152,7 +153,7 @@ pub struct FieldFacts {
     pub ty_span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TypeAliasFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -160,14 +161,14 @@ pub struct TypeAliasFacts {
     pub ty: TypeFact,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StaticOrigin {
     Item,
     LazyStatic,
     ThreadLocal,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StaticFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -191,7 +192,7 @@ pub struct StaticFacts {
     pub thread_local_attr: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ImplFacts {
     pub module: ModIdx,
     pub self_ty: TypeFact,
@@ -201,7 +202,7 @@ pub struct ImplFacts {
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TraitFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -210,7 +211,7 @@ pub struct TraitFacts {
     pub methods: Vec<Sym>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FnOwner {
     Free,
     Impl(u32),
@@ -224,7 +225,7 @@ pub enum FnOwner {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Receiver {
     Value,
     Ref,
@@ -243,7 +244,7 @@ impl Receiver {
 }
 
 /// How a test function runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TestKind {
     /// `#[test]`, `#[bench]`: on one thread of its own.
     Plain,
@@ -253,7 +254,7 @@ pub enum TestKind {
     MultiThread,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FnFacts {
     pub module: ModIdx,
     pub name: Sym,
@@ -273,7 +274,7 @@ pub struct FnFacts {
     pub body: Option<Body>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ParamFacts {
     pub name: Option<Sym>,
     pub ty: TypeFact,
@@ -283,7 +284,7 @@ pub struct ParamFacts {
 }
 
 /// What extraction learned from one function body.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Body {
     pub events: Vec<Event>,
     pub holders: Vec<Holder>,
@@ -336,7 +337,7 @@ pub struct Body {
 
 /// A closure stored in field `field` of a struct literal of type `owner` (through
 /// `Box::new`, `Arc::new` or `Some`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredClosure {
     /// The literal's type as written (`Spool`, `Self`).
     pub owner: TypeFact,
@@ -352,7 +353,7 @@ pub struct StoredClosure {
 /// of a raw pointer called on it (`self.hits.set(..)`, `self.free.borrow()`,
 /// `self.pixels.add(i)`), or a read or write through `*` of it or of a pointer made from it
 /// (`*self.pixels.add(i) = v`, `*self.value.get()`, `&mut *self.ptr`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldUse {
     /// The field as written (`self.slots.free`), through the methods that only make a pointer
     /// of it (`add`, `get`, `cast`, …).
@@ -365,7 +366,7 @@ pub struct FieldUse {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldUseKind {
     /// `field.name(..)`: one of `known::cells`' access methods.
     Method(Sym),
@@ -375,7 +376,7 @@ pub enum FieldUseKind {
     DerefWrite,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapturedEnd {
     pub fn_: FnIdx,
     pub local: LocalIdx,
@@ -383,19 +384,19 @@ pub struct CapturedEnd {
 }
 
 /// A half-open range of event indices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub start: u32,
     pub end: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     /// A lock method is called; the holder is alive from the next event on.
     Acquire(HolderIdx),
@@ -404,7 +405,7 @@ pub enum EventKind {
     Await,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HolderKind {
     /// `place.method()` where `method` is a lock method.
     Lock { place: PlaceIdx, method: Sym },
@@ -416,7 +417,7 @@ pub enum HolderKind {
 }
 
 /// How the code keeps a candidate guard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Held {
     /// A temporary: alive to the end of its statement.
     Temporary,
@@ -428,7 +429,7 @@ pub enum Held {
     Discarded,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ScrutineeKind {
     Match,
     IfLet,
@@ -436,7 +437,7 @@ pub enum ScrutineeKind {
     For,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Holder {
     pub kind: HolderKind,
     /// From the receiver to the end of the call (`self.m.lock()`).
@@ -472,7 +473,7 @@ pub struct Holder {
 }
 
 /// The form of a statement that drops a guard at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Discard {
     /// `let _ = m.lock();`, with the span of the `_`.
     Let(Span),
@@ -483,7 +484,7 @@ pub enum Discard {
 }
 
 /// A mention of a local binding while it owns a lock guard.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct GuardUse {
     pub holder: HolderIdx,
     pub local: LocalIdx,
@@ -493,7 +494,7 @@ pub struct GuardUse {
 }
 
 /// An assignment to a guard's value, or to a field of it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GuardWrite {
     pub holder: HolderIdx,
     /// The field of the guarded value that changes (`g.count += 1` → `count`, `g.items[i] = x`
@@ -506,14 +507,14 @@ pub struct GuardWrite {
 }
 
 /// A field of a guard's value, named: `g.shutdown`, `m.lock().unwrap().completed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardField {
     pub holder: HolderIdx,
     pub field: Sym,
 }
 
 /// Where an expression stands: what a rewrite of it must keep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExprPos {
     /// An expression statement ending in `;`.
     Stmt,
@@ -524,7 +525,7 @@ pub enum ExprPos {
 }
 
 /// Arithmetic and bitwise operators, as in `a + b` and `a += b`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArithOp {
     Add,
     Sub,
@@ -539,7 +540,7 @@ pub enum ArithOp {
 }
 
 /// A read or write of a value through `*` (a guard's value) or of a static.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ValueAccess {
     pub holder: HolderIdx,
     pub access: Access,
@@ -552,7 +553,7 @@ pub struct ValueAccess {
     pub pos: ExprPos,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BranchKind {
     If,
     IfLet,
@@ -562,7 +563,7 @@ pub enum BranchKind {
 }
 
 /// A construct that tests a condition and runs code depending on it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Branch {
     pub kind: BranchKind,
     pub span: Span,
@@ -623,13 +624,13 @@ impl Body {
 }
 
 /// The arguments of one call, by shape.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallArgs {
     pub call: CallIdx,
     pub args: Vec<ArgFact>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArgFact {
     pub span: Span,
     pub shape: ArgShape,
@@ -637,7 +638,7 @@ pub struct ArgFact {
     pub locals: Vec<LocalIdx>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ArgShape {
     /// A path as written: `Ordering::SeqCst`, `true`, `n`.
     Path(Box<[Sym]>),
@@ -657,7 +658,7 @@ pub enum ArgShape {
 }
 
 /// An operand of a binary argument.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ArgOperand {
     pub span: Span,
     /// The operand is exactly this call.
@@ -667,14 +668,14 @@ pub struct ArgOperand {
 }
 
 /// A place as written: `self.inner.state`, `other.balance`, `COUNTER`, `m` …
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub base: Base,
     pub proj: Vec<Proj>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Base {
     SelfValue,
     Param(u16),
@@ -692,7 +693,7 @@ pub enum Base {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Proj {
     Field(Sym),
     /// `[i]`: the index as written when it is a plain name or literal.
@@ -701,7 +702,7 @@ pub enum Proj {
     Method(Sym),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LocalFacts {
     pub name: Sym,
     pub span: Span,
@@ -731,7 +732,7 @@ pub struct LocalFacts {
     pub fresh: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CallFact {
     pub callee: Callee,
     pub receiver: Option<Operand>,
@@ -750,7 +751,7 @@ pub struct CallFact {
     pub moved: Vec<(u8, HolderIdx)>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Callee {
     /// `f(..)`, `Type::f(..)`, `crate::m::f(..)`, as written.
     Path(Box<[Sym]>),
@@ -766,7 +767,7 @@ pub enum Callee {
     Unknown,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Operand {
     Place(PlaceIdx),
     Guard(HolderIdx),
@@ -774,14 +775,14 @@ pub enum Operand {
     Other,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Ordering {
     pub span: Span,
     /// Bases mentioned by the comparison's operands (or the sort's receiver).
     pub bases: Vec<Base>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuardOpKind {
     /// `drop(g)` / `mem::drop(g)`.
     Drop,
@@ -789,7 +790,7 @@ pub enum GuardOpKind {
     Forget,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GuardOp {
     pub kind: GuardOpKind,
     pub holder: HolderIdx,
@@ -801,7 +802,7 @@ pub struct GuardOp {
     pub callee_span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Access {
     Read,
     /// `X = v`
@@ -817,7 +818,7 @@ pub enum Access {
 }
 
 /// A use of a path that looks like a static.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct StaticRef {
     pub module: ModIdx,
     pub fn_: Option<FnIdx>,
@@ -843,7 +844,7 @@ pub struct StaticRef {
 }
 
 /// `X = X op v`: a read-modify-write written as an assignment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfOp {
     pub op: ArithOp,
     /// `v`, the other operand.
@@ -853,7 +854,7 @@ pub struct SelfOp {
 }
 
 /// The read that follows a write (see [`StaticRef::then_read`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThenRead {
     /// The read's last segment, as in [`StaticRef::span`].
     pub read: Span,
@@ -862,7 +863,7 @@ pub struct ThenRead {
 }
 
 /// An `unsafe { .. }` block: what a fix needs to take it away once it holds nothing unsafe.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UnsafeBlock {
     /// From `unsafe` to the closing brace.
     pub span: Span,
@@ -876,7 +877,7 @@ pub struct UnsafeBlock {
 /// of one name, made of literals, locals, paths that look like statics, operators (no `*`),
 /// assignments, casts, `if`/`else`, plain blocks and `return`: no call, method call, field,
 /// index, macro, closure or item. Only the statics in it can need `unsafe`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnsafeContent {
     /// How many paths that look like statics it mentions.
     pub statics: u32,
@@ -890,7 +891,7 @@ pub struct UnsafeContent {
 }
 
 /// What an `unsafe` block's tail is, as far as taking the block away goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TailShape {
     /// A path (`X`, `config::X`): its rewrite is a method call, which fits anywhere.
     Path,
@@ -900,7 +901,7 @@ pub enum TailShape {
 }
 
 /// Where a block expression stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BlockPos {
     /// A statement that is not its block's tail, with the `;` after it if there is one.
     Stmt { semi: Option<Span> },

@@ -4,8 +4,9 @@
 
 use crate::intern::Sym;
 use crate::span::Span;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ItemKind {
     Fn,
     Impl,
@@ -23,7 +24,7 @@ pub enum ItemKind {
 
 /// One item, with its whole extent: from its first outer attribute (doc comments included) to
 /// its closing brace or semicolon.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ItemExtent {
     pub kind: ItemKind,
     /// The item's name; for an `impl`, the type (`Counter`, or `Display for Counter`).
@@ -34,7 +35,7 @@ pub struct ItemExtent {
 }
 
 /// A `// lockscan: allow(rule, …) -- reason` comment, as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuppressionFact {
     /// The whole comment, from `//` to the end of the line.
     pub span: Span,

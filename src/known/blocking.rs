@@ -14,34 +14,71 @@ pub enum Sleep {
     Timer,
 }
 
+/// `[.., "thread", NAME]`: std's sleeps (and those of crates that mirror `std::thread`).
+pub const THREAD_SLEEPS: &[&str] = &["sleep", "sleep_ms", "park_timeout", "sleep_until"];
+/// `["tokio", .., "time", NAME]`.
+pub const TOKIO_SLEEPS: &[&str] = &["sleep", "sleep_until"];
+/// `["async_std", "task", NAME]`.
+pub const ASYNC_STD_SLEEPS: &[&str] = &["sleep"];
+/// Timer types whose constructors sleep when awaited (`futures_timer::Delay::new`,
+/// `smol::Timer::after`): a call to one names the type.
+pub const TIMER_TYPES: &[&str] = &["Delay", "Timer"];
+
 /// Functions that put the thread (or task) to sleep.
 pub fn sleep_kind(path: &[Sym]) -> Option<Sleep> {
     let p = super::segments(path);
     Some(match p.as_slice() {
-        [
-            ..,
-            "thread",
-            "sleep" | "sleep_ms" | "park_timeout" | "sleep_until",
-        ] => Sleep::Thread,
-        ["tokio", .., "time", "sleep" | "sleep_until"] => Sleep::Timer,
-        ["async_std", "task", "sleep"] => Sleep::Timer,
+        [.., "thread", last] if THREAD_SLEEPS.contains(last) => Sleep::Thread,
+        ["tokio", .., "time", last] if TOKIO_SLEEPS.contains(last) => Sleep::Timer,
+        ["async_std", "task", last] if ASYNC_STD_SLEEPS.contains(last) => Sleep::Timer,
         ["futures_timer", "Delay", "new"] => Sleep::Timer,
         ["smol" | "async_io", "Timer", "after" | "at"] => Sleep::Timer,
         _ => return None,
     })
 }
 
+/// The names of the sleeping functions: a call to one is written with its name.
+pub fn sleep_fn_names() -> impl Iterator<Item = &'static str> {
+    [THREAD_SLEEPS, TOKIO_SLEEPS, ASYNC_STD_SLEEPS]
+        .into_iter()
+        .flatten()
+        .copied()
+}
+
+/// `std::fs::NAME`: file-system calls.
+pub const FS_FNS: &[&str] = &[
+    "read",
+    "read_to_string",
+    "write",
+    "copy",
+    "create_dir_all",
+    "create_dir",
+    "remove_file",
+    "remove_dir",
+    "remove_dir_all",
+    "rename",
+    "read_dir",
+    "metadata",
+    "canonicalize",
+    "hard_link",
+    "read_link",
+    "set_permissions",
+];
+
+/// Besides [`FS_FNS`], the names of the functions [`is_blocking_fn`] knows: a call to one is
+/// written with its name.
+pub const BLOCKING_FN_NAMES: &[&str] = &["park", "copy", "block_on"];
+
+/// The types and modules a call to the other functions [`is_blocking_fn`] knows is written
+/// with, whatever its imports: `File::open`, `TcpStream::connect`, `reqwest::blocking::get`,
+/// `ureq::get`.
+pub const BLOCKING_QUALIFIERS: &[&str] = &["File", "TcpStream", "blocking", "ureq"];
+
 /// Free functions (canonical paths) that block the calling thread on I/O or another thread.
 pub fn is_blocking_fn(path: &[Sym]) -> Option<&'static str> {
     let p = super::segments(path);
     Some(match p.as_slice() {
-        [
-            "std",
-            "fs",
-            "read" | "read_to_string" | "write" | "copy" | "create_dir_all" | "create_dir"
-            | "remove_file" | "remove_dir" | "remove_dir_all" | "rename" | "read_dir" | "metadata"
-            | "canonicalize" | "hard_link" | "read_link" | "set_permissions",
-        ] => "file-system call",
+        ["std", "fs", name] if FS_FNS.contains(name) => "file-system call",
         ["std", "fs", "File", "open" | "create" | "create_new"] => "file-system call",
         ["std", "net", "TcpStream", "connect" | "connect_timeout"] => "network connect",
         ["std", "thread", "park"] => "thread park",
@@ -76,22 +113,33 @@ pub fn returned_type(path: &[Sym]) -> Option<&'static [&'static str]> {
     }
 }
 
+/// The names of the functions [`is_blocking_fn`] knows.
+pub fn blocking_fn_names() -> impl Iterator<Item = &'static str> {
+    FS_FNS.iter().chain(BLOCKING_FN_NAMES).copied()
+}
+
+/// Method names that block whatever the receiver (only names with no common non-blocking
+/// meaning), when not awaited: (name, number of arguments, what it blocks on).
+pub const BLOCKING_METHODS: &[(&str, usize, &str)] = &[
+    ("join", 0, "`join`"),
+    ("recv", 0, "channel `recv`"),
+    ("recv_timeout", 1, "channel `recv_timeout`"),
+    ("recv_deadline", 1, "channel `recv_deadline`"),
+    ("block_on", 1, "`block_on`"),
+    ("wait", 0, "`wait`"),
+    ("read_line", 1, "blocking read"),
+    ("accept", 0, "`accept`"),
+    ("blocking_recv", 0, "channel `blocking_recv`"),
+    ("blocking_send", 1, "channel `blocking_send`"),
+];
+
 /// What a zero- or few-argument method name means as a blocking call, regardless of receiver
 /// (only names with no common non-blocking meaning), when the call is not awaited.
 pub fn blocking_method(name: &str, argc: usize) -> Option<&'static str> {
-    Some(match (name, argc) {
-        ("join", 0) => "`join`",
-        ("recv", 0) => "channel `recv`",
-        ("recv_timeout", 1) => "channel `recv_timeout`",
-        ("recv_deadline", 1) => "channel `recv_deadline`",
-        ("block_on", 1) => "`block_on`",
-        ("wait", 0) => "`wait`",
-        ("read_line", 1) => "blocking read",
-        ("accept", 0) => "`accept`",
-        ("blocking_recv", 0) => "channel `blocking_recv`",
-        ("blocking_send", 1) => "channel `blocking_send`",
-        _ => return None,
-    })
+    BLOCKING_METHODS
+        .iter()
+        .find(|(n, a, _)| *n == name && *a == argc)
+        .map(|(_, _, what)| *what)
 }
 
 /// Methods that block when the receiver is a known I/O type (`File`, `TcpStream`, `Child`,
@@ -118,32 +166,34 @@ pub fn io_receiver(ty_name: &str) -> bool {
     )
 }
 
+/// The methods of I/O types that block ([`io_receiver`]).
+pub const IO_METHODS: &[&str] = &[
+    "read",
+    "read_to_end",
+    "read_to_string",
+    "read_exact",
+    "read_line",
+    "write",
+    "write_all",
+    "flush",
+    "sync_all",
+    "sync_data",
+    "output",
+    "status",
+    "wait",
+    "wait_with_output",
+    "accept",
+    "recv",
+    "recv_from",
+    "send",
+    "send_to",
+    "connect",
+    "incoming",
+    "lines",
+];
+
 pub fn io_method(name: &str) -> bool {
-    matches!(
-        name,
-        "read"
-            | "read_to_end"
-            | "read_to_string"
-            | "read_exact"
-            | "read_line"
-            | "write"
-            | "write_all"
-            | "flush"
-            | "sync_all"
-            | "sync_data"
-            | "output"
-            | "status"
-            | "wait"
-            | "wait_with_output"
-            | "accept"
-            | "recv"
-            | "recv_from"
-            | "send"
-            | "send_to"
-            | "connect"
-            | "incoming"
-            | "lines"
-    )
+    IO_METHODS.contains(&name)
 }
 
 /// How a configured blocking call is described in messages ("blocks on …", "a blocking call
@@ -189,5 +239,61 @@ pub fn io_what(method: &str) -> &'static str {
         "accept" | "connect" | "incoming" => "network call",
         "recv" | "recv_from" | "send" | "send_to" => "socket I/O",
         _ => "blocking I/O",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> Vec<Sym> {
+        p.split("::").map(Sym::new).collect()
+    }
+
+    /// Every path the predicates accept is written with one of the screen's words: the
+    /// function's name, or a type or module a call to it names.
+    #[test]
+    fn every_sleeping_or_blocking_path_has_a_screen_word() {
+        let sleeps = [
+            "std::thread::sleep",
+            "std::thread::sleep_ms",
+            "std::thread::park_timeout",
+            "std::thread::sleep_until",
+            "tokio::time::sleep",
+            "tokio::time::sleep_until",
+            "async_std::task::sleep",
+            "futures_timer::Delay::new",
+            "smol::Timer::after",
+            "async_io::Timer::at",
+        ];
+        let words: Vec<&str> = sleep_fn_names()
+            .chain(TIMER_TYPES.iter().copied())
+            .collect();
+        for p in sleeps {
+            assert!(sleep_kind(&path(p)).is_some(), "{p} sleeps");
+            assert!(p.split("::").any(|s| words.contains(&s)), "{p}");
+        }
+        let blocking = [
+            "std::fs::read",
+            "std::fs::set_permissions",
+            "std::fs::File::open",
+            "std::net::TcpStream::connect",
+            "std::thread::park",
+            "std::io::copy",
+            "reqwest::blocking::get",
+            "ureq::get",
+            "futures::executor::block_on",
+            "pollster::block_on",
+        ];
+        let words: Vec<&str> = blocking_fn_names()
+            .chain(BLOCKING_QUALIFIERS.iter().copied())
+            .collect();
+        for p in blocking {
+            assert!(is_blocking_fn(&path(p)).is_some(), "{p} blocks");
+            assert!(p.split("::").any(|s| words.contains(&s)), "{p}");
+        }
+        for f in FS_FNS {
+            assert!(is_blocking_fn(&path(&format!("std::fs::{f}"))).is_some());
+        }
     }
 }

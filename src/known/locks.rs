@@ -114,12 +114,7 @@ pub fn lock_type(path: &[Sym]) -> Option<LockType> {
     let path = super::segments(path);
     let (&krate, &name) = (path.first()?, path.last()?);
     let lib = lib_of_crate(krate)?;
-    let kind = match name {
-        "Mutex" | "FairMutex" | "SpinMutex" | "TicketMutex" => LockKind::Mutex,
-        "RwLock" | "ShardedLock" => LockKind::RwLock,
-        "ReentrantMutex" | "ReentrantLock" => LockKind::Reentrant,
-        _ => return None,
-    };
+    let kind = lock_kind_of_name(name)?;
     // `std::sync::Mutex`, not some `std::…::Mutex` of another meaning.
     if lib == LockLib::Std && !path.contains(&"sync") && krate != "antidote" {
         return None;
@@ -137,6 +132,24 @@ pub fn is_guard_type_name(name: &str) -> bool {
     name.ends_with("Guard") && (name.contains("Mutex") || name.contains("Lock"))
 }
 
+/// The names of the lock types, by kind (the last segment of a canonical path).
+pub const MUTEX_NAMES: &[&str] = &["Mutex", "FairMutex", "SpinMutex", "TicketMutex"];
+pub const RWLOCK_NAMES: &[&str] = &["RwLock", "ShardedLock"];
+pub const REENTRANT_NAMES: &[&str] = &["ReentrantMutex", "ReentrantLock"];
+
+/// The kind of lock a type name (the last segment of its path) names, if any.
+pub fn lock_kind_of_name(name: &str) -> Option<LockKind> {
+    if MUTEX_NAMES.contains(&name) {
+        Some(LockKind::Mutex)
+    } else if RWLOCK_NAMES.contains(&name) {
+        Some(LockKind::RwLock)
+    } else if REENTRANT_NAMES.contains(&name) {
+        Some(LockKind::Reentrant)
+    } else {
+        None
+    }
+}
+
 /// A guard type: `MutexGuard<T>`, `RwLockReadGuard<T>`, `OwnedMutexGuard<T>`, …
 pub fn is_guard_type(path: &[Sym]) -> bool {
     let Some(name) = path.last().map(|s| s.as_str()) else {
@@ -147,8 +160,12 @@ pub fn is_guard_type(path: &[Sym]) -> bool {
             .iter()
             .find(|s| !s.as_str().is_empty())
             .is_some_and(|k| lib_of_crate(k.as_str()).is_some());
-    known_crate
-        && name.ends_with("Guard")
+    known_crate && is_guard_name(name)
+}
+
+/// The last segment of a guard type's path: `MutexGuard`, `RwLockWriteGuard`, `ArcMutexGuard`.
+pub fn is_guard_name(name: &str) -> bool {
+    name.ends_with("Guard")
         && (name.contains("Mutex") || name.contains("RwLock") || name.contains("Lock"))
 }
 
@@ -175,6 +192,38 @@ pub fn is_transparent(name: &str) -> bool {
             | "SyncUnsafeCell"
     )
 }
+
+/// The lock methods [`is_lock_method`] knows, by the number of arguments they take: the words
+/// the screen looks for (`crate::screen`). A test checks that the two agree.
+pub const LOCK_METHODS: &[(&str, usize)] = &[
+    ("lock", 0),
+    ("read", 0),
+    ("write", 0),
+    ("try_lock", 0),
+    ("try_read", 0),
+    ("try_write", 0),
+    ("blocking_lock", 0),
+    ("blocking_read", 0),
+    ("blocking_write", 0),
+    ("lock_blocking", 0),
+    ("read_blocking", 0),
+    ("write_blocking", 0),
+    ("lock_owned", 0),
+    ("read_owned", 0),
+    ("write_owned", 0),
+    ("try_lock_owned", 0),
+    ("lock_arc", 0),
+    ("read_arc", 0),
+    ("write_arc", 0),
+    ("upgradable_read", 0),
+    ("read_recursive", 0),
+    ("try_lock_for", 1),
+    ("try_lock_until", 1),
+    ("try_read_for", 1),
+    ("try_write_for", 1),
+    ("try_read_until", 1),
+    ("try_write_until", 1),
+];
 
 /// A method lockscan knows takes a lock and returns its guard (configured ones are added by
 /// [`super::Api::lock_method`]).
@@ -256,6 +305,18 @@ pub fn is_place_adapter(name: Sym, argc: usize) -> bool {
     }
 }
 
+/// The waits of a condition variable: [`is_condvar_wait`] and [`is_condvar_wait_needing_loop`]
+/// by name, for the screen. A test checks that they agree.
+pub const CONDVAR_WAITS: &[&str] = &[
+    "wait",
+    "wait_timeout",
+    "wait_while",
+    "wait_timeout_while",
+    "wait_timeout_ms",
+    "wait_for",
+    "wait_until",
+];
+
 pub fn is_condvar_wait(name: Sym) -> bool {
     matches!(
         name,
@@ -311,4 +372,40 @@ pub fn is_force_unlock(name: &str) -> bool {
 /// `stdout()` and friends: their `lock()` is a reentrant stream lock, not a mutex.
 pub fn is_std_stream_fn(name: &str) -> bool {
     matches!(name, "stdout" | "stderr" | "stdin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables the screen reads say what the predicates say: a `matches!` over predefined
+    /// symbols can only accept predefined strings, so checking them all is complete.
+    #[test]
+    fn the_screens_tables_agree_with_the_predicates() {
+        for &s in crate::intern::predefined() {
+            let name = Sym::new(s);
+            for argc in 0..3 {
+                assert_eq!(
+                    is_lock_method(name, argc),
+                    LOCK_METHODS.contains(&(s, argc)),
+                    "lock method `{s}` with {argc} arguments"
+                );
+            }
+            if is_condvar_wait(name) {
+                assert!(CONDVAR_WAITS.contains(&s), "condvar wait `{s}`");
+            }
+        }
+        for &(name, _) in LOCK_METHODS {
+            assert!(
+                crate::intern::predefined().contains(&name),
+                "`{name}` is predefined"
+            );
+        }
+        for &w in CONDVAR_WAITS {
+            assert!(
+                is_condvar_wait(Sym::new(w)) || is_condvar_wait_needing_loop(w),
+                "`{w}` is a wait"
+            );
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod collections;
 pub mod executors;
 pub mod flow;
 pub mod locks;
+pub mod words;
 
 pub use locks::{LockKind, LockLib, LockType};
 
@@ -126,5 +127,18 @@ impl Api {
     /// The configured lock methods: what changes the facts extraction records.
     pub fn configured_lock_methods(&self) -> &[Sym] {
         &self.lock_methods
+    }
+
+    /// The words the configuration adds to the screen's vocabulary ([`words`]): every
+    /// configured lock, sleeping or blocking method, and the name each configured function is
+    /// called by (its last segment), all of them effects.
+    pub fn configured_words(&self) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self.lock_methods.clone();
+        out.extend(&self.sleep_methods);
+        out.extend(&self.blocking_methods);
+        for p in self.sleep_fns.iter().chain(&self.blocking_fns) {
+            out.extend(p.last());
+        }
+        out
     }
 }

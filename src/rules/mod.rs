@@ -100,6 +100,30 @@ pub fn rule(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.name == name)
 }
 
+/// A rule's name stored by its text and read back as the registry's (`#[serde(with)]`): a
+/// name the registry does not have is an error, so the entry holding it is not used.
+pub mod by_name {
+    pub fn serialize<S: serde::Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = &'static str;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a rule's name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<&'static str, E> {
+                super::rule(v)
+                    .map(|r| r.name)
+                    .ok_or_else(|| E::custom("no such rule"))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// A rule name as registered: kebab case becomes snake case.
 pub fn canonical(name: &str) -> std::borrow::Cow<'_, str> {
     if name.contains('-') {

@@ -41,7 +41,10 @@ use transport::Incoming;
 
 /// Runs the server on stdin and stdout until the client says `exit` or goes away. The exit code
 /// is 0 after a `shutdown` request, 1 otherwise (as the protocol asks).
-pub fn run() -> i32 {
+///
+/// Facts of files on disk are kept in the on-disk cache in `cache_dir` (none when `None`);
+/// the server writes nothing else.
+pub fn run(cache_dir: Option<PathBuf>) -> i32 {
     let (tx, incoming) = crossbeam_channel::bounded::<Incoming>(64);
     let reader = std::thread::Builder::new()
         .name("lockscan-lsp-reader".into())
@@ -59,7 +62,7 @@ pub fn run() -> i32 {
         eprintln!("error: cannot start the server: {e}");
         return 1;
     }
-    let scheduler = match Scheduler::start(None) {
+    let scheduler = match Scheduler::start(None, cache_dir) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot start the server's worker threads: {e}");

@@ -136,8 +136,9 @@ struct InFlight {
 }
 
 impl Scheduler {
-    /// Starts the worker, with a pool of `threads` (all cores when `None`).
-    pub fn start(threads: Option<usize>) -> std::io::Result<Scheduler> {
+    /// Starts the worker, with a pool of `threads` (all cores when `None`), keeping facts in
+    /// memory and in the on-disk cache in `cache_dir` (none when `None`).
+    pub fn start(threads: Option<usize>, cache_dir: Option<PathBuf>) -> std::io::Result<Scheduler> {
         let mut builder = rayon::ThreadPoolBuilder::new().stack_size(crate::parse::STACK_SIZE);
         if let Some(n) = threads {
             builder = builder.num_threads(n);
@@ -148,10 +149,14 @@ impl Scheduler {
         std::thread::Builder::new()
             .name("lockscan-analysis".into())
             .spawn(move || {
-                let cache = FactsCache::default();
+                let cache = match &cache_dir {
+                    Some(dir) => FactsCache::with_disk(dir),
+                    None => FactsCache::default(),
+                };
                 for job in job_rx {
                     let start = Instant::now();
                     let outcome = run(&job, &pool, &cache);
+                    cache.finish();
                     let done = Finished {
                         id: job.id,
                         file: job.file,
@@ -302,7 +307,7 @@ mod tests {
 
     #[test]
     fn requests_merge_and_wait_for_their_time() {
-        let mut s = Scheduler::start(Some(1)).unwrap();
+        let mut s = Scheduler::start(Some(1), None).unwrap();
         let a = PathBuf::from("/x/a.rs");
         s.request(a.clone(), Duration::from_secs(60), 1);
         s.request(a.clone(), Duration::from_secs(60), 2);

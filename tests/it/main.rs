@@ -9,6 +9,7 @@ mod support;
 
 mod action;
 mod baseline;
+mod cache;
 mod cli;
 mod config;
 mod fixes;
@@ -20,6 +21,7 @@ mod precommit;
 mod readme;
 mod robustness;
 mod sarif;
+mod screen;
 mod server;
 mod snapshots;
 mod staples;

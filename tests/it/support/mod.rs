@@ -34,10 +34,11 @@ pub fn data(name: &str) -> PathBuf {
 }
 
 /// lockscan's report on `dir` from the library, with the default options (which read no
-/// configuration: only the command line does).
+/// configuration: only the command line does) and the screen, as the command line runs it.
 pub fn report(dir: &Path) -> lockscan::driver::Report {
     lockscan::driver::run(&lockscan::driver::Options {
         paths: vec![dir.to_path_buf()],
+        screen: true,
         ..Default::default()
     })
     .unwrap_or_else(|e| panic!("lockscan runs on {}: {e}", dir.display()))

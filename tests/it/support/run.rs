@@ -30,11 +30,16 @@ pub const GITHUB_STEP: [&str; 4] = [
 
 /// `bin args` in `dir`, in the environment every test runs lockscan in: no colour
 /// (`NO_COLOR`), 100 columns for the human report, not in a GitHub Actions step, no input,
-/// both outputs captured.
+/// both outputs captured, and the cache in a directory of the tests' own
+/// (`target/tmp/it-cache`, shared by every test, as runs at the same time share one).
 pub fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(bin);
     c.args(args)
         .current_dir(dir)
+        .env(
+            "LOCKSCAN_CACHE_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/it-cache"),
+        )
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .stdin(Stdio::null())

@@ -1,0 +1,460 @@
+//! The cache: what a run learned, kept for the next one, so that no work is done twice.
+//!
+//! Three kinds of entry, each a file of its own, named by its key:
+//! - **words** (`screen::FileWords`), keyed by the file's bytes;
+//! - **facts** (a file's `FileFacts`, or why it has none), keyed by the file's bytes, its
+//!   edition, the configured lock methods and which bodies the screen blanked;
+//! - **unit** findings, keyed by every file of the unit (path and bytes), its packages, the
+//!   configuration and whether the screen ran.
+//!
+//! Every key also holds the hash of the source that decides what the entry holds, computed at
+//! build time (`build.rs`): the facts and words entries that of the fact types, extraction,
+//! the API tables, the lexer, parsing, the screen and this module; unit entries that of all
+//! of `src/`; both the crate's version and `Cargo.lock`. An entry written by one build is
+//! never read by another that would have written something else.
+//!
+//! An entry is a header (magic, layout version, kind, build hash, key, length, checksum) and a
+//! payload in postcard. Reading checks all of it and that postcard reads the whole payload; any
+//! failure is a miss, and the entry is written again. Writes go to a temporary file in the
+//! cache directory, renamed over the entry: a reader sees an old entry or a new one, never a
+//! part of one, whatever other runs do at the same time. A directory that cannot be written
+//! (read-only, full) is said once on stderr, and the run goes on without writing. The cache's
+//! size is bounded: when enough has been written, the least recently used entries are
+//! removed.
+//!
+//! The directory is the platform's cache directory (`~/.cache/lockscan` on Linux), or
+//! `LOCKSCAN_CACHE_DIR`, or `--cache-dir`: never the scanned tree unless the user names it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The build hashes (see `build.rs`).
+pub const FACTS_BUILD: &str = env!("LOCKSCAN_FACTS_HASH");
+pub const SRC_BUILD: &str = env!("LOCKSCAN_SRC_HASH");
+
+/// The layout of an entry; a new one goes to a directory of its own.
+const LAYOUT: u16 = 1;
+const MAGIC: &[u8; 4] = b"LKSC";
+/// Magic, layout, kind, reserved, build hash, key, payload length, checksum.
+pub const HEADER: usize = 4 + 2 + 1 + 1 + 16 + 16 + 8 + 8;
+/// No entry is larger than this (the largest facts of the corpus are a few MiB).
+const MAX_ENTRY: u64 = 256 << 20;
+/// The size the cache is kept under by default (`LOCKSCAN_CACHE_SIZE` changes it: bytes, or
+/// a number with `K`, `M` or `G`).
+pub const DEFAULT_LIMIT: u64 = 2 << 30;
+
+/// What an entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Words,
+    Facts,
+    Unit,
+}
+
+impl Kind {
+    fn dir(self) -> &'static str {
+        match self {
+            Kind::Words => "words",
+            Kind::Facts => "facts",
+            Kind::Unit => "units",
+        }
+    }
+
+    fn index(self) -> usize {
+        self.byte() as usize - 1
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            Kind::Words => 1,
+            Kind::Facts => 2,
+            Kind::Unit => 3,
+        }
+    }
+
+    /// The hash of the source that decides what entries of this kind hold.
+    fn build(self) -> [u8; 16] {
+        let text = match self {
+            Kind::Words | Kind::Facts => FACTS_BUILD,
+            Kind::Unit => SRC_BUILD,
+        };
+        u128::from_str_radix(text, 16).unwrap_or(0).to_le_bytes()
+    }
+}
+
+/// A key: 128 bits of xxh3 over what the entry depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key(pub u128);
+
+/// Builds a key from the parts an entry depends on.
+#[derive(Default)]
+pub struct KeyBuilder {
+    bytes: Vec<u8>,
+}
+
+impl KeyBuilder {
+    pub fn new(kind: Kind) -> KeyBuilder {
+        let mut k = KeyBuilder::default();
+        k.bytes.push(kind.byte());
+        k.bytes.extend(kind.build());
+        k
+    }
+
+    /// Adds a part, with its length, so that parts never run into each other.
+    pub fn part(&mut self, bytes: &[u8]) -> &mut KeyBuilder {
+        self.bytes.extend((bytes.len() as u64).to_le_bytes());
+        self.bytes.extend(bytes);
+        self
+    }
+
+    pub fn u128(&mut self, v: u128) -> &mut KeyBuilder {
+        self.part(&v.to_le_bytes())
+    }
+
+    pub fn finish(&self) -> Key {
+        Key(xxhash_rust::xxh3::xxh3_128(&self.bytes))
+    }
+}
+
+/// The cache of one run.
+pub struct Cache {
+    dir: PathBuf,
+    limit: u64,
+    /// Writing failed once: no more tries this run.
+    unwritable: AtomicBool,
+    written: AtomicU64,
+    counter: AtomicU64,
+    /// Per kind: whether its directory may hold entries (it existed when the cache was
+    /// opened, or an entry was written since). A first run reads nothing: on a loaded machine
+    /// every failed open costs a wait.
+    present: [AtomicBool; 3],
+    /// This process's id, in the names of temporary files.
+    pid: u32,
+}
+
+/// Where the cache lives when nothing says otherwise: the platform's cache directory.
+pub fn default_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lockscan").map(|d| d.cache_dir().to_path_buf())
+}
+
+impl Cache {
+    /// The cache in `dir` (created when first written). Entries of this layout live in a
+    /// subdirectory of their own.
+    pub fn new(dir: &Path) -> Cache {
+        let limit = std::env::var("LOCKSCAN_CACHE_SIZE")
+            .ok()
+            .and_then(|v| parse_size(&v))
+            .unwrap_or(DEFAULT_LIMIT);
+        let dir = dir.join(format!("v{LAYOUT}"));
+        let present = [Kind::Words, Kind::Facts, Kind::Unit]
+            .map(|k| AtomicBool::new(dir.join(k.dir()).is_dir()));
+        Cache {
+            dir,
+            limit,
+            unwritable: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            counter: AtomicU64::new(0),
+            present,
+            pid: std::process::id(),
+        }
+    }
+
+    /// The directory entries of this layout are in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, kind: Kind, key: Key) -> PathBuf {
+        let hex = format!("{:032x}", key.0);
+        self.dir.join(kind.dir()).join(&hex[..2]).join(&hex[2..])
+    }
+
+    /// The entry of this kind and key, if there is a good one.
+    pub fn get<T: DeserializeOwned>(&self, kind: Kind, key: Key) -> Option<T> {
+        if !self.present[kind.index()].load(Ordering::Relaxed) {
+            return None;
+        }
+        let path = self.path(kind, key);
+        let bytes = read_entry(&path)?;
+        let value = decode(kind, key, &bytes)?;
+        touch(&path);
+        Some(value)
+    }
+
+    /// Stores an entry. Failing to is never an error: the run goes on, and the first failure
+    /// is said once on stderr.
+    pub fn put<T: Serialize>(&self, kind: Kind, key: Key, value: &T) {
+        if self.unwritable.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(bytes) = encode(kind, key, value) else {
+            return;
+        };
+        match self.write(&self.path(kind, key), &bytes) {
+            Ok(()) => {
+                self.present[kind.index()].store(true, Ordering::Relaxed);
+                self.written
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => self.give_up(&e),
+        }
+    }
+
+    fn give_up(&self, e: &std::io::Error) {
+        if !self.unwritable.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "note: cannot write the cache in `{}` ({}); going on without it",
+                self.dir.display(),
+                crate::parse::io_reason(e)
+            );
+        }
+    }
+
+    /// Writes `bytes` to `path` through a temporary file renamed over it.
+    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let tmp_dir = self.dir.join("tmp");
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = tmp_dir.join(format!("{}-{n}-{nanos}.tmp", self.pid));
+        let mut file = match std::fs::File::create(&tmp) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&tmp_dir)?;
+                std::fs::File::create(&tmp)?
+            }
+            Err(e) => return Err(e),
+        };
+        let written = file.write_all(bytes).and_then(|()| {
+            drop(file);
+            let parent = path.parent().unwrap_or(&self.dir);
+            match std::fs::rename(&tmp, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(parent)?;
+                    std::fs::rename(&tmp, path)
+                }
+                r => r,
+            }
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    }
+
+    /// At the end of a run: counts what it wrote, and when the cache may have outgrown its
+    /// limit, removes the least recently used entries.
+    pub fn finish(&self) {
+        // Taken, so that a cache kept for many analyses (the language server's) counts each
+        // write once.
+        let wrote = self.written.swap(0, Ordering::Relaxed);
+        if wrote == 0 || self.unwritable.load(Ordering::Relaxed) {
+            return;
+        }
+        let ledger = self.dir.join("written");
+        let before: u64 = std::fs::read_to_string(&ledger)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        let total = before.saturating_add(wrote);
+        if total > self.limit / 8 {
+            self.trim();
+            let _ = self.write(&ledger, b"0");
+        } else {
+            let _ = self.write(&ledger, total.to_string().as_bytes());
+        }
+    }
+
+    /// Removes the least recently used entries until the cache is under three quarters of its
+    /// limit, and temporary files older than an hour (a run that died while writing).
+    pub fn trim(&self) {
+        let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = vec![];
+        let mut total = 0u64;
+        let now = std::time::SystemTime::now();
+        for kind in [Kind::Words, Kind::Facts, Kind::Unit] {
+            for e in walkdir::WalkDir::new(self.dir.join(kind.dir()))
+                .min_depth(2)
+                .max_depth(2)
+                .into_iter()
+                .flatten()
+            {
+                let Ok(meta) = e.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let when = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                total += meta.len();
+                entries.push((when, meta.len(), e.into_path()));
+            }
+        }
+        if let Ok(rd) = std::fs::read_dir(self.dir.join("tmp")) {
+            for e in rd.flatten() {
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d.as_secs() > 3600));
+                if old {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        if total <= self.limit {
+            return;
+        }
+        entries.sort();
+        let goal = self.limit / 4 * 3;
+        for (_, len, path) in entries {
+            if total <= goal {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+}
+
+/// `512M`, `2G`, `100K` or a number of bytes.
+fn parse_size(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let (num, shift) = match v.char_indices().last()? {
+        (i, 'K' | 'k') => (&v[..i], 10),
+        (i, 'M' | 'm') => (&v[..i], 20),
+        (i, 'G' | 'g') => (&v[..i], 30),
+        _ => (v, 0),
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
+/// An entry's bytes, when the file is there and not absurdly large.
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > MAX_ENTRY {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_ENTRY).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Entries read are marked as used (their modification time), at most once an hour, so that
+/// trimming removes what is not read any more.
+fn touch(path: &Path) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    let stale = meta
+        .modified()
+        .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d.as_secs() > 3600));
+    if stale && let Ok(f) = std::fs::File::options().append(true).open(path) {
+        let _ = f.set_modified(now);
+    }
+}
+
+/// An entry: the header, then the payload.
+pub fn encode<T: Serialize>(kind: Kind, key: Key, value: &T) -> Option<Vec<u8>> {
+    let payload = postcard::to_allocvec(value).ok()?;
+    Some(seal(kind, key, &payload))
+}
+
+/// An entry holding `payload` as it is: the header that makes it one.
+pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend(MAGIC);
+    out.extend(LAYOUT.to_le_bytes());
+    out.push(kind.byte());
+    out.push(0);
+    out.extend(kind.build());
+    out.extend(key.0.to_le_bytes());
+    out.extend((payload.len() as u64).to_le_bytes());
+    out.extend(xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
+    out.extend(payload);
+    out
+}
+
+/// The value an entry holds, when every part of it checks: magic, layout, kind, build, key,
+/// length and checksum, and a payload postcard reads to its end. Never panics, whatever the
+/// bytes (`fuzz/fuzz_targets/cache_entry.rs`).
+pub fn decode<T: DeserializeOwned>(kind: Kind, key: Key, bytes: &[u8]) -> Option<T> {
+    let (head, payload) = bytes.split_at_checked(HEADER)?;
+    let u64_at = |i: usize| head.get(i..i + 8)?.try_into().ok().map(u64::from_le_bytes);
+    let ok = &head[0..4] == MAGIC
+        && head[4..6] == LAYOUT.to_le_bytes()
+        && head[6] == kind.byte()
+        && head[8..24] == kind.build()
+        && head[24..40] == key.0.to_le_bytes()
+        && u64_at(40)? == payload.len() as u64
+        && u64_at(48)? == xxhash_rust::xxh3::xxh3_64(payload);
+    if !ok {
+        return None;
+    }
+    let (value, rest) = postcard::take_from_bytes::<T>(payload).ok()?;
+    rest.is_empty().then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_read_back_only_with_its_kind_and_key() {
+        let key = KeyBuilder::new(Kind::Facts).part(b"x").finish();
+        let value = (String::from("facts"), vec![1u32, 2, 3]);
+        let bytes = encode(Kind::Facts, key, &value).unwrap();
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes),
+            Some(value)
+        );
+        assert_eq!(decode::<(String, Vec<u32>)>(Kind::Words, key, &bytes), None);
+        let other = KeyBuilder::new(Kind::Facts).part(b"y").finish();
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, other, &bytes),
+            None
+        );
+        for cut in [0, 10, HEADER, bytes.len() - 1] {
+            assert_eq!(
+                decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes[..cut]),
+                None
+            );
+        }
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Facts, key, &flipped),
+            None
+        );
+    }
+
+    #[test]
+    fn sizes_read_with_their_unit() {
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        assert_eq!(parse_size("512M"), Some(512 << 20));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("lots"), None);
+    }
+
+    #[test]
+    fn keys_tell_their_parts_apart() {
+        let k = |parts: &[&[u8]]| {
+            let mut b = KeyBuilder::new(Kind::Unit);
+            for p in parts {
+                b.part(p);
+            }
+            b.finish()
+        };
+        assert_ne!(k(&[b"ab", b"c"]), k(&[b"a", b"bc"]));
+        assert_eq!(k(&[b"ab", b"c"]), k(&[b"ab", b"c"]));
+        assert_ne!(
+            KeyBuilder::new(Kind::Words).part(b"a").finish(),
+            KeyBuilder::new(Kind::Facts).part(b"a").finish()
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! The screen (`src/screen/`) leaves out function bodies that hold nothing a rule could use:
+//! it must never change a finding. Every fixture and every test crate is analysed with and
+//! without it, and the reports must be equal, finding for finding (message, places, labels,
+//! help, fix and fingerprint); `scripts/screen-equality` does the same on the corpus.
+
+use crate::support::{lockscan, root, stdout};
+use lockscan::driver::{Options, Report, run};
+use std::path::{Path, PathBuf};
+
+fn report(dir: &Path, screen: bool, api: lockscan::known::Api) -> Report {
+    run(&Options {
+        paths: vec![dir.to_path_buf()],
+        screen,
+        api,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("lockscan runs on {}: {e}", dir.display()))
+}
+
+/// Every tree the tests analyse: the fixtures, the output crate, each fix input.
+fn trees() -> Vec<PathBuf> {
+    let mut out = vec![root().join("fixtures"), root().join("tests/data/outputs")];
+    let inputs = root().join("tests/data/fix_inputs");
+    for e in std::fs::read_dir(&inputs).unwrap() {
+        out.push(e.unwrap().path());
+    }
+    out
+}
+
+fn assert_same(dir: &Path, api: &lockscan::known::Api) {
+    let whole = report(dir, false, api.clone());
+    let screened = report(dir, true, api.clone());
+    assert_eq!(whole.files_scanned, screened.files_scanned);
+    assert_eq!(whole.parse_errors, screened.parse_errors);
+    assert_eq!(whole.hashes, screened.hashes, "{}", dir.display());
+    for (a, b) in whole.diagnostics.iter().zip(&screened.diagnostics) {
+        assert_eq!(a, b, "{}: the screen changed a finding", dir.display());
+    }
+    assert_eq!(
+        whole.diagnostics.len(),
+        screened.diagnostics.len(),
+        "{}: with the screen {:#?}\nwithout {:#?}",
+        dir.display(),
+        screened.diagnostics,
+        whole.diagnostics
+    );
+}
+
+#[test]
+fn the_screen_changes_no_finding_of_any_fixture() {
+    for dir in trees() {
+        assert_same(&dir, &lockscan::known::Api::default());
+    }
+}
+
+/// With the configuration's words: a configured lock method, sleep and blocking call (on
+/// code that uses them, and on the fixtures).
+#[test]
+fn the_screen_changes_no_finding_with_configured_words() {
+    let api = lockscan::known::Api::default().configure(
+        &["acquire".into(), "enter".into()],
+        &[vec!["backoff".into(), "pause".into()], vec!["nap".into()]],
+        &[
+            vec!["rpc".into(), "call_sync".into()],
+            vec!["wait_ready".into()],
+        ],
+    );
+    let dir = crate::support::krate(&[(
+        "lib.rs",
+        "use std::sync::Mutex;\n\
+         pub struct Pool { m: Mutex<u8>, gate: rpc::Gate }\n\
+         impl Pool {\n\
+             pub fn a(&self) { let _g = self.m.lock().unwrap(); backoff::pause(); }\n\
+             pub fn b(&self) { let _g = self.m.lock().unwrap(); self.gate.wait_ready(); }\n\
+             pub fn c(&self) { let _x = self.gate.acquire(); let _y = self.gate.acquire(); }\n\
+             pub fn d(&self) { let _g = self.m.lock().unwrap(); helper(); }\n\
+             pub fn e(&self) { let _g = self.m.lock().unwrap(); quiet(); }\n\
+         }\n\
+         fn helper() { rpc::call_sync(); }\n\
+         fn quiet() { let _ = 1 + 1; }\n",
+    )]);
+    let found = report(dir.path(), true, api.clone()).diagnostics;
+    assert!(found.len() >= 3, "{found:#?}");
+    assert_same(dir.path(), &api);
+    for d in trees() {
+        assert_same(&d, &api);
+    }
+}
+
+/// The command line, which reads the fixtures' configuration: `--no-screen` prints the same
+/// JSON (but for the time it took).
+#[test]
+fn no_screen_prints_the_same_report() {
+    let json = |args: &[&str]| {
+        let mut a = vec![
+            "fixtures",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+        ];
+        a.extend(args);
+        let mut v: serde_json::Value =
+            serde_json::from_str(&stdout(&lockscan(root(), &a))).unwrap();
+        v["summary"]["elapsed_ms"] = 0.into();
+        v
+    };
+    assert_eq!(json(&[]), json(&["--no-screen"]));
+}
+
+/// The equality above is no accident of a screen that leaves nothing out: it blanks most of
+/// the fixtures' bodies that cannot matter, and keeps every one that locks.
+#[test]
+fn the_screen_leaves_out_bodies_of_the_fixtures() {
+    use lockscan::screen::{self, RegionKind};
+    let mut texts = vec![];
+    for e in walkdir::WalkDir::new(root().join("fixtures/src")) {
+        let e = e.unwrap();
+        if e.path().extension().is_some_and(|x| x == "rs") {
+            texts.push(std::fs::read_to_string(e.path()).unwrap());
+        }
+    }
+    let words: Vec<screen::FileWords> = texts.iter().map(|t| screen::scan_text(t)).collect();
+    let refs: Vec<Option<&screen::FileWords>> = words.iter().map(Some).collect();
+    let blank = screen::decide(&refs, &[], &screen::Vocabulary::default());
+    let (mut bodies, mut blanked) = (0, 0);
+    for ((w, b), t) in words.iter().zip(&blank).zip(&texts) {
+        for (i, r) in w.regions.iter().enumerate() {
+            if let RegionKind::Body(_) = r.kind {
+                bodies += 1;
+                let inside = &t[r.start as usize..r.end as usize];
+                if b.contains(&(i as u32)) {
+                    blanked += 1;
+                    assert!(
+                        !inside.contains(".lock()"),
+                        "blanked a body that locks: {inside}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(bodies > 200, "{bodies} bodies");
+    // The fixtures are made of code that locks; still, some of it does not.
+    assert!(blanked >= 15, "{blanked} of {bodies} bodies blanked");
+}
