@@ -94,6 +94,14 @@ pub fn dump(facts: &FileFacts) -> String {
                         }
                         Callee::Closure(c) => format!("closure#{c}"),
                         Callee::Param(p) => format!("param{p}"),
+                        Callee::Drop => {
+                            let recv = call
+                                .receiver
+                                .as_ref()
+                                .map(|r| operand_text(body, r, &facts.fns))
+                                .unwrap_or_default();
+                            format!("<drop {recv}>")
+                        }
                         Callee::Unknown => "?".to_string(),
                     };
                     let args: Vec<String> = call

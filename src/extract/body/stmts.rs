@@ -4,7 +4,8 @@ use super::*;
 
 impl Walker<'_, '_> {
     /// Walks statements in a new scope; returns the value of the tail expression.
-    pub(super) fn block_inner(&mut self, stmts: &[syn::Stmt]) -> Val {
+    pub(super) fn block_inner(&mut self, block: &syn::Block) -> Val {
+        let stmts = &block.stmts;
         self.push_frame();
         let mut tail = Val::None;
         let n = stmts.len();
@@ -41,7 +42,7 @@ impl Walker<'_, '_> {
                 stmt => self.stmt(stmt),
             }
         }
-        self.pop_frame();
+        self.pop_block_frame(stmts, sp(block.brace_token.span.close()));
         tail
     }
 
@@ -178,6 +179,7 @@ impl Walker<'_, '_> {
             syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
         };
+        let declared_from = self.cur.body.locals.len();
         match &local.init {
             Some(init) => {
                 let orderings_before = self.cur.body.orderings.len();
@@ -235,6 +237,10 @@ impl Walker<'_, '_> {
                 }
             }
             None => self.bind(pat, Val::None, ty, None, true),
+        }
+        if self.cur.body.locals.len() == declared_from + 1 {
+            let key = (self.cur.fn_, declared_from as LocalIdx);
+            self.mark_droppable(pat, local.init.as_ref().map(|i| &*i.expr), key);
         }
         self.close_temp(t);
     }
