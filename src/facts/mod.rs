@@ -37,6 +37,9 @@ pub struct FileFacts {
     pub outline: Vec<ItemExtent>,
     /// `// lockscan: allow(..)` comments.
     pub suppressions: Vec<SuppressionFact>,
+    /// Calls of the file's own macros that were expanded and walked: what was found inside
+    /// has the call's span, so no fix may edit there.
+    pub expansions: Vec<Span>,
     /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
     pub source_hash: u64,
 }

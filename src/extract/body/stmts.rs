@@ -7,6 +7,14 @@ impl Walker<'_, '_> {
     pub(super) fn block_inner(&mut self, block: &syn::Block) -> Val {
         let stmts = &block.stmts;
         self.push_frame();
+        let tail = self.stmts_in_frame(stmts);
+        self.pop_block_frame(stmts, sp(block.brace_token.span.close()));
+        tail
+    }
+
+    /// Walks statements in the current scope (a block's, or the one a macro call expands in);
+    /// returns the value of the tail expression.
+    pub(super) fn stmts_in_frame(&mut self, stmts: &[syn::Stmt]) -> Val {
         let mut tail = Val::None;
         let n = stmts.len();
         let mut i = 0;
@@ -42,7 +50,6 @@ impl Walker<'_, '_> {
                 stmt => self.stmt(stmt),
             }
         }
-        self.pop_block_frame(stmts, sp(block.brace_token.span.close()));
         tail
     }
 
@@ -137,7 +144,9 @@ impl Walker<'_, '_> {
             }
             syn::Stmt::Macro(m) => {
                 let t = self.open_temp();
-                self.mac(&m.mac);
+                if !self.user_macro_stmts(&m.mac) {
+                    self.mac(&m.mac);
+                }
                 self.close_temp(t);
             }
         }
