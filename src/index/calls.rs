@@ -58,10 +58,16 @@ impl Index {
             Callee::Drop => match &call.receiver {
                 Some(Operand::Place(p)) => {
                     let place = &body.places[*p as usize];
-                    let consumed = self.consumed_by_method(f, place);
                     match self.dropped_type(f, place, 0) {
-                        Some(ty) if !consumed => self.drop_glue(&ty),
-                        _ => vec![],
+                        Some(ty) => {
+                            let glue = self.drop_glue(&ty);
+                            if glue.is_empty() || self.consumed_by_method(f, place) {
+                                vec![]
+                            } else {
+                                glue
+                            }
+                        }
+                        None => vec![],
                     }
                 }
                 _ => vec![],

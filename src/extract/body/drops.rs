@@ -34,13 +34,30 @@ impl Walker<'_, '_> {
         let local = &self.cur.body.locals[key.1 as usize];
         let ref_ty = matches!(local.ty, Some(TypeFact::Ref(_) | TypeFact::Ptr(_)));
         if !not_owned && !ref_ty {
-            self.cur.droppable.push(key.1);
+            let i = key.1 as usize;
+            if self.cur.droppable.len() <= i {
+                self.cur.droppable.resize(i + 1, false);
+            }
+            self.cur.droppable[i] = true;
         }
     }
 
-    /// Is anything that may be a guard alive now, besides what `owner` keeps?
+    fn is_droppable(&self, l: LocalIdx) -> bool {
+        self.cur.droppable.get(l as usize).copied().unwrap_or(false)
+    }
+
+    /// Is a lock guard alive now (one this body took, or a guard parameter), besides what
+    /// `owner` keeps? A call's result that may be a guard does not count: it would make a drop
+    /// of nearly every binding, and the index would throw almost all of them away.
     fn other_holder_alive(&self, owner: Option<Owner>) -> bool {
-        !self.cur.diverged && self.cur.live.iter().any(|l| Some(l.owner) != owner)
+        !self.cur.diverged
+            && self.cur.live.iter().any(|l| {
+                Some(l.owner) != owner
+                    && matches!(
+                        self.cur.body.holders[l.holder as usize].kind,
+                        HolderKind::Lock { .. } | HolderKind::Param(_)
+                    )
+            })
     }
 
     /// The value in local `key` (or in a by-value parameter) is dropped here.
@@ -73,7 +90,7 @@ impl Walker<'_, '_> {
         match (&p.base, var) {
             (Base::Local { fn_, local }, Some(key))
                 if *fn_ == self.cur.fn_
-                    && self.cur.droppable.contains(local)
+                    && self.is_droppable(*local)
                     && self.owned_lock(*key).is_none()
                     && self.other_holder_alive(Some(Owner::Var(*key))) =>
             {
@@ -98,7 +115,7 @@ impl Walker<'_, '_> {
                 continue;
             }
             if closure.is_none()
-                && self.cur.droppable.contains(&key.1)
+                && self.is_droppable(key.1)
                 && self.owned_lock(key).is_none()
                 && self.other_holder_alive(Some(Owner::Var(key)))
                 && !moves_name(stmts, v.name)

@@ -131,8 +131,9 @@ struct BodyState {
     taken_by_closure: Vec<VarKey>,
     /// Locals holding futures that the next `.await` polls (`fut.await`, `join!(a, b)`).
     pending_awaits: Vec<LocalIdx>,
-    /// `let` bindings by value that may own a value with a destructor (see [`drops`]).
-    droppable: Vec<LocalIdx>,
+    /// By local: a `let` binding by value that may own a value with a destructor (see
+    /// [`drops`]).
+    droppable: Vec<bool>,
 }
 
 impl BodyState {
