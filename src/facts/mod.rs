@@ -742,8 +742,8 @@ pub enum Callee {
     /// A call through a parameter: `f()` where `f: impl Fn()`.
     Param(u16),
     /// No call is written: the receiver (a local or a parameter, by value) goes out of scope
-    /// here (the end of its block, `drop(x)`), so its destructor runs. Recorded only where a
-    /// value that may be a guard is alive; the index resolves it to the `Drop` impls the
+    /// here (the end of its block, `drop(x)`), so its destructor runs. Recorded only where the
+    /// guard of a lock call (or a guard parameter) is alive; the index resolves it to the `Drop` impls the
     /// value's type runs.
     Drop,
     /// Anything else (`(self.callback)()`, `a[i]()`).

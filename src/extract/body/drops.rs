@@ -1,7 +1,7 @@
 //! Where values go out of scope: a value whose type has a destructor runs it there, and a
 //! destructor that locks takes its lock at that point. The walker records such a point as a
-//! call event with [`Callee::Drop`] (the receiver is the value) when a value that may be a
-//! guard is alive there, so that a lock held across it orders before the destructor's; the
+//! call event with [`Callee::Drop`] (the receiver is the value) when the guard of a lock call
+//! (or a guard parameter) is alive there, so that a lock held across it orders before the destructor's; the
 //! index decides which `Drop` impls the value's type runs.
 //!
 //! Points recorded: the end of the block of a `let` binding (in reverse order of declaration,
