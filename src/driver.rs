@@ -28,7 +28,7 @@ use crate::parse::{self, Outcome};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::rules;
 use crate::screen;
-use crate::span::{FileId, Loc};
+use crate::span::{FileId, Loc, Span};
 use crate::suppress::{self, FileSuppressions};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -686,11 +686,32 @@ fn analyse_outcomes(
     }
     let hashes: FxHashMap<FileId, u64> =
         parsed.iter().map(|(id, f)| (*id, f.source_hash)).collect();
+    let expansions: Vec<(FileId, Vec<Span>)> = parsed
+        .iter()
+        .filter(|(_, f)| !f.expansions.is_empty())
+        .map(|(id, f)| (*id, f.expansions.clone()))
+        .collect();
     let index = Index::build(project, unit, parsed);
     let model = Model::new(&index, &opts.api);
-    diags.extend(rules::run(&model));
+    let mut found = rules::run(&model);
     drop(model);
     drop(index);
+    // What was found inside an expanded macro call is spanned at the call: no fix edits it.
+    if !expansions.is_empty() {
+        for d in &mut found {
+            let inside = d.fix.as_ref().is_some_and(|fix| {
+                fix.edits.iter().any(|e| {
+                    expansions.iter().any(|(file, spans)| {
+                        *file == e.loc.file && spans.iter().any(|s| overlaps(e.loc.span, *s))
+                    })
+                })
+            });
+            if inside {
+                d.fix = None;
+            }
+        }
+    }
+    diags.extend(found);
 
     // Suppressions see every finding of the unit (a comment is used even when its finding is
     // shown only for another file); then the levels the user asked for.
@@ -816,4 +837,13 @@ fn order(project: &Project, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Orderin
 pub fn sort(project: &Project, diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| order(project, a, b));
     diags.dedup();
+}
+
+/// Does an edit's span touch `s`: overlap it, or insert strictly inside it?
+fn overlaps(edit: Span, s: Span) -> bool {
+    if edit.lo == edit.hi {
+        s.lo < edit.lo && edit.lo < s.hi
+    } else {
+        edit.lo < s.hi && s.lo < edit.hi
+    }
 }

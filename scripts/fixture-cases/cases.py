@@ -246,6 +246,7 @@ RECALL = [
  (11, 'explicit `drop(lease)` under another lock; `Drop` locks', R+'drops.rs', ['L19-23', 'audit', 'release_logged'], 'pos'),
  (11, 'implicit drop at `}` under another lock', R+'drops.rs', ['hold_briefly'], 'pos'),
  (11, 'dropped after the guard: explicit, parameter, declaration order, moved out, lease taken first, `Drop` without lock', R+'drops.rs', ['release_then_log', 'release_quietly', 'hold_in_order', 'forward_lease', 'lease_then_log', 'close_ticket'], 'neg'),
+ (11, 'a `Drop` that locks in the order used elsewhere; a reference dropped; another `Arc` handle; consumed by a `self` method', R+'drops.rs', ['close_batch', 'peek_lease', 'share_lease', 'keep_logged'], 'neg'),
  (12, 'edition-2015 file (anonymous params, bare `Fn(..) -> T + Send`): double lock', E15, ['Dispatcher {@dispatch'], 'pos'),
  (12, 'edition-2015 file: lock-order cycle', E15, ['Dispatcher {@filter', 'reset_if_busy'], 'pos'),
  (12, 'edition-2015 file: negatives', E15, ['dispatch_count', 'tally'], 'neg'),

@@ -6,6 +6,7 @@
 
 mod body;
 pub mod comments;
+pub mod expand;
 mod macros;
 pub mod outline;
 pub mod spans;
@@ -65,6 +66,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         src,
         macro_depth: 0,
         unsafe_slots: vec![],
+        user_macros: expand::UserMacros::default(),
     };
     cx.facts.modules.push(ModuleFacts {
         parent: None,
@@ -90,6 +92,9 @@ pub(crate) struct FileCx<'o> {
     /// `unsafe` blocks about to be walked that stand where any expression fits
     /// ([`crate::facts::BlockPos::Slot`]), by span.
     pub unsafe_slots: Vec<crate::span::Span>,
+    /// The file's own `macro_rules!` macros defined so far, in the order of the text (as
+    /// rustc scopes them), expanded where a body invokes them.
+    pub user_macros: expand::UserMacros,
 }
 
 /// How many macro bodies deep the extractor reads. Each macro's tokens are parsed anew, nested
@@ -388,7 +393,14 @@ impl FileCx<'_> {
                 flatten_use(&u.tree, &mut vec![], u.leading_colon.is_some(), &mut out);
                 self.facts.modules[module as usize].uses.extend(out);
             }
-            syn::Item::Macro(m) => self.item_macro(&m.mac, module, in_test),
+            syn::Item::Macro(m) => {
+                if let Some(name) = &m.ident
+                    && m.mac.path.is_ident("macro_rules")
+                {
+                    self.user_macros.define(name.to_string(), &m.mac.tokens);
+                }
+                self.item_macro(&m.mac, module, in_test)
+            }
             syn::Item::Const(c) => self.static_initializer(&c.expr, module, in_test),
             _ => {}
         }

@@ -102,6 +102,14 @@ pub fn dump(facts: &FileFacts) -> String {
                                 .unwrap_or_default();
                             format!("({recv}.{name})")
                         }
+                        Callee::Drop => {
+                            let recv = call
+                                .receiver
+                                .as_ref()
+                                .map(|r| operand_text(body, r, &facts.fns))
+                                .unwrap_or_default();
+                            format!("<drop {recv}>")
+                        }
                         Callee::Unknown => "?".to_string(),
                     };
                     let args: Vec<String> = call

@@ -40,6 +40,9 @@ pub struct FileFacts {
     pub outline: Vec<ItemExtent>,
     /// `// lockscan: allow(..)` comments.
     pub suppressions: Vec<SuppressionFact>,
+    /// Calls of the file's own macros that were expanded and walked: what was found inside
+    /// has the call's span, so no fix may edit there.
+    pub expansions: Vec<Span>,
     /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
     pub source_hash: u64,
 }
@@ -763,6 +766,11 @@ pub enum Callee {
     Param(u16),
     /// A call of a closure stored in field `name` of the receiver: `(self.on_full)()`.
     Stored(Sym),
+    /// No call is written: the receiver (a local or a parameter, by value) goes out of scope
+    /// here (the end of its block, `drop(x)`), so its destructor runs. Recorded only where the
+    /// guard of a lock call (or a guard parameter) is alive; the index resolves it to the `Drop` impls the
+    /// value's type runs.
+    Drop,
     /// Anything else (`(self.callback)()`, `a[i]()`).
     Unknown,
 }

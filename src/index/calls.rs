@@ -5,6 +5,7 @@ use super::types::Ty;
 use super::{FnId, Index, Ns, Res, StructId};
 use crate::facts::*;
 use crate::intern::{Sym, sym};
+use crate::known;
 
 impl Index {
     /// The functions of the unit call `c` of `f` may run. Empty when unknown.
@@ -44,6 +45,23 @@ impl Index {
                     }
                 }
             }
+            Callee::Drop => match &call.receiver {
+                Some(Operand::Place(p)) => {
+                    let place = &body.places[*p as usize];
+                    match self.dropped_type(f, place, 0) {
+                        Some(ty) => {
+                            let glue = self.drop_glue(&ty);
+                            if glue.is_empty() || self.consumed_by_method(f, place) {
+                                vec![]
+                            } else {
+                                glue
+                            }
+                        }
+                        None => vec![],
+                    }
+                }
+                _ => vec![],
+            },
             Callee::Param(_) | Callee::Unknown => vec![],
         }
     }
@@ -67,6 +85,110 @@ impl Index {
                 .ty
             }
             _ => Ty::Unknown,
+        }
+    }
+
+    /// The type of the value a place (a local or a parameter, whole) owns, when it surely owns
+    /// one: a parameter or an annotated local by value, a local made by a visible constructor,
+    /// by a call to functions of the unit that return a value (not a reference), or moved from
+    /// another such place. `None` for what may be a reference.
+    fn dropped_type(&self, f: FnId, p: &Place, depth: u32) -> Option<Ty> {
+        if !p.proj.is_empty() || depth > 4 {
+            return None;
+        }
+        let owned = |t: &TypeFact| {
+            matches!(
+                t,
+                TypeFact::Path(_) | TypeFact::Tuple(_) | TypeFact::Array(_)
+            )
+        };
+        let file = self.fns[f.0 as usize].file;
+        let sure = match &p.base {
+            Base::Param(i) => {
+                let outer = self.outer_fn(f);
+                self.func(outer)
+                    .params
+                    .get(*i as usize)
+                    .is_some_and(|pf| owned(&pf.ty))
+            }
+            Base::Local { fn_, local } => {
+                let owner = self.fn_id(file, *fn_);
+                let body = self.func(owner).body.as_ref()?;
+                let l = body.locals.get(*local as usize)?;
+                if let Some(ty) = &l.ty {
+                    owned(ty)
+                } else if let Some(c) = l.init_call {
+                    let callees = self.callees(owner, c);
+                    !callees.is_empty()
+                        && callees
+                            .iter()
+                            .all(|&g| self.func(g).ret.as_ref().is_some_and(owned))
+                } else if let Some(a) = l.alias_of {
+                    self.dropped_type(owner, &body.places[a as usize], depth + 1)
+                        .is_some()
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        };
+        sure.then(|| self.place_info(f, p).ty)
+    }
+
+    /// Does a call of `f` hand the value of `place` (whole) to a method of the unit that takes
+    /// `self` by value? Then the method, not the end of the binding, drops it.
+    fn consumed_by_method(&self, f: FnId, place: &Place) -> bool {
+        let Some(body) = self.func(f).body.as_ref() else {
+            return false;
+        };
+        body.calls.iter().enumerate().any(|(c, call)| {
+            matches!(call.callee, Callee::Method(_))
+                && matches!(&call.receiver, Some(Operand::Place(q))
+                    if body.places[*q as usize].base == place.base
+                        && body.places[*q as usize].proj.is_empty())
+                && self
+                    .callees(f, c as CallIdx)
+                    .iter()
+                    .any(|&g| self.func(g).receiver == Some(Receiver::Value))
+        })
+    }
+
+    /// The `Drop` impls that run when a value of type `ty` is dropped: its own, its fields'
+    /// (not through references), and those of what the wrappers and containers that own their
+    /// content hold, a few levels deep.
+    pub fn drop_glue(&self, ty: &Ty) -> Vec<FnId> {
+        let mut out = vec![];
+        if !self.drop_impls.is_empty() {
+            self.glue(ty, 0, &mut out);
+        }
+        out
+    }
+
+    fn glue(&self, ty: &Ty, depth: u32, out: &mut Vec<FnId>) {
+        if depth > 4 {
+            return;
+        }
+        match ty {
+            Ty::Struct(id, _) => {
+                for &d in self.drop_impls.get(id).into_iter().flatten() {
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+                let (s, _) = self.struct_facts(*id);
+                for field in &s.fields {
+                    if matches!(field.ty, TypeFact::Ref(_) | TypeFact::Ptr(_)) {
+                        continue;
+                    }
+                    self.glue(&self.field_type(ty, field.name), depth + 1, out);
+                }
+            }
+            Ty::Wrapper(name, inner) if known::flow::drops_content(name.as_str()) => {
+                self.glue(inner, depth + 1, out)
+            }
+            Ty::Container(e) | Ty::Lock(_, e) => self.glue(e, depth + 1, out),
+            Ty::Tuple(ts) => ts.iter().for_each(|t| self.glue(t, depth + 1, out)),
+            _ => {}
         }
     }
 

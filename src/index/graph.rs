@@ -35,7 +35,13 @@ pub struct Edge {
     /// The other functions where the edge is seen (each once, in the order found, the
     /// witness's left out).
     pub also_in: Vec<FnId>,
+    /// The witnesses of the first of `also_in`, one per function (at most
+    /// [`MAX_OTHER_WITNESSES`]): the other places a report shows.
+    pub others: Vec<Witness>,
 }
+
+/// How many witnesses besides the first an edge keeps to show.
+pub const MAX_OTHER_WITNESSES: usize = 3;
 
 /// The class a lock stands for in the graph: its `Type::field` or static, or, for a lock no
 /// field or static names (a parameter, a local, a helper's result), the lock's type when that
@@ -106,6 +112,9 @@ impl LockGraph {
             let e = &mut self.edges[i];
             if e.witness.f != w.f && !e.also_in.contains(&w.f) {
                 e.also_in.push(w.f);
+                if e.others.len() < MAX_OTHER_WITNESSES {
+                    e.others.push(w);
+                }
             }
             return;
         }
@@ -115,6 +124,7 @@ impl LockGraph {
             to: key.1,
             witness: w,
             also_in: vec![],
+            others: vec![],
         });
     }
 

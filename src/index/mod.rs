@@ -113,6 +113,8 @@ pub struct Index {
     pub trait_methods: FxHashMap<Sym, Vec<FnId>>,
     /// Methods of the unit's trait impls for types from outside it, by (type name, method).
     pub ext_methods: FxHashMap<(Sym, Sym), Vec<FnId>>,
+    /// The `drop` of each struct's `impl Drop`: what runs when a value of it goes out of scope.
+    pub drop_impls: FxHashMap<StructId, Vec<FnId>>,
     /// Crate names usable in paths (`use my_lib::x`).
     crate_names: FxHashMap<Sym, u32>,
     resolve_cache: RefCell<FxHashMap<ResolveKey, Vec<Res>>>,
@@ -203,6 +205,7 @@ impl Index {
             methods: FxHashMap::default(),
             trait_methods: FxHashMap::default(),
             ext_methods: FxHashMap::default(),
+            drop_impls: FxHashMap::default(),
             crate_names: FxHashMap::default(),
             resolve_cache: RefCell::new(FxHashMap::default()),
             place_depth: std::cell::Cell::new(0),
@@ -542,6 +545,7 @@ impl Index {
         let mut adds: Vec<((StructId, Sym), FnId)> = vec![];
         let mut trait_adds: Vec<(Sym, FnId)> = vec![];
         let mut ext_adds: Vec<((Sym, Sym), FnId)> = vec![];
+        let mut drop_adds: Vec<(StructId, FnId)> = vec![];
         for (fi, f) in self.files.iter().enumerate() {
             for (i, func) in f.facts.fns.iter().enumerate() {
                 let id = FnId(self.fn_base[fi] + i as u32);
@@ -550,6 +554,15 @@ impl Index {
                         let imp = &f.facts.impls[imp as usize];
                         let module = f.mods[imp.module as usize];
                         if let Some(sid) = self.struct_of_type(&imp.self_ty, module) {
+                            if func.name.as_str() == "drop"
+                                && imp
+                                    .trait_path
+                                    .as_ref()
+                                    .and_then(|t| t.last())
+                                    .is_some_and(|t| t.name.as_str() == "Drop")
+                            {
+                                drop_adds.push((sid, id));
+                            }
                             adds.push(((sid, func.name), id));
                         } else if imp.trait_path.is_some()
                             && let TypeFact::Path(p) = &imp.self_ty
@@ -572,6 +585,9 @@ impl Index {
         for (k, id) in ext_adds {
             self.method_names.insert(k.1);
             self.ext_methods.entry(k).or_default().push(id);
+        }
+        for (k, id) in drop_adds {
+            self.drop_impls.entry(k).or_default().push(id);
         }
         for (k, id) in trait_adds {
             self.method_names.insert(k);
@@ -666,6 +682,7 @@ impl Index {
                 .is_some_and(|n| self.known_names.contains(n) || self.method_names.contains(n)),
             Callee::Closure(_) => true,
             Callee::Stored(name) => self.method_names.contains(name),
+            Callee::Drop => !self.drop_impls.is_empty(),
             Callee::Param(_) | Callee::Unknown => false,
         }
     }

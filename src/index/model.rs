@@ -878,6 +878,13 @@ impl<'i> Model<'i> {
         };
         let mut out = vec![];
         let call = &body.calls[c as usize];
+        // What a drop drops, as written.
+        let dropped: Option<std::rc::Rc<str>> = match (&call.callee, &call.receiver) {
+            (Callee::Drop, Some(Operand::Place(p))) => {
+                Some(self.ix.place_info(f, &body.places[*p as usize]).text.into())
+            }
+            _ => None,
+        };
         for &g in self.callees(f, c) {
             let gs = &self.summaries[g.0 as usize];
             let name = g;
@@ -902,9 +909,13 @@ impl<'i> Model<'i> {
                         .filter(|(_, x)| summary::same_entry(&x.lock, &a.lock))
                         .filter_map(|(i, _)| given_guard(*i))
                         .collect();
+                    let step = match &dropped {
+                        Some(what) => Step::Drops(name, what.clone()),
+                        None => Step::Calls(name),
+                    };
                     out.push(Acquisition {
                         lock: l,
-                        trace: a.trace.through(call_loc, name),
+                        trace: a.trace.through_step(call_loc, step),
                         also_held: vec![],
                         given,
                     });

@@ -24,6 +24,8 @@ const MAX_TRACE: usize = 6;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Calls(FnId),
+    /// A value (named as written) goes out of scope and this destructor (`impl Drop`) runs.
+    Drops(FnId, std::rc::Rc<str>),
     CallsClosure,
     Locks(std::rc::Rc<str>),
     Sleeps,
@@ -45,8 +47,13 @@ impl Trace {
 
     /// This trace seen from a call (at `call`) to the function it starts in.
     pub fn through(&self, call: Loc, callee: FnId) -> Trace {
+        self.through_step(call, Step::Calls(callee))
+    }
+
+    /// This trace seen from the step (a call, a drop) that enters the function it starts in.
+    pub fn through_step(&self, call: Loc, step: Step) -> Trace {
         let mut steps = Vec::with_capacity(self.steps.len().min(MAX_TRACE - 1) + 1);
-        steps.push((call, Step::Calls(callee)));
+        steps.push((call, step));
         steps.extend(self.steps.iter().take(MAX_TRACE - 1).cloned());
         Trace { steps }
     }
@@ -124,6 +131,7 @@ impl Index {
     pub fn step_text(&self, step: &Step) -> String {
         match step {
             Step::Calls(f) => format!("calls {}", self.fn_phrase(*f)),
+            Step::Drops(f, what) => format!("drops `{what}`, running {}", self.fn_phrase(*f)),
             Step::CallsClosure => "calls the closure".to_string(),
             Step::Locks(t) => format!("locks `{t}`"),
             Step::Sleeps => "sleeps".to_string(),
@@ -201,7 +209,7 @@ impl Index {
         };
         let base = match &l.instance.base {
             InstanceBase::SelfValue => match &call.callee {
-                Callee::Method(_) => operand_base(call.receiver.as_ref()?)?,
+                Callee::Method(_) | Callee::Drop => operand_base(call.receiver.as_ref()?)?,
                 // `Type::method(&x, ..)`: the first argument is `self`.
                 Callee::Path(_) => operand_base(call.args.first()?)?,
                 _ => return None,

@@ -103,3 +103,75 @@ pub fn exits_process(segs: &[&str]) -> bool {
         (Some(&("process" | "std")), Some(&("exit" | "abort")))
     )
 }
+
+/// Methods of std's types that take their receiver by value: the value is gone after the call
+/// (`opt.map(..)`, `v.into_iter()`, `handle.join()`), so it is not dropped where its binding
+/// ends.
+pub fn consumes_receiver(method: &str) -> bool {
+    method.starts_with("into_")
+        || method.starts_with("unwrap")
+        || method.starts_with("map")
+        || method.starts_with("ok_or")
+        || matches!(
+            method,
+            "expect"
+                | "and_then"
+                | "or_else"
+                | "ok"
+                | "err"
+                | "take"
+                | "replace"
+                | "join"
+                | "flatten"
+                | "filter"
+                | "zip"
+                | "unzip"
+                | "or"
+                | "and"
+                | "xor"
+                | "finish"
+                | "release"
+                | "close"
+                | "send"
+                | "wait"
+                | "forget"
+                | "leak"
+        )
+}
+
+/// Macros that only borrow the names they are given (formatting, assertions, logging).
+pub fn borrows_arguments(macro_name: &str) -> bool {
+    matches!(
+        macro_name,
+        "println"
+            | "print"
+            | "eprintln"
+            | "eprint"
+            | "format"
+            | "format_args"
+            | "write"
+            | "writeln"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "panic"
+    )
+}
+
+/// Wrappers whose value owns what they wrap, so dropping it drops that too (`Box<T>`,
+/// `Option<T>`, `RefCell<T>`). Not `Arc`/`Rc`: only the last handle drops the value, and which
+/// one is last is not known.
+pub fn drops_content(wrapper: &str) -> bool {
+    matches!(
+        wrapper,
+        "Box" | "Option" | "Pin" | "Cell" | "RefCell" | "UnsafeCell" | "OnceCell" | "OnceLock"
+    )
+}

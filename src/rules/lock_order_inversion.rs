@@ -150,6 +150,32 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
             };
             d = d.label(*loc, text);
         }
+        // The same order taken elsewhere: where it is held and where the other is taken.
+        for o in &e.others {
+            d = d.label(
+                o.held_loc,
+                format!(
+                    "{} takes `{}` first too",
+                    m.fn_phrase(o.held_fn),
+                    o.held.text
+                ),
+            );
+            let steps = m.trace_text(&o.trace);
+            if let Some((loc, what)) = steps.first() {
+                let text = if steps.len() == 1 {
+                    format!(
+                        "then takes `{}` while holding `{}`",
+                        o.acquired.text, o.held.text
+                    )
+                } else {
+                    format!(
+                        "{what}, which takes `{}` while `{}` is held",
+                        o.acquired.text, o.held.text
+                    )
+                };
+                d = d.label(*loc, text);
+            }
+        }
     }
     let threads: Vec<String> = edges
         .iter()

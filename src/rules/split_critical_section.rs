@@ -64,7 +64,9 @@ It reports only with evidence of each step, and stays silent otherwise:
   (the same method on the guarded value) re-checks, and is not reported, even when the re-check
   comes after the act; a re-check hidden in a called method is not seen, and is reported.
 - *A check first*: a first section that changes the value too (an insert undone later, a
-  `mem::take(&mut *g)` that moves the list out) is an act of its own, not a check.
+  `mem::take(&mut *g)` that moves the list out) is an act of its own, not a check. Two calls
+  of one method that checks and changes under a guard of its own (a test-and-set such as
+  sled's `fail::is_active(name)`) are two whole sections, not a check and an act.
 - *Two threads*: it takes a lock as shared unless the code shows no other thread can reach
   it: `self`'s locks in a method taking `&mut self`, `self` or `Pin<&mut Self>`, a `self`
   type that is neither `Sync` nor `Clone`, a local made in the function and never handed to
@@ -586,6 +588,14 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
                 // insert undone on a later failure) is an act of its own.
                 if let Some(h) = first.holder
                     && (guard_alive_at(m, f, h, second.event) || changes(body, h).is_some())
+                {
+                    continue;
+                }
+                // One method for the check and the act checks and changes under one guard of
+                // its own (a test-and-set, `fail::is_active(name)`): two calls are two whole
+                // sections, neither acting on what the other saw.
+                if let (Some((g1, _)), Some((g2, _))) = (first.callee, second.callee)
+                    && g1 == g2
                 {
                     continue;
                 }

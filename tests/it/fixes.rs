@@ -683,4 +683,23 @@ fn fixing_the_fixtures_adds_no_finding_and_still_compiles() {
         new_warnings.is_empty(),
         "warnings added by the fixes: {new_warnings:?}"
     );
+#[test]
+fn no_fix_edits_a_macro_call_that_was_expanded() {
+    // What is found inside an expansion is spanned at the call: an edit there would rewrite
+    // the call, not the code in the macro.
+    let dir = lib_crate(
+        "use std::sync::Mutex;\n\
+         macro_rules! touch {\n    ($m:expr) => {\n        let _ = $m.lock().unwrap();\n    };\n}\n\
+         pub fn poke(m: &Mutex<Vec<u8>>) {\n    touch!(m);\n}\n\
+         pub fn prod(m: &Mutex<Vec<u8>>) {\n    let _ = m.lock().unwrap();\n}\n",
+    );
+    let r = report(dir.path());
+    let found: Vec<(u32, bool)> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "let_underscore_guard")
+        .map(|d| (d.primary.span.lo.line, d.fix.is_some()))
+        .collect();
+    // The call in `poke` is reported without a fix; the one written out keeps its fix.
+    assert_eq!(found, [(8, false), (11, true)], "{:?}", r.diagnostics);
 }

@@ -412,6 +412,9 @@ impl Walker<'_, '_> {
                 flow::GuardEnd::Drop => GuardOpKind::Drop,
                 flow::GuardEnd::Forget => GuardOpKind::Forget,
             };
+            if kind == GuardOpKind::Drop {
+                self.explicit_drop(&v, span);
+            }
             self.end_guards(v, kind, span, syms_of(&fp.path), callee_span);
             return Val::None;
         }
@@ -538,7 +541,7 @@ impl Walker<'_, '_> {
             syn::Expr::Async(ab) => {
                 // `async { .. }.await` runs here and now.
                 self.push_frame();
-                let v = self.block_inner(&ab.block.stmts);
+                let v = self.block_inner(&ab.block);
                 self.pop_frame();
                 self.push_event(EventKind::Await, await_span);
                 return v;

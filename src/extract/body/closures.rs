@@ -28,7 +28,7 @@ impl Walker<'_, '_> {
     pub(super) fn async_block(&mut self, ab: &syn::ExprAsync, deferred: bool) -> Val {
         let span = sp(ab.async_token.span);
         self.nested_body(sym::ASYNC_BLOCK, span, deferred, true, true, |w| {
-            w.body_of(|w| w.block_inner(&ab.block.stmts));
+            w.body_of(|w| w.block_inner(&ab.block));
         })
     }
 

@@ -114,7 +114,7 @@ impl Walker<'_, '_> {
             }
         }
         let then_start = self.now();
-        let then_v = self.temp_scope(|w| w.block_inner(&i.then_branch.stmts));
+        let then_v = self.temp_scope(|w| w.block_inner(&i.then_branch));
         if let (Some(t), true) = (t, with_let) {
             self.kill_owner(Owner::Temp(t));
         }
@@ -469,7 +469,7 @@ impl Walker<'_, '_> {
             self.kill_owner(Owner::Temp(t));
         }
         self.cond_done(br);
-        self.temp_scope(|me| me.block_inner(&w.body.stmts));
+        self.temp_scope(|me| me.block_inner(&w.body));
         self.close_branch(br, false);
         self.close_temp(t);
         self.pop_frame();
@@ -486,7 +486,7 @@ impl Walker<'_, '_> {
         self.enter_loop(f.label.as_ref().map(|l| label_sym(&l.name)), false);
         self.push_frame();
         self.bind(&f.pat, elem, None, None, true);
-        self.temp_scope(|me| me.block_inner(&f.body.stmts));
+        self.temp_scope(|me| me.block_inner(&f.body));
         self.pop_frame();
         self.exit_loop(true);
         Val::None

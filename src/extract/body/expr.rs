@@ -238,26 +238,26 @@ impl Walker<'_, '_> {
             Expr::Block(b) => match &b.label {
                 Some(label) => {
                     self.enter_loop(Some(label_sym(&label.name)), true);
-                    let v = self.block_inner(&b.block.stmts);
+                    let v = self.block_inner(&b.block);
                     self.exit_loop(true);
                     v
                 }
-                None => self.block_inner(&b.block.stmts),
+                None => self.block_inner(&b.block),
             },
             Expr::Unsafe(u) => {
                 self.unsafe_block(u);
                 self.cur.unsafe_depth += 1;
-                let v = self.block_inner(&u.block.stmts);
+                let v = self.block_inner(&u.block);
                 self.cur.unsafe_depth -= 1;
                 v
             }
             Expr::Const(_) => Val::None,
-            Expr::TryBlock(t) => self.block_inner(&t.block.stmts),
+            Expr::TryBlock(t) => self.block_inner(&t.block),
             Expr::If(i) => self.if_expr(i),
             Expr::Match(m) => self.match_expr(m),
             Expr::Loop(l) => {
                 self.enter_loop(l.label.as_ref().map(|l| label_sym(&l.name)), false);
-                self.temp_scope(|me| me.block_inner(&l.body.stmts));
+                self.temp_scope(|me| me.block_inner(&l.body));
                 self.exit_loop(false);
                 Val::None
             }

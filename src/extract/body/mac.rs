@@ -13,10 +13,58 @@ impl Walker<'_, '_> {
         v
     }
 
+    /// A call of one of the file's own `macro_rules!` macros, expanded (see
+    /// [`crate::extract::expand`]).
+    fn user_macro(&mut self, mac: &syn::Macro) -> Option<proc_macro2::TokenStream> {
+        if self.fx.user_macros.is_empty() {
+            return None;
+        }
+        let call = call_span(mac);
+        let ts = self.fx.user_macros.expand(mac, call)?;
+        let span = sp(call);
+        if !self.fx.facts.expansions.contains(&span) {
+            self.fx.facts.expansions.push(span);
+        }
+        Some(ts)
+    }
+
+    /// A macro call in statement position that is one of the file's own: its expansion's
+    /// statements are walked where the call stands, so the bindings they make live to the end
+    /// of the enclosing block. `false` when it is not expanded.
+    pub(super) fn user_macro_stmts(&mut self, mac: &syn::Macro) -> bool {
+        if self.fx.macro_depth >= crate::extract::MAX_MACRO_DEPTH {
+            return false;
+        }
+        let Some(ts) = self.user_macro(mac) else {
+            return false;
+        };
+        let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, ts) else {
+            return false;
+        };
+        self.fx.macro_depth += 1;
+        self.stmts_in_frame(&stmts);
+        self.fx.macro_depth -= 1;
+        true
+    }
+
     pub(super) fn mac_body(&mut self, mac: &syn::Macro) -> Val {
         let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
             return Val::None;
         };
+        // One of the file's own macros, in expression position: an expression, or statements
+        // in a block of their own.
+        if let Some(ts) = self.user_macro(mac) {
+            if let Ok(e) = syn::parse2::<syn::Expr>(ts.clone()) {
+                return self.expr(&e);
+            }
+            if let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, ts) {
+                let block = syn::Block {
+                    brace_token: syn::token::Brace(mac.delimiter.span().join()),
+                    stmts,
+                };
+                return self.block_inner(&block);
+            }
+        }
         if macros::is_opaque(&name) {
             return Val::None;
         }
@@ -84,6 +132,17 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// A whole macro call, from its path to its closing delimiter.
+fn call_span(mac: &syn::Macro) -> proc_macro2::Span {
+    let start = mac
+        .path
+        .segments
+        .first()
+        .map(|s| s.ident.span())
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    start.join(mac.delimiter.span().close()).unwrap_or(start)
 }
 
 /// A macro call's name with its `!`: where the `.await` it stands for happens.

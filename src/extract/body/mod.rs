@@ -24,8 +24,9 @@
 //! The walker is one `impl Walker` spread over files by concern: [`state`] (who owns which
 //! holder, snapshots and joins, names in scope), [`record`] (writing facts), [`stmts`]
 //! (statements, `let`, patterns), [`expr`] (expressions and places), [`calls`], [`closures`],
-//! [`control`] (branches and loops), [`mac`] (macro calls) and [`unsafety`] (`unsafe` blocks).
-//! What it knows of APIs comes from [`crate::known`].
+//! [`control`] (branches and loops), [`drops`] (where values with destructors go out of scope),
+//! [`mac`] (macro calls) and [`unsafety`] (`unsafe` blocks). What it knows of APIs comes from
+//! [`crate::known`].
 
 use super::macros::{self, MacroKind};
 use super::spans::{between, expr_span, pos_hi, sp};
@@ -130,6 +131,9 @@ struct BodyState {
     taken_by_closure: Vec<VarKey>,
     /// Locals holding futures that the next `.await` polls (`fut.await`, `join!(a, b)`).
     pending_awaits: Vec<LocalIdx>,
+    /// By local: a `let` binding by value that may own a value with a destructor (see
+    /// [`drops`]).
+    droppable: Vec<bool>,
 }
 
 impl BodyState {
@@ -148,6 +152,7 @@ impl BodyState {
             scrutinee: None,
             taken_by_closure: vec![],
             pending_awaits: vec![],
+            droppable: vec![],
         }
     }
 }
@@ -251,7 +256,7 @@ pub(super) fn walk_fn(
             }
         }
     }
-    w.body_of(|w| w.block_inner(&block.stmts));
+    w.body_of(|w| w.block_inner(block));
     w.finish()
 }
 
@@ -418,6 +423,7 @@ fn has_let(cond: &syn::Expr) -> bool {
 mod calls;
 mod closures;
 mod control;
+mod drops;
 mod expr;
 mod mac;
 mod record;

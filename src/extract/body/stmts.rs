@@ -4,8 +4,17 @@ use super::*;
 
 impl Walker<'_, '_> {
     /// Walks statements in a new scope; returns the value of the tail expression.
-    pub(super) fn block_inner(&mut self, stmts: &[syn::Stmt]) -> Val {
+    pub(super) fn block_inner(&mut self, block: &syn::Block) -> Val {
+        let stmts = &block.stmts;
         self.push_frame();
+        let tail = self.stmts_in_frame(stmts);
+        self.pop_block_frame(stmts, sp(block.brace_token.span.close()));
+        tail
+    }
+
+    /// Walks statements in the current scope (a block's, or the one a macro call expands in);
+    /// returns the value of the tail expression.
+    pub(super) fn stmts_in_frame(&mut self, stmts: &[syn::Stmt]) -> Val {
         let mut tail = Val::None;
         let n = stmts.len();
         let mut i = 0;
@@ -47,7 +56,6 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        self.pop_frame();
         tail
     }
 
@@ -194,7 +202,9 @@ impl Walker<'_, '_> {
             }
             syn::Stmt::Macro(m) => {
                 let t = self.open_temp();
-                self.mac(&m.mac);
+                if !self.user_macro_stmts(&m.mac) {
+                    self.mac(&m.mac);
+                }
                 self.close_temp(t);
             }
         }
@@ -236,6 +246,7 @@ impl Walker<'_, '_> {
             syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
         };
+        let declared_from = self.cur.body.locals.len();
         match &local.init {
             Some(init) => {
                 let orderings_before = self.cur.body.orderings.len();
@@ -294,6 +305,10 @@ impl Walker<'_, '_> {
                 }
             }
             None => self.bind(pat, Val::None, ty, None, true),
+        }
+        if self.cur.body.locals.len() == declared_from + 1 {
+            let key = (self.cur.fn_, declared_from as LocalIdx);
+            self.mark_droppable(pat, local.init.as_ref().map(|i| &*i.expr), key);
         }
         self.close_temp(t);
     }
