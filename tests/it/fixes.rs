@@ -683,6 +683,8 @@ fn fixing_the_fixtures_adds_no_finding_and_still_compiles() {
         new_warnings.is_empty(),
         "warnings added by the fixes: {new_warnings:?}"
     );
+}
+
 #[test]
 fn no_fix_edits_a_macro_call_that_was_expanded() {
     // What is found inside an expansion is spanned at the call: an edit there would rewrite
