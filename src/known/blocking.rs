@@ -16,6 +16,8 @@ pub enum Sleep {
 
 /// `[.., "thread", NAME]`: std's sleeps (and those of crates that mirror `std::thread`).
 pub const THREAD_SLEEPS: &[&str] = &["sleep", "sleep_ms", "park_timeout", "sleep_until"];
+/// Crates that mirror `std::thread` to explore schedules, in which time does not pass.
+pub const MODEL_CHECKERS: &[&str] = &["shuttle", "loom"];
 /// `["tokio", .., "time", NAME]`.
 pub const TOKIO_SLEEPS: &[&str] = &["sleep", "sleep_until"];
 /// `["async_std", "task", NAME]`.
@@ -28,6 +30,8 @@ pub const TIMER_TYPES: &[&str] = &["Delay", "Timer"];
 pub fn sleep_kind(path: &[Sym]) -> Option<Sleep> {
     let p = super::segments(path);
     Some(match p.as_slice() {
+        // A model checker's `thread::sleep` (shuttle, loom) only yields to its scheduler.
+        [krate, ..] if MODEL_CHECKERS.contains(krate) => return None,
         [.., "thread", last] if THREAD_SLEEPS.contains(last) => Sleep::Thread,
         ["tokio", .., "time", last] if TOKIO_SLEEPS.contains(last) => Sleep::Timer,
         ["async_std", "task", last] if ASYNC_STD_SLEEPS.contains(last) => Sleep::Timer,
@@ -248,6 +252,15 @@ mod tests {
 
     fn path(p: &str) -> Vec<Sym> {
         p.split("::").map(Sym::new).collect()
+    }
+
+    /// A model checker's `thread::sleep` yields to its scheduler; time does not pass in it
+    /// (shuttle's tests on corpus-b).
+    #[test]
+    fn a_model_checkers_sleep_is_no_sleep() {
+        assert_eq!(sleep_kind(&path("shuttle::thread::sleep")), None);
+        assert_eq!(sleep_kind(&path("loom::thread::sleep")), None);
+        assert_eq!(sleep_kind(&path("std::thread::sleep")), Some(Sleep::Thread));
     }
 
     /// Every path the predicates accept is written with one of the screen's words: the

@@ -88,7 +88,8 @@ pub enum RegionKind {
     /// The inside of a constant table's brackets (`static T: [u16; N] = [..];`): extraction
     /// keeps its type, its span and its text (read from the original), never what is inside.
     Table,
-    /// The inside of a `macro_rules!` definition, which extraction does not read.
+    /// The inside of a `macro_rules!` definition: its words are not the file's, and it is
+    /// never blanked (extraction expands the file's own macros).
     Macro,
     /// A doc comment: read as `#[doc]` (`#![doc]` when `inner`), an attribute at the same
     /// place whose text extraction does not read.
@@ -421,8 +422,13 @@ pub fn decide_why(
         .zip(&kept)
         .map(|(f, kept)| {
             let Some(f) = f else { return vec![] };
+            // A `macro_rules!` body is never blanked: extraction expands the file's own
+            // macros where a body calls them.
             (0..f.regions.len() as u32)
-                .filter(|&i| kept[i as usize].is_none())
+                .filter(|&i| {
+                    kept[i as usize].is_none()
+                        && !matches!(f.regions[i as usize].kind, RegionKind::Macro)
+                })
                 .collect()
         })
         .collect();

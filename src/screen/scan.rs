@@ -20,6 +20,9 @@ struct Scan<'s> {
     /// The index of the token that closes each opening bracket, when it is balanced.
     close: Vec<u32>,
     classes: FxHashMap<(Word, Place), Classes>,
+    /// The names of the file's own `macro_rules!` macros, which extraction expands where a
+    /// body calls them: such a body is kept, whatever its own words.
+    user_macros: Vec<Word>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -51,7 +54,17 @@ pub fn scan(text: &str, tokens: &[Token]) -> FileWords {
         toks,
         close,
         classes: FxHashMap::default(),
+        user_macros: vec![],
     };
+    s.user_macros = (0..s.toks.len())
+        .filter(|&i| {
+            s.toks[i].kind == Kind::Ident
+                && s.text(i) == b"macro_rules"
+                && s.punct(i + 1, b'!')
+                && s.ident(i + 2)
+        })
+        .map(|i| s.plain_word(i + 2))
+        .collect();
     s.items(&mut out);
     s.decls(&mut out);
     out.regions.sort_by_key(|r| r.start);
@@ -451,6 +464,13 @@ impl Scan<'_> {
                 if self.byte(k) == b'$' {
                     body.classes |= FRAGMENT;
                 }
+                continue;
+            }
+            if self.toks[k].kind == Kind::Ident
+                && self.macro_name(k)
+                && self.user_macros.contains(&self.plain_word(k))
+            {
+                body.classes |= FRAGMENT;
                 continue;
             }
             if self.toks[k].kind != Kind::Ident || self.macro_name(k) {

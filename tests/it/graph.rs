@@ -178,7 +178,7 @@ fn laid_out(dot_text: &str) -> (Vec<String>, EdgeSet) {
 
 #[test]
 fn the_fixtures_graph_renders_with_graphviz() {
-    let text = graph(&["fixtures/crates"]);
+    let text = graph(&["fixtures/crates/ledger", "fixtures/crates/warehouse"]);
     let svg = run_dot("svg", &text);
     assert!(
         svg.contains("<svg") && svg.contains("Warehouse::inventory"),
@@ -299,7 +299,12 @@ fn the_mermaid_graph_is_what_mermaid_parses() {
     // The checker is not fooled: Mermaid rejects a broken flowchart.
     assert!(mermaid_parse("flowchart LR\n  a -->|\"x| b\n").is_err());
 
-    let text = graph(&["fixtures/crates", "--format", "mermaid"]);
+    let text = graph(&[
+        "fixtures/crates/ledger",
+        "fixtures/crates/warehouse",
+        "--format",
+        "mermaid",
+    ]);
     let d = mermaid_parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(d["type"], "flowchart-v2");
     let label = |id: &str| -> String {
@@ -354,7 +359,7 @@ fn the_mermaid_graph_is_what_mermaid_parses() {
 }
 
 /// Two packages side by side, outside any workspace: one drawing, a cluster (subgraph) each,
-/// and a lock local to a function named with it.
+/// and a lock local to a function (shared with a thread it spawns) named with it.
 const TWO_LOCKS: &str = "use std::sync::Mutex;
 pub struct Pair { a: Mutex<u8>, b: Mutex<u8> }
 impl Pair {
@@ -362,10 +367,17 @@ impl Pair {
     pub fn ba(&self) { let _b = self.b.lock().unwrap(); let _a = self.a.lock().unwrap(); }
 }
 pub fn locals() {
-    let m = Mutex::new(0u8);
-    let n = Mutex::new(0u8);
+    let m = std::sync::Arc::new(Mutex::new(0u8));
+    let n = std::sync::Arc::new(Mutex::new(0u8));
+    let (m2, n2) = (std::sync::Arc::clone(&m), std::sync::Arc::clone(&n));
+    let t = std::thread::spawn(move || {
+        *m2.lock().unwrap() += 1;
+        *n2.lock().unwrap() += 1;
+    });
     let _m = m.lock().unwrap();
     let _n = n.lock().unwrap();
+    drop((_m, _n));
+    t.join().unwrap();
 }
 ";
 
@@ -446,7 +458,8 @@ fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
         root(),
         &[
             "graph",
-            "fixtures/crates",
+            "fixtures/crates/ledger",
+            "fixtures/crates/warehouse",
             "-o",
             file.to_str().unwrap(),
             "--quiet",
@@ -460,7 +473,7 @@ fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
     );
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
-        graph(&["fixtures/crates"])
+        graph(&["fixtures/crates/ledger", "fixtures/crates/warehouse"])
     );
 
     let out = lockscan(root(), &["graph", "no/such/dir"]);
@@ -476,8 +489,13 @@ fn the_graph_goes_to_an_output_file_and_bad_paths_fail() {
 /// rewrites all three.
 #[test]
 fn the_readme_picture_is_the_fixtures_graph() {
-    let dot_text = graph(&["fixtures/crates"]);
-    let mermaid_text = graph(&["fixtures/crates", "--format", "mermaid"]);
+    let dot_text = graph(&["fixtures/crates/ledger", "fixtures/crates/warehouse"]);
+    let mermaid_text = graph(&[
+        "fixtures/crates/ledger",
+        "fixtures/crates/warehouse",
+        "--format",
+        "mermaid",
+    ]);
     let docs = root().join("docs");
     let readme_path = root().join("README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();

@@ -107,10 +107,20 @@ impl Walker<'_, '_> {
             // Arguments that are only literals and plain names do nothing we follow.
             MacroKind::Args if !macros::worth_reading(&mac.tokens) => Val::None,
             kind => {
-                for e in macros::macro_args(&mac.tokens) {
+                // `assert!(cond, ..)` is `if !cond { panic!(..) }`: the condition's
+                // temporaries (a guard in `m.lock().unwrap().is_empty()`) end before the
+                // message is formatted.
+                let cond_first = matches!(name.as_str(), "assert" | "debug_assert");
+                for (i, e) in macros::macro_args(&mac.tokens).into_iter().enumerate() {
                     match &e {
                         syn::Expr::Async(ab) => {
                             self.async_block(ab, false);
+                        }
+                        e if cond_first && i == 0 => {
+                            self.temp_scope(|w| {
+                                w.expr(e);
+                                Val::None
+                            });
                         }
                         e => {
                             let v = self.expr(e);
