@@ -4,6 +4,7 @@ use super::{FixAvailability, Group, Rule};
 use crate::diag::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::facts::{Discard, EventKind, Held, HolderKind};
 use crate::index::model::{HeldRef, Model};
+use crate::index::types::Ty;
 use crate::known::locks;
 use crate::span::Span;
 
@@ -34,6 +35,10 @@ Taking and releasing a lock to wait until another thread has left its critical s
 guards a section (`Mutex<()>`) and is not taken again later in the function; otherwise holding
 the lock longer may change what the program does (or deadlock through a call lockscan cannot
 see), and the fix needs `--unsafe-fixes`.
+A `lock()` on a value whose type lockscan sees and which is no lock (`File::lock`,
+fslock's `LockFile`), or one finished with `?` (an `io::Result<()>` as likely as a
+`LockResult`), is not taken for a lock; with no type in sight, a `lock()` is a lock when it is
+unwrapped or awaited (not both), so an unwrapped `lock()` of another meaning is reported.
 
 ### Example
 ```rust
@@ -65,14 +70,30 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             // A `try_lock` that is thrown away tests the lock. Without a visible type, only a
             // `lock()` that is unwrapped or awaited (not both: async locks return no `Result`)
             // is taken for a lock: `index.write().unwrap()` (git2) writes a file, and
-            // `conn.lock().await?` (sqlx) takes a database lock and returns `()`.
+            // `conn.lock().await?` (sqlx) takes a database lock and returns `()`, and so does
+            // `file.lock()?` (std's `File::lock`).
             // A method the configuration names (`lock-methods`) is a lock by the user's word.
             let configured = holder.configured;
             let is_lock_method = matches!(holder.kind, HolderKind::Lock { method, .. }
                 if locks::is_plain_lock(method));
-            let looks_like_lock =
-                configured || (is_lock_method && holder.unwrapped != holder.awaited);
+            let looks_like_lock = configured
+                || (is_lock_method && !holder.tried && holder.unwrapped != holder.awaited);
             if lock.is_try || !(lock.typed || looks_like_lock) {
+                continue;
+            }
+            // A receiver of a known type that is no lock (fslock's `LockFile`, std's `File`):
+            // its `lock()` locks something else, and returns no guard.
+            // A type named like a lock (`shuttle::sync::Mutex`) is taken for one.
+            if !lock.typed
+                && let HolderKind::Lock { place, .. } = holder.kind
+                && match m.place_info(f, &body.places[place as usize]).ty.peel() {
+                    Ty::External(p, _) => p
+                        .last()
+                        .is_none_or(|n| locks::lock_kind_of_name(n.as_str()).is_none()),
+                    Ty::Struct(..) => true,
+                    _ => false,
+                }
+            {
                 continue;
             }
             let primary = Span {

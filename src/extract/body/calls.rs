@@ -67,7 +67,14 @@ impl Walker<'_, '_> {
                         self.arg(a, false);
                     }
                     if matches!(name, sym::UNWRAP | sym::EXPECT | sym::UNWRAP_OR_ELSE) {
-                        self.cur.body.holders[h as usize].unwrapped = true;
+                        let holder = &mut self.cur.body.holders[h as usize];
+                        // `m.lock().unwrap().expect(..)`: the second one unwraps the `Option`
+                        // the guard holds, and yields a value read through the guard, which
+                        // stays a temporary of the statement.
+                        if holder.unwrapped && !holder.tried {
+                            return Val::None;
+                        }
+                        holder.unwrapped = true;
                     }
                     return Val::Guard(h);
                 }
