@@ -17,7 +17,7 @@ pub enum Sleep {
 /// `[.., "thread", NAME]`: std's sleeps (and those of crates that mirror `std::thread`).
 pub const THREAD_SLEEPS: &[&str] = &["sleep", "sleep_ms", "park_timeout", "sleep_until"];
 /// Crates that mirror `std::thread` to explore schedules, in which time does not pass.
-pub const MODEL_CHECKERS: &[&str] = &["shuttle", "loom"];
+pub const MODEL_CHECKERS: &[&str] = &["shuttle", "shuttle_std", "loom"];
 /// `["tokio", .., "time", NAME]`.
 pub const TOKIO_SLEEPS: &[&str] = &["sleep", "sleep_until"];
 /// `["async_std", "task", NAME]`.
@@ -260,6 +260,7 @@ mod tests {
     fn a_model_checkers_sleep_is_no_sleep() {
         assert_eq!(sleep_kind(&path("shuttle::thread::sleep")), None);
         assert_eq!(sleep_kind(&path("loom::thread::sleep")), None);
+        assert_eq!(sleep_kind(&path("shuttle_std::thread::sleep")), None);
         assert_eq!(sleep_kind(&path("std::thread::sleep")), Some(Sleep::Thread));
     }
 
