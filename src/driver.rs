@@ -115,15 +115,21 @@ fn start(opts: &Options) -> Result<(Project, rayon::ThreadPool, Arc<Api>), RunEr
     if let Some(p) = &opts.progress {
         p.total.store(project.files.len(), Ordering::Relaxed);
     }
+    let pool = thread_pool(opts)?;
+    let api = Arc::new(opts.api.clone());
+    Ok((project, pool, api))
+}
+
+/// The run's worker threads: `--threads` of them (else one per core), each with a stack deep
+/// enough for `syn`.
+pub(crate) fn thread_pool(opts: &Options) -> Result<rayon::ThreadPool, RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(parse::STACK_SIZE);
     if let Some(n) = opts.threads {
         builder = builder.num_threads(n);
     }
-    let pool = builder
+    builder
         .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
-    let api = Arc::new(opts.api.clone());
-    Ok((project, pool, api))
+        .map_err(|e| RunError::Threads(e.to_string()))
 }
 
 /// The lock-order graph of each unit that holds a requested file, named: the package's name

@@ -35,13 +35,7 @@ impl Reanalysis {
         let mut opts = opts.clone();
         // Progress counts the run's files once.
         opts.progress = None;
-        let mut builder = rayon::ThreadPoolBuilder::new().stack_size(crate::parse::STACK_SIZE);
-        if let Some(n) = opts.threads {
-            builder = builder.num_threads(n);
-        }
-        let pool = builder
-            .build()
-            .map_err(|e| RunError::Threads(e.to_string()))?;
+        let pool = super::thread_pool(&opts)?;
         let api = Arc::new(opts.api.clone());
         Ok(Reanalysis {
             project,

@@ -115,29 +115,23 @@ pub(super) fn reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                     label: kept_by(holder, l),
                 });
             }
-            for s in &a.given {
-                firsts.push(First {
-                    lock: s.lock.clone(),
-                    loc: s.trace.site(),
-                    origin: None,
-                    holder: None,
-                    label: format!(
-                        "guard of `{}` taken here and moved into the call, which still holds it",
-                        s.lock.text
-                    ),
-                });
-            }
-            for s in &a.also_held {
-                firsts.push(First {
-                    lock: s.lock.clone(),
-                    loc: s.trace.site(),
-                    origin: None,
-                    holder: None,
-                    label: format!(
-                        "guard of `{}` taken here, held while the closure runs",
-                        s.lock.text
-                    ),
-                });
+            let held_elsewhere = [
+                (
+                    &a.given,
+                    "taken here and moved into the call, which still holds it",
+                ),
+                (&a.also_held, "taken here, held while the closure runs"),
+            ];
+            for (list, how) in held_elsewhere {
+                for s in list {
+                    firsts.push(First {
+                        lock: s.lock.clone(),
+                        loc: s.trace.site(),
+                        origin: None,
+                        holder: None,
+                        label: format!("guard of `{}` {how}", s.lock.text),
+                    });
+                }
             }
             for first in firsts {
                 if first.lock.class == a.lock.class && first.lock.instance.same_as(&a.lock.instance)

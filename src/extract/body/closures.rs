@@ -44,24 +44,13 @@ impl Walker<'_, '_> {
         walk: impl FnOnce(&mut Self),
     ) -> Val {
         let idx = self.fx.facts.fns.len() as FnIdx;
-        self.fx.facts.fns.push(FnFacts {
-            module: self.module,
-            name,
-            span,
-            owner: FnOwner::Closure {
-                parent: self.cur.fn_,
-                deferred,
-                is_async_block,
-            },
-            is_async,
-            is_test: self.in_test,
-            test: None,
-            is_pub: false,
-            receiver: None,
-            params: vec![],
-            ret: None,
-            body: None,
-        });
+        let owner = FnOwner::Closure {
+            parent: self.cur.fn_,
+            deferred,
+            is_async_block,
+        };
+        let f = nested_fn(self.module, name, span, owner, is_async, self.in_test);
+        self.fx.facts.fns.push(f);
         let saved = std::mem::replace(&mut self.cur, BodyState::new(idx));
         walk(self);
         let done = std::mem::replace(&mut self.cur, saved);

@@ -268,24 +268,45 @@ pub(super) fn walk_static_closure(
     in_test: bool,
 ) {
     let idx = fx.facts.fns.len() as FnIdx;
-    fx.facts.fns.push(FnFacts {
+    let span = between(c.inputs_begin.span, c.inputs_end.span);
+    fx.facts.fns.push(nested_fn(
         module,
-        name: sym::CLOSURE,
-        span: between(c.inputs_begin.span, c.inputs_end.span),
-        owner: FnOwner::Free,
-        is_async: false,
-        is_test: in_test,
+        sym::CLOSURE,
+        span,
+        FnOwner::Free,
+        false,
+        in_test,
+    ));
+    let mut w = Walker::new(fx, idx, module, in_test);
+    w.body_of(|w| w.expr(&c.body));
+    let body = w.finish();
+    fx.facts.fns[idx as usize].body = Some(body);
+}
+
+/// A closure's or async block's function: no parameters of its own, no signature, its body
+/// still to walk.
+pub(super) fn nested_fn(
+    module: ModIdx,
+    name: Sym,
+    span: Span,
+    owner: FnOwner,
+    is_async: bool,
+    is_test: bool,
+) -> FnFacts {
+    FnFacts {
+        module,
+        name,
+        span,
+        owner,
+        is_async,
+        is_test,
         test: None,
         is_pub: false,
         receiver: None,
         params: vec![],
         ret: None,
         body: None,
-    });
-    let mut w = Walker::new(fx, idx, module, in_test);
-    w.body_of(|w| w.expr(&c.body));
-    let body = w.finish();
-    fx.facts.fns[idx as usize].body = Some(body);
+    }
 }
 
 fn has_cfg(stmt: &syn::Stmt) -> bool {
@@ -308,6 +329,7 @@ fn has_cfg(stmt: &syn::Stmt) -> bool {
     attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
+/// `+=` and the other compound assignments.
 fn is_assign_op(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
@@ -331,24 +353,6 @@ fn looks_static(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-/// `+=` and the other compound assignments.
-fn is_compound(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
 
 /// `a op b` is `b op a`.

@@ -220,7 +220,7 @@ impl Walker<'_, '_> {
         // `X = X op v`, `X = v op X` (when `op` commutes).
         let self_op = match (op, strip_parens(rhs)) {
             (None, syn::Expr::Binary(b)) => arith_op(&b.op)
-                .filter(|_| !is_compound(&b.op))
+                .filter(|_| !is_assign_op(&b.op))
                 .and_then(|op| {
                     let is_target = |e: &syn::Expr| match strip_parens(e) {
                         syn::Expr::Path(q) if q.qself.is_none() && syms_of(&q.path) == target => {

@@ -66,7 +66,7 @@ impl Walker<'_, '_> {
             return;
         };
         let (lhs, whole) = match e {
-            syn::Expr::Binary(b) if is_compound(&b.op) && b.attrs.is_empty() => {
+            syn::Expr::Binary(b) if is_assign_op(&b.op) && b.attrs.is_empty() => {
                 (&*b.left, expr_span(&b.left).to(expr_span(&b.right)))
             }
             syn::Expr::Assign(a) if a.attrs.is_empty() => (&*a.left, expr_span(e)),
