@@ -85,6 +85,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             // its `lock()` locks something else, and returns no guard.
             // A type named like a lock (`shuttle::sync::Mutex`) is taken for one.
             if !lock.typed
+                && !configured
                 && let HolderKind::Lock { place, .. } = holder.kind
                 && match m.place_info(f, &body.places[place as usize]).ty.peel() {
                     Ty::External(p, _) => p
