@@ -36,14 +36,20 @@ impl Model<'_> {
         out
     }
 
+    /// `f`'s body and the call of its event `e`, when that event is a call.
+    fn call_event(&self, f: FnId, e: u32) -> Option<(&Body, CallIdx)> {
+        let body = self.body(f)?;
+        match body.events[e as usize].kind {
+            EventKind::Call(c) => Some((body, c)),
+            _ => None,
+        }
+    }
+
     /// The threads (spawned closures) `f` waits for at event `e`: the closure of a
     /// `thread::spawn(..)` whose handle is joined there, and the closures spawned on the scope
     /// handle of a `thread::scope`/`rayon::scope` that ends there.
     pub fn joined_at(&self, f: FnId, e: u32) -> Vec<FnId> {
-        let Some(body) = self.body(f) else {
-            return vec![];
-        };
-        let EventKind::Call(c) = body.events[e as usize].kind else {
+        let Some((body, c)) = self.call_event(f, e) else {
             return vec![];
         };
         let file = self.ix.fns[f.0 as usize].file;
@@ -132,10 +138,7 @@ impl Model<'_> {
     /// The guards held at call event `e` of `f` that a closure passed to the call takes over
     /// (drops, or moves on): they end inside the call, before it waits.
     pub fn taken_by_call(&self, f: FnId, e: u32) -> Vec<HeldRef> {
-        let Some(body) = self.body(f) else {
-            return vec![];
-        };
-        let EventKind::Call(c) = body.events[e as usize].kind else {
+        let Some((_, c)) = self.call_event(f, e) else {
             return vec![];
         };
         let own = self.ix.fns[f.0 as usize].idx;

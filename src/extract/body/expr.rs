@@ -114,15 +114,7 @@ impl Walker<'_, '_> {
         {
             return;
         }
-        let span = self
-            .cur
-            .body
-            .events
-            .iter()
-            .rev()
-            .find(|e| e.kind == EventKind::Call(c))
-            .map(|e| e.span)
-            .unwrap_or_default();
+        let span = self.last_call_span(c);
         let h = self.new_holder(HolderKind::CallResult(c), span, false, 0);
         let owner = self.cur_temp();
         self.own(h, owner);

@@ -233,6 +233,18 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// The span of call `c`'s event (the last one, where a call was recorded twice).
+    pub(super) fn last_call_span(&self, c: CallIdx) -> Span {
+        self.cur
+            .body
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::Call(c))
+            .map(|e| e.span)
+            .unwrap_or_default()
+    }
+
     pub(super) fn lookup(&self, name: Sym) -> Option<Var> {
         self.env
             .iter()

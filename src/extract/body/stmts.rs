@@ -464,15 +464,7 @@ impl Walker<'_, '_> {
             }
             Val::Call(c) => {
                 if let Owner::Var(_) = owner {
-                    let span = self
-                        .cur
-                        .body
-                        .events
-                        .iter()
-                        .rev()
-                        .find(|e| e.kind == EventKind::Call(c))
-                        .map(|e| e.span)
-                        .unwrap_or_default();
+                    let span = self.last_call_span(c);
                     let h = self.new_holder(HolderKind::CallResult(c), span, false, 0);
                     let holder = &mut self.cur.body.holders[h as usize];
                     holder.binding = Some(binding);
