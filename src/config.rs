@@ -462,48 +462,64 @@ double_lock = "warn"
         assert_eq!(c.rules["double_lock"], Some(Severity::Warning));
     }
 
+    /// A temporary directory holding a `Cargo.toml` with `text`.
+    fn with_manifest(text: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), text).unwrap();
+        dir
+    }
+
+    /// Each input with the error it must give, word for word.
+    fn assert_errors(cases: &[(&str, &str)]) {
+        for (input, error) in cases {
+            assert_eq!(parse(input).unwrap_err(), *error, "for {input:?}");
+        }
+    }
+
     #[test]
     fn errors_name_the_key_and_the_file() {
-        assert_eq!(
-            parse("fail_on = \"error\"").unwrap_err(),
-            "unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)"
-        );
-        assert_eq!(
-            parse("colour = true").unwrap_err(),
-            "unknown key `colour` in `lockscan.toml:1:1`"
-        );
-        assert_eq!(
-            parse("[rules]\ndouble_locks = \"allow\"").unwrap_err(),
-            "unknown rule `double_locks` in `lockscan.toml:2:1` (key `rules.double_locks`); did you mean `double_lock`?"
-        );
-        assert_eq!(
-            parse("[rules]\ndouble_lock = \"maybe\"").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `maybe`"
-        );
-        assert_eq!(
-            parse("[rules]\ndouble_lock = 3").unwrap_err(),
-            "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found an integer"
-        );
-        assert_eq!(
-            parse("fail-on = \"sometimes\"").unwrap_err(),
-            "invalid value for `fail-on` in `lockscan.toml:1:1`: expected `note`, `warning`, `error` or `never`, found `sometimes`"
-        );
-        assert_eq!(
-            parse("exclude = \"gen\"").unwrap_err(),
-            "invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found a string"
-        );
-        assert_eq!(
-            parse("lock-methods = [\"a.b\"]").unwrap_err(),
-            "invalid value for `lock-methods` in `lockscan.toml:1:1`: `a.b` is not a method name"
-        );
-        assert_eq!(
-            parse("sleep-functions = [\"a::\"]").unwrap_err(),
-            "invalid value for `sleep-functions` in `lockscan.toml:1:1`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name"
-        );
-        assert_eq!(
-            parse("rules = []").unwrap_err(),
-            "invalid value for `rules` in `lockscan.toml:1:1`: expected a table, found an array"
-        );
+        assert_errors(&[
+            (
+                "fail_on = \"error\"",
+                "unknown key `fail_on` in `lockscan.toml:1:1` (did you mean `fail-on`?)",
+            ),
+            (
+                "colour = true",
+                "unknown key `colour` in `lockscan.toml:1:1`",
+            ),
+            (
+                "[rules]\ndouble_locks = \"allow\"",
+                "unknown rule `double_locks` in `lockscan.toml:2:1` (key `rules.double_locks`); did you mean `double_lock`?",
+            ),
+            (
+                "[rules]\ndouble_lock = \"maybe\"",
+                "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found `maybe`",
+            ),
+            (
+                "[rules]\ndouble_lock = 3",
+                "invalid value for `rules.double_lock` in `lockscan.toml:2:1`: expected `allow`, `warn` or `deny`, found an integer",
+            ),
+            (
+                "fail-on = \"sometimes\"",
+                "invalid value for `fail-on` in `lockscan.toml:1:1`: expected `note`, `warning`, `error` or `never`, found `sometimes`",
+            ),
+            (
+                "exclude = \"gen\"",
+                "invalid value for `exclude` in `lockscan.toml:1:1`: expected an array of strings, found a string",
+            ),
+            (
+                "lock-methods = [\"a.b\"]",
+                "invalid value for `lock-methods` in `lockscan.toml:1:1`: `a.b` is not a method name",
+            ),
+            (
+                "sleep-functions = [\"a::\"]",
+                "invalid value for `sleep-functions` in `lockscan.toml:1:1`: `a::` is neither a path (`my_crate::io::read_all`) nor a method name",
+            ),
+            (
+                "rules = []",
+                "invalid value for `rules` in `lockscan.toml:1:1`: expected a table, found an array",
+            ),
+        ]);
     }
 
     #[test]
@@ -534,13 +550,10 @@ double_lock = "warn"
 
     #[test]
     fn metadata_keys_are_named_from_the_top_of_the_manifest() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = dir.path().join("Cargo.toml");
-        std::fs::write(
-            &m,
+        let dir = with_manifest(
             "[package]\nname = \"x\"\n[package.metadata.lockscan]\nfail-onn = \"never\"\n",
-        )
-        .unwrap();
+        );
+        let m = dir.path().join("Cargo.toml");
         let e = discover(dir.path()).unwrap_err().to_string();
         assert_eq!(
             e,
@@ -553,12 +566,7 @@ double_lock = "warn"
 
     #[test]
     fn lockscan_toml_wins_over_metadata_in_the_same_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            "[workspace.metadata.lockscan]\nfail-on = \"never\"\n",
-        )
-        .unwrap();
+        let dir = with_manifest("[workspace.metadata.lockscan]\nfail-on = \"never\"\n");
         std::fs::write(dir.path().join("lockscan.toml"), "fail-on = \"note\"\n").unwrap();
         let c = discover(dir.path()).unwrap().unwrap();
         assert_eq!(c.fail_on, Some(Some(Severity::Note)));
@@ -582,12 +590,9 @@ double_lock = "warn"
 
     #[test]
     fn both_metadata_tables_are_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
+        let dir = with_manifest(
             "[package]\nname = \"x\"\n[package.metadata.lockscan]\n[workspace]\n[workspace.metadata.lockscan]\n",
-        )
-        .unwrap();
+        );
         assert!(discover(dir.path()).unwrap_err().to_string().contains(
             "has both `[package.metadata.lockscan]` and `[workspace.metadata.lockscan]`"
         ));

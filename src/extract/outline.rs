@@ -99,6 +99,30 @@ fn push(
 }
 
 impl Cx<'_> {
+    /// A function (free or in an `impl`), from its attributes or the first of `tokens` (its
+    /// visibility and modifiers before the signature) to its closing brace, and the items its
+    /// body declares.
+    fn fn_extent(
+        &self,
+        attrs: &[syn::Attribute],
+        mut tokens: Vec<Option<PmSpan>>,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        parent: Option<u32>,
+        out: &mut Vec<ItemExtent>,
+    ) {
+        tokens.extend(sig_tokens(sig));
+        let me = push(
+            out,
+            ItemKind::Fn,
+            self.ident(&sig.ident),
+            start(attrs, &tokens),
+            block.brace_token.span.close(),
+            parent,
+        );
+        self.body_items(block, me, out);
+    }
+
     fn item_extent(&self, item: &syn::Item, parent: Option<u32>, out: &mut Vec<ItemExtent>) {
         use syn::Item;
         // An item written `attrs vis KEYWORD … ;`: from its attributes or visibility or keyword
@@ -118,18 +142,7 @@ impl Cx<'_> {
         }
         match item {
             Item::Fn(f) => {
-                let mut tokens = vec![vis(&f.vis)];
-                tokens.extend(sig_tokens(&f.sig));
-                let lo = start(&f.attrs, &tokens);
-                let me = push(
-                    out,
-                    ItemKind::Fn,
-                    self.ident(&f.sig.ident),
-                    lo,
-                    f.block.brace_token.span.close(),
-                    parent,
-                );
-                self.body_items(&f.block, me, out);
+                self.fn_extent(&f.attrs, vec![vis(&f.vis)], &f.sig, &f.block, parent, out)
             }
             Item::Impl(i) => {
                 let lo = start(
@@ -161,21 +174,14 @@ impl Cx<'_> {
                 );
                 for ii in &i.items {
                     match ii {
-                        syn::ImplItem::Fn(f) => {
-                            let mut tokens =
-                                vec![vis(&f.vis), f.modifiers.defaultness.map(|t| t.span)];
-                            tokens.extend(sig_tokens(&f.sig));
-                            let lo = start(&f.attrs, &tokens);
-                            let m = push(
-                                out,
-                                ItemKind::Fn,
-                                self.ident(&f.sig.ident),
-                                lo,
-                                f.block.brace_token.span.close(),
-                                me,
-                            );
-                            self.body_items(&f.block, m, out);
-                        }
+                        syn::ImplItem::Fn(f) => self.fn_extent(
+                            &f.attrs,
+                            vec![vis(&f.vis), f.modifiers.defaultness.map(|t| t.span)],
+                            &f.sig,
+                            &f.block,
+                            me,
+                            out,
+                        ),
                         syn::ImplItem::Const(c) => {
                             leaf!(c, Const, const_token, self.ident(&c.ident), me)
                         }

@@ -82,34 +82,18 @@ pub fn dump(facts: &FileFacts) -> String {
                 EventKind::Await => "await".to_string(),
                 EventKind::Call(c) => {
                     let call = &body.calls[c as usize];
+                    let recv = call
+                        .receiver
+                        .as_ref()
+                        .map(|r| operand_text(body, r, &facts.fns))
+                        .unwrap_or_default();
                     let callee = match &call.callee {
                         Callee::Path(p) => crate::intern::join_path(p),
-                        Callee::Method(m) => {
-                            let recv = call
-                                .receiver
-                                .as_ref()
-                                .map(|r| operand_text(body, r, &facts.fns))
-                                .unwrap_or_default();
-                            format!("{recv}.{m}")
-                        }
+                        Callee::Method(m) => format!("{recv}.{m}"),
                         Callee::Closure(c) => format!("closure#{c}"),
                         Callee::Param(p) => format!("param{p}"),
-                        Callee::Stored(name) => {
-                            let recv = call
-                                .receiver
-                                .as_ref()
-                                .map(|r| operand_text(body, r, &facts.fns))
-                                .unwrap_or_default();
-                            format!("({recv}.{name})")
-                        }
-                        Callee::Drop => {
-                            let recv = call
-                                .receiver
-                                .as_ref()
-                                .map(|r| operand_text(body, r, &facts.fns))
-                                .unwrap_or_default();
-                            format!("<drop {recv}>")
-                        }
+                        Callee::Stored(name) => format!("({recv}.{name})"),
+                        Callee::Drop => format!("<drop {recv}>"),
                         Callee::Unknown => "?".to_string(),
                     };
                     let args: Vec<String> = call

@@ -168,21 +168,8 @@ impl Model<'_> {
     /// Where closure `k` runs: the call in the function it is written in that calls it or is
     /// given it.
     pub fn closure_run_site(&self, k: FnId) -> Option<crate::span::Loc> {
-        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
-            return None;
-        };
-        let parent = self.ix.fn_id(self.ix.fns[k.0 as usize].file, parent);
-        let body = self.body(parent)?;
-        let local = self.ix.fns[k.0 as usize].idx;
-        body.events.iter().find_map(|ev| match ev.kind {
-            EventKind::Call(c) => {
-                let call = &body.calls[c as usize];
-                (call.callee == Callee::Closure(local)
-                    || call.args.contains(&Operand::Closure(local))
-                    || call.receiver.as_ref() == Some(&Operand::Closure(local)))
-                .then(|| self.loc(parent, ev.span))
-            }
-            _ => None,
+        self.first_call_with_closure(k, |call, me| {
+            call.callee == Callee::Closure(me) || Self::takes_closure(call, me)
         })
     }
 
@@ -190,24 +177,40 @@ impl Model<'_> {
     /// happens once per call of the function it is written in: the call's place, outside any
     /// loop. `None` for a closure that runs in place, or is handed off in a loop.
     pub fn spawned_once_at(&self, k: FnId) -> Option<crate::span::Loc> {
-        let FnOwner::Closure {
-            parent,
-            deferred: true,
-            ..
-        } = self.ix.func(k).owner
-        else {
+        if !matches!(
+            self.ix.func(k).owner,
+            FnOwner::Closure { deferred: true, .. }
+        ) {
+            return None;
+        }
+        self.first_call_with_closure(k, |call, me| {
+            call.loop_depth == 0 && Self::takes_closure(call, me)
+        })
+    }
+
+    /// Whether `call` is given closure `me` (the parent's local closure index) as an argument
+    /// or as its receiver.
+    fn takes_closure(call: &CallFact, me: FnIdx) -> bool {
+        call.args.contains(&Operand::Closure(me))
+            || call.receiver.as_ref() == Some(&Operand::Closure(me))
+    }
+
+    /// The place of the first call in closure `k`'s parent function that `pick` accepts,
+    /// given the closure's local index there. `None` when `k` is not a closure.
+    fn first_call_with_closure(
+        &self,
+        k: FnId,
+        pick: impl Fn(&CallFact, FnIdx) -> bool,
+    ) -> Option<crate::span::Loc> {
+        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
             return None;
         };
         let parent = self.ix.fn_id(self.ix.fns[k.0 as usize].file, parent);
         let body = self.body(parent)?;
-        let local = self.ix.fns[k.0 as usize].idx;
+        let me = self.ix.fns[k.0 as usize].idx;
         body.events.iter().find_map(|ev| match ev.kind {
             EventKind::Call(c) => {
-                let call = &body.calls[c as usize];
-                (call.loop_depth == 0
-                    && (call.args.contains(&Operand::Closure(local))
-                        || call.receiver.as_ref() == Some(&Operand::Closure(local))))
-                .then(|| self.loc(parent, ev.span))
+                pick(&body.calls[c as usize], me).then(|| self.loc(parent, ev.span))
             }
             _ => None,
         })

@@ -250,6 +250,17 @@ pub fn io_what(method: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Each of `paths` is recognised by `known`, and one of its segments is a screen word.
+    fn known_with_a_word(paths: &[&str], words: &[&str], known: impl Fn(&[Sym]) -> bool) {
+        for p in paths {
+            assert!(known(&path(p)), "{p} is known");
+            assert!(
+                p.split("::").any(|s| words.contains(&s)),
+                "{p} has a screen word"
+            );
+        }
+    }
+
     fn path(p: &str) -> Vec<Sym> {
         p.split("::").map(Sym::new).collect()
     }
@@ -283,10 +294,7 @@ mod tests {
         let words: Vec<&str> = sleep_fn_names()
             .chain(TIMER_TYPES.iter().copied())
             .collect();
-        for p in sleeps {
-            assert!(sleep_kind(&path(p)).is_some(), "{p} sleeps");
-            assert!(p.split("::").any(|s| words.contains(&s)), "{p}");
-        }
+        known_with_a_word(&sleeps, &words, |p| sleep_kind(p).is_some());
         let blocking = [
             "std::fs::read",
             "std::fs::set_permissions",
@@ -302,10 +310,7 @@ mod tests {
         let words: Vec<&str> = blocking_fn_names()
             .chain(BLOCKING_QUALIFIERS.iter().copied())
             .collect();
-        for p in blocking {
-            assert!(is_blocking_fn(&path(p)).is_some(), "{p} blocks");
-            assert!(p.split("::").any(|s| words.contains(&s)), "{p}");
-        }
+        known_with_a_word(&blocking, &words, |p| is_blocking_fn(p).is_some());
         for f in FS_FNS {
             assert!(is_blocking_fn(&path(&format!("std::fs::{f}"))).is_some());
         }

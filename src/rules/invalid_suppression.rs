@@ -2,20 +2,13 @@
 //! a rule lockscan does not have, or it is not written `allow(rule, …) -- reason`. Reported by
 //! the pipeline itself (see `crate::suppress`).
 
-use super::{FixAvailability, Group, Rule};
-use crate::diag::Severity;
+use super::{FixAvailability, Rule};
 
 pub const NAME: &str = "invalid_suppression";
 
-pub const RULE: Rule = Rule {
-    name: NAME,
-    level: Severity::Warning,
-    group: Group::Default,
-    summary: "a `// lockscan:` comment that names an unknown rule or is malformed",
-    docs: DOCS,
-    fix: FixAvailability::None,
-    check: None,
-};
+pub const RULE: Rule = Rule::pipeline(NAME, SUMMARY, DOCS, FixAvailability::None);
+
+const SUMMARY: &str = "a `// lockscan:` comment that names an unknown rule or is malformed";
 
 const DOCS: &str = r#"### What it does
 Reports a `// lockscan:` comment that does not do what it looks like it does: a rule name

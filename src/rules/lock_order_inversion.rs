@@ -2,7 +2,7 @@
 
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::index::graph::{Edge, LockGraph};
+use crate::index::graph::{Edge, LockGraph, Witness};
 use crate::index::model::Model;
 
 pub const RULE: Rule = Rule {
@@ -80,6 +80,22 @@ fn name(m: &Model, e: &Edge, from: bool) -> String {
     m.class_name(class, text)
 }
 
+/// The label of the first step of a witness's trace: the second acquisition itself when the
+/// trace is that one step (`only`), else the call `what` that leads to it.
+fn first_step(what: &str, only: bool, w: &Witness) -> String {
+    if only {
+        format!(
+            "then takes `{}` while holding `{}`",
+            w.acquired.text, w.held.text
+        )
+    } else {
+        format!(
+            "{what}, which takes `{}` while `{}` is held",
+            w.acquired.text, w.held.text
+        )
+    }
+}
+
 fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
     // Start from the edge seen first in the source, so the report is stable.
     let start = (0..cycle.len())
@@ -106,19 +122,11 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
     let first = &edges[0].witness;
     let first_steps = m.trace_text(&first.trace);
     let (primary, primary_what) = first_steps[0].clone();
-    let mut d = Diagnostic::new(RULE.name, RULE.level, primary, message).primary_label(
-        if first_steps.len() == 1 {
-            format!(
-                "then takes `{}` while holding `{}`",
-                first.acquired.text, first.held.text
-            )
-        } else {
-            format!(
-                "{primary_what}, which takes `{}` while `{}` is held",
-                first.acquired.text, first.held.text
-            )
-        },
-    );
+    let mut d = Diagnostic::new(RULE.name, RULE.level, primary, message).primary_label(first_step(
+        &primary_what,
+        first_steps.len() == 1,
+        first,
+    ));
     for (i, e) in edges.iter().enumerate() {
         let w = &e.witness;
         d = d.label(
@@ -137,14 +145,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
         for (j, (loc, what)) in steps.iter().enumerate() {
             let last = j + 1 == steps.len();
             let text = match (i == 0, j == 0, last) {
-                (false, true, true) => format!(
-                    "then takes `{}` while holding `{}`",
-                    w.acquired.text, w.held.text
-                ),
-                (false, true, false) => format!(
-                    "{what}, which takes `{}` while `{}` is held",
-                    w.acquired.text, w.held.text
-                ),
+                (false, true, _) => first_step(what, last, w),
                 (_, _, true) => format!("{what} here"),
                 _ => what.clone(),
             };
@@ -162,18 +163,7 @@ fn diagnostic(m: &Model, g: &LockGraph, cycle: &[usize]) -> Diagnostic {
             );
             let steps = m.trace_text(&o.trace);
             if let Some((loc, what)) = steps.first() {
-                let text = if steps.len() == 1 {
-                    format!(
-                        "then takes `{}` while holding `{}`",
-                        o.acquired.text, o.held.text
-                    )
-                } else {
-                    format!(
-                        "{what}, which takes `{}` while `{}` is held",
-                        o.acquired.text, o.held.text
-                    )
-                };
-                d = d.label(*loc, text);
+                d = d.label(*loc, first_step(what, steps.len() == 1, o));
             }
         }
     }

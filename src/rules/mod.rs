@@ -71,6 +71,27 @@ pub struct Rule {
     pub check: Option<fn(&Model, &mut Vec<Diagnostic>)>,
 }
 
+impl Rule {
+    /// A rule the pipeline itself reports (`parse_error`, the suppression checks): a warning,
+    /// on by default, with no check of its own.
+    pub const fn pipeline(
+        name: &'static str,
+        summary: &'static str,
+        docs: &'static str,
+        fix: FixAvailability,
+    ) -> Rule {
+        Rule {
+            name,
+            level: Severity::Warning,
+            group: Group::Default,
+            summary,
+            docs,
+            fix,
+            check: None,
+        }
+    }
+}
+
 pub static RULES: &[Rule] = &[
     lock_order_inversion::RULE,
     unordered_instance_locks::RULE,

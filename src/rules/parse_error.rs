@@ -1,19 +1,12 @@
 //! `parse_error`: a file lockscan could not read or parse. Reported by the pipeline itself.
 
-use super::{FixAvailability, Group, Rule};
-use crate::diag::Severity;
+use super::{FixAvailability, Rule};
 
 pub const NAME: &str = "parse_error";
 
-pub const RULE: Rule = Rule {
-    name: NAME,
-    level: Severity::Warning,
-    group: Group::Default,
-    summary: "a file that could not be read or parsed, so it was not checked",
-    docs: DOCS,
-    fix: FixAvailability::None,
-    check: None,
-};
+pub const RULE: Rule = Rule::pipeline(NAME, SUMMARY, DOCS, FixAvailability::None);
+
+const SUMMARY: &str = "a file that could not be read or parsed, so it was not checked";
 
 const DOCS: &str = r#"### What it does
 Reports each `.rs` file that lockscan could not check: it could not be read, is not UTF-8, does

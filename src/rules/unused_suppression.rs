@@ -1,20 +1,13 @@
 //! `unused_suppression`: a `// lockscan: allow(rule)` comment that silenced nothing. Reported
 //! by the pipeline itself, after the suppressions are applied (see `crate::suppress`).
 
-use super::{FixAvailability, Group, Rule};
-use crate::diag::Severity;
+use super::{FixAvailability, Rule};
 
 pub const NAME: &str = "unused_suppression";
 
-pub const RULE: Rule = Rule {
-    name: NAME,
-    level: Severity::Warning,
-    group: Group::Default,
-    summary: "a `// lockscan: allow(rule)` comment that silenced no finding",
-    docs: DOCS,
-    fix: FixAvailability::Always,
-    check: None,
-};
+pub const RULE: Rule = Rule::pipeline(NAME, SUMMARY, DOCS, FixAvailability::Always);
+
+const SUMMARY: &str = "a `// lockscan: allow(rule)` comment that silenced no finding";
 
 const DOCS: &str = r#"### What it does
 Reports each rule named in a `// lockscan: allow(…)` comment that silenced no finding of that

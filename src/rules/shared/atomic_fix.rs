@@ -68,19 +68,14 @@ pub fn rewrite_access(
     if target.lo < whole.lo || target.hi > whole.hi {
         return None;
     }
-    let mut edits = vec![];
-    if whole.lo < target.lo {
-        edits.push(Edit {
-            loc: at(file, whole.lo, target.lo),
-            replacement: String::new(),
-        });
-    }
     match access {
         Access::Read => {
+            let mut edits = strip_prefix(file, whole, target);
             edits.push(Edit {
                 loc: at(file, target.hi, whole.hi),
                 replacement: format!(".load({ordering})"),
             });
+            Some(edits)
         }
         Access::Assign | Access::Compound => {
             let value = value?;
@@ -91,28 +86,54 @@ pub fn rewrite_access(
                 Access::Assign => ("store", false),
                 _ => (atomics::fetch_method(op?, is_bool)?, true),
             };
-            let (open, close) = if returns { as_unit(pos) } else { ("", "") };
-            if !open.is_empty() {
-                edits.insert(
-                    0,
-                    Edit {
-                        loc: at(file, whole.lo, whole.lo),
-                        replacement: open.to_string(),
-                    },
-                );
-            }
-            edits.push(Edit {
-                loc: at(file, target.hi, value.lo),
-                replacement: format!(".{method}("),
-            });
-            edits.push(Edit {
-                loc: at(file, value.hi, value.hi),
-                replacement: format!(", {ordering}){close}"),
-            });
+            let wrap = if returns { as_unit(pos) } else { ("", "") };
+            Some(method_call(
+                file, whole, target, value, method, wrap, ordering,
+            ))
         }
-        _ => return None,
+        _ => None,
     }
-    Some(edits)
+}
+
+/// The edit that removes what stands before `target` in `whole` (a `*`), if anything does.
+fn strip_prefix(file: FileId, whole: Span, target: Span) -> Vec<Edit> {
+    (whole.lo < target.lo)
+        .then(|| Edit {
+            loc: at(file, whole.lo, target.lo),
+            replacement: String::new(),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// `whole` as `target.method(arg, ordering)`, wrapped in `wrap` (see [`as_unit`]): what lies
+/// before `target`, between it and `arg`, and after `arg` is replaced.
+fn method_call(
+    file: FileId,
+    whole: Span,
+    target: Span,
+    arg: Span,
+    method: &str,
+    (open, close): (&str, &str),
+    ordering: &str,
+) -> Vec<Edit> {
+    let mut edits = vec![];
+    if !open.is_empty() {
+        edits.push(Edit {
+            loc: at(file, whole.lo, whole.lo),
+            replacement: open.to_string(),
+        });
+    }
+    edits.extend(strip_prefix(file, whole, target));
+    edits.push(Edit {
+        loc: at(file, target.hi, arg.lo),
+        replacement: format!(".{method}("),
+    });
+    edits.push(Edit {
+        loc: at(file, arg.hi, whole.hi),
+        replacement: format!(", {ordering}){close}"),
+    });
+    edits
 }
 
 /// What goes around a `fetch_*` call that stands for `op=`, which has the type `()` where
@@ -140,32 +161,15 @@ pub fn rewrite_self_op(
     if !(whole.lo <= target.lo && target.hi <= delta.lo && delta.hi <= whole.hi) {
         return None;
     }
-    let (open, close) = as_unit(pos);
-    let mut edits = vec![];
-    if whole.lo < target.lo {
-        edits.push(Edit {
-            loc: at(file, whole.lo, target.lo),
-            replacement: String::new(),
-        });
-    }
-    if !open.is_empty() {
-        edits.insert(
-            0,
-            Edit {
-                loc: at(file, whole.lo, whole.lo),
-                replacement: open.to_string(),
-            },
-        );
-    }
-    edits.push(Edit {
-        loc: at(file, target.hi, delta.lo),
-        replacement: format!(".{method}("),
-    });
-    edits.push(Edit {
-        loc: at(file, delta.hi, whole.hi),
-        replacement: format!(", {ordering}){close}"),
-    });
-    Some(edits)
+    Some(method_call(
+        file,
+        whole,
+        target,
+        delta,
+        method,
+        as_unit(pos),
+        ordering,
+    ))
 }
 
 /// A write (`X op= v;`, from `write` to the start of the next statement, `then.next`) and
