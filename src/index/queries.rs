@@ -88,6 +88,18 @@ impl<'i> Model<'i> {
         self.ix.func(self.ix.outer_fn(f)).receiver
     }
 
+    /// The last segment of the trait whose `impl` the named function `f` is written in belongs
+    /// to (`RawMutex` for `unsafe impl lock_api::RawMutex for Spin`), if it is a trait impl.
+    pub fn impl_trait(&self, f: FnId) -> Option<Sym> {
+        let g = self.ix.outer_fn(f);
+        let FnOwner::Impl(i) = self.ix.func(g).owner else {
+            return None;
+        };
+        let file = &self.ix.files[self.ix.fns[g.0 as usize].file as usize];
+        let path = file.facts.impls[i as usize].trait_path.as_ref()?;
+        path.segs.last().map(|s| s.name)
+    }
+
     /// The name of the named function `f` is written in.
     pub fn fn_name(&self, f: FnId) -> Sym {
         self.ix.func(self.ix.outer_fn(f)).name

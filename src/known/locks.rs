@@ -363,10 +363,19 @@ pub fn is_plain_lock(method: Sym) -> bool {
     method == sym::LOCK
 }
 
-/// `force_unlock()` and friends (parking_lot, lock_api): a guard forgotten on purpose is released
-/// by hand.
+/// `force_unlock()` and friends (parking_lot, lock_api: `force_unlock_read`, …; spin:
+/// `force_write_unlock`, `force_read_decrement`): a guard forgotten on purpose is released by
+/// hand.
 pub fn is_force_unlock(name: &str) -> bool {
-    name.starts_with("force_unlock")
+    name.strip_prefix("force_")
+        .is_some_and(|rest| rest.contains("unlock") || rest.ends_with("_decrement"))
+}
+
+/// lock_api's raw lock traits (`RawMutex`, `RawRwLock`, `RawRwLockUpgrade`, …): their `lock*`
+/// methods take the lock without a guard and their `unlock*` methods release it, so an
+/// implementation built on a guarded lock forgets the guard by contract.
+pub fn is_raw_lock_trait(name: &str) -> bool {
+    name.starts_with("RawMutex") || name.starts_with("RawRwLock")
 }
 
 /// `stdout()` and friends: their `lock()` is a reentrant stream lock, not a mutex.

@@ -26,9 +26,13 @@ The next `lock()` of that mutex, on any thread, waits forever. It is the manual
 acquire-without-release that the "must remember to release" warning is about, made permanent.
 
 ### Known problems
-Forgetting a guard on purpose and unlocking later with `force_unlock` (parking_lot, lock_api)
-is a deliberate technique; a `force_unlock` of the same lock anywhere in the crate silences the
-rule, and so does a `ManuallyDrop::drop`/`into_inner`/`take` in the same function. The fix
+Forgetting a guard on purpose and unlocking later by hand is a deliberate technique: a
+`force_unlock` of the same lock anywhere in the crate (parking_lot's and lock_api's
+`force_unlock*`, spin's `force_write_unlock` and `force_read_decrement`) silences the rule, and
+so does a `ManuallyDrop::drop`/`into_inner`/`take` in the same function. So does a guard
+forgotten in an implementation of one of lock_api's raw lock traits (`RawMutex`, `RawRwLock`,
+…): their `lock` methods take the lock without a guard by contract, and their `unlock` methods
+release it (spin builds its raw locks so). The fix
 replaces `mem::forget` with `drop`, which releases the lock where the code forgot it: it changes
 what the program does and needs `--unsafe-fixes`.
 
@@ -54,6 +58,12 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     for (f, body) in m.bodies() {
         for op in &body.guard_ops {
             if op.kind != GuardOpKind::Forget {
+                continue;
+            }
+            // A raw lock's `lock` method, built on a guarded lock: its `unlock` releases it.
+            if m.impl_trait(f)
+                .is_some_and(|t| locks::is_raw_lock_trait(t.as_str()))
+            {
                 continue;
             }
             let r = HeldRef { f, h: op.holder };
