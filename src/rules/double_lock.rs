@@ -46,7 +46,9 @@ Two acquisitions are reported only when lockscan can tell they reach the same ob
 (`self.value` twice, the same local, or a callee's `self.value` reached through the same
 receiver). Calls that cannot be resolved (trait objects, generic parameters, other crates) are
 not followed. Reentrant locks (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`) are
-never reported.
+never reported. A recursive `read()` waits only behind a writer that queued between the two
+reads, so it is not reported on a lock no other thread can reach: a local that is never handed
+to another thread, `&mut self`, or a test that spawns nothing.
 
 ### Example
 ```rust
@@ -252,6 +254,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
         // fine; beside a held write they wait like any read.
         let nesting_read = l2.mode == Mode::RecursiveRead && l1.mode.is_read();
         if upgrade || nesting_read || upgradable_beside_read {
+            continue;
+        }
+        // A second read waits only behind a writer that queued in between: on a lock no other
+        // thread can reach (a test that spawns nothing, a fresh local), none can.
+        if recursive_read && r.joined_at.is_none() && !m.may_be_shared(r.f, &l2.instance) {
             continue;
         }
         out.push(diagnostic(m, &r, recursive_read));
