@@ -67,6 +67,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         macro_depth: 0,
         unsafe_slots: vec![],
         user_macros: expand::UserMacros::default(),
+        body_fn: None,
     };
     cx.facts.modules.push(ModuleFacts {
         parent: None,
@@ -95,6 +96,9 @@ pub(crate) struct FileCx<'o> {
     /// The file's own `macro_rules!` macros defined so far, in the order of the text (as
     /// rustc scopes them), expanded where a body invokes them.
     pub user_macros: expand::UserMacros,
+    /// The function whose body holds the items being read, while an item written in a body
+    /// is read (see [`FileCx::item_in_body`]).
+    pub body_fn: Option<FnIdx>,
 }
 
 /// How many macro bodies deep the extractor reads. Each macro's tokens are parsed anew, nested
@@ -215,8 +219,19 @@ impl FileCx<'_> {
     }
 
     /// An item written inside a function body: it belongs to the enclosing module.
-    pub(crate) fn item_in_body(&mut self, item: &syn::Item, module: ModIdx, in_test: bool) {
+    pub(crate) fn item_in_body(
+        &mut self,
+        item: &syn::Item,
+        module: ModIdx,
+        in_test: bool,
+        body_fn: FnIdx,
+    ) {
+        // Only a static written in the body itself (or made there by a macro) is the body's:
+        // the items of a module or an impl written there are seen as usual.
+        let here = matches!(item, syn::Item::Static(_) | syn::Item::Macro(_)).then_some(body_fn);
+        let outer = std::mem::replace(&mut self.body_fn, here);
         self.item(item, module, in_test);
+        self.body_fn = outer;
     }
 
     fn item(&mut self, item: &syn::Item, module: ModIdx, in_test: bool) {
@@ -328,6 +343,7 @@ impl FileCx<'_> {
                 let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
                 self.facts.statics.push(StaticFacts {
                     module,
+                    in_fn: self.body_fn,
                     name: ident_sym(&s.ident),
                     span: sp(s.ident.span()),
                     item_span: between(s.static_token.span, s.semi_token.span),
@@ -520,6 +536,7 @@ impl FileCx<'_> {
     ) {
         self.facts.statics.push(StaticFacts {
             module,
+            in_fn: self.body_fn,
             name: ident_sym(&st.ident),
             span: sp(st.ident.span()),
             item_span: st.item_span,

@@ -174,6 +174,8 @@ pub enum StaticOrigin {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StaticFacts {
     pub module: ModIdx,
+    /// The function whose body declares it: seen only there (and in its closures).
+    pub in_fn: Option<FnIdx>,
     pub name: Sym,
     /// The name.
     pub span: Span,

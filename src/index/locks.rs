@@ -312,7 +312,7 @@ impl Index {
             Base::Path(segs) => {
                 let module = self.fn_module(f);
                 let text = crate::intern::join_path(segs);
-                match self.resolve_static(module, segs) {
+                match self.resolve_static(module, segs, Some(f)) {
                     Some(s) => PlaceInfo {
                         ty: self.static_type(s),
                         class: Some(LockClass::Static(s)),

@@ -239,7 +239,8 @@ impl<'i> Model<'i> {
                     continue;
                 }
                 let module = file.mods[r.module as usize];
-                if let Some(id) = ix.resolve_static(module, &r.path)
+                let from = r.fn_.map(|idx| ix.fn_id(fi as u32, idx));
+                if let Some(id) = ix.resolve_static(module, &r.path, from)
                     && wanted.contains(&id)
                 {
                     out.entry(id).or_default().push(StaticMention {

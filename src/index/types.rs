@@ -292,13 +292,45 @@ impl Index {
     }
 
     /// The statics a path names, from `module`.
-    pub fn resolve_static(&self, module: ModId, path: &[Sym]) -> Option<super::StaticId> {
-        self.resolve(module, path, Ns::Value)
+    /// The static `path` names in `module`, read in function `from` (`None` outside any
+    /// function). A static declared in a function body is seen only in that function and its
+    /// closures, and there it comes first: two tests may each declare their own
+    /// `static mut BLOCK`.
+    pub fn resolve_static(
+        &self,
+        module: ModId,
+        path: &[Sym],
+        from: Option<FnId>,
+    ) -> Option<super::StaticId> {
+        let found: Vec<super::StaticId> = self
+            .resolve(module, path, Ns::Value)
             .into_iter()
-            .find_map(|r| match r {
+            .filter_map(|r| match r {
                 Res::Static(s) => Some(s),
                 _ => None,
             })
+            .collect();
+        if let (Some(mut g), [_]) = (from, path) {
+            for _ in 0..64 {
+                if let Some(&s) = found.iter().find(|&&s| self.static_home(s) == Some(g)) {
+                    return Some(s);
+                }
+                match self.func(g).owner {
+                    FnOwner::Closure { parent, .. } => {
+                        g = self.fn_id(self.fns[g.0 as usize].file, parent)
+                    }
+                    _ => break,
+                }
+            }
+        }
+        found.into_iter().find(|&s| self.static_home(s).is_none())
+    }
+
+    /// The function whose body declares static `s`, if one does.
+    fn static_home(&self, s: super::StaticId) -> Option<FnId> {
+        let (file, i) = self.statics[s.0 as usize];
+        let idx = self.files[file as usize].facts.statics[i as usize].in_fn?;
+        Some(self.fn_id(file, idx))
     }
 
     /// The `thread_local!` key whose value closure `k` is given, and the key's method that
@@ -331,7 +363,7 @@ impl Index {
             if !place.proj.is_empty() {
                 return None;
             }
-            let s = self.resolve_static(module, segs)?;
+            let s = self.resolve_static(module, segs, Some(parent))?;
             (self.static_facts(s).0.origin == StaticOrigin::ThreadLocal).then_some((s, *m))
         })
     }

@@ -19,6 +19,7 @@ mod fuzz_regressions;
 mod graph;
 mod precommit;
 mod readme;
+mod resolution;
 mod robustness;
 mod sarif;
 mod screen;

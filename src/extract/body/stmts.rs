@@ -198,7 +198,7 @@ impl Walker<'_, '_> {
             }
             syn::Stmt::Item(item) => {
                 let (module, in_test) = (self.module, self.in_test);
-                self.fx.item_in_body(item, module, in_test);
+                self.fx.item_in_body(item, module, in_test, self.cur.fn_);
             }
             syn::Stmt::Macro(m) => {
                 let t = self.open_temp();
