@@ -389,6 +389,10 @@ impl<'i> Model<'i> {
                 l.instance = info.instance.clone();
                 l.text = info.text.clone();
                 l.type_class = None;
+                // A wrapper generic over what it guards, holding `()`: `Mutex<()>` of the
+                // crate's own (tokio's `loom::std::Mutex`) guards a section, not data.
+                l.unit_payload |= matches!(info.ty.peel(), Ty::Struct(_, args)
+                    if matches!(args.last(), Some(Ty::Tuple(t)) if t.is_empty()));
                 l
             } else if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
                 summary::rebase(

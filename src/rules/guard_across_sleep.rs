@@ -30,7 +30,8 @@ long as the sleep, and the program is as slow as if it had one thread. It is the
 ### Known problems
 A sleep that is the point of the critical section (rate-limiting one resource on purpose) is
 reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`. A lock with no
-data (`Mutex<()>`) guards a section, not a value, and is not reported.
+data (`Mutex<()>`, or the crate's own mutex wrapper holding `()`) guards a section, not a value,
+and is not reported.
 
 When the guard is a `let` binding that nothing uses from the sleep on (no later mention, no
 closure that captures it, no loop between the binding and the sleep, no binding of the same
