@@ -57,6 +57,9 @@ pub struct Model<'i> {
     locks: Vec<Vec<Option<HeldLock>>>,
     /// Per closure, guards of the enclosing function held whenever it runs.
     inherited: Vec<Vec<HeldRef>>,
+    /// Per function, whether it is a closure that runs later or elsewhere (see
+    /// [`Model::is_deferred`]).
+    pub(super) deferred: Vec<bool>,
     /// Per function, holders a call gives up for good: the call's receiver is the binding that
     /// keeps them, and the callee takes them out of it or consumes it (`batch.finish()`).
     released: Vec<Vec<(HolderIdx, u32)>>,
@@ -75,6 +78,7 @@ impl<'i> Model<'i> {
             api,
             locks: Vec::with_capacity(n),
             inherited: vec![vec![]; n],
+            deferred: vec![],
             released: vec![vec![]; n],
             resolved: Vec::with_capacity(n),
             kinds: Vec::with_capacity(n),
@@ -115,17 +119,15 @@ impl<'i> Model<'i> {
         }
         m.compute_returns();
         m.resolve_guard_calls();
+        m.deferred = m.compute_deferred();
         // Parents come before their closures in each file's list, so one pass suffices.
         for i in 0..n {
             let f = FnId(i as u32);
-            if let FnOwner::Closure {
-                parent, deferred, ..
-            } = ix.func(f).owner
-            {
+            if let FnOwner::Closure { parent, .. } = ix.func(f).owner {
                 let file = ix.fns[i].file;
                 let parent = ix.fn_id(file, parent);
                 let local = ix.fns[i].idx;
-                m.inherited[i] = m.held_where_invoked(parent, local, deferred);
+                m.inherited[i] = m.held_where_invoked(parent, local, m.deferred[i]);
             }
         }
         m.compute_summaries();
@@ -597,14 +599,10 @@ impl<'i> Model<'i> {
                 run_here.push(k);
             }
             for op in call.args.iter().chain(call.receiver.iter()) {
-                if let Operand::Closure(k) = op {
-                    let deferred = matches!(
-                        self.ix.func(self.ix.fn_id(file, *k)).owner,
-                        FnOwner::Closure { deferred: true, .. }
-                    );
-                    if !deferred {
-                        run_here.push(*k);
-                    }
+                if let Operand::Closure(k) = op
+                    && !self.is_deferred(self.ix.fn_id(file, *k))
+                {
+                    run_here.push(*k);
                 }
             }
             for k in run_here {

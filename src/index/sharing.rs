@@ -75,9 +75,8 @@ impl Model<'_> {
         for _ in 0..64 {
             let func = self.ix.func(g);
             match func.owner {
-                FnOwner::Closure {
-                    parent, deferred, ..
-                } => {
+                FnOwner::Closure { parent, .. } => {
+                    let deferred = self.is_deferred(g);
                     if !deferred && self.in_critical_section(g) {
                         return true;
                     }

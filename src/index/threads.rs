@@ -25,15 +25,95 @@ impl Model<'_> {
         for op in call.args.iter().chain(call.receiver.iter()) {
             if let Operand::Closure(k) = op {
                 let k = self.ix.fn_id(file, *k);
-                if !matches!(
-                    self.ix.func(k).owner,
-                    FnOwner::Closure { deferred: true, .. }
-                ) {
+                if !self.is_deferred(k) {
                     out.push(k);
                 }
             }
         }
         out
+    }
+
+    /// A closure or async block that runs later or elsewhere, not while the call it is given
+    /// to runs: one written as an executor's argument (`thread::spawn(|| ..)`, its facts say
+    /// so), or one given to a function of the unit that hands that parameter on to an executor,
+    /// however deep (tokio's `asyncify(move || std.sync_all())`, where `asyncify(f)` awaits
+    /// `spawn_blocking(f)`).
+    pub fn is_deferred(&self, k: FnId) -> bool {
+        self.deferred.get(k.0 as usize).copied().unwrap_or(false)
+    }
+
+    pub(super) fn compute_deferred(&self) -> Vec<bool> {
+        let n = self.ix.fns.len();
+        // Per named function, the parameters it hands to an executor, directly or through
+        // another such function (a few rounds: such chains are short).
+        let mut handoff: Vec<Vec<u16>> = vec![vec![]; n];
+        for _ in 0..4 {
+            let mut changed = false;
+            for (i, hands) in (0..n).map(|i| (i, handoff[i].clone())).collect::<Vec<_>>() {
+                let g = FnId(i as u32);
+                let Some(body) = self.body(g).filter(|_| !self.is_closure(g)) else {
+                    continue;
+                };
+                for (c, call) in body.calls.iter().enumerate() {
+                    let c = c as CallIdx;
+                    let spawner = match &call.callee {
+                        Callee::Path(p) => {
+                            p.last().is_some_and(|s| executors::is_spawner(s.as_str()))
+                        }
+                        Callee::Method(m) => executors::is_spawner(m.as_str()),
+                        _ => false,
+                    };
+                    for (a, op) in call.args.iter().enumerate() {
+                        let Operand::Place(p) = op else { continue };
+                        let place = &body.places[*p as usize];
+                        let Base::Param(pi) = place.base else {
+                            continue;
+                        };
+                        if !place.proj.is_empty() || hands.contains(&pi) || handoff[i].contains(&pi)
+                        {
+                            continue;
+                        }
+                        if spawner || self.hands_off_arg(g, c, a, &handoff) {
+                            handoff[i].push(pi);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        (0..n)
+            .map(|i| {
+                let k = FnId(i as u32);
+                match self.ix.func(k).owner {
+                    FnOwner::Closure { deferred: true, .. } => true,
+                    FnOwner::Closure { parent, .. } => {
+                        let file = self.ix.fns[i].file;
+                        let parent = self.ix.fn_id(file, parent);
+                        let me = self.ix.fns[i].idx;
+                        self.body(parent).is_some_and(|body| {
+                            body.calls.iter().enumerate().any(|(c, call)| {
+                                call.args.iter().enumerate().any(|(a, op)| {
+                                    *op == Operand::Closure(me)
+                                        && self.hands_off_arg(parent, c as CallIdx, a, &handoff)
+                                })
+                            })
+                        })
+                    }
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
+    /// Argument `a` of call `c` of `f` is a parameter that a callee hands to an executor.
+    fn hands_off_arg(&self, f: FnId, c: CallIdx, a: usize, handoff: &[Vec<u16>]) -> bool {
+        self.callees(f, c).iter().any(|&g| {
+            self.param_of_arg(f, c, g, a)
+                .is_some_and(|j| handoff[g.0 as usize].contains(&j))
+        })
     }
 
     /// `f`'s body and the call of its event `e`, when that event is a call.

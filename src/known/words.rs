@@ -4,14 +4,16 @@
 //! that knowledge added to a table reaches the screen without a second list.
 //!
 //! A word has classes ([`Classes`]):
-//! - [`EFFECT`]: a body that holds it may take a lock, hold a guard, sleep, block or wait, so a
-//!   function that calls it may too: the function's name becomes an effect word in turn.
+//! - [`EFFECT`]: a body that holds it may take a lock, hold a guard, sleep, block or wait, or
+//!   hand a closure it is given to an executor (which makes the caller's closure run
+//!   elsewhere), so a function that calls it may too: the function's name becomes an effect
+//!   word in turn.
 //! - [`LOCAL`]: a body that holds it matters to a rule on its own (an atomic's ordering, a
 //!   `force_unlock`), but calling it does nothing a caller's summary could show.
 //! - [`TYPE`]: a type that holds a lock, a guard or an atomic; a static or a type alias written
 //!   with it is one too, and its name makes a body that mentions it matter.
 
-use super::{atomics, blocking, locks};
+use super::{atomics, blocking, executors, locks};
 
 /// A set of classes, as bits.
 pub type Classes = u8;
@@ -41,8 +43,8 @@ pub fn classes(word: &str, place: Place) -> Classes {
     let mut c = 0;
     let effect = is_effect_anywhere(word)
         || match place {
-            Place::Method { argc } => is_effect_method(word, argc),
-            Place::Call => is_effect_fn(word),
+            Place::Method { argc } => is_effect_method(word, argc) || executors::is_spawner(word),
+            Place::Call => is_effect_fn(word) || executors::is_spawner(word),
             Place::Use => is_effect_fn(word),
             Place::Path => false,
         };
@@ -117,6 +119,9 @@ mod tests {
         assert_eq!(m("recv", 0), EFFECT);
         assert_eq!(m("write_all", 1), EFFECT);
         assert_eq!(m("wait_while", 2), EFFECT);
+        // An executor: a closure given to a function that hands it on runs elsewhere.
+        assert_eq!(call("spawn_blocking"), EFFECT);
+        assert_eq!(m("execute", 1), EFFECT);
         // `fs::write(..)` is a blocking function; `write!` and `fn write` are not.
         assert_eq!(call("write"), EFFECT);
         assert_eq!(p("write"), 0);
