@@ -5,6 +5,7 @@
 //! locks one of them waits for the caller, which waits for the child.
 
 use super::FnId;
+use super::locks::LockClass;
 use super::model::{HeldRef, Model};
 use crate::facts::*;
 use crate::known::executors;
@@ -34,6 +35,23 @@ impl Model<'_> {
             }
         }
         out
+    }
+
+    /// Whether work the unit hands to another thread or task (a closure given to
+    /// `thread::spawn` and the like) takes a lock of `class`, itself or in what it calls. A
+    /// thread handle kept in a field does not say which closure it runs; this says whether
+    /// any spawned closure could be the one that waits for a guard of that lock.
+    pub fn spawned_work_takes(&self, class: &LockClass) -> bool {
+        self.bodies().any(|(k, _)| {
+            matches!(
+                self.ix.func(k).owner,
+                FnOwner::Closure { deferred: true, .. }
+            ) && self
+                .summary(k)
+                .acquires
+                .iter()
+                .any(|a| a.lock.class == *class)
+        })
     }
 
     /// `f`'s body and the call of its event `e`, when that event is a call.
