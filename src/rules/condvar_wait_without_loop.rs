@@ -166,11 +166,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 
 /// A single wait that cannot miss its wake-up and cannot end without one: the condition
 /// variable is parking_lot's (no spurious wake-ups); the guard it is given was taken in this
-/// function and not given up before the wait (no `unlocked` on it), so the
-/// waiter holds the mutex from where it looks at or sets up the condition until the wait
-/// releases it; and every notification of this condition variable the unit shows comes from
-/// code that takes that mutex (or is handed a guard), so the change it announces cannot fall
-/// between the waiter's look and its wait.
+/// function and not given up before the wait (no `unlocked` on it), so the waiter holds the
+/// mutex from where it looks at or sets up the condition until the wait releases it; and every
+/// notification of this condition variable the unit shows comes from code that takes that
+/// mutex (or is handed a guard), so the change it announces cannot fall between the waiter's
+/// look and its wait.
 fn no_wakeup_to_miss(m: &Model, f: FnId, body: &Body, e: u32, c: CallIdx, cv: &PlaceInfo) -> bool {
     let Ty::External(path, _) = cv.ty.peel() else {
         return false;
