@@ -868,7 +868,14 @@ impl Index {
             let mut next = vec![];
             for r in &cur {
                 match r {
-                    Res::Mod(m) => next.extend(self.lookup_in(*m, seg, seg_ns, depth)),
+                    Res::Mod(m) => {
+                        let found = self.lookup_in(*m, seg, seg_ns, depth);
+                        if found.is_empty() {
+                            next.extend(self.through_external_glob(*m, seg, depth));
+                        } else {
+                            next.extend(found);
+                        }
+                    }
                     Res::External(p) => {
                         let mut p = p.to_vec();
                         p.push(seg);
@@ -988,6 +995,29 @@ impl Index {
             }
         }
         out
+    }
+
+    /// `module::name` where `module` is one of ours that defines and imports no `name`: a
+    /// qualified path sees no prelude, so the name comes through a glob. When the module's only
+    /// glob names an external module (`pub mod thread { pub use shuttle_std::thread::*; }`),
+    /// that is where `name` is: `shuttle_std::thread::sleep`. With two globs, or one into our
+    /// own code (whose names `lookup_in` has searched), nothing is guessed.
+    fn through_external_glob(&self, module: ModId, name: Sym, depth: u32) -> Option<Res> {
+        let md = &self.modules[module.0 as usize];
+        let [glob] = md.globs.as_slice() else {
+            return None;
+        };
+        match self
+            .resolve_use(module, glob, Ns::Type, depth + 1)
+            .as_slice()
+        {
+            [Res::External(p)] => {
+                let mut full = p.to_vec();
+                full.push(name);
+                Some(Res::External(full.into()))
+            }
+            _ => None,
+        }
     }
 
     /// A `use` path, resolved from the module that declares it.

@@ -1009,15 +1009,45 @@ impl<'i> Model<'i> {
     }
 
     /// The guard a call's receiver is (or reaches into): blocking on the guarded value itself
-    /// is what the lock is for.
+    /// is what the lock is for. The receiver reaches into a guard through a field of the
+    /// guarded value (`state.index.flush()`), a binding of a part of it (`if let Some(ref mut
+    /// w) = *guard`, `if let Some(s) = &mut state.stream`, `let w = guard.as_mut().unwrap()`),
+    /// or a value taken out of it (`if let Some(h) = guard.take()`, `guard.take().unwrap()`).
     pub fn receiver_guard(&self, f: FnId, c: CallIdx) -> Option<HeldRef> {
         let body = self.ix.func(f).body.as_ref()?;
-        match body.calls[c as usize].receiver.as_ref()? {
+        self.operand_guard(f, body, body.calls[c as usize].receiver.as_ref()?, 0)
+    }
+
+    /// The guard whose value operand `op` of `f` is, or is a part of, or was taken out of.
+    fn operand_guard(&self, f: FnId, body: &Body, op: &Operand, depth: u32) -> Option<HeldRef> {
+        if depth > 8 {
+            return None;
+        }
+        match op {
             Operand::Guard(h) => Some(HeldRef { f, h: *h }),
-            Operand::Place(p) => match body.places[*p as usize].base {
-                Base::Guard(h) => Some(HeldRef { f, h }),
+            Operand::Place(p) => self.place_guard(f, body, &body.places[*p as usize], depth),
+            _ => None,
+        }
+    }
+
+    fn place_guard(&self, f: FnId, body: &Body, p: &Place, depth: u32) -> Option<HeldRef> {
+        // A part of the value a call returns: `guard.take().unwrap()`.
+        let part_of = |c: CallIdx| -> Option<HeldRef> {
+            let call = &body.calls[c as usize];
+            let Callee::Method(name) = &call.callee else {
+                return None;
+            };
+            if !known::flow::gives_part_of_receiver(name.as_str()) {
+                return None;
+            }
+            self.operand_guard(f, body, call.receiver.as_ref()?, depth + 1)
+        };
+        match p.base {
+            Base::Guard(h) => Some(HeldRef { f, h }),
+            Base::Call(c) => part_of(c),
+            Base::Local { fn_, local } if fn_ == self.ix.fns[f.0 as usize].idx => {
                 // A binding that holds a guard-returning call's result.
-                Base::Local { fn_, local } if fn_ == self.ix.fns[f.0 as usize].idx => body
+                let own = body
                     .holders
                     .iter()
                     .position(|hd| hd.local == Some(local))
@@ -1025,11 +1055,51 @@ impl<'i> Model<'i> {
                         f,
                         h: h as HolderIdx,
                     })
-                    .filter(|&r| self.lock(r).is_some()),
-                _ => None,
-            },
+                    .filter(|&r| self.lock(r).is_some());
+                if own.is_some() {
+                    return own;
+                }
+                let l = body.locals.get(local as usize)?;
+                if l.is_closure_param {
+                    return self.payload_guard(f, depth);
+                }
+                if let Some(a) = l.alias_of {
+                    return self.place_guard(f, body, &body.places[a as usize], depth + 1);
+                }
+                l.payload_of
+                    .map(|(c, _)| c)
+                    .or(l.init_call)
+                    .and_then(part_of)
+            }
             _ => None,
         }
+    }
+
+    /// For closure `k` run in place on an `Option`'s or `Result`'s payload (`guard.take().map(|h|
+    /// h.join())`), the guard that payload was taken out of, in `k`'s parent.
+    fn payload_guard(&self, k: FnId, depth: u32) -> Option<HeldRef> {
+        let FnOwner::Closure {
+            parent,
+            deferred: false,
+            ..
+        } = self.ix.func(k).owner
+        else {
+            return None;
+        };
+        let idx = self.ix.fns[k.0 as usize].idx;
+        let parent = self.ix.fn_id(self.ix.fns[k.0 as usize].file, parent);
+        let body = self.ix.func(parent).body.as_ref()?;
+        let call = body
+            .calls
+            .iter()
+            .find(|c| c.args.contains(&Operand::Closure(idx)))?;
+        let Callee::Method(name) = &call.callee else {
+            return None;
+        };
+        if !known::flow::runs_closure_on_payload(name.as_str()) {
+            return None;
+        }
+        self.operand_guard(parent, body, call.receiver.as_ref()?, depth + 1)
     }
 
     /// What call `c` of `f` is, as far as holding a guard across it goes (the call itself; see

@@ -5,6 +5,7 @@
 //! locks one of them waits for the caller, which waits for the child.
 
 use super::FnId;
+use super::locks::LockClass;
 use super::model::{HeldRef, Model};
 use crate::facts::*;
 use crate::known::executors;
@@ -113,6 +114,21 @@ impl Model<'_> {
         self.callees(f, c).iter().any(|&g| {
             self.param_of_arg(f, c, g, a)
                 .is_some_and(|j| handoff[g.0 as usize].contains(&j))
+        })
+    }
+
+    /// Whether work the unit hands to another thread or task (a closure given to
+    /// `thread::spawn` and the like) takes a lock of `class`, itself or in what it calls. A
+    /// thread handle kept in a field does not say which closure it runs; this says whether
+    /// any spawned closure could be the one that waits for a guard of that lock.
+    pub fn spawned_work_takes(&self, class: &LockClass) -> bool {
+        self.bodies().any(|(k, _)| {
+            self.is_deferred(k)
+                && self
+                    .summary(k)
+                    .acquires
+                    .iter()
+                    .any(|a| a.lock.class == *class)
         })
     }
 

@@ -66,6 +66,45 @@ pub fn takes_out_method(name: &str) -> bool {
     matches!(name, "take" | "replace")
 }
 
+/// Methods whose result is the receiver's value or a part of it, not something new made from
+/// it: `opt.take()`, `opt.as_mut()`, `res.unwrap()`, `cell.get_mut()`. Blocking on the result
+/// of one called on a guard is blocking on the guarded value.
+pub fn gives_part_of_receiver(name: &str) -> bool {
+    matches!(
+        name,
+        "take"
+            | "replace"
+            | "as_mut"
+            | "as_ref"
+            | "as_deref"
+            | "as_deref_mut"
+            | "as_pin_mut"
+            | "unwrap"
+            | "expect"
+            | "get_mut"
+            | "deref"
+            | "deref_mut"
+            | "by_ref"
+    )
+}
+
+/// Methods of `Option` and `Result` that run their closure on the value they hold, in place:
+/// in `opt.take().map(|h| h.join())`, `h` is the receiver's payload.
+pub fn runs_closure_on_payload(name: &str) -> bool {
+    matches!(
+        name,
+        "map"
+            | "and_then"
+            | "map_or"
+            | "map_or_else"
+            | "inspect"
+            | "is_some_and"
+            | "is_ok_and"
+            | "is_none_or"
+            | "filter"
+    )
+}
+
 /// `mem::take(&mut x)`, `mem::replace(&mut x, v)`.
 pub fn takes_out_fn(segs: &[&str]) -> bool {
     matches!(segs, [.., "mem", "take" | "replace"] | ["take" | "replace"])

@@ -358,6 +358,21 @@ pub fn is_condvar_type(name: &str) -> bool {
     name == "Condvar"
 }
 
+/// A condition variable whose waits end only on a notification or a timeout, never
+/// spuriously: parking_lot's (`parking_lot::Condvar`, which its documentation promises), by
+/// canonical path.
+pub fn condvar_without_spurious_wakeups(path: &[Sym]) -> bool {
+    matches!(
+        super::segments(path).as_slice(),
+        ["parking_lot", .., "Condvar"]
+    )
+}
+
+/// A condition variable's notification: `cv.notify_one()`, `cv.notify_all()`.
+pub fn is_condvar_notify(name: &str) -> bool {
+    matches!(name, "notify_one" | "notify_all")
+}
+
 /// The plain `lock()` (not `read()`, `write()` or a configured method).
 pub fn is_plain_lock(method: Sym) -> bool {
     method == sym::LOCK

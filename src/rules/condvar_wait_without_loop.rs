@@ -2,10 +2,12 @@
 
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{Base, Callee, EventKind, Operand};
+use crate::facts::{Base, Body, CallIdx, Callee, EventKind, HolderKind, Operand};
+use crate::index::FnId;
+use crate::index::locks::PlaceInfo;
 use crate::index::model::{HeldRef, Model};
 use crate::index::types::Ty;
-use crate::known::locks;
+use crate::known::{self, locks};
 use crate::span::Span;
 
 pub const RULE: Rule = Rule {
@@ -30,7 +32,24 @@ return without any notification at all (a spurious wake-up), or because another 
 woken for the same change and got there first. The condition has to be checked before waiting
 and again after each wake-up, which is what a loop (or `wait_while`) does.
 
+A single wait on a `parking_lot::Condvar` is not reported when nothing can go wrong with it:
+parking_lot promises no spurious wake-ups, so the wait ends only on a notification (or its
+timeout). What is left is a notification that comes before the wait and is lost. That cannot
+happen when the waiter holds the mutex without a break from where it takes it (and checks or
+sets up what it waits for) until the wait releases it (no `MutexGuard::unlocked` between), and
+every notification of that condition variable the crate shows is sent by code that takes the
+same mutex (or is handed a guard of it): the change a notifier announces is then made after
+the waiter waits. std's `Condvar` may wake spuriously, and a single wait on it is always
+reported.
+
 ### Known problems
+A single parking_lot wait is judged by the notifications the crate shows: one from another
+crate is not seen, and a crate that shows none gets the wait reported. A notifier that takes
+the mutex somewhere in its body counts as taking it before it notifies. A wait for a
+condition that another waiter can consume (a `notify_one` whose wake-up goes to a second
+waiter, or a state another thread changes back before this one runs again) is not reported
+when the rest holds; the wake-up is not lost, but the condition may no longer be true.
+
 A wait whose caller loops (a function that takes the lock, waits once and returns whether the
 condition holds) is reported; so is a `wait_timeout` used as a sleep that another thread may
 cut short. A wait on a guard the function did not take (a wrapper around `wait`) is not
@@ -108,6 +127,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             if !passes_guard || !(condvar || unknown) {
                 continue;
             }
+            if no_wakeup_to_miss(m, f, body, e as u32, c, &info) {
+                continue;
+            }
             let span = if recv_place.span == Span::default() {
                 ev.span
             } else {
@@ -140,4 +162,112 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// A single wait that cannot miss its wake-up and cannot end without one: the condition
+/// variable is parking_lot's (no spurious wake-ups); the guard it is given was taken in this
+/// function and not given up before the wait (no `unlocked` on it), so the waiter holds the
+/// mutex from where it looks at or sets up the condition until the wait releases it; and every
+/// notification of this condition variable the unit shows comes from code that takes that
+/// mutex (or is handed a guard), so the change it announces cannot fall between the waiter's
+/// look and its wait.
+fn no_wakeup_to_miss(m: &Model, f: FnId, body: &Body, e: u32, c: CallIdx, cv: &PlaceInfo) -> bool {
+    let Ty::External(path, _) = cv.ty.peel() else {
+        return false;
+    };
+    if !locks::condvar_without_spurious_wakeups(path) {
+        return false;
+    }
+    let Some(cv_class) = &cv.class else {
+        return false;
+    };
+    let held = m.held_at(f, e);
+    let waited: Vec<HeldRef> = m
+        .guards_passed(f, c)
+        .into_iter()
+        .filter(|r| held.contains(r) && m.lock(*r).is_some())
+        .collect();
+    let Some(lock) = waited.first().and_then(|&r| m.lock(r)) else {
+        return false;
+    };
+    for &r in &waited {
+        let holder = m.holder(r);
+        if matches!(holder.kind, HolderKind::Param(_)) {
+            return false;
+        }
+        // Held without a break since it was taken: no call between gave it up for a while
+        // (`MutexGuard::unlocked(&mut g, ..)`). An earlier wait gives it up too, but returns
+        // with it taken again, so it does not count.
+        let taken = body
+            .events
+            .iter()
+            .position(|ev| match (ev.kind, holder.kind) {
+                (EventKind::Acquire(h), _) => h == r.h,
+                (EventKind::Call(c), HolderKind::CallResult(c2)) => c == c2,
+                _ => false,
+            });
+        let Some(from) = taken.map(|i| i as u32 + 1) else {
+            return false;
+        };
+        if from > e {
+            return false;
+        }
+        let given_up = body.events[from as usize..e as usize]
+            .iter()
+            .enumerate()
+            .any(|(i, ev)| {
+                let EventKind::Call(c2) = ev.kind else {
+                    return false;
+                };
+                let name = match &body.calls[c2 as usize].callee {
+                    Callee::Method(name) => name.as_str(),
+                    Callee::Path(p) => p.last().map_or("", |s| s.as_str()),
+                    _ => return false,
+                };
+                known::flow::unlocks_during(name)
+                    && !body.exclusive(from + i as u32, e)
+                    && m.guards_passed(f, c2).contains(&r)
+            });
+        if given_up {
+            return false;
+        }
+    }
+    let mut notifies = 0;
+    for (g, gbody) in m.bodies() {
+        for (ge, ev) in gbody.events.iter().enumerate() {
+            let EventKind::Call(gc) = ev.kind else {
+                continue;
+            };
+            let call = &gbody.calls[gc as usize];
+            let (Callee::Method(name), Some(Operand::Place(p))) = (&call.callee, &call.receiver)
+            else {
+                continue;
+            };
+            if !locks::is_condvar_notify(name.as_str()) {
+                continue;
+            }
+            let notified = m.place_info(g, &gbody.places[*p as usize]);
+            if notified.class.as_ref() != Some(cv_class) {
+                continue;
+            }
+            notifies += 1;
+            let under_lock = m
+                .held_at(g, ge as u32)
+                .iter()
+                .any(|&h| m.lock(h).is_some_and(|l| l.class == lock.class));
+            let takes_lock = m
+                .summary(g)
+                .acquires
+                .iter()
+                .any(|a| a.lock.class == lock.class);
+            let given_guard = gbody
+                .holders
+                .iter()
+                .any(|h| matches!(h.kind, HolderKind::Param(_)));
+            if !(under_lock || takes_lock || given_guard) {
+                return false;
+            }
+        }
+    }
+    notifies > 0
 }

@@ -4,7 +4,7 @@ use super::shared::guard_across::{Picked, count, guards_across_calls};
 use super::shared::words::end_it;
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::CallIdx;
+use crate::facts::{CallIdx, Callee};
 use crate::index::FnId;
 use crate::index::model::{CallKind, HeldRef, Model};
 
@@ -25,7 +25,16 @@ happens: a channel `recv()`, `JoinHandle::join()`, `Barrier::wait()`, a child pr
 
 Blocking on the value the lock protects is what the lock is for and is not reported:
 `queue.lock().unwrap().recv()` on a `Mutex<Receiver<Job>>` (the worker-pool idiom), or
-`file.lock().unwrap().write_all(..)` on a `Mutex<File>`.
+`file.lock().unwrap().write_all(..)` on a `Mutex<File>`. That holds for a part of the guarded
+value too: a field (`state.index.flush()`), a binding into it (`if let Some(ref mut w) =
+*guard`, `if let Some(s) = &mut state.stream`, `guard.as_mut()`), or a value taken out of it
+(`if let Some(h) = guard.take()`, `guard.take().map(|h| h.join())`).
+
+A thread handle taken out of the guard and joined (`Mutex<Option<JoinHandle<_>>>`) is the
+exception: the join waits for that thread with the lock held, which deadlocks if the thread
+takes the same lock before it ends. It is reported when a closure the crate spawns takes a
+lock of the same class (`Inner::slot`, reached through an `Arc` the thread shares), and not
+otherwise.
 
 ### Why is this bad
 The thread keeps the lock for as long as the call blocks. If whatever would unblock it (the
@@ -35,6 +44,11 @@ forever; if not, every thread that needs the lock stalls for the duration.
 ### Known problems
 Methods are recognised by name and, where visible, receiver type. A `recv()` or `join()` on a
 type whose methods do not block may be reported; allow it with a suppression comment.
+
+A handle kept in a field does not say which closure its thread runs, so a join on one taken
+out of the guard is judged by every closure the crate spawns: one that takes the lock is
+enough to report it, even if it is not the thread joined. A thread whose body is a named
+function (`thread::spawn(run)`) is not looked into, and such a join is not reported.
 
 A lock with no data (`Mutex<()>`) guards a section rather than a value, and holding it across
 slow work (serializing tests that fork or change directory) is its purpose: it is not
@@ -117,7 +131,11 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
 /// over before it waits, and guards that a closure it runs or a thread it waits for takes
 /// again (that is a `double_lock`: one hazard, one finding).
 fn exempt(m: &Model, f: FnId, e: u32, c: CallIdx) -> Vec<HeldRef> {
-    let mut out: Vec<HeldRef> = m.receiver_guard(f, c).into_iter().collect();
+    let mut out: Vec<HeldRef> = m
+        .receiver_guard(f, c)
+        .filter(|&r| !joins_a_thread_taking(m, f, c, r))
+        .into_iter()
+        .collect();
     out.extend(m.taken_by_call(f, e));
     // The guard handed to a condition variable's `wait` is released while it waits.
     out.extend(m.guards_passed(f, c));
@@ -139,4 +157,15 @@ fn exempt(m: &Model, f: FnId, e: u32, c: CallIdx) -> Vec<HeldRef> {
         }
     }
     out
+}
+
+/// A `join()` on a thread handle taken out of guard `r` (`if let Some(h) = guard.take() {
+/// h.join() }`) waits for that thread with the lock held: a deadlock if the thread takes the
+/// same lock before it ends. Which closure the handle runs is not visible once it is kept in a
+/// field, so the join counts against the guard when any spawned closure of the unit takes a
+/// lock of its class.
+fn joins_a_thread_taking(m: &Model, f: FnId, c: CallIdx, r: HeldRef) -> bool {
+    m.body(f).is_some_and(
+        |b| matches!(&b.calls[c as usize].callee, Callee::Method(n) if n.as_str() == "join"),
+    ) && m.lock(r).is_some_and(|l| m.spawned_work_takes(&l.class))
 }

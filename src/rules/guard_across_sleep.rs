@@ -33,6 +33,10 @@ reported too; allow it with `// lockscan: allow(guard_across_sleep) -- reason`. 
 data (`Mutex<()>`, or the crate's own mutex wrapper holding `()`) guards a section, not a value,
 and is not reported.
 
+A model checker's `thread::sleep` (shuttle's, loom's) is a point where its scheduler switches
+threads, with no time passing, and is not reported; neither is one reached through a module of
+the crate that re-exports it with a glob (`pub mod thread { pub use shuttle_std::thread::*; }`).
+
 When the guard is a `let` binding that nothing uses from the sleep on (no later mention, no
 closure that captures it, no loop between the binding and the sleep, no binding of the same
 name between them that would make `drop(name)` drop something else), the fix inserts

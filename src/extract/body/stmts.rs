@@ -350,6 +350,13 @@ impl Walker<'_, '_> {
                         let p = p.clone();
                         Some(self.push_place(p))
                     }
+                    // `if let Ok(ref mut g) = m.lock()`: `g` borrows the guard the scrutinee
+                    // keeps, and reaches the value behind it.
+                    Val::Guard(h) if pi.by_ref.is_some() => Some(self.push_place(Place {
+                        base: Base::Guard(*h),
+                        proj: vec![],
+                        span: sp(pi.ident.span()),
+                    })),
                     _ => None,
                 };
                 let key = self.declare(&pi.ident, ty_fact, alias_of, false);
