@@ -48,6 +48,14 @@ receiver). Calls that cannot be resolved (trait objects, generic parameters, oth
 not followed. Reentrant locks (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`) are
 never reported.
 
+Where the receiver's type is not visible (a value taken out of a tuple, a closure's untyped
+parameter), `x.read().await` is taken for an async `RwLock`'s read, unless what the future
+yields is unwrapped (`x.read().await.unwrap()`, `x.read().await?`, a `match` on `Ok`): no async
+lock's `lock()`, `read()` or `write()` yields a `Result`, so that is some type's `async fn`
+(a test peer's byte read), not a lock. A `tokio::sync::Mutex<Option<T>>` of a `Copy` `T`
+whose guard is unwrapped at once (`m.lock().await.unwrap()`, a temporary) is missed when its
+type is not visible.
+
 ### Example
 ```rust
 fn increment(&self) {
