@@ -849,6 +849,8 @@ pub struct StaticRef {
     /// A write that is a statement (`X += 1;`) whose block's next statement reads the static
     /// first thing: as the tail (`X`), a `let` initializer (`let n = X;`) or a `return X`.
     pub then_read: Option<ThenRead>,
+    /// For [`Access::Method`] on the static itself (`X.as_ref()`), the method's name.
+    pub method: Option<Sym>,
 }
 
 /// `X = X op v`: a read-modify-write written as an assignment.

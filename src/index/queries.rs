@@ -244,6 +244,12 @@ impl<'i> Model<'i> {
         out
     }
 
+    /// The body a mention of a static is written in (a closure's own body for a mention inside
+    /// it); `None` for a mention outside any body (another static's initializer).
+    pub fn mention_fn(&self, m: &StaticMention) -> Option<FnId> {
+        m.r.fn_.map(|idx| self.ix.fn_id(m.module.file, idx))
+    }
+
     // ------------------------------------------------------------------ structs and impls
 
     /// A struct's declaration and file.
