@@ -334,42 +334,18 @@ impl FileCx<'_> {
             }
             syn::Item::Struct(s) => {
                 let fields = self.fields(&s.fields, None);
-                self.push_struct(
-                    module,
-                    &s.ident,
-                    &s.generics,
-                    fields,
-                    false,
-                    derives(&s.attrs),
-                    cfg_of(&s.attrs),
-                );
+                self.push_struct(module, &s.ident, &s.generics, fields, false, &s.attrs);
             }
             syn::Item::Enum(e) => {
                 let mut fields = vec![];
                 for v in &e.variants {
                     fields.extend(self.fields(&v.fields, Some(&v.ident)));
                 }
-                self.push_struct(
-                    module,
-                    &e.ident,
-                    &e.generics,
-                    fields,
-                    true,
-                    derives(&e.attrs),
-                    cfg_of(&e.attrs),
-                );
+                self.push_struct(module, &e.ident, &e.generics, fields, true, &e.attrs);
             }
             syn::Item::Union(u) => {
                 let fields = self.fields(&u.fields.named, None);
-                self.push_struct(
-                    module,
-                    &u.ident,
-                    &u.generics,
-                    fields,
-                    false,
-                    derives(&u.attrs),
-                    cfg_of(&u.attrs),
-                );
+                self.push_struct(module, &u.ident, &u.generics, fields, false, &u.attrs);
             }
             syn::Item::Type(t) => self.facts.aliases.push(TypeAliasFacts {
                 module,
@@ -474,8 +450,7 @@ impl FileCx<'_> {
         generics: &syn::Generics,
         fields: Vec<FieldFacts>,
         is_enum: bool,
-        derives: Vec<Sym>,
-        cfg: Option<Cfg>,
+        attrs: &[syn::Attribute],
     ) {
         self.facts.structs.push(StructFacts {
             module,
@@ -484,8 +459,8 @@ impl FileCx<'_> {
             generics: generic_names(generics),
             fields,
             is_enum,
-            derives,
-            cfg,
+            derives: derives(attrs),
+            cfg: cfg_of(attrs),
         });
     }
 

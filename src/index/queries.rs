@@ -300,18 +300,26 @@ impl<'i> Model<'i> {
 
     fn module_cfgs(&self, mut m: super::ModId) -> Vec<&'i Cfg> {
         let ix = self.ix;
+        // A module's facts, when it comes from a file of the unit (a crate root made for a
+        // loose file has none).
+        let facts_of = |m: &super::Module| {
+            ix.files
+                .get(m.file as usize)
+                .and_then(|f| f.facts.modules.get(m.local as usize))
+        };
         let mut out = vec![];
         for _ in 0..64 {
-            let module = &ix.modules[m.0 as usize];
-            let facts = &ix.files[module.file as usize].facts;
+            let Some(module) = ix.modules.get(m.0 as usize) else {
+                break;
+            };
             if module.local != 0 {
-                out.extend(facts.modules[module.local as usize].cfg.as_ref());
-            } else if let (Some(parent), Some(&name)) = (module.parent, module.path.last()) {
+                out.extend(facts_of(module).and_then(|f| f.cfg.as_ref()));
+            } else if let (Some(parent), Some(&name)) = (module.parent, module.path.last())
+                && let Some(p) = ix.modules.get(parent.0 as usize).and_then(facts_of)
+            {
                 // A file module: the `mod name;` that declares it.
-                let p = &ix.modules[parent.0 as usize];
-                let decls = &ix.files[p.file as usize].facts.modules[p.local as usize].file_children;
                 out.extend(
-                    decls
+                    p.file_children
                         .iter()
                         .find(|d| d.name == name)
                         .and_then(|d| d.cfg.as_ref()),

@@ -8,9 +8,9 @@
 //! cycle, a data race on a `static mut`) ask here before they report.
 
 use super::locks::{Instance, InstanceBase, LockClass};
-use super::{FnId, StaticId};
 use super::model::{HeldRef, Model};
 use super::types::Ty;
+use super::{FnId, StaticId};
 use crate::facts::*;
 use crate::intern::Sym;
 use crate::known::{cells, executors, once};

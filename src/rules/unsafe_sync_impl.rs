@@ -392,7 +392,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     // involved are looked up.
     let mut to_judge: Vec<(Sym, Found, Loc)> = vec![];
     for ui in m.unsafe_impls() {
-        let UnsafeImpl { imp, file, ty: id, .. } = ui;
+        let UnsafeImpl {
+            imp, file, ty: id, ..
+        } = ui;
         let Some(tr) = &imp.trait_path else { continue };
         let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
             continue;
