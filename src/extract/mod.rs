@@ -76,6 +76,7 @@ pub fn extract(file: &syn::File, src: &str, opts: &ExtractOptions) -> FileFacts 
         file_children: vec![],
         is_test: has_cfg_test(&file.attrs),
         first_item: file.items.first().map(item_start),
+        cfg: None,
     });
     let in_test = cx.facts.modules[0].is_test;
     cx.items(&file.items, 0, in_test);
@@ -105,6 +106,54 @@ pub(crate) struct FileCx<'o> {
 /// ones included, so reading `m!(m!(m!(..)))` at every depth would cost time quadratic in the
 /// nesting; real code nests macros a few levels deep (`format!` in `vec!` in `assert_eq!`).
 pub(crate) const MAX_MACRO_DEPTH: u32 = 16;
+
+/// What an item's `#[cfg(..)]` attributes ask of a build, all of them together; `None` without
+/// any. A predicate `syn` cannot read is one opaque condition, as written.
+fn cfg_of(attrs: &[syn::Attribute]) -> Option<Cfg> {
+    let mut all: Vec<Cfg> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .map(|a| match a.parse_args::<syn::Meta>() {
+            Ok(meta) => cfg_meta(&meta, 0),
+            Err(_) => Cfg::Atom(a.meta.to_token_stream_string().replace(' ', "").into()),
+        })
+        .collect();
+    match all.len() {
+        0 => None,
+        1 => all.pop(),
+        _ => Some(Cfg::All(all)),
+    }
+}
+
+fn cfg_meta(meta: &syn::Meta, depth: u32) -> Cfg {
+    let text = || Cfg::Atom(meta.to_token_stream_string().replace(' ', "").into());
+    let syn::Meta::List(list) = meta else {
+        return text();
+    };
+    let op = if list.path.is_ident("all") {
+        0
+    } else if list.path.is_ident("any") {
+        1
+    } else if list.path.is_ident("not") {
+        2
+    } else {
+        return text();
+    };
+    let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+    let Ok(args) = list.parse_args_with(parser) else {
+        return text();
+    };
+    if depth > 16 {
+        return text();
+    }
+    let mut args: Vec<Cfg> = args.iter().map(|m| cfg_meta(m, depth + 1)).collect();
+    match op {
+        0 => Cfg::All(args),
+        1 => Cfg::Any(args),
+        _ if args.len() == 1 => Cfg::Not(Box::new(args.pop().unwrap_or(Cfg::All(vec![])))),
+        _ => text(),
+    }
+}
 
 fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
@@ -254,6 +303,7 @@ impl FileCx<'_> {
                     generics: generic_names(&imp.generics),
                     is_unsafe: imp.unsafety.is_some(),
                     span: between(imp.impl_token.span, imp.brace_token.span.open()),
+                    cfg: cfg_of(&imp.attrs),
                 });
                 let test = in_test || has_cfg_test(&imp.attrs);
                 for ii in &imp.items {
@@ -299,39 +349,18 @@ impl FileCx<'_> {
             }
             syn::Item::Struct(s) => {
                 let fields = self.fields(&s.fields, None);
-                self.push_struct(
-                    module,
-                    &s.ident,
-                    &s.generics,
-                    fields,
-                    false,
-                    derives(&s.attrs),
-                );
+                self.push_struct(module, &s.ident, &s.generics, fields, false, &s.attrs);
             }
             syn::Item::Enum(e) => {
                 let mut fields = vec![];
                 for v in &e.variants {
                     fields.extend(self.fields(&v.fields, Some(&v.ident)));
                 }
-                self.push_struct(
-                    module,
-                    &e.ident,
-                    &e.generics,
-                    fields,
-                    true,
-                    derives(&e.attrs),
-                );
+                self.push_struct(module, &e.ident, &e.generics, fields, true, &e.attrs);
             }
             syn::Item::Union(u) => {
                 let fields = self.fields(&u.fields.named, None);
-                self.push_struct(
-                    module,
-                    &u.ident,
-                    &u.generics,
-                    fields,
-                    false,
-                    derives(&u.attrs),
-                );
+                self.push_struct(module, &u.ident, &u.generics, fields, false, &u.attrs);
             }
             syn::Item::Type(t) => self.facts.aliases.push(TypeAliasFacts {
                 module,
@@ -375,6 +404,7 @@ impl FileCx<'_> {
                             file_children: vec![],
                             is_test: test,
                             first_item: items.first().map(item_start),
+                            cfg: cfg_of(&m.attrs),
                         });
                         self.items(items, idx, test);
                     }
@@ -400,6 +430,7 @@ impl FileCx<'_> {
                                 name,
                                 path_attr,
                                 span: sp(m.ident.span()),
+                                cfg: cfg_of(&m.attrs),
                             });
                     }
                 }
@@ -435,7 +466,7 @@ impl FileCx<'_> {
         generics: &syn::Generics,
         fields: Vec<FieldFacts>,
         is_enum: bool,
-        derives: Vec<Sym>,
+        attrs: &[syn::Attribute],
     ) {
         self.facts.structs.push(StructFacts {
             module,
@@ -444,7 +475,8 @@ impl FileCx<'_> {
             generics: generic_names(generics),
             fields,
             is_enum,
-            derives,
+            derives: derives(attrs),
+            cfg: cfg_of(attrs),
         });
     }
 
@@ -470,6 +502,7 @@ impl FileCx<'_> {
                     ty: type_fact(&f.ty),
                     span,
                     ty_span: spans::sp(syn::spanned::Spanned::span(&f.ty)),
+                    cfg: cfg_of(&f.attrs),
                 }
             })
             .collect()

@@ -59,6 +59,8 @@ pub struct ModuleFacts {
     pub first_item: Option<Pos>,
     /// Inside `#[cfg(test)]`.
     pub is_test: bool,
+    /// The inline module's own `#[cfg(..)]` (the root's: none).
+    pub cfg: Option<Cfg>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -67,6 +69,18 @@ pub struct ModDecl {
     /// The `#[path = "…"]` attribute, if any.
     pub path_attr: Option<Box<str>>,
     pub span: Span,
+    /// The declaration's `#[cfg(..)]`: the module's file exists in the builds it names.
+    pub cfg: Option<Cfg>,
+}
+
+/// What an item's `#[cfg(..)]` attributes ask of a build (several attributes: all of them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cfg {
+    /// `unix`, `feature = "send"`, as written without spaces.
+    Atom(Box<str>),
+    All(Vec<Cfg>),
+    Any(Vec<Cfg>),
+    Not(Box<Cfg>),
 }
 
 /// One name a `use` brings into scope: `use a::b::{c as d}` is `d` → `a::b::c`.
@@ -145,6 +159,8 @@ pub struct StructFacts {
     pub is_enum: bool,
     /// What `#[derive(..)]` gives it: `Clone`, `Debug`, …
     pub derives: Vec<Sym>,
+    /// Its `#[cfg(..)]`.
+    pub cfg: Option<Cfg>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -154,6 +170,8 @@ pub struct FieldFacts {
     pub span: Span,
     /// The type as written, for fixes.
     pub ty_span: Span,
+    /// Its `#[cfg(..)]`.
+    pub cfg: Option<Cfg>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -205,6 +223,8 @@ pub struct ImplFacts {
     pub generics: Vec<Sym>,
     pub is_unsafe: bool,
     pub span: Span,
+    /// Its `#[cfg(..)]`.
+    pub cfg: Option<Cfg>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -851,6 +871,8 @@ pub struct StaticRef {
     /// A write that is a statement (`X += 1;`) whose block's next statement reads the static
     /// first thing: as the tail (`X`), a `let` initializer (`let n = X;`) or a `return X`.
     pub then_read: Option<ThenRead>,
+    /// For [`Access::Method`] on the static itself (`X.as_ref()`), the method's name.
+    pub method: Option<Sym>,
 }
 
 /// `X = X op v`: a read-modify-write written as an assignment.

@@ -597,6 +597,13 @@ impl Index {
             // `ptr.read()` on a raw pointer.
             return None;
         }
+        // `client.read().await.unwrap()`, `conn.lock().await?`: what the future yields is a
+        // `Result`. An async lock's `lock()`/`read()`/`write()` yields the guard itself (tokio,
+        // async-lock, async-std, futures), so this is an `async fn` of something else (a test
+        // peer's byte read, a database's advisory lock).
+        if holder.awaited && holder.unwrapped && !holder.configured {
+            return None;
+        }
         let kind = if is_rw_method {
             LockKind::RwLock
         } else {

@@ -31,6 +31,7 @@ pub struct UnsafeImpl<'i> {
     pub imp: &'i ImplFacts,
     pub file: FileId,
     pub ty: StructId,
+    module: super::ModId,
 }
 
 /// A use of a struct field through a cell's or a pointer's method, or through `*`: in body
@@ -48,6 +49,8 @@ pub struct FieldAccess<'i> {
 pub struct FieldType<'i> {
     pub ty: &'i TypeFact,
     pub span: crate::span::Span,
+    /// The field's own `#[cfg(..)]`.
+    pub cfg: Option<&'i Cfg>,
     pub file: FileId,
     module: ModId,
 }
@@ -257,6 +260,12 @@ impl<'i> Model<'i> {
         out
     }
 
+    /// The body a mention of a static is written in (a closure's own body for a mention inside
+    /// it); `None` for a mention outside any body (another static's initializer).
+    pub fn mention_fn(&self, m: &StaticMention) -> Option<FnId> {
+        m.r.fn_.map(|idx| self.ix.fn_id(m.module.file, idx))
+    }
+
     // ------------------------------------------------------------------ structs and impls
 
     /// A struct's declaration and file.
@@ -280,9 +289,76 @@ impl<'i> Model<'i> {
                     imp,
                     file: file.id,
                     ty,
+                    module,
                 })
             })
         })
+    }
+
+    /// The `#[cfg(..)]` conditions under which a struct exists: its own and its modules', up
+    /// to the crate root (a file module's, from its `mod` declaration).
+    pub fn struct_cfgs(&self, id: StructId) -> Vec<&'i Cfg> {
+        let (s, module) = self.ix.struct_facts(id);
+        let mut out: Vec<&'i Cfg> = s.cfg.iter().collect();
+        out.extend(self.module_cfgs(module));
+        out
+    }
+
+    /// The conditions under which an impl exists: its own `#[cfg(..)]` and its modules'.
+    pub fn impl_cfgs(&self, imp: &UnsafeImpl<'i>) -> Vec<&'i Cfg> {
+        let mut out: Vec<&'i Cfg> = imp.imp.cfg.iter().collect();
+        out.extend(self.module_cfgs(imp.module));
+        out
+    }
+
+    fn module_cfgs(&self, mut m: super::ModId) -> Vec<&'i Cfg> {
+        let ix = self.ix;
+        // A module's facts, when it comes from a file of the unit (a crate root made for a
+        // loose file has none).
+        let facts_of = |m: &super::Module| {
+            ix.files
+                .get(m.file as usize)
+                .and_then(|f| f.facts.modules.get(m.local as usize))
+        };
+        let mut out = vec![];
+        for _ in 0..64 {
+            let Some(module) = ix.modules.get(m.0 as usize) else {
+                break;
+            };
+            if module.local != 0 {
+                out.extend(facts_of(module).and_then(|f| f.cfg.as_ref()));
+            } else if let (Some(parent), Some(&name)) = (module.parent, module.path.last())
+                && let Some(p) = ix.modules.get(parent.0 as usize).and_then(facts_of)
+            {
+                // A file module: the `mod name;` that declares it.
+                out.extend(
+                    p.file_children
+                        .iter()
+                        .find(|d| d.name == name)
+                        .and_then(|d| d.cfg.as_ref()),
+                );
+            }
+            match module.parent {
+                Some(p) => m = p,
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Can one build meet all these `#[cfg(..)]` conditions? `false` only when they contradict
+    /// each other whatever each condition is set to (`feature = "send"` and
+    /// `not(feature = "send")`); conditions are taken as independent (`unix` and `windows` may
+    /// both hold), so that the answer errs towards "yes".
+    pub fn cfgs_meet(&self, cfgs: &[&Cfg]) -> bool {
+        let mut atoms: Vec<&str> = vec![];
+        for c in cfgs {
+            cfg_atoms(c, &mut atoms);
+        }
+        if atoms.len() > 12 {
+            return true;
+        }
+        (0u32..1 << atoms.len()).any(|set| cfgs.iter().all(|c| cfg_holds(c, &atoms, set)))
     }
 
     /// The fields of a struct, with where their types are resolved.
@@ -297,6 +373,7 @@ impl<'i> Model<'i> {
                     FieldType {
                         ty: &f.ty,
                         span: f.span,
+                        cfg: f.cfg.as_ref(),
                         file,
                         module,
                     },
@@ -380,5 +457,30 @@ impl<'i> Model<'i> {
             .modules
             .get(m.local as usize)?
             .first_item
+    }
+}
+
+fn cfg_atoms<'c>(c: &'c Cfg, out: &mut Vec<&'c str>) {
+    match c {
+        Cfg::Atom(a) => {
+            if !out.contains(&&**a) {
+                out.push(a);
+            }
+        }
+        Cfg::All(cs) | Cfg::Any(cs) => cs.iter().for_each(|c| cfg_atoms(c, out)),
+        Cfg::Not(c) => cfg_atoms(c, out),
+    }
+}
+
+/// Does `c` hold when exactly the atoms whose bits are in `set` are true?
+fn cfg_holds(c: &Cfg, atoms: &[&str], set: u32) -> bool {
+    match c {
+        Cfg::Atom(a) => atoms
+            .iter()
+            .position(|x| *x == &**a)
+            .is_some_and(|i| set & (1 << i) != 0),
+        Cfg::All(cs) => cs.iter().all(|c| cfg_holds(c, atoms, set)),
+        Cfg::Any(cs) => cs.iter().any(|c| cfg_holds(c, atoms, set)),
+        Cfg::Not(c) => !cfg_holds(c, atoms, set),
     }
 }

@@ -3,16 +3,18 @@
 //! `self`, `Pin<&mut Self>`), a handle that is neither `Sync` nor `Clone`, a value the function
 //! just made and has not handed to another thread, thread-local state, a test that spawns
 //! nothing, a closure run inside a critical section, and a private function whose every caller
-//! holds one lock around the call. Rules that need two threads at once (check-then-act, a split
-//! read-modify-write, a lock-order cycle) ask here before they report.
+//! holds one lock around the call; and a `static mut` set only inside one `Once`'s `call_once`.
+//! Rules that need two threads at once (check-then-act, a split read-modify-write, a lock-order
+//! cycle, a data race on a `static mut`) ask here before they report.
 
-use super::FnId;
 use super::locks::{Instance, InstanceBase, LockClass};
 use super::model::{HeldRef, Model};
 use super::types::Ty;
+use super::{FnId, StaticId};
 use crate::facts::*;
 use crate::intern::Sym;
-use crate::known::{cells, executors};
+use crate::known::{cells, executors, once};
+use crate::span::Pos;
 
 impl Model<'_> {
     /// Might another thread use `instance` (reached in body `f`) while `f` runs? `false` only
@@ -419,5 +421,78 @@ fn not_sync_type(t: &TypeFact) -> bool {
             })
         }
         _ => false,
+    }
+}
+
+impl Model<'_> {
+    /// The `Once` static whose `call_once` runs closure `k`, when `k` is written as that call's
+    /// argument (`INIT.call_once(|| ..)`): `k` runs at most once, and its effects are seen by
+    /// every `call_once` on that `Once` that returns, in any thread.
+    pub fn once_running(&self, k: FnId) -> Option<StaticId> {
+        let FnOwner::Closure { parent, .. } = self.ix.func(k).owner else {
+            return None;
+        };
+        let file = self.ix.fns[k.0 as usize].file;
+        let parent = self.ix.fn_id(file, parent);
+        let body = self.body(parent)?;
+        let local = self.ix.fns[k.0 as usize].idx;
+        body.calls.iter().find_map(|call| {
+            (call.args == [Operand::Closure(local)])
+                .then(|| self.call_once_on(parent, body, call))
+                .flatten()
+        })
+    }
+
+    /// The `Once` statics on which a `call_once` has returned, on every path through body `f`,
+    /// before position `at`: a `call_once` that ends before `at` with no branch or loop of `f`
+    /// around it.
+    pub fn onces_completed_before(&self, f: FnId, at: Pos) -> Vec<StaticId> {
+        let Some(body) = self.body(f) else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for (e, ev) in body.events.iter().enumerate() {
+            let EventKind::Call(c) = ev.kind else {
+                continue;
+            };
+            let call = &body.calls[c as usize];
+            let e = e as u32;
+            if ev.span.hi > at
+                || call.loop_depth > 0
+                || body.branches.iter().any(|b| b.body.contains(e))
+            {
+                continue;
+            }
+            if let Some(s) = self.call_once_on(f, body, call)
+                && !out.contains(&s)
+            {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// `ONCE.call_once(..)` on a static of a `Once` type: that static.
+    fn call_once_on(&self, f: FnId, body: &Body, call: &CallFact) -> Option<StaticId> {
+        let Callee::Method(name) = call.callee else {
+            return None;
+        };
+        if !once::is_call_once(name) {
+            return None;
+        }
+        let Some(Operand::Place(p)) = call.receiver else {
+            return None;
+        };
+        let place = &body.places[p as usize];
+        if !place.proj.is_empty() {
+            return None;
+        }
+        let info = self.ix.place_info(f, place);
+        match (info.class, info.ty) {
+            (Some(LockClass::Static(s)), Ty::External(path, _)) if once::is_once_type(&path) => {
+                Some(s)
+            }
+            _ => None,
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! What lockscan knows about APIs, in one place, by topic: which types are locks and guards
 //! (per library), which calls sleep or block, which calls run a closure elsewhere, atomics,
-//! collections, cells, and how values move through std's functions.
+//! collections, cells, one-time initialisation, and how values move through std's functions.
 //!
 //! Extraction and the index read these tables; rules do not name APIs. What the user's
 //! configuration adds (`lock-methods`, `sleep-functions`, `blocking-functions`) merges into the
@@ -14,6 +14,7 @@ pub mod collections;
 pub mod executors;
 pub mod flow;
 pub mod locks;
+pub mod once;
 pub mod words;
 
 pub use locks::{LockKind, LockLib, LockType};

@@ -50,6 +50,14 @@ never reported. A recursive `read()` waits only behind a writer that queued betw
 reads, so it is not reported on a lock no other thread can reach: a local that is never handed
 to another thread, `&mut self`, or a test that spawns nothing.
 
+Where the receiver's type is not visible (a value taken out of a tuple, a closure's untyped
+parameter), `x.read().await` is taken for an async `RwLock`'s read, unless what the future
+yields is unwrapped (`x.read().await.unwrap()`, `x.read().await?`, a `match` on `Ok`): no async
+lock's `lock()`, `read()` or `write()` yields a `Result`, so that is some type's `async fn`
+(a test peer's byte read), not a lock. A `tokio::sync::Mutex<Option<T>>` of a `Copy` `T`
+whose guard is unwrapped at once (`m.lock().await.unwrap()`, a temporary) is missed when its
+type is not visible.
+
 ### Example
 ```rust
 fn increment(&self) {

@@ -12,7 +12,7 @@ use crate::facts::{
 use crate::index::StaticId;
 use crate::index::model::Model;
 use crate::index::queries::{ModuleRef, StaticMention};
-use crate::known::atomics;
+use crate::known::{atomics, once};
 use crate::span::{FileId, Loc, Pos, Span};
 
 pub const RULE: Rule = Rule {
@@ -40,6 +40,17 @@ two threads can both read 0 and both write 1. Edition 2024 rejects references to
 A `static mut` that only one thread ever touches (set up in `main` before any thread starts)
 is safe but still reported: the compiler cannot check that promise and neither can lockscan.
 Accesses are found by name from the paths that resolve to the static.
+
+One synchronisation is seen: the lazy initialisation written before `OnceLock`. A static whose
+every write is inside the closure that one `Once`'s `call_once` runs (`INIT.call_once(|| X =
+Some(..))`, the closure written as the argument), and whose every other access is a read
+(`X`, `&X`, `X.as_ref()`, `X.get(..)`, …) that follows a `call_once` on the same `Once` in
+the same body, on every path (no branch or loop around that `call_once`), is not reported:
+the closure runs once, and its writes happen-before every return from `call_once`. A read
+before the `call_once`, in another function without one, or after a `call_once` that only one
+branch makes, is still a race, and the static is reported. A `static mut` synchronised in
+other ways (every access under one lock, a hand-rolled spin lock, a write before any thread
+starts) is still reported.
 
 For a `static mut` of a primitive type whose every access is a read, an assignment or a
 compound assignment, the fix turns it into the matching atomic (`static COUNTER: AtomicU64`),
@@ -94,6 +105,9 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let refs = mentions.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        if set_once(m, refs) {
+            continue;
+        }
         let mut found: Vec<(Loc, Access)> = refs
             .iter()
             .map(|r| {
@@ -136,6 +150,48 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             d = d.fix(fix);
         }
         out.push(d);
+    }
+}
+
+/// The pre-`OnceLock` lazy initialisation: every write is inside the closure that one
+/// `Once`'s `call_once` runs (`INIT.call_once(|| X = Some(..))`), and every other access is a
+/// read that follows a `call_once` on the same `Once` in its body, on every path. The closure
+/// runs once, and its writes happen-before every return from `call_once`, so no read races with
+/// them.
+fn set_once(m: &Model, refs: &[StaticMention]) -> bool {
+    let mut once: Option<StaticId> = None;
+    let mut wrote = false;
+    let mut reads = vec![];
+    for r in refs {
+        let Some(f) = m.mention_fn(r) else {
+            return false;
+        };
+        if let Some(o) = m.once_running(f) {
+            if once.is_some_and(|x| x != o) {
+                return false;
+            }
+            once = Some(o);
+            wrote |= writes(r.r);
+            continue;
+        }
+        if writes(r.r) {
+            return false;
+        }
+        reads.push((f, r.r.span.lo));
+    }
+    let Some(o) = once else { return false };
+    wrote
+        && reads
+            .iter()
+            .all(|&(f, at)| m.onces_completed_before(f, at).contains(&o))
+}
+
+/// Does the access write the static (or may it, through a method that takes `&mut self`)?
+fn writes(r: &crate::facts::StaticRef) -> bool {
+    match r.access {
+        Access::Read | Access::Ref => false,
+        Access::Method => !r.method.is_some_and(once::reads_only),
+        Access::Assign | Access::Compound | Access::RefMut => true,
     }
 }
 

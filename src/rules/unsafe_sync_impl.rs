@@ -3,7 +3,7 @@
 
 use super::{FixAvailability, Group, Rule};
 use crate::diag::{Diagnostic, Severity};
-use crate::facts::{FieldUseKind, TypeFact};
+use crate::facts::{Cfg, FieldUseKind, TypeFact};
 use crate::index::locks::LockClass;
 use crate::index::model::Model;
 use crate::index::queries::{FieldAccess, FieldType, UnsafeImpl};
@@ -71,6 +71,22 @@ the cell is reported, since the method can be called on a shared value. Lock gua
 cannot see (a generic parameter, a type from another crate) count as neither hazard nor
 synchronisation.
 
+An impl and a field are reported together only when one build can have both: the `#[cfg(..)]`
+of the impl, of the structs and fields on the way to the field, and of the modules they are
+in (a file module's from its `mod` declaration) must not contradict each other (a
+`#[cfg(feature = "send")] unsafe impl Sync` and a `Cell` in a `#[cfg(not(feature =
+"send"))]` module never meet). Conditions are compared as written and taken as independent,
+so `unix` and `windows` are not seen to exclude each other. Where two same-named items are
+defined under opposite `cfg`s, lockscan follows one of them, so the other variant's fields are
+not judged.
+
+A raw pointer (`*mut T`, `NonNull<T>`) holds no `T`: an `unsafe impl Send` for a type holding
+`NonNull<State>`, where `State` holds an `Rc`, moves a pointer, not the `Rc`, and is not
+reported; whether the other thread dereferences the pointer and touches the `Rc` is not
+followed. For `Sync`, the pointer is the hazard (its target, judged by the writes through it),
+never the target's own fields, for `NonNull<T>` as for `*mut T`: a `RefCell` of the target
+mutated through the pointer from two threads (`self.ptr.as_ref().items.borrow_mut()`) is missed.
+
 ### Example
 ```rust
 struct Stats {
@@ -99,6 +115,8 @@ struct Hazard {
     field: Sym,
     span: Span,
     file: FileId,
+    /// The `#[cfg(..)]` conditions of the structs and fields on the way to it.
+    cfgs: Vec<Cfg>,
 }
 
 impl Hazard {
@@ -136,6 +154,8 @@ struct Walk<'a, 'i> {
     /// The impl is generic (`unsafe impl<T> Sync for Cell<T>`).
     generic: bool,
     seen: Vec<StructId>,
+    /// The `#[cfg(..)]` conditions of the structs and fields being walked.
+    cfgs: Vec<Cfg>,
     out: Found,
 }
 
@@ -177,6 +197,12 @@ impl Walk<'_, '_> {
                 if let Some(h) = hazard {
                     self.push(h, path, field, at);
                 }
+                // `NonNull<State>`: the type holds a pointer, not a `State`. Moving it moves no
+                // `Rc` of `State`'s, and sharing it shares the target, which the pointer's
+                // accesses judge: `State`'s own fields are not this type's.
+                if cells::raw_pointer(&names).is_some() {
+                    return;
+                }
                 for a in &last.args {
                     self.ty(a, path, field, at, depth + 1);
                 }
@@ -207,17 +233,25 @@ impl Walk<'_, '_> {
             field: field.1,
             span: at.span,
             file: at.file,
+            cfgs: self.cfgs.clone(),
         });
     }
 
     fn fields(&mut self, id: StructId, prefix: Option<&str>, depth: u32) {
+        let outer = self.cfgs.len();
+        self.cfgs
+            .extend(self.m.struct_cfgs(id).into_iter().cloned());
         for (fname, at) in self.m.field_types(id) {
             let path = match prefix {
                 Some(p) => format!("{p}.{fname}"),
                 None => fname.to_string(),
             };
+            let here = self.cfgs.len();
+            self.cfgs.extend(at.cfg.cloned());
             self.ty(at.ty, &path, (id, fname), &at, depth);
+            self.cfgs.truncate(here);
         }
+        self.cfgs.truncate(outer);
     }
 }
 
@@ -357,7 +391,10 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
     // The `Sync` promises to judge by their accesses, found first so that only the fields
     // involved are looked up.
     let mut to_judge: Vec<(Sym, Found, Loc)> = vec![];
-    for UnsafeImpl { imp, file, ty: id } in m.unsafe_impls() {
+    for ui in m.unsafe_impls() {
+        let UnsafeImpl {
+            imp, file, ty: id, ..
+        } = ui;
         let Some(tr) = &imp.trait_path else { continue };
         let Some(tt) = tr.last().and_then(|s| cells::thread_trait(s.name)) else {
             continue;
@@ -374,10 +411,18 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             send,
             generic: !imp.generics.is_empty(),
             seen: vec![id],
+            cfgs: vec![],
             out: Found::default(),
         };
         w.fields(id, None, 0);
-        let found = w.out;
+        let mut found = w.out;
+        // `#[cfg(feature = "send")] unsafe impl Sync` and a `Cell` in a
+        // `#[cfg(not(feature = "send"))]` module: no build has both.
+        let impl_cfgs = m.impl_cfgs(&ui);
+        found.hazards.retain(|h| {
+            let all: Vec<&Cfg> = impl_cfgs.iter().copied().chain(&h.cfgs).collect();
+            m.cfgs_meet(&all)
+        });
         let loc = Loc {
             file,
             span: imp.span,

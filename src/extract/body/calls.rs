@@ -57,7 +57,16 @@ impl Walker<'_, '_> {
         {
             return self.lock_call(mc, await_span, origin);
         }
+        let refs_before = self.fx.facts.static_refs.len();
         let recv = self.expr_access(&mc.receiver, Access::Method);
+        // `X.as_ref()`: which method a static's own method access calls.
+        if matches!(strip_parens(&mc.receiver), syn::Expr::Path(_))
+            && self.fx.facts.static_refs.len() == refs_before + 1
+            && let Some(r) = self.fx.facts.static_refs.last_mut()
+            && r.access == Access::Method
+        {
+            r.method = Some(Sym::new(&mc.method.to_string()));
+        }
         self.keep_scrutinee_result(&recv);
         // `m.lock().unwrap()` is the guard; `self.state().unwrap()` is still the call's value.
         if locks::is_guard_adapter(name) {

@@ -194,6 +194,7 @@ impl Walker<'_, '_> {
             delta_text: None,
             self_op: None,
             then_read: None,
+            method: None,
         });
     }
 
