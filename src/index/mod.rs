@@ -5,6 +5,7 @@
 //! root (`src/lib.rs`, `src/main.rs`, `src/bin/*.rs`, `tests/*.rs`, …); a file no crate root
 //! reaches still gets a module path from its location, so its items keep distinct names.
 
+pub mod call_kinds;
 pub mod calls;
 pub mod graph;
 pub mod locks;
