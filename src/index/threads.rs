@@ -59,9 +59,9 @@ impl Model<'_> {
                     let c = c as CallIdx;
                     let spawner = match &call.callee {
                         Callee::Path(p) => {
-                            p.last().is_some_and(|s| executors::is_spawner(s.as_str()))
+                            p.last().is_some_and(|s| executors::hands_off(s.as_str()))
                         }
-                        Callee::Method(m) => executors::is_spawner(m.as_str()),
+                        Callee::Method(m) => executors::hands_off(m.as_str()),
                         _ => false,
                     };
                     for (a, op) in call.args.iter().enumerate() {

@@ -11,6 +11,12 @@ pub fn is_spawner(name: &str) -> bool {
         )
 }
 
+/// Calls that hand what they are given to another thread or task: the spawners without the
+/// timeouts, which poll their future where they are awaited.
+pub fn hands_off(name: &str) -> bool {
+    is_spawner(name) && !matches!(name, "timeout" | "timeout_at")
+}
+
 /// Calls that run their closure with every other thread (or interrupt) shut out:
 /// `critical_section::with(|cs| ..)`, `cortex_m::interrupt::free(|cs| ..)`.
 pub fn runs_exclusively(segs: &[&str]) -> bool {
