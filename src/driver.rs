@@ -523,57 +523,34 @@ impl<'a> Kept<'a> {
     }
 }
 
-/// A bundle's section: parts kept as they are, those made in this run from `made`, in order.
-fn resolve_parts<'a>(
-    parts: Vec<(u128, Part<'a>)>,
-    made: &'a [(u128, Vec<u8>)],
-) -> Vec<(u128, &'a [u8])> {
-    let mut made = made.iter();
-    parts
-        .into_iter()
-        .filter_map(|(k, p)| match p {
-            Part::Kept(b) => Some((k, b)),
-            Part::New => made.next().map(|(_, b)| (k, b.as_slice())),
-        })
-        .collect()
-}
-
 /// The bundle of what a unit's files have now, each part once (two files can have the same
 /// bytes): parts kept are copied as they are, those made in this run encoded.
 fn new_bundle(words: &[FileWordsOf], facts: &[FileFactsOf]) -> Option<Vec<u8>> {
+    let mut out = crate::cache::BundleWriter::default();
     let mut seen = rustc_hash::FxHashSet::default();
-    let mut made: Vec<(u128, Vec<u8>)> = vec![];
-    let mut bundle_words: Vec<(u128, Part)> = vec![];
     for w in words {
         if let Some(c) = w.content
             && seen.insert(c)
         {
-            if w.part == Part::New {
-                let words: Option<&screen::FileWords> = w.words.as_deref();
-                made.push((c, crate::cache::part(&words)?));
+            match w.part {
+                Part::Kept(b) => out.kept(c, b),
+                Part::New => out.value(c, &w.words.as_deref())?,
             }
-            bundle_words.push((c, w.part));
         }
     }
-    let made_words = made.len();
+    out.facts();
     seen.clear();
-    let mut bundle_facts: Vec<(u128, Part)> = vec![];
     for f in facts {
         if let Some(k) = f.key
             && seen.insert(k)
         {
-            if f.part == Part::New {
-                made.push((k, crate::cache::part(&FileEntry::from(f.outcome.clone()))?));
+            match f.part {
+                Part::Kept(b) => out.kept(k, b),
+                Part::New => out.value(k, &FileEntry::from(f.outcome.clone()))?,
             }
-            bundle_facts.push((k, f.part));
         }
     }
-    let (made_w, made_f) = made.split_at(made_words);
-    let bundle = crate::cache::Bundle {
-        words: resolve_parts(bundle_words, made_w),
-        facts: resolve_parts(bundle_facts, made_f),
-    };
-    Some(bundle.encode())
+    Some(out.finish())
 }
 
 /// The name of a unit's bundle: its root, the configured lock methods and whether the screen

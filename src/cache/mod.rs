@@ -125,6 +125,67 @@ impl<'a> Bundle<'a> {
     }
 }
 
+/// Writes a bundle's payload part by part, with no copy of the parts: the words' section, then
+/// ([`BundleWriter::facts`]) the facts'.
+pub struct BundleWriter {
+    out: Vec<u8>,
+    /// Where the count of the section being written is, and the count.
+    count_at: usize,
+    count: u64,
+}
+
+impl Default for BundleWriter {
+    fn default() -> BundleWriter {
+        BundleWriter {
+            out: 0u64.to_le_bytes().to_vec(),
+            count_at: 0,
+            count: 0,
+        }
+    }
+}
+
+impl BundleWriter {
+    /// A part as it was read from a bundle.
+    pub fn kept(&mut self, key: u128, bytes: &[u8]) {
+        self.out.extend(key.to_le_bytes());
+        self.out.extend((bytes.len() as u64).to_le_bytes());
+        self.out.extend(bytes);
+        self.count += 1;
+    }
+
+    /// A part holding what postcard makes of `value`.
+    pub fn value<T: Serialize>(&mut self, key: u128, value: &T) -> Option<()> {
+        self.out.extend(key.to_le_bytes());
+        let len_at = self.out.len();
+        self.out.extend(0u64.to_le_bytes());
+        let out = postcard::to_extend(value, std::mem::take(&mut self.out)).ok()?;
+        self.out = out;
+        let len = (self.out.len() - len_at - 8) as u64;
+        self.out[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
+        self.count += 1;
+        Some(())
+    }
+
+    fn close_section(&mut self) {
+        let at = self.count_at;
+        self.out[at..at + 8].copy_from_slice(&self.count.to_le_bytes());
+    }
+
+    /// Ends the words' section: the parts written next are facts.
+    pub fn facts(&mut self) {
+        self.close_section();
+        self.count_at = self.out.len();
+        self.count = 0;
+        self.out.extend(0u64.to_le_bytes());
+    }
+
+    /// The payload (after [`BundleWriter::facts`]).
+    pub fn finish(mut self) -> Vec<u8> {
+        self.close_section();
+        self.out
+    }
+}
+
 /// One part of a bundle: what postcard makes of `value`.
 pub fn part<T: Serialize>(value: &T) -> Option<Vec<u8>> {
     postcard::to_allocvec(value).ok()
@@ -293,16 +354,20 @@ impl Cache {
     /// Stores an entry that holds `payload` as it is; as [`Cache::put`].
     pub fn put_payload(&self, kind: Kind, key: Key, payload: &[u8]) {
         if !self.unwritable.load(Ordering::Relaxed) {
-            self.put_entry(kind, key, &seal(kind, key, payload));
+            self.put_parts(kind, key, &[&header(kind, key, payload), payload]);
         }
     }
 
     fn put_entry(&self, kind: Kind, key: Key, bytes: &[u8]) {
-        match self.write(&self.path(kind, key), bytes) {
+        self.put_parts(kind, key, &[bytes]);
+    }
+
+    fn put_parts(&self, kind: Kind, key: Key, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        match self.write(&self.path(kind, key), parts) {
             Ok(()) => {
                 self.present[kind.index()].store(true, Ordering::Relaxed);
-                self.written
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.written.fetch_add(len as u64, Ordering::Relaxed);
             }
             Err(e) => self.give_up(&e),
         }
@@ -318,8 +383,8 @@ impl Cache {
         }
     }
 
-    /// Writes `bytes` to `path` through a temporary file renamed over it.
-    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    /// Writes `parts`, one after the other, to `path` through a temporary file renamed over it.
+    fn write(&self, path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
         let tmp_dir = self.dir.join("tmp");
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
@@ -334,17 +399,20 @@ impl Cache {
             }
             Err(e) => return Err(e),
         };
-        let written = file.write_all(bytes).and_then(|()| {
-            drop(file);
-            let parent = path.parent().unwrap_or(&self.dir);
-            match std::fs::rename(&tmp, path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir_all(parent)?;
-                    std::fs::rename(&tmp, path)
+        let written = parts
+            .iter()
+            .try_for_each(|p| file.write_all(p))
+            .and_then(|()| {
+                drop(file);
+                let parent = path.parent().unwrap_or(&self.dir);
+                match std::fs::rename(&tmp, path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        std::fs::create_dir_all(parent)?;
+                        std::fs::rename(&tmp, path)
+                    }
+                    r => r,
                 }
-                r => r,
-            }
-        });
+            });
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -368,9 +436,9 @@ impl Cache {
         let total = before.saturating_add(wrote);
         if total > self.limit / 8 {
             self.trim();
-            let _ = self.write(&ledger, b"0");
+            let _ = self.write(&ledger, &[b"0"]);
         } else {
-            let _ = self.write(&ledger, total.to_string().as_bytes());
+            let _ = self.write(&ledger, &[total.to_string().as_bytes()]);
         }
     }
 
@@ -472,6 +540,14 @@ pub fn encode<T: Serialize>(kind: Kind, key: Key, value: &T) -> Option<Vec<u8>> 
 /// An entry holding `payload` as it is: the header that makes it one.
 pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend(header(kind, key, payload));
+    out.extend(payload);
+    out
+}
+
+/// The header of an entry holding `payload`.
+fn header(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER);
     out.extend(MAGIC);
     out.extend(LAYOUT.to_le_bytes());
     out.push(kind.byte());
@@ -480,7 +556,6 @@ pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
     out.extend(key.0.to_le_bytes());
     out.extend((payload.len() as u64).to_le_bytes());
     out.extend(xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
-    out.extend(payload);
     out
 }
 
@@ -562,6 +637,19 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(Bundle::decode(&longer), None);
+        let mut w = BundleWriter::default();
+        w.kept(1, b"one");
+        w.value(2, &()).unwrap();
+        w.facts();
+        w.value(u128::MAX, &String::from("three")).unwrap();
+        let written = w.finish();
+        let read = Bundle::decode(&written).unwrap();
+        assert_eq!(read.words, [(1, b"one".as_slice()), (2, b"".as_slice())]);
+        assert_eq!(read.facts.len(), 1);
+        assert_eq!(
+            read_part::<String>(read.facts[0].1).as_deref(),
+            Some("three")
+        );
         let mut huge = bytes.clone();
         huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert_eq!(Bundle::decode(&huge), None);
