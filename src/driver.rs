@@ -278,7 +278,7 @@ struct Loaded {
 }
 
 /// What the cache keeps of a file: its facts, or why it has none.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub enum FileEntry {
     Parsed(Arc<FileFacts>),
     Failed(parse::Failure),
@@ -312,10 +312,11 @@ pub struct UnitEntry {
 }
 
 /// Reads one unit's files, and makes its findings: from the cache when the unit has not
-/// changed; else each file's facts from the cache or parsed (with the screen's blanks), then
-/// the index, the rules, suppressions, levels and fingerprints. Keeps what touches the files
-/// the user asked about.
+/// changed; else each file's words and facts from the unit's bundle in the cache (by the
+/// file's bytes) or made again (parsed with the screen's blanks), then the index, the rules,
+/// suppressions, levels and fingerprints. Keeps what touches the files the user asked about.
 fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> UnitResult {
+    let mut clock = Clock::new(project, unit);
     let files = &project.units[unit as usize].files;
     let loaded: Vec<Loaded> = files
         .par_iter()
@@ -329,6 +330,7 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
             Loaded { id, bytes, content }
         })
         .collect();
+    clock.step("read");
     let unit_key = cx
         .cache
         .as_ref()
@@ -340,21 +342,52 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
         if let Some(p) = &opts.progress {
             p.done.fetch_add(files.len(), Ordering::Relaxed);
         }
+        clock.step("findings from the cache");
+        clock.report();
         return unit_result(project, unit, entry);
     }
 
-    // The screen's words for every file (from the cache by its bytes), then its decision.
-    let words: Vec<Option<screen::FileWords>> =
-        loaded.par_iter().map(|l| file_words(l, cx)).collect();
+    // What the cache kept of the unit's files.
+    let bundle_key = cx
+        .cache
+        .as_ref()
+        .map(|_| bundle_key(project, unit, opts.screen, cx));
+    let kept_bytes = match (&cx.cache, bundle_key) {
+        (Some(c), Some(k)) => c.get_payload(Kind::Bundle, k),
+        _ => None,
+    };
+    let kept = Kept::new(kept_bytes.as_deref());
+    clock.step("bundle read");
+
+    // The screen's words for every file (kept, by its bytes), then its decision.
+    let words: Vec<FileWordsOf> = loaded
+        .par_iter()
+        .map(|l| {
+            let content = l.bytes.is_ok().then_some(l.content);
+            let kept = content.and_then(|c| kept.words.get(&c)).and_then(|&b| {
+                let w: Option<screen::FileWords> = crate::cache::read_part(b)?;
+                Some((w.map(Arc::new), Part::Kept(b)))
+            });
+            let (words, part) = kept.unwrap_or_else(|| (file_words(l), Part::New));
+            FileWordsOf {
+                content,
+                words,
+                part,
+            }
+        })
+        .collect();
+    clock.step("words");
     let blanks: Vec<Vec<u32>> = if opts.screen {
-        let refs: Vec<Option<&screen::FileWords>> = words.iter().map(Option::as_ref).collect();
+        let refs: Vec<Option<&screen::FileWords>> =
+            words.iter().map(|w| w.words.as_deref()).collect();
         screen::decide(&refs, &unit_modules(project, unit), &cx.vocab)
     } else {
         vec![vec![]; loaded.len()]
     };
-    let outcomes: Vec<(FileId, Outcome)> = loaded
+    clock.step("screen");
+    let facts: Vec<FileFactsOf> = loaded
         .into_par_iter()
-        .zip(words)
+        .zip(&words)
         .zip(blanks)
         .map(|((l, w), blank)| {
             let src = &project.files[l.id.0 as usize];
@@ -363,20 +396,172 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
                 .map(|p| project.packages[p as usize].edition)
                 .unwrap_or_default();
             let id = l.id;
-            let outcome = file_facts(l, w.as_ref(), &blank, edition, opts.screen, cx);
+            let key = (l.bytes.is_ok() && cx.cache.is_some()).then(|| {
+                facts_key(
+                    l.content,
+                    edition,
+                    &cx.lock_methods,
+                    opts.screen.then_some(&blank[..]),
+                )
+                .0
+            });
+            let kept = key.and_then(|k| kept.facts.get(&k)).and_then(|&b| {
+                let e: FileEntry = crate::cache::read_part(b)?;
+                Some((Outcome::from(e), Part::Kept(b)))
+            });
+            let (outcome, part) = kept.unwrap_or_else(|| {
+                let o = file_facts(l, w.words.as_deref(), &blank, edition, cx);
+                (o, Part::New)
+            });
             if let Some(p) = &opts.progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
-            (id, outcome)
+            FileFactsOf {
+                id,
+                key,
+                outcome,
+                part,
+            }
         })
         .collect();
-    let entry = analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default());
+    clock.step("facts");
+
+    // The bundle is written again when a file's words or facts were made again, or when it
+    // holds some no file has any more: beside the analysis, off its path. Only what was made
+    // again is encoded.
+    let changed = words
+        .iter()
+        .any(|w| w.content.is_some() && w.part == Part::New)
+        || facts.iter().any(|f| f.key.is_some() && f.part == Part::New);
+    let write = (changed || kept.stale(&words, &facts))
+        .then_some(bundle_key)
+        .flatten();
+    let outcomes: Vec<(FileId, Outcome)> =
+        facts.iter().map(|f| (f.id, f.outcome.clone())).collect();
+    let (entry, ()) = rayon::join(
+        || analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default()),
+        || {
+            if let (Some(c), Some(k)) = (&cx.cache, write) {
+                let t = Instant::now();
+                if let Some(payload) = new_bundle(&words, &facts) {
+                    c.put_payload(Kind::Bundle, k, &payload);
+                }
+                if clock.on {
+                    eprintln!("timing: {}: bundle written {:?}", clock.name, t.elapsed());
+                }
+            }
+        },
+    );
+    drop((words, facts, kept));
+    clock.step("analysis (index, rules, fingerprints)");
     if let (Some(c), Some(k)) = (&cx.cache, unit_key)
         && let Some(stored) = unit_entry_for_cache(project, unit, &entry)
     {
         c.put(Kind::Unit, k, &stored);
     }
+    clock.step("findings written");
+    clock.report();
     unit_result(project, unit, entry)
+}
+
+/// A file's words for the screen; `None` when its text cannot be read.
+type Words = Option<Arc<screen::FileWords>>;
+
+/// Where a file's part of the bundle comes from: the bundle read (its bytes there), or made
+/// in this run (to be encoded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part<'a> {
+    Kept(&'a [u8]),
+    New,
+}
+
+/// A file's words: the hash of its bytes (`None`: it has none), the words, and their part of
+/// the bundle.
+struct FileWordsOf<'a> {
+    content: Option<u128>,
+    words: Words,
+    part: Part<'a>,
+}
+
+/// A file's facts: their key in the bundle (`None`: not kept), the outcome, and its part of
+/// the bundle.
+struct FileFactsOf<'a> {
+    id: FileId,
+    key: Option<u128>,
+    outcome: Outcome,
+    part: Part<'a>,
+}
+
+/// The parts of a bundle read from the cache, by key.
+#[derive(Default)]
+struct Kept<'a> {
+    words: FxHashMap<u128, &'a [u8]>,
+    facts: FxHashMap<u128, &'a [u8]>,
+}
+
+impl<'a> Kept<'a> {
+    /// The parts of an entry's bytes (empty when there are none or they are not a bundle).
+    fn new(entry: Option<&'a [u8]>) -> Kept<'a> {
+        let Some(b) = entry
+            .and_then(|e| e.get(crate::cache::HEADER..))
+            .and_then(crate::cache::Bundle::decode)
+        else {
+            return Kept::default();
+        };
+        Kept {
+            words: b.words.into_iter().collect(),
+            facts: b.facts.into_iter().collect(),
+        }
+    }
+
+    /// Whether it holds parts no file has any more.
+    fn stale(&self, words: &[FileWordsOf], facts: &[FileFactsOf]) -> bool {
+        let used_words: rustc_hash::FxHashSet<u128> =
+            words.iter().filter_map(|w| w.content).collect();
+        let used_facts: rustc_hash::FxHashSet<u128> = facts.iter().filter_map(|f| f.key).collect();
+        self.words.len() != used_words.len() || self.facts.len() != used_facts.len()
+    }
+}
+
+/// The bundle of what a unit's files have now, each part once (two files can have the same
+/// bytes): parts kept are copied as they are, those made in this run encoded.
+fn new_bundle(words: &[FileWordsOf], facts: &[FileFactsOf]) -> Option<Vec<u8>> {
+    let mut out = crate::cache::BundleWriter::default();
+    let mut seen = rustc_hash::FxHashSet::default();
+    for w in words {
+        if let Some(c) = w.content
+            && seen.insert(c)
+        {
+            match w.part {
+                Part::Kept(b) => out.kept(c, b),
+                Part::New => out.value(c, &w.words.as_deref())?,
+            }
+        }
+    }
+    out.facts();
+    seen.clear();
+    for f in facts {
+        if let Some(k) = f.key
+            && seen.insert(k)
+        {
+            match f.part {
+                Part::Kept(b) => out.kept(k, b),
+                Part::New => out.value(k, &FileEntry::from(f.outcome.clone()))?,
+            }
+        }
+    }
+    Some(out.finish())
+}
+
+/// The name of a unit's bundle: its root, the configured lock methods and whether the screen
+/// ran (runs that differ in those keep a bundle each).
+fn bundle_key(project: &Project, unit: u32, screened: bool, cx: &RunCx) -> CacheKey {
+    let u = &project.units[unit as usize];
+    let mut k = KeyBuilder::new(Kind::Bundle);
+    k.part(u.root.as_os_str().as_encoded_bytes())
+        .part(&cx.lock_methods)
+        .part(&[u8::from(screened)]);
+    k.finish()
 }
 
 /// The key of a unit's findings: every file's path and bytes (or why it has none), the
@@ -408,29 +593,14 @@ fn unit_key(project: &Project, unit: u32, loaded: &[Loaded], cx: &RunCx) -> Cach
     k.finish()
 }
 
-/// A file's words for the screen: from the cache by its bytes, or read from its tokens.
-/// `None` when its text cannot be read (not UTF-8, too deep): it is parsed, and fails, whole.
-fn file_words(l: &Loaded, cx: &RunCx) -> Option<screen::FileWords> {
+/// A file's words for the screen, read from its tokens. `None` when its text cannot be read
+/// (not UTF-8, too deep): it is parsed, and fails, whole.
+fn file_words(l: &Loaded) -> Words {
     let bytes = l.bytes.as_ref().ok()?;
-    let key = cx.cache.as_ref().map(|_| {
-        let mut k = KeyBuilder::new(Kind::Words);
-        k.u128(l.content);
-        k.finish()
-    });
-    if let (Some(c), Some(k)) = (&cx.cache, key)
-        && let Some(w) = c.get::<Option<screen::FileWords>>(Kind::Words, k)
-    {
-        return w;
-    }
-    let words = parse::decode(bytes).ok().and_then(|text| {
-        let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
-        parse::check_depth(&text, &tokens).ok()?;
-        Some(screen::scan(&text, &tokens))
-    });
-    if let (Some(c), Some(k)) = (&cx.cache, key) {
-        c.put(Kind::Words, k, &words);
-    }
-    words
+    let text = parse::decode(bytes).ok()?;
+    let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
+    parse::check_depth(&text, &tokens).ok()?;
+    Some(Arc::new(screen::scan(&text, &tokens)))
 }
 
 /// The configured lock methods, sorted, as they go into the key of facts: the only part of
@@ -465,44 +635,37 @@ fn facts_key(
     k.finish()
 }
 
-/// A file's facts: from the cache, or parsed with the screen's blanks.
+/// A file's facts, parsed with the screen's blanks. A file with words has been decoded and
+/// checked for depth already (on the same bytes): that is not done twice.
 fn file_facts(
     l: Loaded,
     words: Option<&screen::FileWords>,
     blank: &[u32],
     edition: crate::extract::Edition,
-    screened: bool,
     cx: &RunCx,
 ) -> Outcome {
     let bytes = match l.bytes {
         Ok(b) => b,
         Err(f) => return Outcome::Failed(f),
     };
-    let key = cx.cache.as_ref().map(|_| {
-        facts_key(
-            l.content,
-            edition,
-            &cx.lock_methods,
-            screened.then_some(blank),
-        )
-    });
-    if let (Some(c), Some(k)) = (&cx.cache, key)
-        && let Some(entry) = c.get::<FileEntry>(Kind::Facts, k)
-    {
-        return entry.into();
-    }
     let extract = ExtractOptions {
         edition,
         api: cx.api.clone(),
     };
-    let outcome = match parse::decode(&bytes) {
+    match parse::decode(&bytes) {
         Err(f) => Outcome::Failed(f),
         Ok(text) => {
-            let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
-            match parse::check_depth(&text, &tokens) {
+            let checked = match words {
+                Some(_) => Ok(()),
+                None => {
+                    let tokens: Vec<crate::lex::Token> =
+                        crate::lex::Lexer::new(text.as_bytes()).collect();
+                    parse::check_depth(&text, &tokens)
+                }
+            };
+            match checked {
                 Err(f) => Outcome::Failed(f),
                 Ok(()) => {
-                    drop(tokens);
                     let blanked = words.and_then(|w| screen::blank(&text, w, blank));
                     parse::parse_text(
                         &text,
@@ -513,14 +676,7 @@ fn file_facts(
                 }
             }
         }
-    };
-    if let (Some(c), Some(k)) = (&cx.cache, key) {
-        // The entry shares the facts (an `Arc`): nothing is copied.
-        let entry = FileEntry::from(outcome);
-        c.put(Kind::Facts, k, &entry);
-        return entry.into();
     }
-    outcome
 }
 
 /// The other names the unit's modules may be reached by, for the screen: its files' and
@@ -697,11 +853,16 @@ fn analyse_outcomes(
         .filter(|(_, f)| !f.expansions.is_empty())
         .map(|(id, f)| (*id, f.expansions.clone()))
         .collect();
+    let mut clock = Clock::new(project, unit);
     let index = Index::build(project, unit, parsed);
+    clock.step("index");
     let model = Model::new(&index, &opts.api);
+    clock.step("model");
     let mut found = rules::run(&model);
+    clock.step("rules");
     drop(model);
     drop(index);
+    clock.step("drop");
     // What was found inside an expanded macro call is spanned at the call: no fix edits it.
     if !expansions.is_empty() {
         for d in &mut found {
@@ -774,6 +935,8 @@ fn analyse_outcomes(
         .iter()
         .map(|id| (failed.contains(id), hashes.get(id).copied()))
         .collect();
+    clock.step("suppressions, levels, fingerprints");
+    clock.report();
     UnitEntry {
         diagnostics: diags,
         files,
@@ -843,6 +1006,55 @@ fn order(project: &Project, a: &Diagnostic, b: &Diagnostic) -> std::cmp::Orderin
 pub fn sort(project: &Project, diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| order(project, a, b));
     diags.dedup();
+}
+
+/// `LOCKSCAN_TIMINGS` (set to anything): how long each step of each unit took, on stderr, for
+/// profiling. No output format holds it.
+struct Clock {
+    on: bool,
+    name: String,
+    last: Instant,
+    steps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn new(project: &Project, unit: u32) -> Clock {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let on = *ON.get_or_init(|| std::env::var_os("LOCKSCAN_TIMINGS").is_some());
+        Clock {
+            on,
+            name: if on {
+                format!(
+                    "{} ({} files)",
+                    unit_name(project, unit),
+                    project.units[unit as usize].files.len()
+                )
+            } else {
+                String::new()
+            },
+            last: Instant::now(),
+            steps: vec![],
+        }
+    }
+
+    fn step(&mut self, what: &'static str) {
+        if self.on {
+            let now = Instant::now();
+            self.steps.push((what, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn report(&self) {
+        if self.on {
+            let steps: Vec<String> = self
+                .steps
+                .iter()
+                .map(|(what, d)| format!("{what} {:.1} ms", d.as_secs_f64() * 1e3))
+                .collect();
+            eprintln!("timing: {}: {}", self.name, steps.join(", "));
+        }
+    }
 }
 
 /// Does an edit's span touch `s`: overlap it, or insert strictly inside it?

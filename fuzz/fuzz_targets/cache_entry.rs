@@ -4,11 +4,13 @@
 //!
 //! The first byte picks the kind of entry; the rest is read twice: as a whole entry (header
 //! and all, which almost never checks), and as a payload behind a header made to fit it, so
-//! that postcard's reading of every entry type is what gets fuzzed.
+//! that postcard's reading of every entry type is what gets fuzzed. A unit's bundle is read as
+//! the bundle's layout, and each of its parts as what it holds (a file's words, its facts); a
+//! fourth pick reads the bytes as one part of words, as a bundle holds them.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lockscan::cache::{self, Key, Kind};
+use lockscan::cache::{self, Bundle, Key, Kind};
 use lockscan::driver::{FileEntry, UnitEntry};
 use lockscan::screen::FileWords;
 use serde::Serialize;
@@ -31,15 +33,47 @@ fn check<T: Serialize + DeserializeOwned>(kind: Kind, key: Key, bytes: &[u8]) {
     assert!(cache::decode::<T>(kind, other, &again).is_none());
 }
 
+/// Reads a part of a bundle as a `T`; what it reads must be written and read back the same.
+fn check_part<T: Serialize + DeserializeOwned>(bytes: &[u8]) {
+    let Some(value) = cache::read_part::<T>(bytes) else {
+        return;
+    };
+    let again = cache::part(&value).expect("what was read can be written");
+    let back: T = cache::read_part(&again).expect("what was written reads back");
+    assert_eq!(cache::part(&back).expect("and again"), again);
+}
+
+/// Reads a bundle's payload: its layout, then each part.
+fn check_bundle(key: Key, bytes: &[u8]) {
+    let Some(payload) = cache::unseal(Kind::Bundle, key, bytes) else {
+        return;
+    };
+    let Some(bundle) = Bundle::decode(payload) else {
+        return;
+    };
+    assert_eq!(bundle.encode(), payload, "a bundle is written as it was read");
+    for (_, part) in &bundle.words {
+        check_part::<Option<FileWords>>(part);
+    }
+    for (_, part) in &bundle.facts {
+        check_part::<FileEntry>(part);
+    }
+    assert!(cache::unseal(Kind::Bundle, Key(key.0 ^ 1), bytes).is_none());
+}
+
 fn run(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
     let key = Key(xxhash_rust::xxh3::xxh3_128(rest));
-    let kind = [Kind::Words, Kind::Facts, Kind::Unit][pick as usize % 3];
+    if pick % 4 == 3 {
+        check_part::<Option<FileWords>>(rest);
+        return;
+    }
+    let kind = [Kind::Bundle, Kind::Facts, Kind::Unit][pick as usize % 4];
     for bytes in [rest.to_vec(), cache::seal(kind, key, rest)] {
         match kind {
-            Kind::Words => check::<Option<FileWords>>(kind, key, &bytes),
+            Kind::Bundle => check_bundle(key, &bytes),
             Kind::Facts => check::<FileEntry>(kind, key, &bytes),
             Kind::Unit => check::<UnitEntry>(kind, key, &bytes),
         }

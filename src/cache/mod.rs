@@ -1,14 +1,20 @@
 //! The cache: what a run learned, kept for the next one, so that no work is done twice.
 //!
 //! Three kinds of entry, each a file of its own, named by its key:
-//! - **words** (`screen::FileWords`), keyed by the file's bytes;
-//! - **facts** (a file's `FileFacts`, or why it has none), keyed by the file's bytes, its
-//!   edition, the configured lock methods and which bodies the screen blanked;
+//! - a **bundle** per unit ([`Bundle`]): every file's words for the screen
+//!   (`screen::FileWords`), keyed inside the bundle by the file's bytes, and its facts (its
+//!   `FileFacts`, or why it has none), keyed inside it by the file's bytes, its edition, the
+//!   configured lock methods and which bodies the screen blanked. The bundle itself is named by
+//!   the unit's root, the lock methods and whether the screen ran: one file read and at most one
+//!   written per unit and run, however many files it has (creating a file costs more than
+//!   anything else a cold run does on a file);
+//! - **facts** of one file parsed whole, keyed as in a bundle: the language server's, which
+//!   parses one file at a time;
 //! - **unit** findings, keyed by every file of the unit (path and bytes), its packages, the
 //!   configuration and whether the screen ran.
 //!
 //! Every key also holds the hash of the source that decides what the entry holds, computed at
-//! build time (`build.rs`): the facts and words entries that of the fact types, extraction,
+//! build time (`build.rs`): bundles and facts entries that of the fact types, extraction,
 //! the API tables, the lexer, parsing, the screen and this module; unit entries that of all
 //! of `src/`; both the crate's version and `Cargo.lock`. An entry written by one build is
 //! never read by another that would have written something else.
@@ -36,7 +42,7 @@ pub const FACTS_BUILD: &str = env!("LOCKSCAN_FACTS_HASH");
 pub const SRC_BUILD: &str = env!("LOCKSCAN_SRC_HASH");
 
 /// The layout of an entry; a new one goes to a directory of its own.
-const LAYOUT: u16 = 1;
+const LAYOUT: u16 = 2;
 const MAGIC: &[u8; 4] = b"LKSC";
 /// Magic, layout, kind, reserved, build hash, key, payload length, checksum.
 pub const HEADER: usize = 4 + 2 + 1 + 1 + 16 + 16 + 8 + 8;
@@ -49,15 +55,152 @@ pub const DEFAULT_LIMIT: u64 = 2 << 30;
 /// What an entry holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    Words,
+    Bundle,
     Facts,
     Unit,
+}
+
+/// The kinds, in the order of [`Kind::index`].
+const KINDS: [Kind; 3] = [Kind::Bundle, Kind::Facts, Kind::Unit];
+
+/// A unit's bundle: each file's words for the screen, by the hash of its bytes, and each
+/// file's facts, by their key, each a postcard payload of its own, so that reading the bundle
+/// copies nothing, each part is read (in parallel) only when used, and writing it again
+/// encodes only what changed. A bundle only ever holds what the unit's files had when it was
+/// written, so it stays the size of the unit.
+///
+/// Its layout, inside an entry's payload (little-endian): per section (words, then facts) a
+/// count (`u64`), then per part its key (`u128`), its length (`u64`) and its bytes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Bundle<'a> {
+    pub words: Vec<(u128, &'a [u8])>,
+    pub facts: Vec<(u128, &'a [u8])>,
+}
+
+impl<'a> Bundle<'a> {
+    /// The payload of an entry holding the bundle.
+    pub fn encode(&self) -> Vec<u8> {
+        let len: usize = [&self.words, &self.facts]
+            .iter()
+            .map(|s| 8 + s.iter().map(|(_, b)| 24 + b.len()).sum::<usize>())
+            .sum();
+        let mut out = Vec::with_capacity(len);
+        for section in [&self.words, &self.facts] {
+            out.extend((section.len() as u64).to_le_bytes());
+            for (key, bytes) in section {
+                out.extend(key.to_le_bytes());
+                out.extend((bytes.len() as u64).to_le_bytes());
+                out.extend(*bytes);
+            }
+        }
+        out
+    }
+
+    /// The bundle a payload holds, when it is one to its end. Never panics, whatever the bytes
+    /// (`fuzz/fuzz_targets/cache_entry.rs`).
+    pub fn decode(mut bytes: &'a [u8]) -> Option<Bundle<'a>> {
+        fn take<'b>(bytes: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
+            let (head, rest) = bytes.split_at_checked(n)?;
+            *bytes = rest;
+            Some(head)
+        }
+        fn u64_of(bytes: &mut &[u8]) -> Option<u64> {
+            Some(u64::from_le_bytes(take(bytes, 8)?.try_into().ok()?))
+        }
+        let mut sections = [vec![], vec![]];
+        for section in &mut sections {
+            let n = u64_of(&mut bytes)?;
+            // Each part takes 24 bytes at least: a count larger than that is not one.
+            if n > (bytes.len() / 24) as u64 {
+                return None;
+            }
+            for _ in 0..n {
+                let key = u128::from_le_bytes(take(&mut bytes, 16)?.try_into().ok()?);
+                let len = usize::try_from(u64_of(&mut bytes)?).ok()?;
+                section.push((key, take(&mut bytes, len)?));
+            }
+        }
+        let [words, facts] = sections;
+        bytes.is_empty().then_some(Bundle { words, facts })
+    }
+}
+
+/// Writes a bundle's payload part by part, with no copy of the parts: the words' section, then
+/// ([`BundleWriter::facts`]) the facts'.
+pub struct BundleWriter {
+    out: Vec<u8>,
+    /// Where the count of the section being written is, and the count.
+    count_at: usize,
+    count: u64,
+}
+
+impl Default for BundleWriter {
+    fn default() -> BundleWriter {
+        BundleWriter {
+            out: 0u64.to_le_bytes().to_vec(),
+            count_at: 0,
+            count: 0,
+        }
+    }
+}
+
+impl BundleWriter {
+    /// A part as it was read from a bundle.
+    pub fn kept(&mut self, key: u128, bytes: &[u8]) {
+        self.out.extend(key.to_le_bytes());
+        self.out.extend((bytes.len() as u64).to_le_bytes());
+        self.out.extend(bytes);
+        self.count += 1;
+    }
+
+    /// A part holding what postcard makes of `value`.
+    pub fn value<T: Serialize>(&mut self, key: u128, value: &T) -> Option<()> {
+        self.out.extend(key.to_le_bytes());
+        let len_at = self.out.len();
+        self.out.extend(0u64.to_le_bytes());
+        let out = postcard::to_extend(value, std::mem::take(&mut self.out)).ok()?;
+        self.out = out;
+        let len = (self.out.len() - len_at - 8) as u64;
+        self.out[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
+        self.count += 1;
+        Some(())
+    }
+
+    fn close_section(&mut self) {
+        let at = self.count_at;
+        self.out[at..at + 8].copy_from_slice(&self.count.to_le_bytes());
+    }
+
+    /// Ends the words' section: the parts written next are facts.
+    pub fn facts(&mut self) {
+        self.close_section();
+        self.count_at = self.out.len();
+        self.count = 0;
+        self.out.extend(0u64.to_le_bytes());
+    }
+
+    /// The payload (after [`BundleWriter::facts`]).
+    pub fn finish(mut self) -> Vec<u8> {
+        self.close_section();
+        self.out
+    }
+}
+
+/// One part of a bundle: what postcard makes of `value`.
+pub fn part<T: Serialize>(value: &T) -> Option<Vec<u8>> {
+    postcard::to_allocvec(value).ok()
+}
+
+/// The value a part of a bundle holds, when postcard reads all of it.
+pub fn read_part<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let (value, rest) = postcard::take_from_bytes::<T>(bytes).ok()?;
+    rest.is_empty().then_some(value)
 }
 
 impl Kind {
     fn dir(self) -> &'static str {
         match self {
-            Kind::Words => "words",
+            Kind::Bundle => "bundles",
             Kind::Facts => "facts",
             Kind::Unit => "units",
         }
@@ -69,7 +212,7 @@ impl Kind {
 
     fn byte(self) -> u8 {
         match self {
-            Kind::Words => 1,
+            Kind::Bundle => 1,
             Kind::Facts => 2,
             Kind::Unit => 3,
         }
@@ -78,7 +221,7 @@ impl Kind {
     /// The hash of the source that decides what entries of this kind hold.
     fn build(self) -> [u8; 16] {
         let text = match self {
-            Kind::Words | Kind::Facts => FACTS_BUILD,
+            Kind::Bundle | Kind::Facts => FACTS_BUILD,
             Kind::Unit => SRC_BUILD,
         };
         u128::from_str_radix(text, 16).unwrap_or(0).to_le_bytes()
@@ -149,8 +292,7 @@ impl Cache {
             .and_then(|v| parse_size(&v))
             .unwrap_or(DEFAULT_LIMIT);
         let dir = dir.join(format!("v{LAYOUT}"));
-        let present = [Kind::Words, Kind::Facts, Kind::Unit]
-            .map(|k| AtomicBool::new(dir.join(k.dir()).is_dir()));
+        let present = KINDS.map(|k| AtomicBool::new(dir.join(k.dir()).is_dir()));
         Cache {
             dir,
             limit,
@@ -174,14 +316,28 @@ impl Cache {
 
     /// The entry of this kind and key, if there is a good one.
     pub fn get<T: DeserializeOwned>(&self, kind: Kind, key: Key) -> Option<T> {
+        let (bytes, path) = self.read(kind, key)?;
+        let value = decode(kind, key, &bytes)?;
+        touch(&path);
+        Some(value)
+    }
+
+    /// The payload of the entry of this kind and key, if there is a good one, as it is (with
+    /// the header checked, and its checksum): the entry's bytes, the payload from [`HEADER`]
+    /// on.
+    pub fn get_payload(&self, kind: Kind, key: Key) -> Option<Vec<u8>> {
+        let (bytes, path) = self.read(kind, key)?;
+        unseal(kind, key, &bytes)?;
+        touch(&path);
+        Some(bytes)
+    }
+
+    fn read(&self, kind: Kind, key: Key) -> Option<(Vec<u8>, PathBuf)> {
         if !self.present[kind.index()].load(Ordering::Relaxed) {
             return None;
         }
         let path = self.path(kind, key);
-        let bytes = read_entry(&path)?;
-        let value = decode(kind, key, &bytes)?;
-        touch(&path);
-        Some(value)
+        Some((read_entry(&path)?, path))
     }
 
     /// Stores an entry. Failing to is never an error: the run goes on, and the first failure
@@ -190,14 +346,28 @@ impl Cache {
         if self.unwritable.load(Ordering::Relaxed) {
             return;
         }
-        let Some(bytes) = encode(kind, key, value) else {
-            return;
-        };
-        match self.write(&self.path(kind, key), &bytes) {
+        if let Some(bytes) = encode(kind, key, value) {
+            self.put_entry(kind, key, &bytes);
+        }
+    }
+
+    /// Stores an entry that holds `payload` as it is; as [`Cache::put`].
+    pub fn put_payload(&self, kind: Kind, key: Key, payload: &[u8]) {
+        if !self.unwritable.load(Ordering::Relaxed) {
+            self.put_parts(kind, key, &[&header(kind, key, payload), payload]);
+        }
+    }
+
+    fn put_entry(&self, kind: Kind, key: Key, bytes: &[u8]) {
+        self.put_parts(kind, key, &[bytes]);
+    }
+
+    fn put_parts(&self, kind: Kind, key: Key, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        match self.write(&self.path(kind, key), parts) {
             Ok(()) => {
                 self.present[kind.index()].store(true, Ordering::Relaxed);
-                self.written
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.written.fetch_add(len as u64, Ordering::Relaxed);
             }
             Err(e) => self.give_up(&e),
         }
@@ -213,8 +383,8 @@ impl Cache {
         }
     }
 
-    /// Writes `bytes` to `path` through a temporary file renamed over it.
-    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    /// Writes `parts`, one after the other, to `path` through a temporary file renamed over it.
+    fn write(&self, path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
         let tmp_dir = self.dir.join("tmp");
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
@@ -229,17 +399,20 @@ impl Cache {
             }
             Err(e) => return Err(e),
         };
-        let written = file.write_all(bytes).and_then(|()| {
-            drop(file);
-            let parent = path.parent().unwrap_or(&self.dir);
-            match std::fs::rename(&tmp, path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir_all(parent)?;
-                    std::fs::rename(&tmp, path)
+        let written = parts
+            .iter()
+            .try_for_each(|p| file.write_all(p))
+            .and_then(|()| {
+                drop(file);
+                let parent = path.parent().unwrap_or(&self.dir);
+                match std::fs::rename(&tmp, path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        std::fs::create_dir_all(parent)?;
+                        std::fs::rename(&tmp, path)
+                    }
+                    r => r,
                 }
-                r => r,
-            }
-        });
+            });
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -263,9 +436,9 @@ impl Cache {
         let total = before.saturating_add(wrote);
         if total > self.limit / 8 {
             self.trim();
-            let _ = self.write(&ledger, b"0");
+            let _ = self.write(&ledger, &[b"0"]);
         } else {
-            let _ = self.write(&ledger, total.to_string().as_bytes());
+            let _ = self.write(&ledger, &[total.to_string().as_bytes()]);
         }
     }
 
@@ -275,7 +448,7 @@ impl Cache {
         let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = vec![];
         let mut total = 0u64;
         let now = std::time::SystemTime::now();
-        for kind in [Kind::Words, Kind::Facts, Kind::Unit] {
+        for kind in KINDS {
             for e in walkdir::WalkDir::new(self.dir.join(kind.dir()))
                 .min_depth(2)
                 .max_depth(2)
@@ -367,6 +540,14 @@ pub fn encode<T: Serialize>(kind: Kind, key: Key, value: &T) -> Option<Vec<u8>> 
 /// An entry holding `payload` as it is: the header that makes it one.
 pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend(header(kind, key, payload));
+    out.extend(payload);
+    out
+}
+
+/// The header of an entry holding `payload`.
+fn header(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER);
     out.extend(MAGIC);
     out.extend(LAYOUT.to_le_bytes());
     out.push(kind.byte());
@@ -375,7 +556,6 @@ pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
     out.extend(key.0.to_le_bytes());
     out.extend((payload.len() as u64).to_le_bytes());
     out.extend(xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
-    out.extend(payload);
     out
 }
 
@@ -383,6 +563,14 @@ pub fn seal(kind: Kind, key: Key, payload: &[u8]) -> Vec<u8> {
 /// length and checksum, and a payload postcard reads to its end. Never panics, whatever the
 /// bytes (`fuzz/fuzz_targets/cache_entry.rs`).
 pub fn decode<T: DeserializeOwned>(kind: Kind, key: Key, bytes: &[u8]) -> Option<T> {
+    let payload = unseal(kind, key, bytes)?;
+    let (value, rest) = postcard::take_from_bytes::<T>(payload).ok()?;
+    rest.is_empty().then_some(value)
+}
+
+/// The payload of an entry, when its header checks: magic, layout, kind, build, key, length
+/// and checksum.
+pub fn unseal(kind: Kind, key: Key, bytes: &[u8]) -> Option<&[u8]> {
     let (head, payload) = bytes.split_at_checked(HEADER)?;
     let u64_at = |i: usize| head.get(i..i + 8)?.try_into().ok().map(u64::from_le_bytes);
     let ok = &head[0..4] == MAGIC
@@ -392,11 +580,7 @@ pub fn decode<T: DeserializeOwned>(kind: Kind, key: Key, bytes: &[u8]) -> Option
         && head[24..40] == key.0.to_le_bytes()
         && u64_at(40)? == payload.len() as u64
         && u64_at(48)? == xxhash_rust::xxh3::xxh3_64(payload);
-    if !ok {
-        return None;
-    }
-    let (value, rest) = postcard::take_from_bytes::<T>(payload).ok()?;
-    rest.is_empty().then_some(value)
+    ok.then_some(payload)
 }
 
 #[cfg(test)]
@@ -412,7 +596,10 @@ mod tests {
             decode::<(String, Vec<u32>)>(Kind::Facts, key, &bytes),
             Some(value)
         );
-        assert_eq!(decode::<(String, Vec<u32>)>(Kind::Words, key, &bytes), None);
+        assert_eq!(
+            decode::<(String, Vec<u32>)>(Kind::Bundle, key, &bytes),
+            None
+        );
         let other = KeyBuilder::new(Kind::Facts).part(b"y").finish();
         assert_eq!(
             decode::<(String, Vec<u32>)>(Kind::Facts, other, &bytes),
@@ -430,6 +617,42 @@ mod tests {
             decode::<(String, Vec<u32>)>(Kind::Facts, key, &flipped),
             None
         );
+    }
+
+    #[test]
+    fn a_bundle_reads_back_only_whole() {
+        let b = Bundle {
+            words: vec![(1, b"one".as_slice()), (2, b"".as_slice())],
+            facts: vec![(u128::MAX, b"three".as_slice())],
+        };
+        let bytes = b.encode();
+        assert_eq!(Bundle::decode(&bytes), Some(b));
+        assert_eq!(
+            Bundle::decode(&Bundle::default().encode()),
+            Some(Bundle::default())
+        );
+        for cut in 0..bytes.len() {
+            assert_eq!(Bundle::decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(Bundle::decode(&longer), None);
+        let mut w = BundleWriter::default();
+        w.kept(1, b"one");
+        w.value(2, &()).unwrap();
+        w.facts();
+        w.value(u128::MAX, &String::from("three")).unwrap();
+        let written = w.finish();
+        let read = Bundle::decode(&written).unwrap();
+        assert_eq!(read.words, [(1, b"one".as_slice()), (2, b"".as_slice())]);
+        assert_eq!(read.facts.len(), 1);
+        assert_eq!(
+            read_part::<String>(read.facts[0].1).as_deref(),
+            Some("three")
+        );
+        let mut huge = bytes.clone();
+        huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(Bundle::decode(&huge), None);
     }
 
     #[test]
@@ -453,7 +676,7 @@ mod tests {
         assert_ne!(k(&[b"ab", b"c"]), k(&[b"a", b"bc"]));
         assert_eq!(k(&[b"ab", b"c"]), k(&[b"ab", b"c"]));
         assert_ne!(
-            KeyBuilder::new(Kind::Words).part(b"a").finish(),
+            KeyBuilder::new(Kind::Bundle).part(b"a").finish(),
             KeyBuilder::new(Kind::Facts).part(b"a").finish()
         );
     }

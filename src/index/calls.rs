@@ -224,8 +224,17 @@ impl Index {
             .collect()
     }
 
-    /// Names of the traits a struct implements.
+    /// Names of the traits a struct implements (worked out once per struct).
     fn traits_of(&self, id: StructId) -> Vec<Sym> {
+        if let Some(known) = self.traits_cache.borrow().get(&id) {
+            return known.clone();
+        }
+        let out = self.traits_of_uncached(id);
+        self.traits_cache.borrow_mut().insert(id, out.clone());
+        out
+    }
+
+    fn traits_of_uncached(&self, id: StructId) -> Vec<Sym> {
         let mut out = vec![];
         for f in &self.files {
             for imp in &f.facts.impls {

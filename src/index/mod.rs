@@ -128,6 +128,9 @@ pub struct Index {
     /// once and a lookup that reaches itself finds nothing.
     lookup_cache: RefCell<FxHashMap<(ModId, Sym, bool), Vec<Res>>>,
     lookups_in_progress: RefCell<rustc_hash::FxHashSet<(ModId, Sym, bool)>>,
+    /// Per struct, the names of the traits it implements (`calls::traits_of`): a walk over
+    /// every impl of the unit, asked for at each method call a trait's default could answer.
+    traits_cache: RefCell<FxHashMap<StructId, Vec<Sym>>>,
     /// Every name the unit defines or imports: a name outside it resolves to nothing here.
     known_names: rustc_hash::FxHashSet<Sym>,
     /// Names of every method the unit defines.
@@ -212,6 +215,7 @@ impl Index {
             place_depth: std::cell::Cell::new(0),
             lookup_cache: RefCell::new(FxHashMap::default()),
             lookups_in_progress: RefCell::new(Default::default()),
+            traits_cache: RefCell::new(FxHashMap::default()),
             known_names: Default::default(),
             method_names: Default::default(),
             stored_closures: FxHashMap::default(),

@@ -47,9 +47,9 @@ fn reference() -> serde_json::Value {
     ))
 }
 
-/// The entries of one kind (`words`, `facts`, `units`).
+/// The entries of one kind (`bundles`, `facts`, `units`).
 fn entries(cache: &Path, kind: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(cache.join("v1").join(kind))
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(cache.join("v2").join(kind))
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
@@ -60,7 +60,7 @@ fn entries(cache: &Path, kind: &str) -> Vec<PathBuf> {
 }
 
 fn all_entries(cache: &Path) -> Vec<PathBuf> {
-    let mut out = entries(cache, "words");
+    let mut out = entries(cache, "bundles");
     out.extend(entries(cache, "facts"));
     out.extend(entries(cache, "units"));
     out
@@ -94,11 +94,17 @@ fn a_warm_run_reads_the_cache_and_prints_what_a_cold_one_does() {
     let cache = tempfile::tempdir().unwrap();
     let want = reference();
     assert_eq!(report(&run(cache.path())), want);
-    for kind in ["words", "facts", "units"] {
+    for kind in ["bundles", "units"] {
         assert!(!entries(cache.path(), kind).is_empty(), "no {kind} entry");
     }
+    // A run writes one bundle per unit, not an entry per file.
+    assert_eq!(
+        entries(cache.path(), "bundles").len(),
+        entries(cache.path(), "units").len()
+    );
+    assert!(entries(cache.path(), "facts").is_empty());
     // The unit's findings are read: its files' facts are not even looked at.
-    let spoiled = spoil(cache.path(), &["facts", "words"], |b| b.truncate(10));
+    let spoiled = spoil(cache.path(), &["bundles"], |b| b.truncate(10));
     assert_eq!(report(&run(cache.path())), want);
     for (p, bytes) in &spoiled {
         assert_eq!(&std::fs::read(p).unwrap(), bytes, "read {}", p.display());
@@ -115,7 +121,7 @@ fn a_warm_run_reads_the_cache_and_prints_what_a_cold_one_does() {
 fn corrupt_bytes_are_a_miss_and_are_written_again() {
     let cache = tempfile::tempdir().unwrap();
     let want = report(&run(cache.path()));
-    let spoiled = spoil(cache.path(), &["words", "facts", "units"], |b| {
+    let spoiled = spoil(cache.path(), &["bundles", "units"], |b| {
         let mid = b.len() / 2;
         b[mid] ^= 0x5a;
         let last = b.len() - 1;
@@ -130,13 +136,13 @@ fn corrupt_bytes_are_a_miss_and_are_written_again() {
 fn a_truncated_entry_is_a_miss_and_is_written_again() {
     let cache = tempfile::tempdir().unwrap();
     let want = report(&run(cache.path()));
-    let spoiled = spoil(cache.path(), &["words", "facts", "units"], |b| {
+    let spoiled = spoil(cache.path(), &["bundles", "units"], |b| {
         b.truncate(b.len() / 2)
     });
     assert_eq!(report(&run(cache.path())), want);
     assert_rewritten(&spoiled);
     // Empty files too.
-    spoil(cache.path(), &["facts", "units"], |b| b.clear());
+    spoil(cache.path(), &["bundles", "units"], |b| b.clear());
     assert_eq!(report(&run(cache.path())), want);
 }
 
@@ -146,7 +152,7 @@ fn a_truncated_entry_is_a_miss_and_is_written_again() {
 fn an_entry_of_another_build_is_not_read() {
     let cache = tempfile::tempdir().unwrap();
     let want = report(&run(cache.path()));
-    let spoiled = spoil(cache.path(), &["words", "facts", "units"], |b| {
+    let spoiled = spoil(cache.path(), &["bundles", "units"], |b| {
         // The header's build hash (bytes 8..24); the payload and its checksum stay good.
         for x in &mut b[8..24] {
             *x = !*x;
@@ -241,7 +247,7 @@ fn runs_at_the_same_time_share_one_cache_safely() {
         // Nothing half-written is left: every entry reads (a run that uses them prints the
         // same), and no temporary file stays behind.
         assert!(!all_entries(cache.path()).is_empty());
-        let tmp = cache.path().join("v1/tmp");
+        let tmp = cache.path().join("v2/tmp");
         let left = std::fs::read_dir(&tmp).map_or(0, |d| d.count());
         assert_eq!(left, 0, "temporary files left in {}", tmp.display());
         assert_eq!(report(&run(cache.path())), want);
@@ -323,7 +329,16 @@ fn a_changed_file_is_analysed_again() {
         ),
         ("b.rs", "pub fn two() {}\n"),
     ]);
+    // Each run with the cache prints what a run without it does.
     let short = || {
+        let json = |cache_args: &[&str]| {
+            let mut args = vec!["--format", "json", "--fail-on", "never"];
+            args.extend(cache_args);
+            report(&finish(command(Path::new(LOCKSCAN), tree.path(), &args)))
+        };
+        let dir = cache.path().to_str().unwrap();
+        let cached = json(&["--cache-dir", dir]);
+        assert_eq!(cached, json(&["--no-cache"]));
         let mut c = command(
             Path::new(LOCKSCAN),
             tree.path(),
@@ -341,5 +356,20 @@ fn a_changed_file_is_analysed_again() {
     let after = short();
     assert!(after.contains("lock_order_inversion"), "{after}");
     std::fs::write(tree.path().join("src/b.rs"), "pub fn two() {}\n").unwrap();
+    assert_eq!(short(), "");
+    // A file added, then removed: the bundle follows the unit's files.
+    std::fs::write(
+        tree.path().join("src/lib.rs"),
+        "pub mod a;\npub mod b;\npub mod c;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.path().join("src/c.rs"),
+        "use crate::a::{A, B};\npub fn three() { let _b = B.lock().unwrap(); let _a = A.lock().unwrap(); }\n",
+    )
+    .unwrap();
+    assert!(short().contains("lock_order_inversion"));
+    std::fs::remove_file(tree.path().join("src/c.rs")).unwrap();
+    std::fs::write(tree.path().join("src/lib.rs"), "pub mod a;\npub mod b;\n").unwrap();
     assert_eq!(short(), "");
 }
