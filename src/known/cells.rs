@@ -37,10 +37,66 @@ pub fn raw_pointer(names: &[&str]) -> Option<&'static str> {
     }
 }
 
+/// Every name [`is_access_method`], [`passes_pointer`] and [`ptr_fn_writes`] accept: a body
+/// that uses a field through a cell or a pointer names one of them, or holds `unsafe` (the
+/// screen keeps such bodies where `unsafe_sync_impl` may list the uses).
+pub const ACCESS_NAMES: &[&str] = &[
+    "take",
+    "borrow",
+    "borrow_mut",
+    "try_borrow",
+    "try_borrow_mut",
+    "try_borrow_unguarded",
+    "clone",
+    "read",
+    "read_volatile",
+    "read_unaligned",
+    "drop_in_place",
+    "set",
+    "replace",
+    "replace_with",
+    "swap",
+    "update",
+    "get_or_init",
+    "get_or_try_init",
+    "write",
+    "write_volatile",
+    "write_unaligned",
+    "write_bytes",
+    "copy_from",
+    "copy_from_nonoverlapping",
+    "copy_to",
+    "copy_to_nonoverlapping",
+    "get",
+    "raw_get",
+    "as_ptr",
+    "as_mut_ptr",
+    "cast",
+    "cast_mut",
+    "cast_const",
+    "as_mut",
+    "as_ref",
+    "add",
+    "sub",
+    "offset",
+    "byte_add",
+    "byte_sub",
+    "byte_offset",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_offset",
+    "copy",
+    "copy_nonoverlapping",
+];
+
 /// A method that reaches into a cell's or a pointer's target, by name and number of
 /// arguments: `Cell::set`, `RefCell::borrow`, `UnsafeCell::get`, `OnceCell::get_or_init`,
 /// `Rc::clone`, a raw pointer's `write`, `add`, ….
 pub fn is_access_method(name: &str, argc: usize) -> bool {
+    ACCESS_NAMES.contains(&name) && is_access_method_named(name, argc)
+}
+
+fn is_access_method_named(name: &str, argc: usize) -> bool {
     passes_pointer(name, argc)
         || match argc {
             0 => matches!(
@@ -85,6 +141,9 @@ pub fn is_access_method(name: &str, argc: usize) -> bool {
 /// A method that makes a pointer into the same target from a cell or a pointer, so that `*`
 /// of its result reaches the target: `UnsafeCell::get`, `ptr.add(i)`, `ptr.cast()`, ….
 pub fn passes_pointer(name: &str, argc: usize) -> bool {
+    if !ACCESS_NAMES.contains(&name) {
+        return false;
+    }
     match argc {
         0 => matches!(
             name,
@@ -117,6 +176,9 @@ pub fn passes_pointer(name: &str, argc: usize) -> bool {
 /// The argument a function of `std::ptr` writes through (`ptr::write(dst, v)`,
 /// `ptr::copy_nonoverlapping(src, dst, n)`), by the function's name.
 pub fn ptr_fn_writes(name: &str) -> Option<usize> {
+    if !ACCESS_NAMES.contains(&name) {
+        return None;
+    }
     match name {
         "write" | "write_volatile" | "write_unaligned" | "write_bytes" | "replace" | "swap"
         | "drop_in_place" => Some(0),

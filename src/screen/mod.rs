@@ -17,6 +17,9 @@
 //!   a `use` alias of one), so calling it cannot lock, sleep, block or return a guard;
 //! - it names no `static mut`, nor a static whose type holds a lock or an atomic (the
 //!   `static_mut` rule and the fixes list every mention);
+//! - in a unit that promises `Send` or `Sync` by hand (`unsafe impl`), it names no access
+//!   method of a cell or a pointer and holds no `unsafe` (`unsafe_sync_impl` lists the uses of
+//!   a field through a cell or a raw pointer, wherever they are);
 //! - it declares no item (`fn`, `struct`, `use`, `static`, `impl`, `mod`, …): lockscan registers
 //!   those in the enclosing module, where other code resolves names through them;
 //! - it holds no `$`: it may be a macro fragment, which `syn` may read as items only once
@@ -71,6 +74,8 @@ pub struct FileWords {
     /// Its glob imports: the first segment of each, and whether it only reaches names of this
     /// file (`self::*`, or `super::*` in an inline module).
     pub globs: Vec<(Word, bool)>,
+    /// It promises `Send` or `Sync` by hand (`unsafe impl Sync for T`).
+    pub unsafe_impls: bool,
 }
 
 /// Bytes of the text the screen may blank: `start..end`, in the text as parsed.
@@ -129,6 +134,8 @@ pub struct Body {
     pub fns: Vec<Word>,
     /// It declares a `mod` or a glob `use`.
     pub structural: bool,
+    /// It holds `unsafe` (a raw pointer's target may be reached).
+    pub unsafe_code: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -326,6 +333,22 @@ pub fn decide_why(
     let mut effect: Vec<Vec<bool>> = kept.iter().map(|k| vec![false; k.len()]).collect();
     let hits =
         |words: &[Word], set: &FxHashSet<Word>| words.iter().find(|w| set.contains(w)).copied();
+    // `unsafe_sync_impl` lists the uses of a field through a cell or a raw pointer wherever
+    // they are: in a unit that promises `Send` or `Sync` by hand, a body that may make one
+    // (it names a cell's or a pointer's access method, or holds `unsafe`) is kept.
+    let cell_words: FxHashSet<Word> = if files.iter().flatten().any(|f| f.unsafe_impls) {
+        (crate::known::cells::ACCESS_NAMES.iter())
+            .map(|n| word(n.as_bytes()))
+            .collect()
+    } else {
+        FxHashSet::default()
+    };
+    let touches_cells = |b: &Body| {
+        !cell_words.is_empty()
+            && (b.unsafe_code
+                || hits(&b.method_words, &cell_words).is_some()
+                || hits(&b.path_words, &cell_words).is_some())
+    };
     loop {
         let mut changed = false;
         for (fi, f) in files.iter().enumerate() {
@@ -396,7 +419,7 @@ pub fn decide_why(
                 if kept[fi][ri].is_some() {
                     continue;
                 }
-                let why = if b.classes & (LOCAL | FRAGMENT) != 0 {
+                let why = if b.classes & (LOCAL | FRAGMENT) != 0 || touches_cells(b) {
                     Some(Kept::Local)
                 } else if let Some(w) = hits(&b.path_words, &s.statics) {
                     Some(Kept::Static(w))

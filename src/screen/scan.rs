@@ -67,6 +67,7 @@ pub fn scan(text: &str, tokens: &[Token]) -> FileWords {
         .collect();
     s.items(&mut out);
     s.decls(&mut out);
+    out.unsafe_impls = s.unsafe_impls();
     out.regions.sort_by_key(|r| r.start);
     s.outer(&mut out);
     out
@@ -445,6 +446,18 @@ impl Scan<'_> {
         Some((open, Owner::Item(self.plain_word(name?))))
     }
 
+    /// Does the file write `unsafe impl .. Send` or `unsafe impl .. Sync` (before the impl's
+    /// `{` or `;`)?
+    fn unsafe_impls(&self) -> bool {
+        (0..self.toks.len()).any(|i| {
+            self.kw(i, b"unsafe")
+                && self.kw(i + 1, b"impl")
+                && (i + 2..self.toks.len())
+                    .take_while(|&k| !(self.punct(k, b'{') || self.punct(k, b';')))
+                    .any(|k| self.kw(k, b"Send") || self.kw(k, b"Sync"))
+        })
+    }
+
     /// At `fn NAME`: the body's region, and the index of its closing brace.
     fn body(&mut self, at: usize, owner: Owner, out: &mut FileWords) -> Option<usize> {
         let open = self.block_open(at + 2)?;
@@ -475,6 +488,9 @@ impl Scan<'_> {
             }
             if self.toks[k].kind != Kind::Ident || self.macro_name(k) {
                 continue;
+            }
+            if self.text(k) == b"unsafe" {
+                body.unsafe_code = true;
             }
             match self.place(k) {
                 Some(place @ Place::Method { .. }) => {

@@ -87,6 +87,35 @@ fn the_screen_changes_no_finding_with_configured_words() {
     }
 }
 
+/// A type that promises `Sync` by hand: the uses of its cells are listed wherever they are,
+/// even in a body that holds no word of the vocabulary (`Cell::set` in a plain method, a raw
+/// pointer's target read in an `unsafe` block).
+#[test]
+fn the_screen_keeps_cell_uses_where_sync_is_promised() {
+    let dir = crate::support::krate(&[(
+        "lib.rs",
+        "use std::cell::Cell;
+         pub struct Stats { hits: Cell<u64>, last: *mut u64 }
+         unsafe impl Sync for Stats {}
+         impl Stats {
+             pub fn hit(&self) { self.hits.set(self.hits.get() + 1); }
+             pub fn last(&self) -> u64 { unsafe { *self.last } }
+         }
+",
+    )]);
+    let api = lockscan::known::Api::default();
+    let found = report(dir.path(), true, api.clone()).diagnostics;
+    let lines: Vec<u32> = found
+        .iter()
+        .flat_map(|d| d.labels.iter().map(|l| l.loc.span.lo.line))
+        .collect();
+    assert!(
+        lines.contains(&5),
+        "the `set` in `hit` is labelled: {found:#?}"
+    );
+    assert_same(dir.path(), &api);
+}
+
 /// The command line, which reads the fixtures' configuration: `--no-screen` prints the same
 /// JSON (but for the time it took).
 #[test]
