@@ -470,6 +470,9 @@ impl Scan<'_> {
         let mut body = Body {
             name,
             owner,
+            // An `unsafe fn`'s body may dereference a raw pointer with no `unsafe` block of its
+            // own (before edition 2024).
+            unsafe_code: (at.saturating_sub(4)..at).any(|k| self.kw(k, b"unsafe")),
             ..Body::default()
         };
         for k in at..=close {

@@ -100,6 +100,8 @@ fn the_screen_keeps_cell_uses_where_sync_is_promised() {
          impl Stats {
              pub fn hit(&self) { self.hits.set(self.hits.get() + 1); }
              pub fn last(&self) -> u64 { unsafe { *self.last } }
+             #[allow(unsafe_op_in_unsafe_fn)]
+             pub unsafe fn bump_last(&self) { *self.last += 1; }
          }
 ",
     )]);
@@ -112,6 +114,10 @@ fn the_screen_keeps_cell_uses_where_sync_is_promised() {
     assert!(
         lines.contains(&5),
         "the `set` in `hit` is labelled: {found:#?}"
+    );
+    assert!(
+        lines.contains(&8),
+        "the write in the `unsafe fn` is labelled: {found:#?}"
     );
     assert_same(dir.path(), &api);
 }
