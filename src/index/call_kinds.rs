@@ -58,11 +58,8 @@ impl Model<'_> {
                 // is released meanwhile; other guards stay held).
                 if known::locks::is_condvar_blocking_wait(name.as_str(), call.args.len()) {
                     let condvar = match recv_ty.peel() {
-                        Ty::External(p, _) => p
-                            .last()
-                            .is_some_and(|n| known::locks::is_condvar_type(n.as_str())),
                         Ty::Unknown => self.passes_guard(f, c),
-                        _ => false,
+                        t => t.is_external_condvar(),
                     };
                     if condvar {
                         return CallKind::Blocking("a condition variable's `wait`");

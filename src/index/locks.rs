@@ -516,7 +516,7 @@ impl Index {
             _ => None,
         };
         let (mut ty, unit_payload, typed) = match info.ty.as_lock() {
-            Some((lt, payload)) => (lt, matches!(payload, Ty::Tuple(t) if t.is_empty()), true),
+            Some((lt, payload)) => (lt, payload.is_unit(), true),
             None => (
                 self.infer_lock_type(f, holder, place, &info.ty, method)?,
                 false,

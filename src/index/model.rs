@@ -394,7 +394,7 @@ impl<'i> Model<'i> {
                 // A wrapper generic over what it guards, holding `()`: `Mutex<()>` of the
                 // crate's own (tokio's `loom::std::Mutex`) guards a section, not data.
                 l.unit_payload |= matches!(info.ty.peel(), Ty::Struct(_, args)
-                    if matches!(args.last(), Some(Ty::Tuple(t)) if t.is_empty()));
+                    if args.last().is_some_and(Ty::is_unit));
                 l
             } else if matches!(r.lock.instance.base, InstanceBase::SelfValue) {
                 summary::rebase(

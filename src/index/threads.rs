@@ -50,7 +50,7 @@ impl Model<'_> {
         let mut handoff: Vec<Vec<u16>> = vec![vec![]; n];
         for _ in 0..4 {
             let mut changed = false;
-            for (i, hands) in (0..n).map(|i| (i, handoff[i].clone())).collect::<Vec<_>>() {
+            for i in 0..n {
                 let g = FnId(i as u32);
                 let Some(body) = self.body(g).filter(|_| !self.is_closure(g)) else {
                     continue;
@@ -70,8 +70,7 @@ impl Model<'_> {
                         let Base::Param(pi) = place.base else {
                             continue;
                         };
-                        if !place.proj.is_empty() || hands.contains(&pi) || handoff[i].contains(&pi)
-                        {
+                        if !place.proj.is_empty() || handoff[i].contains(&pi) {
                             continue;
                         }
                         if spawner || self.hands_off_arg(g, c, a, &handoff) {

@@ -39,6 +39,18 @@ impl Ty {
         t
     }
 
+    /// `()`.
+    pub fn is_unit(&self) -> bool {
+        matches!(self, Ty::Tuple(t) if t.is_empty())
+    }
+
+    /// A type of another crate named as a condition variable is (`std::sync::Condvar`,
+    /// `parking_lot::Condvar`).
+    pub fn is_external_condvar(&self) -> bool {
+        matches!(self, Ty::External(p, _)
+            if p.last().is_some_and(|n| crate::known::locks::is_condvar_type(n.as_str())))
+    }
+
     /// The lock this type is (through wrappers), with its payload.
     pub fn as_lock(&self) -> Option<(LockType, &Ty)> {
         let mut t = self;

@@ -102,10 +102,7 @@ fn check(m: &Model, out: &mut Vec<Diagnostic>) {
             };
             let recv_place = &body.places[*recv as usize];
             let info = m.place_info(f, recv_place);
-            let condvar = match info.ty.peel() {
-                Ty::External(p, _) => p.last().is_some_and(|n| locks::is_condvar_type(n.as_str())),
-                _ => false,
-            };
+            let condvar = info.ty.peel().is_external_condvar();
             // Without a visible type, a guard handed to `wait` says it is a condition variable.
             let passes_guard = match &call.args[0] {
                 Operand::Guard(h) => m.lock(HeldRef { f, h: *h }).is_some(),

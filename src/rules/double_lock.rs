@@ -194,9 +194,7 @@ fn joined_reacquisitions<'m>(m: &'m Model) -> Vec<Reacquisition<'m>> {
                     };
                     let info = m.place_info(f, &body.places[*recv as usize]);
                     match info.ty.peel() {
-                        Ty::External(p, _) => {
-                            p.last().is_some_and(|n| locks::is_condvar_type(n.as_str()))
-                        }
+                        t @ Ty::External(..) => t.is_external_condvar(),
                         Ty::Struct(id, _) => {
                             locks::is_condvar_type(m.struct_decl(*id).0.name.as_str())
                         }
