@@ -3,6 +3,10 @@
 
 use crate::intern::Sym;
 
+/// The types that change through `&self` with no synchronisation, or count references
+/// without atomics, by their last name.
+const UNSYNC_CELLS: &[&str] = &["Cell", "RefCell", "UnsafeCell", "OnceCell", "Rc"];
+
 /// A type that changes through `&self` with no synchronisation, or counts references without
 /// atomics, by its path as written; `None` for the `sync` ones (`once_cell::sync::OnceCell`).
 pub fn unsync_cell(names: &[&str]) -> Option<&'static str> {
@@ -10,14 +14,7 @@ pub fn unsync_cell(names: &[&str]) -> Option<&'static str> {
     if names.contains(&"sync") {
         return None;
     }
-    Some(match last {
-        "Cell" => "Cell",
-        "RefCell" => "RefCell",
-        "UnsafeCell" => "UnsafeCell",
-        "OnceCell" => "OnceCell",
-        "Rc" => "Rc",
-        _ => return None,
-    })
+    UNSYNC_CELLS.iter().find(|&&c| c == last).copied()
 }
 
 /// A type that is not `Send`: `Rc` and `rc::Weak`.
@@ -29,12 +26,20 @@ pub fn not_send(names: &[&str]) -> Option<&'static str> {
     }
 }
 
+/// The raw pointer types by their last name, besides `*const T` / `*mut T`.
+const POINTERS: &[&str] = &["NonNull"];
+
 /// A raw pointer type by its path as written, besides `*const T` / `*mut T`.
 pub fn raw_pointer(names: &[&str]) -> Option<&'static str> {
-    match *names.last()? {
-        "NonNull" => Some("NonNull"),
-        _ => None,
-    }
+    let last = *names.last()?;
+    POINTERS.iter().find(|&&c| c == last).copied()
+}
+
+/// Every last name of a type [`unsync_cell`] or [`raw_pointer`] may accept: a type written
+/// with none of them (and no `*const`, `*mut`) holds no hazard of its own (the screen keeps
+/// the uses of such types' fields where `unsafe_sync_impl` may judge them).
+pub fn hazard_names() -> impl Iterator<Item = &'static str> {
+    UNSYNC_CELLS.iter().chain(POINTERS).copied()
 }
 
 /// Every name [`is_access_method`], [`passes_pointer`] and [`ptr_fn_writes`] accept: a body

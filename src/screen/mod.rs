@@ -17,9 +17,11 @@
 //!   a `use` alias of one), so calling it cannot lock, sleep, block or return a guard;
 //! - it names no `static mut`, nor a static whose type holds a lock or an atomic (the
 //!   `static_mut` rule and the fixes list every mention);
-//! - in a unit that promises `Send` or `Sync` by hand (`unsafe impl`), it names no access
-//!   method of a cell or a pointer and holds no `unsafe` (`unsafe_sync_impl` lists the uses of
-//!   a field through a cell or a raw pointer, wherever they are);
+//! - in a unit that promises `Send` or `Sync` by hand (`unsafe impl`), it does not use a field
+//!   of a type written with a cell, an `Rc` or a raw pointer (it names none of that type's
+//!   words after a `.`, or no access method of a cell or a pointer and no `unsafe`), nor call
+//!   a function that may (`unsafe_sync_impl` lists those uses wherever they are, and asks
+//!   whether the callers of a private method hold a lock);
 //! - it declares no item (`fn`, `struct`, `use`, `static`, `impl`, `mod`, …): lockscan registers
 //!   those in the enclosing module, where other code resolves names through them;
 //! - it holds no `$`: it may be a macro fragment, which `syn` may read as items only once
@@ -76,6 +78,11 @@ pub struct FileWords {
     pub globs: Vec<(Word, bool)>,
     /// It promises `Send` or `Sync` by hand (`unsafe impl Sync for T`).
     pub unsafe_impls: bool,
+    /// The words of the types it writes with a cell, an `Rc` or a raw pointer in them (struct
+    /// fields, enums, aliases, and the bodies of `macro_rules!` that name one), with `0`, `1`,
+    /// … where they write a tuple: every name a field that `unsafe_sync_impl` judges may be
+    /// reached by. Sorted, without repeats.
+    pub cell_fields: Vec<Word>,
 }
 
 /// Bytes of the text the screen may blank: `start..end`, in the text as parsed.
@@ -126,6 +133,9 @@ pub struct Body {
     pub calls: Vec<(Word, Word)>,
     /// The identifiers written as a method call (`.name(`, `.name::<`).
     pub method_words: Vec<Word>,
+    /// The identifiers (and tuple positions) written after a `.` with no call: fields.
+    /// Sorted, without repeats.
+    pub fields: Vec<Word>,
     /// The classes its words have in lockscan's tables where they stand, and [`FRAGMENT`].
     pub classes: u8,
     /// Names of the items it declares (lockscan registers them in the module).
@@ -136,6 +146,9 @@ pub struct Body {
     pub structural: bool,
     /// It holds `unsafe` (a raw pointer's target may be reached).
     pub unsafe_code: bool,
+    /// A method of an inherent `impl` written with no visibility: a rule may ask whether
+    /// every caller holds a lock around its calls.
+    pub private: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +206,9 @@ pub enum Kept {
     Static(Word),
     /// An atomic's ordering, or `$`.
     Local,
+    /// In a unit with `unsafe impl Send` or `Sync`: it may use a field through a cell or a
+    /// pointer, or calls a function that may.
+    Cells,
     /// It declares an item that other code may name (the word), or a module or glob import.
     Items(Option<Word>),
 }
@@ -334,20 +350,44 @@ pub fn decide_why(
     let hits =
         |words: &[Word], set: &FxHashSet<Word>| words.iter().find(|w| set.contains(w)).copied();
     // `unsafe_sync_impl` lists the uses of a field through a cell or a raw pointer wherever
-    // they are: in a unit that promises `Send` or `Sync` by hand, a body that may make one
-    // (it names a cell's or a pointer's access method, or holds `unsafe`) is kept.
-    let cell_words: FxHashSet<Word> = if files.iter().flatten().any(|f| f.unsafe_impls) {
-        (crate::known::cells::ACCESS_NAMES.iter())
-            .map(|n| word(n.as_bytes()))
-            .collect()
-    } else {
-        FxHashSet::default()
-    };
-    let touches_cells = |b: &Body| {
-        !cell_words.is_empty()
+    // they are. In a unit that promises `Send` or `Sync` by hand, a body that may make one is
+    // kept: it names a field of a type written with a cell, an `Rc` or a pointer
+    // (`FileWords::cell_fields`), and a cell's or a pointer's access method, or holds
+    // `unsafe`. So is a body that calls such a private method by name: the rule asks whether
+    // every caller of one holds a lock around the call.
+    let (cell_fields, cell_words): (FxHashSet<Word>, FxHashSet<Word>) =
+        if files.iter().flatten().any(|f| f.unsafe_impls) {
+            (
+                files
+                    .iter()
+                    .flatten()
+                    .flat_map(|f| &f.cell_fields)
+                    .copied()
+                    .collect(),
+                (crate::known::cells::ACCESS_NAMES.iter())
+                    .map(|n| word(n.as_bytes()))
+                    .collect(),
+            )
+        } else {
+            Default::default()
+        };
+    let uses_cells = |b: &Body| {
+        hits(&b.fields, &cell_fields).is_some()
             && (b.unsafe_code
                 || hits(&b.method_words, &cell_words).is_some()
                 || hits(&b.path_words, &cell_words).is_some())
+    };
+    let cell_fns: FxHashSet<Word> = (files.iter().flatten())
+        .flat_map(|f| &f.regions)
+        .filter_map(|r| match &r.kind {
+            RegionKind::Body(b) if b.private && uses_cells(b) => Some(b.name),
+            _ => None,
+        })
+        .collect();
+    let touches_cells = |b: &Body| {
+        uses_cells(b)
+            || hits(&b.method_words, &cell_fns).is_some()
+            || b.calls.iter().any(|(_, w)| cell_fns.contains(w))
     };
     loop {
         let mut changed = false;
@@ -419,8 +459,10 @@ pub fn decide_why(
                 if kept[fi][ri].is_some() {
                     continue;
                 }
-                let why = if b.classes & (LOCAL | FRAGMENT) != 0 || touches_cells(b) {
+                let why = if b.classes & (LOCAL | FRAGMENT) != 0 {
                     Some(Kept::Local)
+                } else if touches_cells(b) {
+                    Some(Kept::Cells)
                 } else if let Some(w) = hits(&b.path_words, &s.statics) {
                     Some(Kept::Static(w))
                 } else if b.structural {

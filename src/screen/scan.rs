@@ -10,6 +10,10 @@ use crate::known::words::{self, Classes, Place};
 use crate::lex::{Kind, Token};
 use rustc_hash::FxHashMap;
 
+/// The tuple fields (`.0`, `.1`, …) a type written with parentheses may be reached by, as far
+/// as the screen follows them.
+const TUPLE_FIELDS: u32 = 32;
+
 /// `$`: the body may be a macro fragment.
 pub const FRAGMENT: Classes = 16;
 
@@ -68,6 +72,9 @@ pub fn scan(text: &str, tokens: &[Token]) -> FileWords {
     s.items(&mut out);
     s.decls(&mut out);
     out.unsafe_impls = s.unsafe_impls();
+    s.macro_cell_fields(&mut out);
+    out.cell_fields.sort_unstable();
+    out.cell_fields.dedup();
     out.regions.sort_by_key(|r| r.start);
     s.outer(&mut out);
     out
@@ -286,11 +293,12 @@ impl Scan<'_> {
     /// Walks the file for `impl` and `trait` blocks, function bodies, constant tables and
     /// `macro_rules!` bodies; a region's inside is not walked again.
     fn items(&mut self, out: &mut FileWords) {
-        // Open `impl`/`trait` blocks: the index of their closing brace, and who owns their fns.
-        let mut owners: Vec<(usize, Owner)> = vec![];
+        // Open `impl`/`trait` blocks: the index of their closing brace, who owns their fns,
+        // and whether it is an inherent `impl` (its methods may be private).
+        let mut owners: Vec<(usize, Owner, bool)> = vec![];
         let mut i = 0;
         while i < self.toks.len() {
-            while owners.last().is_some_and(|&(close, _)| close < i) {
+            while owners.last().is_some_and(|&(close, ..)| close < i) {
                 owners.pop();
             }
             if self.toks[i].kind != Kind::Ident {
@@ -299,8 +307,8 @@ impl Scan<'_> {
             }
             let t = self.text(i);
             if t == b"fn" && self.ident(i + 1) {
-                let owner = owners.last().map_or(Owner::Free, |o| o.1);
-                if let Some(end) = self.body(i, owner, out) {
+                let (owner, inherent) = owners.last().map_or((Owner::Free, false), |o| (o.1, o.2));
+                if let Some(end) = self.body(i, owner, inherent && !self.public(i), out) {
                     i = end + 1;
                     continue;
                 }
@@ -316,10 +324,10 @@ impl Scan<'_> {
                 i = end + 1;
                 continue;
             } else if t == b"impl"
-                && let Some((open, owner)) = self.impl_header(i)
+                && let Some((open, owner, of_trait)) = self.impl_header(i)
             {
                 if let Some(&c) = self.close.get(open).filter(|&&c| c != NONE) {
-                    owners.push((c as usize, owner));
+                    owners.push((c as usize, owner, !of_trait));
                 }
                 i = open + 1;
                 continue;
@@ -330,7 +338,7 @@ impl Scan<'_> {
                 if let Some(open) = self.block_open(i + 2)
                     && let Some(&c) = self.close.get(open).filter(|&&c| c != NONE)
                 {
-                    owners.push((c as usize, Owner::Item(name)));
+                    owners.push((c as usize, Owner::Item(name), false));
                     i = open + 1;
                     continue;
                 }
@@ -384,10 +392,10 @@ impl Scan<'_> {
         None
     }
 
-    /// At `impl`: the `{` of its block, and the type whose functions it holds (the last
-    /// segment of the self type's path: `impl<T> fmt::Display for Wrapper<T>` holds
-    /// `Wrapper`'s).
-    fn impl_header(&self, at: usize) -> Option<(usize, Owner)> {
+    /// At `impl`: the `{` of its block, the type whose functions it holds (the last segment of
+    /// the self type's path: `impl<T> fmt::Display for Wrapper<T>` holds `Wrapper`'s), and
+    /// whether it implements a trait.
+    fn impl_header(&self, at: usize) -> Option<(usize, Owner, bool)> {
         let open = self.block_open(at + 1)?;
         // The self type starts after `for` (outside angle brackets), or after the generics.
         let mut angle = 0i32;
@@ -413,6 +421,7 @@ impl Scan<'_> {
         }
         angle = 0;
         let generics_end = start;
+        let mut of_trait = false;
         for k in generics_end..open {
             if self.toks[k].kind == Kind::Punct {
                 match self.byte(k) {
@@ -422,6 +431,7 @@ impl Scan<'_> {
                 }
             } else if angle == 0 && self.kw(k, b"for") {
                 start = k + 1;
+                of_trait = true;
             } else if angle == 0 && self.kw(k, b"where") {
                 break;
             }
@@ -443,7 +453,56 @@ impl Scan<'_> {
                 _ => {}
             }
         }
-        Some((open, Owner::Item(self.plain_word(name?))))
+        Some((open, Owner::Item(self.plain_word(name?)), of_trait))
+    }
+
+    /// Do tokens `from..=to` name a type that holds a hazard of its own: a cell, an `Rc` or a
+    /// pointer (`known::cells::hazard_names`, `*const`, `*mut`)?
+    fn hazard_in(&self, from: usize, to: usize) -> bool {
+        static NAMES: std::sync::OnceLock<Vec<Word>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            (crate::known::cells::hazard_names())
+                .map(|n| word(n.as_bytes()))
+                .collect()
+        });
+        (from..=to.min(self.toks.len().saturating_sub(1))).any(|k| match self.toks[k].kind {
+            Kind::Ident => names.contains(&self.plain_word(k)),
+            Kind::Punct => {
+                self.byte(k) == b'*' && (self.kw(k + 1, b"const") || self.kw(k + 1, b"mut"))
+            }
+            _ => false,
+        })
+    }
+
+    /// The names a field of a type written in tokens `from..=to` (its `words`) may be reached
+    /// by: every word, and the positions of a tuple's fields (`.0`) when it writes one.
+    fn cell_fields(&self, from: usize, to: usize, words: &[Word], out: &mut Vec<Word>) {
+        out.extend(words);
+        let last = to.min(self.toks.len().saturating_sub(1));
+        if (from..=last).any(|k| self.punct(k, b'(')) {
+            out.extend((0..TUPLE_FIELDS).map(|n| word(n.to_string().as_bytes())));
+        }
+    }
+
+    /// The same for the types a `macro_rules!` body may write: every word of a body that
+    /// names a hazard.
+    fn macro_cell_fields(&self, out: &mut FileWords) {
+        let mut found = vec![];
+        for r in &out.regions {
+            if !matches!(r.kind, RegionKind::Macro) {
+                continue;
+            }
+            let from = self.toks.partition_point(|t| t.start < r.start as usize);
+            let to = self.toks.partition_point(|t| t.start < r.end as usize);
+            if from < to && self.hazard_in(from, to - 1) {
+                let words: Vec<Word> = (from..to)
+                    .filter(|&k| self.ident(k))
+                    .map(|k| self.plain_word(k))
+                    .collect();
+                self.cell_fields(from, to - 1, &words, &mut found);
+            }
+        }
+        out.cell_fields.extend(found);
     }
 
     /// Does the file write `unsafe impl .. Send` or `unsafe impl .. Sync` (before the impl's
@@ -458,8 +517,41 @@ impl Scan<'_> {
         })
     }
 
-    /// At `fn NAME`: the body's region, and the index of its closing brace.
-    fn body(&mut self, at: usize, owner: Owner, out: &mut FileWords) -> Option<usize> {
+    /// Is the `fn` at `at` written with a visibility (`pub`, `pub(crate)`, …) before its
+    /// qualifiers?
+    fn public(&self, at: usize) -> bool {
+        let mut k = at;
+        while k > 0 {
+            k -= 1;
+            match self.toks[k].kind {
+                Kind::Ident
+                    if matches!(
+                        self.text(k),
+                        b"const" | b"async" | b"unsafe" | b"extern" | b"default" | b"safe"
+                    ) => {}
+                // The ABI of `extern "C" fn`.
+                Kind::Literal => {}
+                Kind::Ident => return self.text(k) == b"pub",
+                // `pub(crate)`, `pub(in a::b)`.
+                Kind::Punct if self.byte(k) == b')' => {
+                    return (k.saturating_sub(8)..k)
+                        .any(|j| self.kw(j, b"pub") && self.punct(j + 1, b'('));
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// At `fn NAME`: the body's region, and the index of its closing brace. `private`: it is a
+    /// method of an inherent `impl` written with no visibility.
+    fn body(
+        &mut self,
+        at: usize,
+        owner: Owner,
+        private: bool,
+        out: &mut FileWords,
+    ) -> Option<usize> {
         let open = self.block_open(at + 2)?;
         let close = self.close[open];
         if close == NONE {
@@ -470,6 +562,7 @@ impl Scan<'_> {
         let mut body = Body {
             name,
             owner,
+            private,
             // An `unsafe fn`'s body may dereference a raw pointer with no `unsafe` block of its
             // own (before edition 2024).
             unsafe_code: (at.saturating_sub(4)..at).any(|k| self.kw(k, b"unsafe")),
@@ -509,14 +602,19 @@ impl Scan<'_> {
                         body.calls.push((q, w));
                     }
                 }
-                None => {}
+                // After a `.` and no call: a field (`self.slot` in `self.slot.set(..)`).
+                None => body.fields.push(self.plain_word(k)),
             }
         }
         let nested = self.nested(open + 1, close);
         body.defines = nested.defines;
         body.fns = nested.fns;
         body.structural = nested.structural;
-        for v in [&mut body.path_words, &mut body.method_words] {
+        for v in [
+            &mut body.path_words,
+            &mut body.method_words,
+            &mut body.fields,
+        ] {
             v.sort_unstable();
             v.dedup();
         }
@@ -564,7 +662,7 @@ impl Scan<'_> {
                     }
                 }
                 b"impl" => match self.impl_header(k) {
-                    Some((open, Owner::Item(ty))) => {
+                    Some((open, Owner::Item(ty), _)) => {
                         n.defines.push(ty);
                         k = open + 1;
                         continue;
@@ -785,6 +883,9 @@ impl Scan<'_> {
             if is_type && self.ident(i + 1) {
                 let end = self.item_end(i + 2);
                 let (words, classes) = self.path_words(i + 2, end, &skip);
+                if self.hazard_in(i + 2, end) {
+                    self.cell_fields(i + 2, end, &words, &mut out.cell_fields);
+                }
                 out.decls.push(Decl {
                     kind: DeclKind::Type,
                     name: self.plain_word(i + 1),

@@ -207,3 +207,44 @@ fn impl_blocks_own_their_functions() {
         .collect();
     assert_eq!(owners, vec![Owner::Item(word(b"ReplaceWriter"))]);
 }
+
+#[test]
+fn where_sync_is_promised_only_uses_of_hazard_fields_are_kept() {
+    let src = "struct Stats { hits: Cell<u64> }\n\
+               struct Config { name: String }\n\
+               struct Slot(UnsafeCell<u64>);\n\
+               unsafe impl Sync for Stats {}\n\
+               impl Stats {\n\
+                   pub fn hit(&self) { self.hits.set(1) }\n\
+                   fn count(&self) { self.bump() }\n\
+                   fn bump(&self) { self.hits.get(); }\n\
+                   pub fn report(&self) { self.hit() }\n\
+                   fn plain(&self) -> u32 { 1 }\n\
+               }\n\
+               impl Config { fn name(&self) -> String { self.name.clone() } }\n\
+               fn slot(s: &Slot) -> u64 { unsafe { *s.0.get() } }\n\
+               fn other(v: &Vec<u8>) -> u8 { v.get(0).copied().unwrap_or(0) }\n";
+    // `count` calls the private `bump`, whose callers the rule asks about; `report` calls the
+    // public `hit`, whose callers it does not.
+    assert_eq!(
+        blanked(src),
+        vec![
+            "self.hit()",
+            "1",
+            "self.name.clone()",
+            "v.get(0).copied().unwrap_or(0)"
+        ]
+    );
+    // With no `unsafe impl`, nothing is judged by its uses.
+    let plain = src.replace("unsafe impl Sync for Stats {}", "");
+    assert_eq!(blanked(&plain).len(), 8);
+}
+
+#[test]
+fn a_type_a_macro_writes_lends_its_words_to_the_fields() {
+    let src = "macro_rules! cell_struct { ($n:ident) => { struct $n { slot: Cell<u8> } } }\n\
+               cell_struct!(Counter);\n\
+               unsafe impl Sync for Counter {}\n\
+               impl Counter { fn set(&self) { self.slot.set(1) } }\n";
+    assert_eq!(blanked(src), Vec::<String>::new());
+}

@@ -122,6 +122,49 @@ fn the_screen_keeps_cell_uses_where_sync_is_promised() {
     assert_same(dir.path(), &api);
 }
 
+/// Where `Sync` is promised, the screen keeps what the rule judges and no more: a tuple
+/// struct's cell reached as `.0`, a cell in a field's own struct, and the callers of a private
+/// method that touches a cell (the rule asks whether every one holds the lock; here one does
+/// not, and it has no lock word of its own).
+#[test]
+fn the_screen_keeps_what_sync_promises_are_judged_by() {
+    let dir = crate::support::krate(&[(
+        "lib.rs",
+        "use std::cell::{Cell, UnsafeCell};
+         use std::sync::Mutex;
+         pub struct Slot(UnsafeCell<u64>);
+         unsafe impl Sync for Slot {}
+         impl Slot {
+             pub fn put(&self, v: u64) { unsafe { *self.0.get() = v } }
+         }
+         pub struct Inner { hits: Cell<u64> }
+         pub struct Outer { inner: Inner, lock: Mutex<()> }
+         unsafe impl Sync for Outer {}
+         impl Outer {
+             fn bump(&self) { self.inner.hits.set(self.inner.hits.get() + 1); }
+             pub fn locked(&self) { let _g = self.lock.lock().unwrap(); self.bump(); }
+             pub fn unlocked(&self) { self.bump(); }
+         }
+",
+    )]);
+    let api = lockscan::known::Api::default();
+    let found = report(dir.path(), true, api.clone()).diagnostics;
+    let lines: Vec<u32> = found
+        .iter()
+        .filter(|d| d.rule == "unsafe_sync_impl")
+        .flat_map(|d| d.labels.iter().map(|l| l.loc.span.lo.line))
+        .collect();
+    assert!(
+        lines.contains(&6),
+        "the write through `.0` is labelled: {found:#?}"
+    );
+    assert!(
+        lines.contains(&12),
+        "the unlocked `set` is labelled: {found:#?}"
+    );
+    assert_same(dir.path(), &api);
+}
+
 /// The command line, which reads the fixtures' configuration: `--no-screen` prints the same
 /// JSON (but for the time it took).
 #[test]
