@@ -157,6 +157,7 @@ fn main() {
                         }
                     }
                     screen::Kept::Local => "ordering or fragment".to_string(),
+                    screen::Kept::Cells => "uses a cell field where Sync is promised".to_string(),
                     screen::Kept::Items(None) => "items: mod or glob".to_string(),
                     screen::Kept::Items(Some(w)) => format!("items: {}", name(w)),
                     screen::Kept::Calls(w, r) => format!("calls `{}` ({r:?})", name(w)),
