@@ -293,6 +293,23 @@ impl From<Outcome> for FileEntry {
     }
 }
 
+impl FileEntry {
+    /// What an entry read from the cache stands for, for the bytes whose
+    /// [`parse::content_hash`] is `content`: the facts get their `source_hash` back (the cache
+    /// does not keep it).
+    fn into_outcome(self, content: u128) -> Outcome {
+        let mut o = Outcome::from(self);
+        // An entry just read holds the only reference to its facts. (Were it shared, the hash
+        // would stay 0, and a fix would take the file for changed and leave it alone.)
+        if let Outcome::Parsed(f) = &mut o
+            && let Some(f) = Arc::get_mut(f)
+        {
+            f.source_hash = content as u64;
+        }
+        o
+    }
+}
+
 impl From<FileEntry> for Outcome {
     fn from(e: FileEntry) -> Outcome {
         match e {
@@ -405,22 +422,31 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
                 )
                 .0
             });
-            let kept = key.and_then(|k| kept.facts.get(&k)).and_then(|&b| {
-                let e: FileEntry = crate::cache::read_part(b)?;
-                Some((Outcome::from(e), Part::Kept(b)))
-            });
-            let (outcome, part) = kept.unwrap_or_else(|| {
-                let o = file_facts(l, w.words.as_deref(), &blank, edition, cx);
-                (o, Part::New)
-            });
+            let content = l.content;
+            // A kept part is read only when the findings are made again (`FileFactsOf::read`).
+            let (outcome, part) = match key.and_then(|k| kept.facts.get(&k)) {
+                Some(&b) => (None, Part::Kept(b)),
+                None => {
+                    let o = file_facts(l, w.words.as_deref(), &blank, edition, cx);
+                    (Some(o), Part::New)
+                }
+            };
+            // What the bundle will hold of new facts, encoded here (in parallel) for the key
+            // of the unit's findings by facts as well.
+            let encoded = match (key, &outcome) {
+                (Some(_), Some(o)) => crate::cache::part(&FileEntry::from(o.clone())),
+                _ => None,
+            };
             if let Some(p) = &opts.progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }
             FileFactsOf {
                 id,
                 key,
+                content,
                 outcome,
                 part,
+                encoded,
             }
         })
         .collect();
@@ -436,10 +462,32 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
     let write = (changed || kept.stale(&words, &facts))
         .then_some(bundle_key)
         .flatten();
-    let outcomes: Vec<(FileId, Outcome)> =
-        facts.iter().map(|f| (f.id, f.outcome.clone())).collect();
-    let (entry, ()) = rayon::join(
-        || analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default()),
+    // The unit's findings by its files' facts: a file whose text changed but whose facts did
+    // not (a comment, white space at the end of a line) changes no finding, only fingerprints
+    // (they read the text of the line found), which are made again.
+    let by_facts = cx
+        .cache
+        .as_ref()
+        .and_then(|_| unit_facts_key(project, unit, &facts, cx));
+    let known = match (&cx.cache, by_facts) {
+        (Some(c), Some(k)) => c
+            .get::<UnitEntry>(Kind::Unit, k)
+            .and_then(|e| entry_from_cache(project, unit, e)),
+        _ => None,
+    };
+    let ((entry, hit), ()) = rayon::join(
+        || {
+            let refreshed = known.and_then(|e| refreshed(project, unit, e, &facts));
+            let hit = refreshed.is_some();
+            let entry = refreshed.unwrap_or_else(|| {
+                let outcomes: Vec<(FileId, Outcome)> = facts
+                    .par_iter()
+                    .map(|f| (f.id, f.read_or_parse(project, &cx.api)))
+                    .collect();
+                analyse_outcomes(project, unit, opts, outcomes, FxHashMap::default())
+            });
+            (entry, hit)
+        },
         || {
             if let (Some(c), Some(k)) = (&cx.cache, write) {
                 let t = Instant::now();
@@ -453,11 +501,20 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
         },
     );
     drop((words, facts, kept));
-    clock.step("analysis (index, rules, fingerprints)");
-    if let (Some(c), Some(k)) = (&cx.cache, unit_key)
+    clock.step(if hit {
+        "findings from the cache by facts, fingerprints"
+    } else {
+        "analysis (index, rules, fingerprints)"
+    });
+    if let Some(c) = &cx.cache
         && let Some(stored) = unit_entry_for_cache(project, unit, &entry)
     {
-        c.put(Kind::Unit, k, &stored);
+        if let Some(k) = unit_key {
+            c.put(Kind::Unit, k, &stored);
+        }
+        if let (Some(k), false) = (by_facts, hit) {
+            c.put(Kind::Unit, k, &stored);
+        }
     }
     clock.step("findings written");
     clock.report();
@@ -488,8 +545,51 @@ struct FileWordsOf<'a> {
 struct FileFactsOf<'a> {
     id: FileId,
     key: Option<u128>,
-    outcome: Outcome,
+    /// [`parse::content_hash`] of the file's bytes.
+    content: u128,
+    /// Made in this run; `None` for a kept part, not read yet.
+    outcome: Option<Outcome>,
     part: Part<'a>,
+    /// A new part's bytes, when the cache is on.
+    encoded: Option<Vec<u8>>,
+}
+
+impl FileFactsOf<'_> {
+    /// The outcome: made in this run, or read from the bundle's part. `None` when that part
+    /// does not read.
+    fn read(&self) -> Option<Outcome> {
+        match (&self.outcome, self.part) {
+            (Some(o), _) => Some(o.clone()),
+            (None, Part::Kept(b)) => {
+                crate::cache::read_part::<FileEntry>(b).map(|e| e.into_outcome(self.content))
+            }
+            (None, Part::New) => None,
+        }
+    }
+
+    /// [`Self::read`], or else the file parsed again, whole: a part that does not read is
+    /// no reason to stop.
+    fn read_or_parse(&self, project: &Project, api: &Arc<Api>) -> Outcome {
+        self.read().unwrap_or_else(|| {
+            let extract = ExtractOptions {
+                edition: project.edition(self.id),
+                api: api.clone(),
+            };
+            let sources = Sources {
+                overlays: None,
+                cache: None,
+            };
+            sources.read(&project.files[self.id.0 as usize], &extract)
+        })
+    }
+
+    /// The bytes the bundle holds of these facts (`None`: not kept).
+    fn bytes(&self) -> Option<&[u8]> {
+        match self.part {
+            Part::Kept(b) => Some(b),
+            Part::New => self.encoded.as_deref(),
+        }
+    }
 }
 
 /// The parts of a bundle read from the cache, by key.
@@ -544,9 +644,10 @@ fn new_bundle(words: &[FileWordsOf], facts: &[FileFactsOf]) -> Option<Vec<u8>> {
         if let Some(k) = f.key
             && seen.insert(k)
         {
-            match f.part {
-                Part::Kept(b) => out.kept(k, b),
-                Part::New => out.value(k, &FileEntry::from(f.outcome.clone()))?,
+            match (f.bytes(), &f.outcome) {
+                (Some(b), _) => out.kept(k, b),
+                (None, Some(o)) => out.value(k, &FileEntry::from(o.clone()))?,
+                (None, None) => return None,
             }
         }
     }
@@ -567,8 +668,50 @@ fn bundle_key(project: &Project, unit: u32, screened: bool, cx: &RunCx) -> Cache
 /// The key of a unit's findings: every file's path and bytes (or why it has none), the
 /// unit's packages, and the configuration.
 fn unit_key(project: &Project, unit: u32, loaded: &[Loaded], cx: &RunCx) -> CacheKey {
-    let u = &project.units[unit as usize];
     let mut k = KeyBuilder::new(Kind::Unit);
+    unit_parts(project, unit, cx, &mut k);
+    for l in loaded {
+        let src = &project.files[l.id.0 as usize];
+        k.part(src.path.as_os_str().as_encoded_bytes());
+        k.part(format!("{:?}", src.package).as_bytes());
+        match &l.bytes {
+            Ok(_) => k.u128(l.content),
+            Err(f) => k.part(f.reason.as_bytes()),
+        };
+    }
+    k.finish()
+}
+
+/// The other key of a unit's findings: every file's path and facts (the bytes the bundle
+/// keeps of them), the unit's packages, and the configuration. The findings are made from
+/// nothing else, but for their fingerprints ([`refreshed`]). `None` when a file's facts are
+/// not kept.
+fn unit_facts_key(
+    project: &Project,
+    unit: u32,
+    facts: &[FileFactsOf],
+    cx: &RunCx,
+) -> Option<CacheKey> {
+    let mut k = KeyBuilder::new(Kind::Unit);
+    k.part(b"by facts");
+    unit_parts(project, unit, cx, &mut k);
+    for f in facts {
+        let src = &project.files[f.id.0 as usize];
+        k.part(src.path.as_os_str().as_encoded_bytes());
+        k.part(format!("{:?}", src.package).as_bytes());
+        match (f.bytes(), &f.outcome) {
+            (Some(b), _) => k.u128(parse::content_hash(b)),
+            (None, Some(Outcome::Failed(why))) => k.part(why.reason.as_bytes()),
+            (None, _) => return None,
+        };
+    }
+    Some(k.finish())
+}
+
+/// What both keys of a unit's findings hold besides its files: the configuration, the
+/// unit's root and its packages.
+fn unit_parts(project: &Project, unit: u32, cx: &RunCx, k: &mut KeyBuilder) {
+    let u = &project.units[unit as usize];
     k.part(&cx.config);
     k.part(u.root.as_os_str().as_encoded_bytes());
     for &p in &u.packages {
@@ -581,16 +724,6 @@ fn unit_key(project: &Project, unit: u32, loaded: &[Loaded], cx: &RunCx) -> Cach
             k.part(t.root.as_os_str().as_encoded_bytes());
         }
     }
-    for l in loaded {
-        let src = &project.files[l.id.0 as usize];
-        k.part(src.path.as_os_str().as_encoded_bytes());
-        k.part(format!("{:?}", src.package).as_bytes());
-        match &l.bytes {
-            Ok(_) => k.u128(l.content),
-            Err(f) => k.part(f.reason.as_bytes()),
-        };
-    }
-    k.finish()
 }
 
 /// A file's words for the screen, read from its tokens. `None` when its text cannot be read
@@ -704,6 +837,38 @@ fn unit_modules(project: &Project, unit: u32) -> Vec<screen::Word> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// A unit's findings found in the cache by its facts, made true of the files as they are now:
+/// the fingerprints read the text of the lines found again (and the outline of their files),
+/// and each file parsed has its own hash. `None` when the facts of a file with findings do not
+/// read.
+fn refreshed(
+    project: &Project,
+    unit: u32,
+    mut e: UnitEntry,
+    facts: &[FileFactsOf],
+) -> Option<UnitEntry> {
+    let found: rustc_hash::FxHashSet<FileId> =
+        e.diagnostics.iter().map(|d| d.primary.file).collect();
+    let mut outlines: FxHashMap<FileId, Vec<ItemExtent>> = FxHashMap::default();
+    for f in facts.iter().filter(|f| found.contains(&f.id)) {
+        if let Outcome::Parsed(x) = f.read()? {
+            outlines.insert(f.id, x.outline.clone());
+        }
+    }
+    fingerprint_unit(
+        project,
+        unit,
+        &mut e.diagnostics,
+        |f| outlines.get(&f).map(|o| o.as_slice()),
+        &mut FxHashMap::default(),
+    );
+    // Failing is a matter of facts; the hash of one parsed is that of its bytes.
+    for (file, f) in e.files.iter_mut().zip(facts) {
+        file.1 = (!file.0).then_some(f.content as u64);
+    }
+    Some(e)
 }
 
 /// A unit's findings, as the cache keeps them: files as indices into the unit's list.
@@ -897,13 +1062,40 @@ fn analyse_outcomes(
         })
         .collect();
 
-    // Fingerprints, numbered over all of the unit's findings in order, before keeping those
-    // that touch the requested files: naming a file must not change them. The text of a file
-    // with findings is read again.
     sort(project, &mut diags);
+    fingerprint_unit(
+        project,
+        unit,
+        &mut diags,
+        |f| outlines.get(&f).map(|o| o.as_slice()),
+        &mut texts,
+    );
+    let files = project.units[unit as usize]
+        .files
+        .iter()
+        .map(|id| (failed.contains(id), hashes.get(id).copied()))
+        .collect();
+    clock.step("suppressions, levels, fingerprints");
+    clock.report();
+    UnitEntry {
+        diagnostics: diags,
+        files,
+    }
+}
+
+/// Fingerprints, numbered over all of a unit's findings in order (sorted), before keeping
+/// those that touch the requested files: naming a file must not change them. The text of a
+/// file with findings is read again (unless `texts` has it).
+fn fingerprint_unit<'o>(
+    project: &Project,
+    unit: u32,
+    diags: &mut [Diagnostic],
+    outline: impl Fn(FileId) -> Option<&'o [ItemExtent]>,
+    texts: &mut FxHashMap<FileId, String>,
+) {
     let root = &project.units[unit as usize].root;
     let mut seen: FxHashMap<Key, u32> = FxHashMap::default();
-    for d in &mut diags {
+    for d in diags {
         let file = d.primary.file;
         let src = &project.files[file.0 as usize];
         let text = texts.entry(file).or_insert_with(|| {
@@ -911,8 +1103,7 @@ fn analyse_outcomes(
                 .map(|b| fingerprint_text(&b))
                 .unwrap_or_default()
         });
-        let context = outlines
-            .get(&file)
+        let context = outline(file)
             .map(|o| fingerprint::context(o, d.primary.span))
             .unwrap_or_default();
         let package = src
@@ -929,17 +1120,6 @@ fn analyse_outcomes(
         let n = seen.entry(key).or_insert(0);
         d.fingerprint = fingerprint::fingerprint(key, *n);
         *n += 1;
-    }
-    let files = project.units[unit as usize]
-        .files
-        .iter()
-        .map(|id| (failed.contains(id), hashes.get(id).copied()))
-        .collect();
-    clock.step("suppressions, levels, fingerprints");
-    clock.report();
-    UnitEntry {
-        diagnostics: diags,
-        files,
     }
 }
 

@@ -113,14 +113,15 @@ impl FactsCache {
         let Some(disk) = &self.disk else {
             return parse::parse_bytes(bytes, opts);
         };
+        let content = parse::content_hash(bytes);
         let key = super::facts_key(
-            parse::content_hash(bytes),
+            content,
             opts.edition,
             &super::lock_methods_key(&opts.api),
             None,
         );
         if let Some(entry) = disk.get::<super::FileEntry>(crate::cache::Kind::Facts, key) {
-            return entry.into();
+            return entry.into_outcome(content);
         }
         let outcome = parse::parse_bytes(bytes, opts);
         if write {

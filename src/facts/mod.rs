@@ -44,6 +44,9 @@ pub struct FileFacts {
     /// has the call's span, so no fix may edit there.
     pub expansions: Vec<Span>,
     /// A hash of the bytes the facts were read from: a fix can tell the file changed since.
+    /// Not kept in the cache (the low half of the hash a file's facts are kept by, set again
+    /// when they are read), so that two texts with the same facts keep the same bytes.
+    #[serde(skip)]
     pub source_hash: u64,
 }
 

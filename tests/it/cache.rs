@@ -97,9 +97,10 @@ fn a_warm_run_reads_the_cache_and_prints_what_a_cold_one_does() {
     for kind in ["bundles", "units"] {
         assert!(!entries(cache.path(), kind).is_empty(), "no {kind} entry");
     }
-    // A run writes one bundle per unit, not an entry per file.
+    // A run writes one bundle per unit, not an entry per file, and the unit's findings twice:
+    // by its files' bytes and by their facts.
     assert_eq!(
-        entries(cache.path(), "bundles").len(),
+        2 * entries(cache.path(), "bundles").len(),
         entries(cache.path(), "units").len()
     );
     assert!(entries(cache.path(), "facts").is_empty());
@@ -372,4 +373,75 @@ fn a_changed_file_is_analysed_again() {
     std::fs::remove_file(tree.path().join("src/c.rs")).unwrap();
     std::fs::write(tree.path().join("src/lib.rs"), "pub mod a;\npub mod b;\n").unwrap();
     assert_eq!(short(), "");
+}
+
+/// A file whose text changes but whose facts do not (a comment) changes no finding: they are
+/// read from the cache by the unit's facts, with no analysis, and only their fingerprints are
+/// made again from the text as it is now (a comment on the line found is in it). Each run
+/// prints what a run without the cache does; a change of code is analysed again.
+#[test]
+fn a_change_that_leaves_the_facts_is_not_analysed_again() {
+    let cache = tempfile::tempdir().unwrap();
+    let a = "use std::sync::Mutex;\npub static A: Mutex<u8> = Mutex::new(0);\npub static B: Mutex<u8> = Mutex::new(0);\npub fn one() { let _a = A.lock().unwrap(); let _b = B.lock().unwrap(); }\n";
+    let tree = crate::support::krate(&[
+        ("lib.rs", "pub mod a;\npub mod b;\n"),
+        ("a.rs", a),
+        (
+            "b.rs",
+            "use crate::a::{A, B};\npub fn two() { let _b = B.lock().unwrap(); let _a = A.lock().unwrap(); }\n",
+        ),
+    ]);
+    // The report with the cache (checked against one without it), and whether the findings
+    // came from the cache by facts.
+    let run = || {
+        let json = |cache_args: &[&str], env: &[(&str, &str)]| {
+            let mut args = vec!["--format", "json", "--fail-on", "never"];
+            args.extend(cache_args);
+            let mut c = command(Path::new(LOCKSCAN), tree.path(), &args);
+            for (k, v) in env {
+                c.env(k, v);
+            }
+            let o = finish(c);
+            (report(&o), stderr(&o))
+        };
+        let dir = cache.path().to_str().unwrap();
+        let (cached, timings) = json(&["--cache-dir", dir], &[("LOCKSCAN_TIMINGS", "1")]);
+        let (reference, _) = json(&["--no-cache"], &[]);
+        assert_eq!(cached, reference);
+        let fingerprints: Vec<String> = cached["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!fingerprints.is_empty(), "{cached}");
+        (
+            fingerprints,
+            timings.contains("findings from the cache by facts"),
+        )
+    };
+    let (first, by_facts) = run();
+    assert!(!by_facts);
+    let write = |text: &str| std::fs::write(tree.path().join("src/a.rs"), text).unwrap();
+    // A comment at the end: the same findings, the same fingerprints.
+    write(&format!("{a}// a note\n"));
+    let (after, by_facts) = run();
+    assert!(
+        by_facts,
+        "a comment at the end leaves the facts as they were"
+    );
+    assert_eq!(after, first);
+    // A comment on a line found: the same facts, but that finding's fingerprint follows the
+    // line's text.
+    write(&a.replace(
+        "let _b = B.lock().unwrap(); }",
+        "let _b = B.lock().unwrap(); } // B after A",
+    ));
+    let (after, by_facts) = run();
+    assert!(by_facts);
+    assert_ne!(after, first);
+    // Code: analysed again.
+    write(&a.replace("pub fn one()", "pub fn one_more() {}\npub fn one()"));
+    let (_, by_facts) = run();
+    assert!(!by_facts, "new code is analysed again");
 }
