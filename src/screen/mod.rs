@@ -506,9 +506,12 @@ pub fn decide_why(
 /// character (which no white space character is as wide as) is left as it is, and so is a doc
 /// comment inside a region already blanked. `None` when nothing was blanked.
 pub fn blank(text: &str, words: &FileWords, blank: &[u32]) -> Option<String> {
+    let bytes = text.as_bytes();
     let mut out: Option<Vec<u8>> = None;
-    // Regions blanked so far that hold others (bodies, tables, macros).
-    let mut outer: Vec<(usize, usize)> = vec![];
+    // The last region blanked that may hold others (a body, a table, a macro). Regions are in
+    // text order and do not straddle each other, so a region inside any one blanked before is
+    // inside that one.
+    let mut outer: Option<(usize, usize)> = None;
     for &i in blank {
         let Some(r) = words.regions.get(i as usize) else {
             continue;
@@ -517,36 +520,44 @@ pub fn blank(text: &str, words: &FileWords, blank: &[u32]) -> Option<String> {
         let Some(inside) = text.get(start..end) else {
             continue;
         };
-        if outer.iter().any(|&(a, b)| a <= start && end <= b) {
+        if outer.is_some_and(|(a, b)| a <= start && end <= b) {
             continue;
         }
         let last_line = inside.rfind('\n').map_or(inside, |n| &inside[n + 1..]);
-        if last_line.chars().any(|c| c.len_utf8() == 4) {
+        if last_line.bytes().any(|b| b >= 0xf0) {
             continue;
         }
-        let buf = out.get_or_insert_with(|| text.as_bytes().to_vec());
-        let mut at = start;
         let lead: &[u8] = match r.kind {
             RegionKind::Doc { inner: false } => b"#[doc]",
             RegionKind::Doc { inner: true } => b"#![doc]",
-            _ => {
-                outer.push((start, end));
-                b""
-            }
+            _ => b"",
         };
-        buf[at..at + lead.len()].copy_from_slice(lead);
-        for c in inside.chars() {
-            let fill: &[u8] = match c.len_utf8() {
-                _ if at < start + lead.len() => b"",
-                _ if c == '\n' => b"\n",
-                1 => b" ",
-                // U+0085 and U+2000: white space as wide as the character they replace.
-                2 => "\u{85}".as_bytes(),
-                3 => "\u{2000}".as_bytes(),
-                _ => "\u{85}\u{85}".as_bytes(),
+        // (The scan makes no doc region shorter than its attribute.)
+        if start + lead.len() > end {
+            continue;
+        }
+        if lead.is_empty() {
+            outer = Some((start, end));
+        }
+        let buf = out.get_or_insert_with(|| bytes.to_vec());
+        buf[start..start + lead.len()].copy_from_slice(lead);
+        // Every ASCII character but a line break becomes a space (a loop the compiler makes
+        // wide); then each wider character that does not start under the lead becomes white
+        // space as wide.
+        let from = start + lead.len();
+        for (o, &b) in buf[from..end].iter_mut().zip(&bytes[from..end]) {
+            if b < 0x80 && b != b'\n' {
+                *o = b' ';
+            }
+        }
+        for at in (from..end).filter(|&at| bytes[at] >= 0xc0) {
+            // U+0085 and U+2000: white space as wide as the character they replace.
+            let fill: &[u8] = match bytes[at] {
+                0xf0.. => "\u{85}\u{85}".as_bytes(),
+                0xe0.. => "\u{2000}".as_bytes(),
+                _ => "\u{85}".as_bytes(),
             };
             buf[at..at + fill.len()].copy_from_slice(fill);
-            at += c.len_utf8();
         }
     }
     // Only whole characters were replaced by whole characters.
