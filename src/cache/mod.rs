@@ -10,8 +10,12 @@
 //!   anything else a cold run does on a file);
 //! - **facts** of one file parsed whole, keyed as in a bundle: the language server's, which
 //!   parses one file at a time;
-//! - **unit** findings, keyed by every file of the unit (path and bytes), its packages, the
-//!   configuration and whether the screen ran.
+//! - **unit** findings, twice: keyed by every file of the unit (path and bytes), its packages,
+//!   the configuration and whether the screen ran; and keyed the same way by each file's
+//!   facts (the bytes the bundle keeps of them) in place of its bytes, so that a change that
+//!   leaves the facts as they were (a comment, white space) is not analysed again: only the
+//!   fingerprints, which read the text of the lines found, are made again. Facts keep no hash
+//!   of their file's bytes for this (it is set again when they are read).
 //!
 //! Every key also holds the hash of the source that decides what the entry holds, computed at
 //! build time (`build.rs`): bundles and facts entries that of the fact types, extraction,
