@@ -571,15 +571,11 @@ impl FileFactsOf<'_> {
     /// no reason to stop.
     fn read_or_parse(&self, project: &Project, api: &Arc<Api>) -> Outcome {
         self.read().unwrap_or_else(|| {
-            let extract = ExtractOptions {
-                edition: project.edition(self.id),
-                api: api.clone(),
-            };
-            let sources = Sources {
+            let disk = Sources {
                 overlays: None,
                 cache: None,
             };
-            sources.read(&project.files[self.id.0 as usize], &extract)
+            disk.read_file(project, self.id, api)
         })
     }
 
@@ -671,9 +667,7 @@ fn unit_key(project: &Project, unit: u32, loaded: &[Loaded], cx: &RunCx) -> Cach
     let mut k = KeyBuilder::new(Kind::Unit);
     unit_parts(project, unit, cx, &mut k);
     for l in loaded {
-        let src = &project.files[l.id.0 as usize];
-        k.part(src.path.as_os_str().as_encoded_bytes());
-        k.part(format!("{:?}", src.package).as_bytes());
+        file_parts(project, l.id, &mut k);
         match &l.bytes {
             Ok(_) => k.u128(l.content),
             Err(f) => k.part(f.reason.as_bytes()),
@@ -696,9 +690,7 @@ fn unit_facts_key(
     k.part(b"by facts");
     unit_parts(project, unit, cx, &mut k);
     for f in facts {
-        let src = &project.files[f.id.0 as usize];
-        k.part(src.path.as_os_str().as_encoded_bytes());
-        k.part(format!("{:?}", src.package).as_bytes());
+        file_parts(project, f.id, &mut k);
         match (f.bytes(), &f.outcome) {
             (Some(b), _) => k.u128(parse::content_hash(b)),
             (None, Some(Outcome::Failed(why))) => k.part(why.reason.as_bytes()),
@@ -706,6 +698,14 @@ fn unit_facts_key(
         };
     }
     Some(k.finish())
+}
+
+/// What both keys of a unit's findings hold of each file besides its contents: its path and
+/// package.
+fn file_parts(project: &Project, id: FileId, k: &mut KeyBuilder) {
+    let src = &project.files[id.0 as usize];
+    k.part(src.path.as_os_str().as_encoded_bytes());
+    k.part(format!("{:?}", src.package).as_bytes());
 }
 
 /// What both keys of a unit's findings hold besides its files: the configuration, the
@@ -851,17 +851,17 @@ fn refreshed(
 ) -> Option<UnitEntry> {
     let found: rustc_hash::FxHashSet<FileId> =
         e.diagnostics.iter().map(|d| d.primary.file).collect();
-    let mut outlines: FxHashMap<FileId, Vec<ItemExtent>> = FxHashMap::default();
+    let mut read: FxHashMap<FileId, Arc<FileFacts>> = FxHashMap::default();
     for f in facts.iter().filter(|f| found.contains(&f.id)) {
         if let Outcome::Parsed(x) = f.read()? {
-            outlines.insert(f.id, x.outline.clone());
+            read.insert(f.id, x);
         }
     }
     fingerprint_unit(
         project,
         unit,
         &mut e.diagnostics,
-        |f| outlines.get(&f).map(|o| o.as_slice()),
+        |f| read.get(&f).map(|x| x.outline.as_slice()),
         &mut FxHashMap::default(),
     );
     // Failing is a matter of facts; the hash of one parsed is that of its bytes.
@@ -953,12 +953,7 @@ fn parse_unit(
             if cancelled() {
                 return None;
             }
-            let src = &project.files[id.0 as usize];
-            let extract = ExtractOptions {
-                edition: project.edition(id),
-                api: api.clone(),
-            };
-            let outcome = sources.read(src, &extract);
+            let outcome = sources.read_file(project, id, api);
             if let Some(p) = &opts.progress {
                 p.done.fetch_add(1, Ordering::Relaxed);
             }

@@ -16,10 +16,13 @@
 //! must not.
 
 use crate::extract::ExtractOptions;
+use crate::known::Api;
 use crate::parse::{self, Outcome};
-use crate::project::SourceFile;
+use crate::project::{Project, SourceFile};
+use crate::span::FileId;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -37,6 +40,15 @@ pub(super) struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    /// The facts of a project's file `id`, read with its crate's edition: [`Sources::read`].
+    pub fn read_file(&self, project: &Project, id: FileId, api: &Arc<Api>) -> Outcome {
+        let extract = ExtractOptions {
+            edition: project.edition(id),
+            api: api.clone(),
+        };
+        self.read(&project.files[id.0 as usize], &extract)
+    }
+
     /// The facts of one file, or why there are none.
     pub fn read(&self, src: &SourceFile, opts: &ExtractOptions) -> Outcome {
         if let Some(why) = &src.unreadable {

@@ -47,6 +47,22 @@ fn reference() -> serde_json::Value {
     ))
 }
 
+/// lockscan's report on the crate `tree` (but for the time it took), with `args` and `env`
+/// besides, and what it printed on stderr.
+fn json_in(tree: &Path, args: &[&str], env: &[(&str, &str)]) -> (serde_json::Value, String) {
+    let mut all = vec!["--format", "json", "--fail-on", "never"];
+    all.extend(args);
+    let mut c = command(Path::new(LOCKSCAN), tree, &all);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = finish(c);
+    (report(&o), stderr(&o))
+}
+
+/// A crate file that takes `A` then `B`.
+const TWO_LOCKS: &str = "use std::sync::Mutex;\npub static A: Mutex<u8> = Mutex::new(0);\npub static B: Mutex<u8> = Mutex::new(0);\npub fn one() { let _a = A.lock().unwrap(); let _b = B.lock().unwrap(); }\n";
+
 /// The entries of one kind (`bundles`, `facts`, `units`).
 fn entries(cache: &Path, kind: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(cache.join("v2").join(kind))
@@ -324,22 +340,14 @@ fn a_changed_file_is_analysed_again() {
     let cache = tempfile::tempdir().unwrap();
     let tree = crate::support::krate(&[
         ("lib.rs", "pub mod a;\npub mod b;\n"),
-        (
-            "a.rs",
-            "use std::sync::Mutex;\npub static A: Mutex<u8> = Mutex::new(0);\npub static B: Mutex<u8> = Mutex::new(0);\npub fn one() { let _a = A.lock().unwrap(); let _b = B.lock().unwrap(); }\n",
-        ),
+        ("a.rs", TWO_LOCKS),
         ("b.rs", "pub fn two() {}\n"),
     ]);
     // Each run with the cache prints what a run without it does.
     let short = || {
-        let json = |cache_args: &[&str]| {
-            let mut args = vec!["--format", "json", "--fail-on", "never"];
-            args.extend(cache_args);
-            report(&finish(command(Path::new(LOCKSCAN), tree.path(), &args)))
-        };
         let dir = cache.path().to_str().unwrap();
-        let cached = json(&["--cache-dir", dir]);
-        assert_eq!(cached, json(&["--no-cache"]));
+        let (cached, _) = json_in(tree.path(), &["--cache-dir", dir], &[]);
+        assert_eq!(cached, json_in(tree.path(), &["--no-cache"], &[]).0);
         let mut c = command(
             Path::new(LOCKSCAN),
             tree.path(),
@@ -382,7 +390,7 @@ fn a_changed_file_is_analysed_again() {
 #[test]
 fn a_change_that_leaves_the_facts_is_not_analysed_again() {
     let cache = tempfile::tempdir().unwrap();
-    let a = "use std::sync::Mutex;\npub static A: Mutex<u8> = Mutex::new(0);\npub static B: Mutex<u8> = Mutex::new(0);\npub fn one() { let _a = A.lock().unwrap(); let _b = B.lock().unwrap(); }\n";
+    let a = TWO_LOCKS;
     let tree = crate::support::krate(&[
         ("lib.rs", "pub mod a;\npub mod b;\n"),
         ("a.rs", a),
@@ -394,19 +402,13 @@ fn a_change_that_leaves_the_facts_is_not_analysed_again() {
     // The report with the cache (checked against one without it), and whether the findings
     // came from the cache by facts.
     let run = || {
-        let json = |cache_args: &[&str], env: &[(&str, &str)]| {
-            let mut args = vec!["--format", "json", "--fail-on", "never"];
-            args.extend(cache_args);
-            let mut c = command(Path::new(LOCKSCAN), tree.path(), &args);
-            for (k, v) in env {
-                c.env(k, v);
-            }
-            let o = finish(c);
-            (report(&o), stderr(&o))
-        };
         let dir = cache.path().to_str().unwrap();
-        let (cached, timings) = json(&["--cache-dir", dir], &[("LOCKSCAN_TIMINGS", "1")]);
-        let (reference, _) = json(&["--no-cache"], &[]);
+        let (cached, timings) = json_in(
+            tree.path(),
+            &["--cache-dir", dir],
+            &[("LOCKSCAN_TIMINGS", "1")],
+        );
+        let (reference, _) = json_in(tree.path(), &["--no-cache"], &[]);
         assert_eq!(cached, reference);
         let fingerprints: Vec<String> = cached["diagnostics"]
             .as_array()

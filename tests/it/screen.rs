@@ -87,6 +87,19 @@ fn the_screen_changes_no_finding_with_configured_words() {
     }
 }
 
+/// The findings with the screen on, and the lines labelled in those `keep` accepts.
+fn labelled_lines(
+    dir: &Path,
+    api: &lockscan::known::Api,
+    keep: impl Fn(&lockscan::diag::Diagnostic) -> bool,
+) -> (Vec<lockscan::diag::Diagnostic>, Vec<u32>) {
+    let found = report(dir, true, api.clone()).diagnostics;
+    let lines = (found.iter().filter(|d| keep(d)))
+        .flat_map(|d| d.labels.iter().map(|l| l.loc.span.lo.line))
+        .collect();
+    (found, lines)
+}
+
 /// A type that promises `Sync` by hand: the uses of its cells are listed wherever they are,
 /// even in a body that holds no word of the vocabulary (`Cell::set` in a plain method, a raw
 /// pointer's target read in an `unsafe` block).
@@ -106,11 +119,7 @@ fn the_screen_keeps_cell_uses_where_sync_is_promised() {
 ",
     )]);
     let api = lockscan::known::Api::default();
-    let found = report(dir.path(), true, api.clone()).diagnostics;
-    let lines: Vec<u32> = found
-        .iter()
-        .flat_map(|d| d.labels.iter().map(|l| l.loc.span.lo.line))
-        .collect();
+    let (found, lines) = labelled_lines(dir.path(), &api, |_| true);
     assert!(
         lines.contains(&5),
         "the `set` in `hit` is labelled: {found:#?}"
@@ -148,12 +157,7 @@ fn the_screen_keeps_what_sync_promises_are_judged_by() {
 ",
     )]);
     let api = lockscan::known::Api::default();
-    let found = report(dir.path(), true, api.clone()).diagnostics;
-    let lines: Vec<u32> = found
-        .iter()
-        .filter(|d| d.rule == "unsafe_sync_impl")
-        .flat_map(|d| d.labels.iter().map(|l| l.loc.span.lo.line))
-        .collect();
+    let (found, lines) = labelled_lines(dir.path(), &api, |d| d.rule == "unsafe_sync_impl");
     assert!(
         lines.contains(&6),
         "the write through `.0` is labelled: {found:#?}"
