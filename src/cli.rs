@@ -281,9 +281,24 @@ pub fn main() -> i32 {
     main_from(std::env::args_os(), "lockscan")
 }
 
+/// Asks Linux not to back this process's memory with transparent huge pages. The allocator
+/// takes memory in 2 MiB-aligned stretches, which the kernel (THP `always`) fills with huge
+/// pages: each is zeroed whole when first touched, and stays resident until all of it is free.
+/// Without them a cold run of the corpus peaks 10–20 % lower, in the same time
+/// (`scripts/bench`).
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `PR_SET_THP_DISABLE` takes integers, and changes only how the kernel backs this
+    // process's anonymous memory: it reads or writes none of ours. A failure changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Runs lockscan with `args` (the first is the program name); `bin_name` is the command shown
 /// in usage messages (`cargo lockscan` for the cargo subcommand).
 pub fn main_from(args: impl IntoIterator<Item = OsString>, bin_name: &str) -> i32 {
+    no_huge_pages();
     let parsed = Cli::command()
         .bin_name(bin_name.to_string())
         .try_get_matches_from(args)
