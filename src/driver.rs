@@ -328,6 +328,17 @@ pub struct UnitEntry {
     pub files: Vec<(bool, Option<u64>)>,
 }
 
+/// A unit's findings as the cache keeps them, in one entry named by the unit
+/// ([`findings_name`]): with the two keys they hold for, that of its files' bytes
+/// ([`unit_key`]) and that of their facts ([`unit_facts_key`]), when every file's facts are
+/// kept.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct StoredFindings {
+    pub by_bytes: u128,
+    pub by_facts: Option<u128>,
+    pub entry: UnitEntry,
+}
+
 /// Reads one unit's files, and makes its findings: from the cache when the unit has not
 /// changed; else each file's words and facts from the unit's bundle in the cache (by the
 /// file's bytes) or made again (parsed with the screen's blanks), then the index, the rules,
@@ -352,9 +363,16 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
         .cache
         .as_ref()
         .map(|_| unit_key(project, unit, &loaded, cx));
-    if let (Some(c), Some(k)) = (&cx.cache, unit_key)
-        && let Some(entry) = c.get::<UnitEntry>(Kind::Unit, k)
-        && let Some(entry) = entry_from_cache(project, unit, entry)
+    let name = cx.cache.as_ref().map(|_| findings_name(project, unit, cx));
+    let mut stored: Option<StoredFindings> = match (&cx.cache, name) {
+        (Some(c), Some(n)) => c.get(Kind::Unit, n),
+        _ => None,
+    };
+    if let Some(k) = unit_key
+        && stored.as_ref().is_some_and(|s| s.by_bytes == k.0)
+        && let Some(entry) = stored
+            .take()
+            .and_then(|s| entry_from_cache(project, unit, s.entry))
     {
         if let Some(p) = &opts.progress {
             p.done.fetch_add(files.len(), Ordering::Relaxed);
@@ -469,10 +487,8 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
         .cache
         .as_ref()
         .and_then(|_| unit_facts_key(project, unit, &facts, cx));
-    let known = match (&cx.cache, by_facts) {
-        (Some(c), Some(k)) => c
-            .get::<UnitEntry>(Kind::Unit, k)
-            .and_then(|e| entry_from_cache(project, unit, e)),
+    let known = match (stored, by_facts) {
+        (Some(s), Some(k)) if s.by_facts == Some(k.0) => entry_from_cache(project, unit, s.entry),
         _ => None,
     };
     let ((entry, hit), ()) = rayon::join(
@@ -506,15 +522,15 @@ fn analyse_unit(project: &Project, unit: u32, opts: &Options, cx: &RunCx) -> Uni
     } else {
         "analysis (index, rules, fingerprints)"
     });
-    if let Some(c) = &cx.cache
-        && let Some(stored) = unit_entry_for_cache(project, unit, &entry)
+    if let (Some(c), Some(n), Some(k)) = (&cx.cache, name, unit_key)
+        && let Some(entry) = unit_entry_for_cache(project, unit, &entry)
     {
-        if let Some(k) = unit_key {
-            c.put(Kind::Unit, k, &stored);
-        }
-        if let (Some(k), false) = (by_facts, hit) {
-            c.put(Kind::Unit, k, &stored);
-        }
+        let stored = StoredFindings {
+            by_bytes: k.0,
+            by_facts: by_facts.map(|k| k.0),
+            entry,
+        };
+        c.put(Kind::Unit, n, &stored);
     }
     clock.step("findings written");
     clock.report();
@@ -658,6 +674,15 @@ fn bundle_key(project: &Project, unit: u32, screened: bool, cx: &RunCx) -> Cache
     k.part(u.root.as_os_str().as_encoded_bytes())
         .part(&cx.lock_methods)
         .part(&[u8::from(screened)]);
+    k.finish()
+}
+
+/// The name of a unit's findings in the cache: its root, its packages and the configuration
+/// (runs that differ in those keep an entry each).
+fn findings_name(project: &Project, unit: u32, cx: &RunCx) -> CacheKey {
+    let mut k = KeyBuilder::new(Kind::Unit);
+    k.part(b"findings");
+    unit_parts(project, unit, cx, &mut k);
     k.finish()
 }
 

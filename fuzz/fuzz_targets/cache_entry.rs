@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lockscan::cache::{self, Bundle, Key, Kind};
-use lockscan::driver::{FileEntry, UnitEntry};
+use lockscan::driver::{FileEntry, StoredFindings};
 use lockscan::screen::FileWords;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -75,7 +75,7 @@ fn run(data: &[u8]) {
         match kind {
             Kind::Bundle => check_bundle(key, &bytes),
             Kind::Facts => check::<FileEntry>(kind, key, &bytes),
-            Kind::Unit => check::<UnitEntry>(kind, key, &bytes),
+            Kind::Unit => check::<StoredFindings>(kind, key, &bytes),
         }
     }
 }

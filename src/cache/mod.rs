@@ -1,6 +1,6 @@
 //! The cache: what a run learned, kept for the next one, so that no work is done twice.
 //!
-//! Three kinds of entry, each a file of its own, named by its key:
+//! Three kinds of entry, each a file of its own, named by its key (one directory per kind):
 //! - a **bundle** per unit ([`Bundle`]): every file's words for the screen
 //!   (`screen::FileWords`), keyed inside the bundle by the file's bytes, and its facts (its
 //!   `FileFacts`, or why it has none), keyed inside it by the file's bytes, its edition, the
@@ -10,12 +10,14 @@
 //!   anything else a cold run does on a file);
 //! - **facts** of one file parsed whole, keyed as in a bundle: the language server's, which
 //!   parses one file at a time;
-//! - **unit** findings, twice: keyed by every file of the unit (path and bytes), its packages,
-//!   the configuration and whether the screen ran; and keyed the same way by each file's
-//!   facts (the bytes the bundle keeps of them) in place of its bytes, so that a change that
-//!   leaves the facts as they were (a comment, white space) is not analysed again: only the
-//!   fingerprints, which read the text of the lines found, are made again. Facts keep no hash
-//!   of their file's bytes for this (it is set again when they are read).
+//! - a unit's **findings**, one entry per unit, named by its root, its packages and the
+//!   configuration (which holds whether the screen ran). It holds the two keys it was made
+//!   under, and is used when either is this run's: one of every file of the unit (path and
+//!   bytes), and one of each file's facts (the bytes the bundle keeps of them) in place of its
+//!   bytes, so that a change that leaves the facts as they were (a comment, white space) is not
+//!   analysed again: only the fingerprints, which read the text of the lines found, are made
+//!   again. Facts keep no hash of their file's bytes for this (it is set again when they are
+//!   read).
 //!
 //! Every key also holds the hash of the source that decides what the entry holds, computed at
 //! build time (`build.rs`): bundles and facts entries that of the fact types, extraction,
@@ -46,7 +48,7 @@ pub const FACTS_BUILD: &str = env!("LOCKSCAN_FACTS_HASH");
 pub const SRC_BUILD: &str = env!("LOCKSCAN_SRC_HASH");
 
 /// The layout of an entry; a new one goes to a directory of its own.
-const LAYOUT: u16 = 2;
+const LAYOUT: u16 = 3;
 const MAGIC: &[u8; 4] = b"LKSC";
 /// Magic, layout, kind, reserved, build hash, key, payload length, checksum.
 pub const HEADER: usize = 4 + 2 + 1 + 1 + 16 + 16 + 8 + 8;
@@ -314,8 +316,9 @@ impl Cache {
     }
 
     fn path(&self, kind: Kind, key: Key) -> PathBuf {
-        let hex = format!("{:032x}", key.0);
-        self.dir.join(kind.dir()).join(&hex[..2]).join(&hex[2..])
+        // One directory per kind, not one per key prefix: a cold run writes two entries per
+        // unit, and each directory created costs as much as an entry.
+        self.dir.join(kind.dir()).join(format!("{:032x}", key.0))
     }
 
     /// The entry of this kind and key, if there is a good one.
@@ -454,8 +457,8 @@ impl Cache {
         let now = std::time::SystemTime::now();
         for kind in KINDS {
             for e in walkdir::WalkDir::new(self.dir.join(kind.dir()))
-                .min_depth(2)
-                .max_depth(2)
+                .min_depth(1)
+                .max_depth(1)
                 .into_iter()
                 .flatten()
             {

@@ -65,7 +65,7 @@ const TWO_LOCKS: &str = "use std::sync::Mutex;\npub static A: Mutex<u8> = Mutex:
 
 /// The entries of one kind (`bundles`, `facts`, `units`).
 fn entries(cache: &Path, kind: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(cache.join("v2").join(kind))
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(cache.join("v3").join(kind))
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
@@ -113,10 +113,10 @@ fn a_warm_run_reads_the_cache_and_prints_what_a_cold_one_does() {
     for kind in ["bundles", "units"] {
         assert!(!entries(cache.path(), kind).is_empty(), "no {kind} entry");
     }
-    // A run writes one bundle per unit, not an entry per file, and the unit's findings twice:
-    // by its files' bytes and by their facts.
+    // A run writes one bundle per unit, not an entry per file, and one entry of the unit's
+    // findings (by its files' bytes and by their facts).
     assert_eq!(
-        2 * entries(cache.path(), "bundles").len(),
+        entries(cache.path(), "bundles").len(),
         entries(cache.path(), "units").len()
     );
     assert!(entries(cache.path(), "facts").is_empty());
@@ -264,7 +264,7 @@ fn runs_at_the_same_time_share_one_cache_safely() {
         // Nothing half-written is left: every entry reads (a run that uses them prints the
         // same), and no temporary file stays behind.
         assert!(!all_entries(cache.path()).is_empty());
-        let tmp = cache.path().join("v2/tmp");
+        let tmp = cache.path().join("v3/tmp");
         let left = std::fs::read_dir(&tmp).map_or(0, |d| d.count());
         assert_eq!(left, 0, "temporary files left in {}", tmp.display());
         assert_eq!(report(&run(cache.path())), want);
