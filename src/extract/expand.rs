@@ -201,33 +201,56 @@ fn same_token(a: &TokenTree, b: &TokenTree) -> bool {
     }
 }
 
-/// How many of `input`'s trees a `T` parsed from its start takes.
+/// How many of `input`'s trees a `T` parsed from its start takes (see [`parse_with`]).
 fn parse_prefix<T: Parse>(input: &[TokenTree]) -> Option<usize> {
-    let ts: TokenStream = input.iter().cloned().collect();
-    let rest = Parser::parse2(
-        |ps: ParseStream| {
-            ps.parse::<T>()?;
-            let rest: TokenStream = ps.parse()?;
-            Ok(rest.into_iter().count())
-        },
-        ts,
-    )
-    .ok()?;
-    input.len().checked_sub(rest)
+    parse_with(input, |ps| ps.parse::<T>().map(|_| ()))
 }
 
+/// The same for a statement or an item, which may end with a `;` of their own: the whole
+/// rest is read.
+fn parse_whole<T: Parse>(input: &[TokenTree]) -> Option<usize> {
+    taken(input, |ps| ps.parse::<T>().map(|_| ()))
+}
+
+/// How many of `input`'s trees `f` (an expression, a type, a path, a pattern, a
+/// visibility, a meta) takes from its start, as rustc's fragment parsers do: as many as it
+/// reads. Such a fragment of an invocation usually ends at the first `,` or `;` at its top
+/// level: none of them reads one, unless it opened something there that the trees before it
+/// then leave open (`|a, b|`, `Vec<A, B>`). So those trees are tried alone first, and the
+/// whole rest only when they are not one whole fragment. (Copying the rest of a long
+/// invocation for each of its fragments made it quadratic.)
 fn parse_with(input: &[TokenTree], f: fn(ParseStream) -> syn::Result<()>) -> Option<usize> {
-    let ts: TokenStream = input.iter().cloned().collect();
+    if let Some(stop) = input
+        .iter()
+        .position(|t| is_punct(t, ',') || is_punct(t, ';'))
+        && stop > 0
+        && stop < input.len()
+        && taken(&input[..stop], f) == Some(stop)
+    {
+        return Some(stop);
+    }
+    taken(input, f)
+}
+
+/// How many of `trees` `f` reads from their start.
+fn taken(trees: &[TokenTree], f: fn(ParseStream) -> syn::Result<()>) -> Option<usize> {
+    let ts: TokenStream = trees.iter().cloned().collect();
     let rest = Parser::parse2(
         |ps: ParseStream| {
             f(ps)?;
-            let rest: TokenStream = ps.parse()?;
-            Ok(rest.into_iter().count())
+            // The trees left, stepped over without copying them.
+            ps.step(|cursor| {
+                let (mut c, mut n) = (*cursor, 0);
+                while let Some((_, next)) = c.token_tree() {
+                    (c, n) = (next, n + 1);
+                }
+                Ok((n, c))
+            })
         },
         ts,
     )
     .ok()?;
-    input.len().checked_sub(rest)
+    trees.len().checked_sub(rest)
 }
 
 fn match_frag(kind: Frag, input: &[TokenTree]) -> Option<usize> {
@@ -259,11 +282,11 @@ fn match_frag(kind: Frag, input: &[TokenTree]) -> Option<usize> {
         Frag::Expr => parse_prefix::<syn::Expr>(input)?,
         Frag::Ty => parse_prefix::<syn::Type>(input)?,
         Frag::Path => parse_prefix::<syn::Path>(input)?,
-        Frag::Item => parse_prefix::<syn::Item>(input)?,
+        Frag::Item => parse_whole::<syn::Item>(input)?,
         Frag::Vis => parse_prefix::<syn::Visibility>(input)?,
         Frag::Meta => parse_prefix::<syn::Meta>(input)?,
         Frag::Stmt => {
-            parse_prefix::<syn::Stmt>(input).or_else(|| parse_prefix::<syn::Expr>(input))?
+            parse_whole::<syn::Stmt>(input).or_else(|| parse_prefix::<syn::Expr>(input))?
         }
         Frag::Pat => parse_with(input, |ps| {
             syn::Pat::parse_multi_with_leading_vert(ps).map(|_| ())
