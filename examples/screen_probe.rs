@@ -50,7 +50,7 @@ fn main() {
         .collect();
     let scan_time = t.elapsed();
 
-    let mut names: std::collections::HashMap<u64, String> = Default::default();
+    let mut names: std::collections::HashMap<screen::Word, String> = Default::default();
     for (_, text) in &files {
         for t in lockscan::lex::Lexer::new(text.as_bytes()) {
             if t.kind == lockscan::lex::Kind::Ident {
@@ -72,7 +72,7 @@ fn main() {
             end += 1;
         }
         let refs: Vec<Option<&FileWords>> = words[start..end].iter().map(Some).collect();
-        let modules: Vec<u64> = paths[start..end]
+        let modules: Vec<screen::Word> = paths[start..end]
             .iter()
             .flat_map(|p| p.strip_prefix(root).unwrap_or(p).components())
             .map(|c| {
@@ -130,7 +130,7 @@ fn main() {
             for (r, why) in words[k].regions.iter().zip(why) {
                 let Some(why) = why else { continue };
                 let size = r.end as usize - r.start as usize;
-                let name = |w: u64| names.get(&w).cloned().unwrap_or_default();
+                let name = |w: screen::Word| names.get(&w).cloned().unwrap_or_default();
                 let reason = match why {
                     screen::Kept::Vocabulary => {
                         let screen::RegionKind::Body(b) = &r.kind else {
