@@ -188,13 +188,19 @@ pub fn run(opts: &Options) -> Result<Report, RunError> {
     let cx = RunCx::new(opts, api);
 
     // Units in parallel, and each unit's files in parallel inside it; a unit's facts live only
-    // while it is analysed.
-    let per_unit: Vec<UnitResult> = pool.install(|| {
-        (0..project.units.len() as u32)
-            .into_par_iter()
-            .map(|unit| analyse_unit(&project, unit, opts, &cx))
+    // while it is analysed. The units with the most files are taken first, as threads come
+    // free, so that no large one is left for the end while the other threads wait.
+    let mut order: Vec<u32> = (0..project.units.len() as u32).collect();
+    order.sort_by_key(|&u| std::cmp::Reverse(project.units[u as usize].files.len()));
+    let mut per_unit: Vec<(u32, UnitResult)> = pool.install(|| {
+        order
+            .into_iter()
+            .par_bridge()
+            .map(|unit| (unit, analyse_unit(&project, unit, opts, &cx)))
             .collect()
     });
+    per_unit.sort_by_key(|&(unit, _)| unit);
+    let per_unit = per_unit.into_iter().map(|(_, r)| r);
     if let Some(c) = &cx.cache {
         c.finish();
     }
