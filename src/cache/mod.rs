@@ -32,7 +32,7 @@
 //! part of one, whatever other runs do at the same time. A directory that cannot be written
 //! (read-only, full) is said once on stderr, and the run goes on without writing. The cache's
 //! size is bounded: when enough has been written, the least recently used entries are
-//! removed.
+//! removed, and so are the directories of other layouts.
 //!
 //! The directory is the platform's cache directory (`~/.cache/lockscan` on Linux), or
 //! `LOCKSCAN_CACHE_DIR`, or `--cache-dir`: never the scanned tree unless the user names it.
@@ -450,8 +450,10 @@ impl Cache {
     }
 
     /// Removes the least recently used entries until the cache is under three quarters of its
-    /// limit, and temporary files older than an hour (a run that died while writing).
+    /// limit, temporary files older than an hour (a run that died while writing), and the
+    /// directories of other layouts, which this build never reads.
     pub fn trim(&self) {
+        self.remove_other_layouts();
         let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = vec![];
         let mut total = 0u64;
         let now = std::time::SystemTime::now();
@@ -493,6 +495,37 @@ impl Cache {
             }
             if std::fs::remove_file(&path).is_ok() {
                 total -= len;
+            }
+        }
+    }
+}
+
+impl Cache {
+    /// Removes the sibling directories of other layouts (`v1`, `v2`, …), but only those that
+    /// hold nothing but what a cache writes: the directory given may be the user's.
+    fn remove_other_layouts(&self) {
+        let (Some(parent), Some(own)) = (self.dir.parent(), self.dir.file_name()) else {
+            return;
+        };
+        let Ok(rd) = std::fs::read_dir(parent) else {
+            return;
+        };
+        let ours = |name: &std::ffi::OsStr| {
+            KINDS.iter().any(|k| name == k.dir()) || name == "tmp" || name == "written"
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let layout = name.to_str().is_some_and(|n| {
+                n.strip_prefix('v')
+                    .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if !layout || name == own || !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let only_ours = std::fs::read_dir(e.path())
+                .is_ok_and(|d| d.flatten().all(|c| ours(&c.file_name())));
+            if only_ours {
+                let _ = std::fs::remove_dir_all(e.path());
             }
         }
     }

@@ -275,9 +275,22 @@ fn runs_at_the_same_time_share_one_cache_safely() {
 fn the_cache_stays_under_its_size_limit() {
     let cache = tempfile::tempdir().unwrap();
     let want = reference();
+    // An older layout's entries, and a directory of the user's that only looks like one.
+    let old = cache.path().join("v2");
+    std::fs::create_dir_all(old.join("units")).unwrap();
+    std::fs::write(old.join("units").join("0123"), vec![7u8; 1 << 20]).unwrap();
+    std::fs::write(old.join("written"), "0").unwrap();
+    let theirs = cache.path().join("v9");
+    std::fs::create_dir_all(theirs.join("units")).unwrap();
+    std::fs::write(theirs.join("notes.txt"), "mine").unwrap();
     let limit = 64 << 10;
     let out = run_env(cache.path(), &[("LOCKSCAN_CACHE_SIZE", "64K")]);
     assert_eq!(report(&out), want);
+    assert!(!old.exists(), "the old layout's entries are still there");
+    assert!(
+        theirs.join("notes.txt").exists(),
+        "a directory not the cache's was removed"
+    );
     let size: u64 = all_entries(cache.path())
         .iter()
         .map(|p| std::fs::metadata(p).unwrap().len())
