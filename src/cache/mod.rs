@@ -498,9 +498,7 @@ impl Cache {
             }
         }
     }
-}
 
-impl Cache {
     /// Removes the sibling directories of other layouts (`v1`, `v2`, …), but only those that
     /// hold nothing but what a cache writes: the directory given may be the user's.
     fn remove_other_layouts(&self) {
