@@ -224,7 +224,6 @@ fn parse_with(input: &[TokenTree], f: fn(ParseStream) -> syn::Result<()>) -> Opt
         .iter()
         .position(|t| is_punct(t, ',') || is_punct(t, ';'))
         && stop > 0
-        && stop < input.len()
         && taken(&input[..stop], f) == Some(stop)
     {
         return Some(stop);
