@@ -2,13 +2,16 @@
 //!
 //! Facts store identifiers and path segments as [`Sym`]s: four bytes, compared by value, shared
 //! by every thread. Names the analysis asks about (`lock`, `Mutex`, `sleep`, …) are predefined, so
-//! code can compare against constants such as [`sym::LOCK`] without a lookup.
+//! code can compare against constants such as [`sym::LOCK`] without a lookup. Each thread keeps
+//! the strings it met last, so that interning a name met again takes no lock, and reading a
+//! symbol's string never does.
 //!
 //! A `Sym`'s number depends on the order in which threads met the string, so it must never decide
 //! the order of anything the user sees: sort by [`Sym::as_str`], never by `Sym`.
 
 use rustc_hash::FxHashMap;
-use std::sync::{LazyLock, RwLock};
+use std::cell::RefCell;
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sym(u32);
@@ -142,16 +145,30 @@ pub fn predefined() -> &'static [&'static str] {
 }
 
 const SHARDS: usize = 16;
+/// The size of a shard's first chunk of strings; each next chunk is twice the one before.
+const FIRST_CHUNK: usize = 1024;
+/// Enough chunks for every index a `Sym` can hold (`(index << 4) | shard` in 32 bits).
+const CHUNKS: usize = 19;
 
-#[derive(Default)]
+/// One shard's strings, by index, in chunks that are never moved once made, so that
+/// [`Sym::as_str`] reads them without a lock: only a [`Sym::new`] that adds a string takes
+/// the shard's lock, to find the string and to add it.
 struct Shard {
-    map: FxHashMap<&'static str, Sym>,
-    strs: Vec<&'static str>,
+    map: RwLock<FxHashMap<&'static str, Sym>>,
+    chunks: [OnceLock<Box<[OnceLock<&'static str>]>>; CHUNKS],
+}
+
+/// The chunk an index is in, and where in it.
+fn locate(index: usize) -> (usize, usize) {
+    // Chunk `c` holds `FIRST_CHUNK << c` indices from `FIRST_CHUNK * (2^c - 1)` on.
+    let n = index / FIRST_CHUNK + 1;
+    let c = (usize::BITS - 1 - n.leading_zeros()) as usize;
+    (c, index - FIRST_CHUNK * ((1 << c) - 1))
 }
 
 struct Interner {
     predefined: FxHashMap<&'static str, Sym>,
-    shards: [RwLock<Shard>; SHARDS],
+    shards: [Shard; SHARDS],
 }
 
 static INTERNER: LazyLock<Interner> = LazyLock::new(|| Interner {
@@ -160,35 +177,73 @@ static INTERNER: LazyLock<Interner> = LazyLock::new(|| Interner {
         .enumerate()
         .map(|(i, s)| (*s, Sym(i as u32)))
         .collect(),
-    shards: std::array::from_fn(|_| RwLock::new(Shard::default())),
+    shards: std::array::from_fn(|_| Shard {
+        map: RwLock::default(),
+        chunks: std::array::from_fn(|_| OnceLock::new()),
+    }),
 });
 
-fn shard_of(s: &str) -> usize {
+/// The strings each thread met last, by hash: most identifiers are met again and again, and
+/// a hit here costs no lock and no shared cache line.
+const RECENT: usize = 2048;
+
+/// A string met, with its hash and symbol.
+type Met = Option<(u64, &'static str, Sym)>;
+
+thread_local! {
+    static RECENT_SYMS: RefCell<Vec<Met>> = RefCell::new(vec![None; RECENT]);
+}
+
+fn hash_of(s: &str) -> u64 {
     use std::hash::BuildHasher;
-    (rustc_hash::FxBuildHasher.hash_one(s) >> 32) as usize % SHARDS
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 impl Sym {
     pub fn new(s: &str) -> Sym {
+        let hash = hash_of(s);
+        let slot = (hash >> 20) as usize % RECENT;
+        // (`try_with`: a thread whose locals are gone goes to the shared tables.)
+        let recent = RECENT_SYMS.try_with(|r| match r.borrow()[slot] {
+            Some((h, text, sym)) if h == hash && text == s => Some(sym),
+            _ => None,
+        });
+        if let Ok(Some(sym)) = recent {
+            return sym;
+        }
+        let (sym, text) = Sym::find_or_add(s, hash);
+        let _ = RECENT_SYMS.try_with(|r| r.borrow_mut()[slot] = Some((hash, text, sym)));
+        sym
+    }
+
+    /// The symbol of `s` (whose hash is `hash`) in the shared tables, added when new, with its
+    /// string as kept there.
+    fn find_or_add(s: &str, hash: u64) -> (Sym, &'static str) {
         let interner = &*INTERNER;
-        if let Some(&sym) = interner.predefined.get(s) {
-            return sym;
+        if let Some((&text, &sym)) = interner.predefined.get_key_value(s) {
+            return (sym, text);
         }
-        let shard_idx = shard_of(s);
+        let shard_idx = (hash >> 32) as usize % SHARDS;
         let shard = &interner.shards[shard_idx];
-        if let Some(&sym) = shard.read().unwrap_or_else(|e| e.into_inner()).map.get(s) {
-            return sym;
+        let read = shard.map.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((&text, &sym)) = read.get_key_value(s) {
+            return (sym, text);
         }
-        let mut shard = shard.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&sym) = shard.map.get(s) {
-            return sym;
+        drop(read);
+        let mut map = shard.map.write().unwrap_or_else(|e| e.into_inner());
+        if let Some((&text, &sym)) = map.get_key_value(s) {
+            return (sym, text);
         }
         let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
-        let index = shard.strs.len() as u32;
-        let sym = Sym(PREDEFINED.len() as u32 + ((index << 4) | shard_idx as u32));
-        shard.strs.push(text);
-        shard.map.insert(text, sym);
-        sym
+        let index = map.len();
+        let (c, at) = locate(index);
+        let chunk = shard.chunks[c]
+            .get_or_init(|| (0..FIRST_CHUNK << c).map(|_| OnceLock::new()).collect());
+        // Under the lock, the slot after the last one used is free.
+        let _ = chunk[at].set(text);
+        let sym = Sym(PREDEFINED.len() as u32 + (((index as u32) << 4) | shard_idx as u32));
+        map.insert(text, sym);
+        (sym, text)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -197,10 +252,14 @@ impl Sym {
             return PREDEFINED[n];
         }
         let dynamic = n - PREDEFINED.len();
-        let shard = INTERNER.shards[dynamic & (SHARDS - 1)]
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        shard.strs[dynamic >> 4]
+        let (c, at) = locate(dynamic >> 4);
+        // A `Sym` is only made by `Sym::new`, after its string was stored.
+        INTERNER.shards[dynamic & (SHARDS - 1)].chunks[c]
+            .get()
+            .and_then(|chunk| chunk.get(at))
+            .and_then(|slot| slot.get())
+            .copied()
+            .unwrap_or("")
     }
 }
 
@@ -273,6 +332,32 @@ mod tests {
         assert_eq!(json, r#"["a_name_stored_and_read_back","lock"]"#);
         let back: Vec<Sym> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, vec![s, sym::LOCK]);
+    }
+
+    #[test]
+    fn chunks_hold_every_index_once() {
+        let mut expected = (0, 0);
+        for index in 0..FIRST_CHUNK * 15 {
+            assert_eq!(locate(index), expected, "{index}");
+            expected.1 += 1;
+            if expected.1 == FIRST_CHUNK << expected.0 {
+                expected = (expected.0 + 1, 0);
+            }
+        }
+        // The last index a `Sym` can hold is in the last chunk.
+        let (c, at) = locate((u32::MAX >> 4) as usize);
+        assert!(c < CHUNKS && at < FIRST_CHUNK << c);
+    }
+
+    #[test]
+    fn strings_past_a_shards_first_chunk_read_back() {
+        let syms: Vec<Sym> = (0..FIRST_CHUNK * SHARDS * 2)
+            .map(|i| Sym::new(&format!("many_{i}")))
+            .collect();
+        for (i, s) in syms.iter().enumerate() {
+            assert_eq!(s.as_str(), format!("many_{i}"));
+            assert_eq!(Sym::new(&format!("many_{i}")), *s);
+        }
     }
 
     #[test]
