@@ -762,7 +762,7 @@ fn unit_parts(project: &Project, unit: u32, cx: &RunCx, k: &mut KeyBuilder) {
 fn file_words(l: &Loaded) -> Words {
     let bytes = l.bytes.as_ref().ok()?;
     let text = parse::decode(bytes).ok()?;
-    let tokens: Vec<crate::lex::Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
+    let tokens: Vec<crate::lex::Token> = crate::lex::tokens(text.as_bytes());
     parse::check_depth(&text, &tokens).ok()?;
     Some(Arc::new(screen::scan(&text, &tokens)))
 }
@@ -822,8 +822,7 @@ fn file_facts(
             let checked = match words {
                 Some(_) => Ok(()),
                 None => {
-                    let tokens: Vec<crate::lex::Token> =
-                        crate::lex::Lexer::new(text.as_bytes()).collect();
+                    let tokens: Vec<crate::lex::Token> = crate::lex::tokens(text.as_bytes());
                     parse::check_depth(&text, &tokens)
                 }
             };

@@ -7,7 +7,7 @@
 use crate::edition2015;
 use crate::extract::{self, Edition, ExtractOptions};
 use crate::facts::FileFacts;
-use crate::lex::{Kind, Lexer, Token};
+use crate::lex::{Kind, Token, tokens};
 use crate::span::{Pos, Span};
 use std::path::Path;
 
@@ -186,7 +186,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
         Ok(t) => t,
         Err(f) => return Outcome::Failed(f),
     };
-    let tokens: Vec<Token> = Lexer::new(text.as_bytes()).collect();
+    let tokens: Vec<Token> = tokens(text.as_bytes());
     if let Err(f) = check_depth(&text, &tokens) {
         return Outcome::Failed(f);
     }
@@ -591,7 +591,7 @@ fn next_code_byte(rest: &[Token], src: &[u8]) -> Option<u8> {
 ///
 /// Stops at the first point deeper than `limit`, so that a pathological file costs little.
 pub fn nesting_depth(src: &[u8], limit: u32) -> Depth {
-    let tokens: Vec<Token> = Lexer::new(src).collect();
+    let tokens: Vec<Token> = tokens(src);
     nesting_depth_tokens(src, &tokens, limit)
 }
 

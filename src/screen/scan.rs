@@ -82,7 +82,7 @@ pub fn scan(text: &str, tokens: &[Token]) -> FileWords {
 
 /// [`scan`], lexing `text` first.
 pub fn scan_text(text: &str) -> FileWords {
-    let tokens: Vec<Token> = crate::lex::Lexer::new(text.as_bytes()).collect();
+    let tokens: Vec<Token> = crate::lex::tokens(text.as_bytes());
     scan(text, &tokens)
 }
 
