@@ -28,8 +28,9 @@
 //! An entry is a header (magic, layout version, kind, build hash, key, length, checksum) and a
 //! payload in postcard. Reading checks all of it and that postcard reads the whole payload; any
 //! failure is a miss, and the entry is written again. Writes go to a temporary file in the
-//! cache directory, renamed over the entry: a reader sees an old entry or a new one, never a
-//! part of one, whatever other runs do at the same time. A directory that cannot be written
+//! cache directory, renamed to the entry once the entry it replaces is removed: a reader sees
+//! the old entry, none (a miss) or the new one, never a part of one, whatever other runs do at
+//! the same time. A directory that cannot be written
 //! (read-only, full) is said once on stderr, and the run goes on without writing. The cache's
 //! size is bounded: when enough has been written, the least recently used entries are
 //! removed, and so are the directories of other layouts.
@@ -390,7 +391,7 @@ impl Cache {
         }
     }
 
-    /// Writes `parts`, one after the other, to `path` through a temporary file renamed over it.
+    /// Writes `parts`, one after the other, to `path` through a temporary file renamed to it.
     fn write(&self, path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
         let tmp_dir = self.dir.join("tmp");
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
@@ -411,6 +412,10 @@ impl Cache {
             .try_for_each(|p| file.write_all(p))
             .and_then(|()| {
                 drop(file);
+                // The entry it replaces goes first: renamed over a file, ext4 writes the new
+                // one's data out before the rename returns (`auto_da_alloc`), which took up to
+                // 150 ms on tokio's bundle. Between the two, a reader finds no entry: a miss.
+                let _ = std::fs::remove_file(path);
                 let parent = path.parent().unwrap_or(&self.dir);
                 match std::fs::rename(&tmp, path) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
