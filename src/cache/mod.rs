@@ -30,10 +30,10 @@
 //! failure is a miss, and the entry is written again. Writes go to a temporary file in the
 //! cache directory, renamed to the entry once the entry it replaces is removed: a reader sees
 //! the old entry, none (a miss) or the new one, never a part of one, whatever other runs do at
-//! the same time. A directory that cannot be written
-//! (read-only, full) is said once on stderr, and the run goes on without writing. The cache's
-//! size is bounded: when enough has been written, the least recently used entries are
-//! removed, and so are the directories of other layouts.
+//! the same time. A directory that cannot be written (read-only, full) is said once on stderr,
+//! and the run goes on without writing. The cache's size is bounded: when enough has been
+//! written, the least recently used entries are removed, and so are the directories of other
+//! layouts.
 //!
 //! The directory is the platform's cache directory (`~/.cache/lockscan` on Linux), or
 //! `LOCKSCAN_CACHE_DIR`, or `--cache-dir`: never the scanned tree unless the user names it.
@@ -413,8 +413,9 @@ impl Cache {
             .and_then(|()| {
                 drop(file);
                 // The entry it replaces goes first: renamed over a file, ext4 writes the new
-                // one's data out before the rename returns (`auto_da_alloc`), which took up to
-                // 150 ms on tokio's bundle. Between the two, a reader finds no entry: a miss.
+                // one's data out before the rename returns (`auto_da_alloc`), which held up the
+                // write of tokio's findings by up to 150 ms after an edit. Between the two, a
+                // reader finds no entry: a miss.
                 let _ = std::fs::remove_file(path);
                 let parent = path.parent().unwrap_or(&self.dir);
                 match std::fs::rename(&tmp, path) {
