@@ -762,8 +762,7 @@ fn unit_parts(project: &Project, unit: u32, cx: &RunCx, k: &mut KeyBuilder) {
 fn file_words(l: &Loaded) -> Words {
     let bytes = l.bytes.as_ref().ok()?;
     let text = parse::decode(bytes).ok()?;
-    let tokens: Vec<crate::lex::Token> = crate::lex::tokens(text.as_bytes());
-    parse::check_depth(&text, &tokens).ok()?;
+    let tokens = parse::lex_checked(&text).ok()?;
     Some(Arc::new(screen::scan(&text, &tokens)))
 }
 
@@ -821,10 +820,7 @@ fn file_facts(
         Ok(text) => {
             let checked = match words {
                 Some(_) => Ok(()),
-                None => {
-                    let tokens: Vec<crate::lex::Token> = crate::lex::tokens(text.as_bytes());
-                    parse::check_depth(&text, &tokens)
-                }
+                None => parse::lex_checked(&text).map(drop),
             };
             match checked {
                 Err(f) => Outcome::Failed(f),

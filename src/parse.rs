@@ -186,8 +186,7 @@ pub fn parse_bytes(file_bytes: &[u8], opts: &ExtractOptions) -> Outcome {
         Ok(t) => t,
         Err(f) => return Outcome::Failed(f),
     };
-    let tokens: Vec<Token> = tokens(text.as_bytes());
-    if let Err(f) = check_depth(&text, &tokens) {
+    if let Err(f) = lex_checked(&text) {
         return Outcome::Failed(f);
     }
     parse_text(&text, None, source_hash(file_bytes), opts)
@@ -215,8 +214,16 @@ pub fn decode(file_bytes: &[u8]) -> Result<String, Failure> {
     }
 }
 
+/// `text`'s tokens (`lex.rs`, comments included), once they pass the nesting pre-check
+/// (`check_depth`).
+pub fn lex_checked(text: &str) -> Result<Vec<Token>, Failure> {
+    let tokens = tokens(text.as_bytes());
+    check_depth(text, &tokens)?;
+    Ok(tokens)
+}
+
 /// The nesting pre-check on text already lexed (`lex.rs`, comments included).
-pub fn check_depth(text: &str, tokens: &[Token]) -> Result<(), Failure> {
+fn check_depth(text: &str, tokens: &[Token]) -> Result<(), Failure> {
     let depth = nesting_depth_tokens(text.as_bytes(), tokens, MAX_DEPTH);
     if depth.depth > MAX_DEPTH {
         return Err(Failure {
@@ -231,7 +238,7 @@ pub fn check_depth(text: &str, tokens: &[Token]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Parses and extracts `text` (checked by [`check_depth`]). `blanked` is the same text with
+/// Parses and extracts `text` (checked by [`lex_checked`]). `blanked` is the same text with
 /// the screen's regions made white space (`crate::screen::blank`): `syn` reads that, and
 /// extraction reads `text` wherever it takes text (they agree byte for byte outside the
 /// regions). When the blanked text does not parse, `text` is parsed instead, so that a syntax
